@@ -1,0 +1,1 @@
+"""accord model layer: pure, vectorised maths (arrays in, arrays out)."""

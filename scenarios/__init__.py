@@ -1,0 +1,1 @@
+"""accord scenarios: config -> draws -> model -> tables, figures, run directory."""

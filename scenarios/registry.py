@@ -1,0 +1,48 @@
+"""Scenario name -> scenario module.
+
+A scenario module (``scenarios/<kind>.py``) declares:
+
+* ``NAME`` and ``SUMMARY`` (one line for ``accord list``);
+* ``Schema``: the pydantic config model (a subclass of :class:`scenarios.config.ConfigBase`);
+* ``evaluate(cfg, draws, rng) -> dict[str, ndarray]``: the model over one chunk of trials, every output of
+  shape (n_trials,) or (n_trials, ...); pure given its inputs;
+* ``report(config, summaries) -> Result``: tables, figures, headline metrics and the brief, from the merged
+  chunk summaries (:class:`scenarios.engine.Summaries`).
+
+Modules are imported lazily so that the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+SCENARIOS: dict[str, str] = {
+    "guarantees": "scenarios.guarantees",
+    "forces": "scenarios.forces",
+    "coalition": "scenarios.coalition",
+    "settlement": "scenarios.settlement",
+}
+
+
+def available() -> dict[str, str]:
+    """Scenarios whose module is present (a scenario still being built is simply absent)."""
+    return {n: m for n, m in SCENARIOS.items() if importlib.util.find_spec(m) is not None}
+
+
+def names() -> list[str]:
+    return list(available())
+
+
+def get(name: str) -> ModuleType:
+    mods = available()
+    if name not in mods:
+        raise KeyError(name)
+    return importlib.import_module(mods[name])
+
+
+def schema_for(name: str):
+    try:
+        return get(name).Schema
+    except KeyError:
+        return None

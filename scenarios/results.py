@@ -1,0 +1,227 @@
+"""Results and run directories.
+
+A :class:`Result` is what a scenario hands back: headline estimates, named tables and figures, and the body of
+a one-page brief. :func:`write_run` writes it as ``<dir>/{manifest.json, summary.md, tables/*.csv,
+figures/*.<fmt>}``. The directory is built as a hidden temporary sibling and renamed into place only when
+complete, so an interrupted or failed run leaves no run directory behind, and an existing run is never
+overwritten.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Sequence
+
+from model.stats import Estimate
+
+TMP_MARK = ".accord-tmp-"
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+class RunDirError(Exception):
+    """The run directory cannot be written where asked (exists already, or not writable)."""
+
+
+@dataclass
+class Table:
+    """A plain table: column names and rows of values (numbers are written at full precision)."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow([_cell(v) for v in row])
+        return buf.getvalue()
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, float):
+        return repr(v) if v == v else "nan"
+    if hasattr(v, "item"):  # numpy scalar
+        return _cell(v.item())
+    return v
+
+
+@dataclass
+class Headline:
+    """One headline metric: a label a reader understands and its Monte Carlo estimate."""
+
+    label: str
+    estimate: Estimate
+    percent: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, **self.estimate.as_dict()}
+
+
+@dataclass
+class Result:
+    scenario: str
+    headline: dict[str, Headline]
+    tables: dict[str, Table] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)  # name -> matplotlib Figure
+    summary: str = ""  # markdown body: the scenario's own brief
+
+    def headline_json(self) -> dict[str, dict[str, Any]]:
+        return {k: h.as_dict() for k, h in self.headline.items()}
+
+
+# ------------------------------------------------------------------------------------------- run ids
+
+
+def run_id(config_digest: str, seed: int, sampler: str, trials: int, now: dt.datetime | None = None) -> str:
+    """UTC time plus a short hash of the resolved config, seed, sampler and trial count."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    h = hashlib.sha256(f"{config_digest}|{seed}|{sampler}|{trials}".encode()).hexdigest()[:8]
+    return f"{now:%Y%m%dT%H%M%SZ}-{h}"
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for pkg in ("accord", "numpy", "scipy", "pydantic", "PyYAML", "click", "matplotlib", "networkx", "SALib"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def git_commit(where: Path) -> dict[str, Any] | None:
+    """The commit of the source tree accord runs from, if it is a git checkout."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
+                               capture_output=True, text=True, timeout=5)
+        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+# ------------------------------------------------------------------------------------------- writing
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_temporaries(parent: Path) -> None:
+    """Remove temporary run directories left by processes that were killed (SIGKILL cannot clean up)."""
+    if not parent.is_dir():
+        return
+    for p in parent.iterdir():
+        if p.name.startswith(".") and TMP_MARK in p.name:
+            try:
+                pid = int(p.name.rsplit(TMP_MARK, 1)[1].split("-")[0])
+            except ValueError:
+                continue
+            if not _pid_alive(pid):
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def atomic_dir(target: Path, fill, *, unique: bool) -> Path:
+    """Build a directory with ``fill(tmp_path)`` and rename it to ``target`` when complete.
+
+    With ``unique``, a taken target gets a numeric suffix; otherwise a taken target is an error. On any
+    exception (including KeyboardInterrupt) the temporary directory is removed and nothing is left behind.
+    """
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale_temporaries(parent)
+    if target.exists() and not unique:
+        raise RunDirError(f"{target} exists already; accord never overwrites a run (choose another --out)")
+    tmp = parent / f".{target.name}{TMP_MARK}{os.getpid()}-{os.urandom(3).hex()}"
+    tmp.mkdir()
+    try:
+        fill(tmp)
+        final = target
+        for i in range(2, 1000):
+            try:
+                os.rename(tmp, final)  # fails if final exists and is non-empty: never overwrites
+                return final
+            except OSError:
+                if not unique or not final.exists():
+                    raise
+                final = target.with_name(f"{target.name}-{i}")
+        raise RunDirError(f"could not find a free name for {target}")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_run(
+    target: Path,
+    result: Result,
+    manifest: dict[str, Any],
+    formats: Sequence[str] = ("png",),
+    unique: bool = True,
+) -> Path:
+    """Write a complete run directory atomically; returns its final path."""
+
+    def fill(tmp: Path) -> None:
+        (tmp / "tables").mkdir()
+        for name, table in result.tables.items():
+            (tmp / "tables" / f"{name}.csv").write_text(table.to_csv(), encoding="utf-8")
+        if result.figures:
+            (tmp / "figures").mkdir()
+            save_figures(result.figures, tmp / "figures", formats)
+        manifest["outputs"] = {
+            "tables": [f"tables/{n}.csv" for n in result.tables],
+            "figures": [f"figures/{n}.{f}" for n in result.figures for f in formats],
+        }
+        (tmp / "summary.md").write_text(result.summary, encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
+
+    return atomic_dir(target, fill, unique=unique)
+
+
+def save_figures(figures: dict[str, Any], where: Path, formats: Sequence[str]) -> None:
+    import matplotlib.pyplot as plt
+
+    for name, fig in figures.items():
+        for fmt in formats:
+            meta = {"Software": "accord"}
+            if fmt in ("svg", "pdf"):
+                meta.update({"Date": None} if fmt == "svg" else {"CreationDate": None})
+            fig.savefig(where / f"{name}.{fmt}", format=fmt, dpi=120, bbox_inches="tight", metadata=meta)
+        plt.close(fig)
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    return str(o)
+
+
+def command_line() -> list[str]:
+    return [Path(sys.argv[0]).name] + sys.argv[1:]

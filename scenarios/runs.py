@@ -1,0 +1,190 @@
+"""What ``accord run``, ``show`` and ``list`` do: execute a config, build the manifest, write the run
+directory; describe a resolved config with its provenance; list what is shipped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from scenarios import engine, registry
+from scenarios.config import Config, ConfigError, from_data, load
+from scenarios.results import Result, command_line, git_commit, run_id, versions, write_run
+
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Done:
+    run_dir: Path
+    config: Config
+    result: Result
+    seed: int
+    trials: int
+    sampler: str
+    timings: dict[str, float]
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "run_dir": str(self.run_dir),
+            "config": self.config.path,
+            "scenario": self.config.scenario,
+            "overrides": self.config.overrides,
+            "seed": self.seed,
+            "trials": self.trials,
+            "sampler": self.sampler,
+            "headline": self.result.headline_json(),
+        }
+
+    def text(self) -> str:
+        lines = [f"{self.config.stem} ({self.config.scenario}): {self.trials:,} trials, seed {self.seed}, "
+                 f"sampler {self.sampler}, {self.timings['total_seconds']:.1f} s"]
+        width = max((len(h.label) for h in self.result.headline.values()), default=0)
+        for h in self.result.headline.values():
+            lines.append(f"  {h.label:<{width}}  {h.estimate.text(percent=h.percent)}")
+        lines.append(f"written to {self.run_dir}/")
+        return "\n".join(lines)
+
+
+def settings(cfg: Config, trials: int | None, seed: int | None, sampler: str | None) -> tuple[int, int, str]:
+    run = cfg.model.run
+    return (run.trials if trials is None else trials, run.seed if seed is None else seed, sampler or run.sampler)
+
+
+def run_and_write(
+    cfg: Config,
+    trials: int | None = None,
+    seed: int | None = None,
+    sampler: str | None = None,
+    out: Path | None = None,
+    formats: list[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+    outputs_root: Path = Path("outputs"),
+) -> Done:
+    """Execute a config and write its run directory atomically."""
+    trials, seed, sampler = settings(cfg, trials, seed, sampler)
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+    output = engine.execute(cfg, trials, seed, sampler, progress)
+    rid = run_id(cfg.digest(), seed, sampler, trials, started)
+    target = out if out is not None else outputs_root / cfg.stem / rid
+    timings = dict(output.timings)
+    manifest = build_manifest(cfg, output.result, rid, trials, seed, sampler, started, timings)
+    output.result.summary = brief(cfg, output.result, rid, trials, seed, sampler, started)
+    t_write = time.perf_counter()
+    final = write_run(target, output.result, manifest, formats or ["png"], unique=out is None)
+    timings["write_seconds"] = time.perf_counter() - t_write
+    timings["total_seconds"] = time.perf_counter() - t0
+    return Done(final, cfg, output.result, seed, trials, sampler, timings)
+
+
+def build_manifest(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler: str,
+                   started: dt.datetime, timings: dict[str, float]) -> dict[str, Any]:
+    return {
+        "accord_manifest": 1,
+        "run_id": rid,
+        "scenario": cfg.scenario,
+        "config": {
+            "path": cfg.path,
+            "files": cfg.files,
+            "overrides": cfg.overrides,
+            "digest_sha256": cfg.digest(),
+            "resolved": cfg.data,
+        },
+        "parameters": describe_config(cfg)["parameters"],
+        "seed": seed,
+        "sampler": sampler,
+        "trials": trials,
+        "chunk_size": cfg.model.run.chunk_size,
+        "quantiles_from_first_trials": min(trials, engine.QUANTILE_CAP),
+        "headline": result.headline_json(),
+        "versions": versions(),
+        "git": git_commit(SOURCE_ROOT),
+        "command_line": command_line(),
+        "cwd": str(Path.cwd()),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "timings_seconds": timings,
+    }
+
+
+def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler: str, started: dt.datetime) -> str:
+    """summary.md: the headline with its uncertainty, the scenario's own brief, and how the run was made."""
+    title = cfg.model.title or cfg.stem
+    lines = [f"# {title}", ""]
+    if cfg.model.description:
+        lines += [cfg.model.description.strip(), ""]
+    lines += ["## Headline", ""]
+    for h in result.headline.values():
+        lines.append(f"- **{h.label}**: {h.estimate.text(percent=h.percent)}")
+    lines += ["", result.summary.strip(), "", "## How this was made", ""]
+    lines.append(f"- config `{cfg.path}` (scenario `{cfg.scenario}`; files: {', '.join(cfg.files)})")
+    if cfg.overrides:
+        lines.append(f"- overrides: {'; '.join(f'`{o}`' for o in cfg.overrides)}")
+    lines.append(f"- {trials:,} trials, sampler `{sampler}`, seed {seed}; run `{rid}` started {started:%Y-%m-%d %H:%M} UTC")
+    lines.append("- intervals are 95% Monte Carlo intervals of the mean (Wilson for probabilities); "
+                 "quantiles describe the spread over parameter uncertainty")
+    lines.append("- re-run exactly: `accord run --from <this directory>/manifest.json`")
+    return "\n".join(lines) + "\n"
+
+
+def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
+    """The config and run settings stored in a run's manifest."""
+    label = str(path)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        resolved = manifest["config"]["resolved"]
+        run_settings = {k: manifest[k] for k in ("trials", "seed", "sampler")}
+        source = manifest["config"].get("path") or label
+    except FileNotFoundError:
+        raise ConfigError("no such manifest", label) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"not an accord manifest ({type(exc).__name__}: {exc})", label) from None
+    cfg = from_data(resolved, files=[label], path=source)
+    return cfg, run_settings
+
+
+def describe_config(cfg: Config) -> dict[str, Any]:
+    """The resolved config with every parameter's value, where it was set and its source."""
+    params: dict[str, Any] = {}
+    for key, (spec, loc) in cfg.params().items():
+        params[key] = {
+            "value": spec.describe(),
+            "spec": spec.model_dump(exclude_none=True),
+            "uncertain": spec.uncertain,
+            "source": spec.source,
+            "set_at": f"{loc[0]}:{loc[1]}" if loc and loc[1] else (loc[0] if loc else "default"),
+        }
+    return {
+        "path": cfg.path,
+        "scenario": cfg.scenario,
+        "files": cfg.files,
+        "overrides": cfg.overrides,
+        "run": cfg.model.run.model_dump(),
+        "parameters": params,
+        "resolved": cfg.data,
+    }
+
+
+def catalogue(configs_dir: Path) -> dict[str, Any]:
+    """Scenarios and shipped configs, for ``accord list``."""
+    scenarios = [{"name": n, "summary": getattr(registry.get(n), "SUMMARY", "")} for n in registry.names()]
+    configs = []
+    for p in sorted(configs_dir.rglob("*.yaml")):
+        rel = p.relative_to(configs_dir.parent)
+        try:
+            head = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            head = {}
+        scenario, title = head.get("scenario"), head.get("title", "")
+        if scenario is None and "extends" in head:
+            try:
+                scenario = load(p).scenario
+            except ConfigError:
+                scenario = None
+        configs.append({"path": str(rel), "scenario": scenario, "title": title})
+    return {"scenarios": scenarios, "configs": configs}

@@ -1,0 +1,67 @@
+"""Mergeable Monte Carlo summaries: chunked = all at once; intervals behave."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model.stats import Accumulator, Estimate, difference, estimate, wilson_interval
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(1, 50), min_size=1, max_size=6), st.integers(0, 1000))
+def test_chunked_summary_equals_the_whole(sizes, seed):
+    x = np.random.default_rng(seed).normal(3, 2, size=(sum(sizes), 2))
+    acc = Accumulator()
+    start = 0
+    for n in sizes:
+        acc.add(x[start:start + n])
+        start += n
+    assert np.allclose(acc.mean_value(), x.mean(axis=0))
+    if len(x) > 1:
+        assert np.allclose(acc.var(), x.var(axis=0, ddof=1))
+    assert np.allclose(acc.quantiles((0.5,))[0], np.median(x, axis=0))
+
+
+def test_nan_trials_are_left_out_of_their_element_only():
+    acc = Accumulator()
+    acc.add(np.array([[1.0, np.nan], [3.0, 2.0], [np.inf, 4.0]]))
+    assert acc.count.tolist() == [2, 2]
+    assert acc.mean_value().tolist() == [2.0, 3.0]
+
+
+def test_quantile_sample_is_capped():
+    acc = Accumulator(quantile_cap=100)
+    for _ in range(5):
+        acc.add(np.arange(60.0))
+    assert sum(len(s) for s in acc.sample) == 100
+    assert acc.count == 300
+
+
+def test_merge_equals_sequential_adds():
+    rng = np.random.default_rng(0)
+    a, b, whole = Accumulator(), Accumulator(), Accumulator()
+    xa, xb = rng.random(100), rng.random(50)
+    a.add(xa), b.add(xb), whole.add(np.concatenate([xa, xb]))
+    a.merge(b)
+    assert a.mean_value() == pytest.approx(whole.mean_value())
+    assert a.var() == pytest.approx(whole.var())
+
+
+def test_proportion_estimate_uses_a_wilson_interval_that_stays_in_0_1():
+    acc = Accumulator()
+    acc.add(np.r_[np.ones(3), np.zeros(997)])
+    e = estimate(acc, proportion=True)
+    assert 0 <= e.lo < e.mean < e.hi <= 1
+    assert e.se == pytest.approx(np.sqrt(0.003 * 0.997 / 999))
+
+
+def test_wilson_interval_matches_the_published_example():
+    """Newcombe (1998), Statistics in Medicine 17:857-872, Table I, example (a): 81/263 -> 0.2553 to 0.3662."""
+    lo, hi = wilson_interval(81 / 263, 263)
+    assert lo == pytest.approx(0.2553, abs=5e-5) and hi == pytest.approx(0.3662, abs=5e-5)
+
+
+def test_difference_adds_independent_errors_in_quadrature():
+    d = difference(Estimate(0.5, 0.03, 0, 0, 100), Estimate(0.2, 0.04, 0, 0, 100))
+    assert d.mean == pytest.approx(0.3) and d.se == pytest.approx(0.05)
