@@ -29,8 +29,8 @@ Distributions (all vectorised; ``ppf`` maps an array of shape (n,) to shape (n,)
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 from scipy import special

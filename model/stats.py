@@ -61,7 +61,7 @@ class Accumulator:
         self.m2 = m2_a + m2_b + delta**2 * n_a * n_b / safe
         self.n = n
 
-    def merge(self, other: "Accumulator") -> None:
+    def merge(self, other: Accumulator) -> None:
         """Fold another accumulator's trials in after this one's (order matters only for quantiles)."""
         if other.n is None:
             return

@@ -102,7 +102,7 @@ class UniformSpec(_Spec):
     high: float
 
     @model_validator(mode="after")
-    def _order(self) -> "UniformSpec":
+    def _order(self) -> UniformSpec:
         if not self.low < self.high:
             raise ValueError(f"uniform needs low < high (got low={self.low:g}, high={self.high:g})")
         return self
@@ -119,7 +119,7 @@ class NormalSpec(_Spec):
     high: float | None = None
 
     @model_validator(mode="after")
-    def _order(self) -> "NormalSpec":
+    def _order(self) -> NormalSpec:
         if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"normal truncation needs low < high (got low={self.low:g}, high={self.high:g})")
         return self
@@ -135,7 +135,7 @@ class TriangularSpec(_Spec):
     high: float
 
     @model_validator(mode="after")
-    def _order(self) -> "TriangularSpec":
+    def _order(self) -> TriangularSpec:
         if not (self.low <= self.mode <= self.high and self.low < self.high):
             raise ValueError(f"triangular needs low <= mode <= high, low < high (got {self.low:g}, {self.mode:g}, {self.high:g})")
         return self
@@ -163,7 +163,7 @@ class BetaSpec(_Spec):
     high: float = 1.0
 
     @model_validator(mode="after")
-    def _order(self) -> "BetaSpec":
+    def _order(self) -> BetaSpec:
         if not self.low < self.high:
             raise ValueError(f"beta needs low < high (got low={self.low:g}, high={self.high:g})")
         return self
@@ -187,7 +187,7 @@ class ChoiceSpec(_Spec):
     weights: list[float] | None = None
 
     @model_validator(mode="after")
-    def _weights(self) -> "ChoiceSpec":
+    def _weights(self) -> ChoiceSpec:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(f"choice needs one weight per value ({len(self.values)} values, {len(self.weights)} weights)")
@@ -224,16 +224,7 @@ def _number_to_fixed(v: Any) -> Any:
 
 
 ParamSpec = Annotated[
-    Union[
-        Annotated[FixedSpec, Tag("fixed")],
-        Annotated[UniformSpec, Tag("uniform")],
-        Annotated[NormalSpec, Tag("normal")],
-        Annotated[TriangularSpec, Tag("triangular")],
-        Annotated[PertSpec, Tag("pert")],
-        Annotated[BetaSpec, Tag("beta")],
-        Annotated[LognormalSpec, Tag("lognormal")],
-        Annotated[ChoiceSpec, Tag("choice")],
-    ],
+    Annotated[FixedSpec, Tag("fixed")] | Annotated[UniformSpec, Tag("uniform")] | Annotated[NormalSpec, Tag("normal")] | Annotated[TriangularSpec, Tag("triangular")] | Annotated[PertSpec, Tag("pert")] | Annotated[BetaSpec, Tag("beta")] | Annotated[LognormalSpec, Tag("lognormal")] | Annotated[ChoiceSpec, Tag("choice")],
     Discriminator(_dist_tag),
     BeforeValidator(_number_to_fixed),
 ]
@@ -615,10 +606,7 @@ def _data_path(loc: tuple, data: Any) -> KeyPath:
     out: KeyPath = ()
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            out += (part,)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             out += (part,)
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):

@@ -14,15 +14,17 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import os
 import platform
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from model.stats import Estimate
 
@@ -55,7 +57,7 @@ class Table:
 
 def _cell(v: Any) -> Any:
     if isinstance(v, float):
-        return repr(v) if v == v else "nan"
+        return "nan" if math.isnan(v) else repr(v)
     if hasattr(v, "item"):  # numpy scalar
         return _cell(v.item())
     return v
@@ -90,7 +92,7 @@ class Result:
 
 def run_id(config_digest: str, seed: int, sampler: str, trials: int, now: dt.datetime | None = None) -> str:
     """UTC time plus a short hash of the resolved config, seed, sampler and trial count."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     h = hashlib.sha256(f"{config_digest}|{seed}|{sampler}|{trials}".encode()).hexdigest()[:8]
     return f"{now:%Y%m%dT%H%M%SZ}-{h}"
 
@@ -108,11 +110,12 @@ def versions() -> dict[str, str]:
 def git_commit(where: Path) -> dict[str, Any] | None:
     """The commit of the source tree accord runs from, if it is a git checkout."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5,
+                              check=False)
         if head.returncode != 0:
             return None
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
-                               capture_output=True, text=True, timeout=5)
+                               capture_output=True, text=True, timeout=5, check=False)
         return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return None

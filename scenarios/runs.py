@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -42,8 +43,9 @@ class Done:
         }
 
     def text(self) -> str:
-        lines = [f"{self.config.stem} ({self.config.scenario}): {self.trials:,} trials, seed {self.seed}, "
-                 f"sampler {self.sampler}, {self.timings['total_seconds']:.1f} s"]
+        head = (f"{self.config.stem} ({self.config.scenario}): {self.trials:,} trials, seed {self.seed}, "
+                f"sampler {self.sampler}, {self.timings['total_seconds']:.1f} s")
+        lines = [head]
         width = max((len(h.label) for h in self.result.headline.values()), default=0)
         for h in self.result.headline.values():
             lines.append(f"  {h.label:<{width}}  {h.estimate.text(percent=h.percent)}")
@@ -68,7 +70,7 @@ def run_and_write(
 ) -> Done:
     """Execute a config and write its run directory atomically."""
     trials, seed, sampler = settings(cfg, trials, seed, sampler)
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     output = engine.execute(cfg, trials, seed, sampler, progress)
     rid = run_id(cfg.digest(), seed, sampler, trials, started)

@@ -19,7 +19,7 @@ class Item(Block):
 class Toy(Block):
     x: Param(0, 10, "km")
     y: Param() = 0.0
-    items: list[Item] = []
+    items: tuple[Item, ...] = ()
 
 
 class Schema(ConfigBase):

@@ -1,0 +1,686 @@
+"""Who accepts a plan: spatial utilities, random-utility acceptance, veto players, ratification stages,
+Friedkin-Johnsen influence, the zone of possible agreement, deal-breakers and an amendment search.
+
+Issue space. A plan is a point x in [0, 1]^K, one coordinate per issue dimension (for the Ukraine case:
+territory, force cap, weapons limits, foreign troops, guarantee strength, sanctions relief, frozen assets,
+NATO membership, domestic-policy points, elections, amnesty; the scaling of each is config). Actor i has an
+ideal point x*_i in [0, 1]^K and saliences s_ik >= 0 (conventionally sum_k s_ik = 1, not enforced).
+
+Loss function (weighted Minkowski distance raised to its power; Enelow & Hinich 1984 spatial utility):
+
+    U_i(x) = - sum_k s_ik * |x_k - x*_ik| ** p          p > 0 (p = 1 linear loss, p = 2 quadratic loss)
+
+Reservation value (the expected utility of no deal, e.g. the war going on):
+
+    R_i = sum_j q_j * U_i(z_j) - c_i
+
+over no-deal outcomes z_j with probabilities q_j and an extra expected cost c_i of having no deal
+(casualties, economic damage; utility units).
+
+Random-utility acceptance (McFadden 1974; logistic because the difference of two Gumbel errors is logistic):
+
+    P(accept_i) = logistic((U_i(plan) - R_i) / sigma_i)          sigma_i > 0, utility units
+
+Veto players (Tsebelis 2002) and two-level ratification (Putnam 1988): the plan is adopted only if every
+actor in every stage accepts; stages are ordered (government signatures, then parliaments, referendums,
+...). Acceptances are independent given the utilities, or share a common shock: actor i accepts iff
+sqrt(rho) C + sqrt(1 - rho) E_i < Phi^-1(P(accept_i)), with C, E_i iid N(0, 1) (a one-factor Gaussian
+copula; each actor's marginal P(accept_i) is unchanged). Then for a set S of actors
+
+    P(all of S accept) = E_C[ prod_{i in S} Phi((Phi^-1(p_i) - sqrt(rho) C) / sqrt(1 - rho)) ]
+
+which equals prod_{i in S} p_i at rho = 0 and min_{i in S} p_i at rho = 1; the expectation over C is
+computed by Gauss-Legendre quadrature on C, split where each actor's conditional acceptance switches
+(no sampling; absolute error below 1e-6 for rho <= 0.999, and exact at rho = 0 and rho = 1).
+
+Influence (Friedkin & Johnsen 1990, 1999): before deciding, actors' ideal points move under pressure from
+those who lean on them:
+
+    x(t+1) = Lambda W x(t) + (I - Lambda) x(0)
+    x(inf) = (I - Lambda W)^-1 (I - Lambda) x(0)        when I - Lambda W is invertible
+
+W row-stochastic (W_ij: weight actor i gives to actor j's position), Lambda = diag(susceptibility),
+susceptibility in [0, 1]. Applied to each issue dimension separately.
+
+Pivotal actors: in a trial, veto player i is pivotal when every other veto player accepts (the plan is
+then adopted iff i accepts): P(pivotal_i) = P(all veto j != i accept) = P(adopted) + P(fails only because
+of i); at rho = 0 it is prod_{j != i} p_j. Non-veto actors are never pivotal.
+
+Zone of possible agreement on dimension k (others held at the plan): the values v with
+U_i(plan with x_k = v) >= R_i (equivalently P(accept_i) >= 1/2) for every veto player; because the loss is
+separable this is an intersection of intervals |v - x*_ik| <= ((U_i(plan) + s_ik |plan_k - x*_ik|^p - R_i)
+/ s_ik)^(1/p), a closed form for any p (no root finding); it may be empty.
+
+Deal-breakers: for an actor with P(accept) < 1/2, the smallest single-dimension move of the plan that takes
+it to P(accept) = p_target (the distance from plan_k to the interval above with R_i raised by
+sigma_i logit(p_target)), and P(accept) re-evaluated after the move.
+
+Amendments: maximise P(adopted)(x) - lambda ||x - plan||_1 over the negotiable dimensions with
+differential evolution (Storn & Price 1997), for a set of lambdas.
+
+Array shapes (n = n_trials, A = n_actors, K = n_dims). Every input may omit the leading trial axis, and
+broadcasts: ideal points and saliences (n, A, K) or (A, K); plan (n, K) or (K,); reservation values,
+scales (n, A), (A,) or scalars; acceptance (n, A).
+
+Vectorised over trials; loops run only over actors, stages or rounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy import optimize, special
+
+#: Issue dimensions of the Ukraine case, in the order configs use by default.
+UKRAINE_DIMENSIONS: tuple[str, ...] = (
+    "territory",
+    "force_cap",
+    "weapons_limits",
+    "foreign_troops",
+    "guarantee_strength",
+    "sanctions_relief",
+    "frozen_assets",
+    "nato_membership",
+    "domestic_policy",
+    "elections",
+    "amnesty",
+)
+
+# Quadrature for the common shock C ~ N(0, 1): Gauss-Legendre on segments of [-8.5, 8.5] cut at a unit grid
+# and at each actor's switch point c_i = Phi^-1(p_i) / sqrt(rho) and c_i +- 1, 3 transition widths
+# sqrt((1 - rho) / rho), so the integrand stays resolved as rho -> 1. Against scipy.integrate.quad, the
+# absolute error is below 1e-6 for rho <= 0.999 (checked while writing this module).
+_SHOCK_RANGE = 8.5
+_SHOCK_GRID = np.arange(-_SHOCK_RANGE, _SHOCK_RANGE + 1e-9, 1.0)
+_gl_nodes, _gl_weights = np.polynomial.legendre.leggauss(8)
+_SEGMENT_NODES = 0.5 * (_gl_nodes + 1.0)
+_SEGMENT_WEIGHTS = 0.5 * _gl_weights
+
+
+# --------------------------------------------------------------------------------------------- utilities
+
+
+def utility(
+    position: np.ndarray, ideal: np.ndarray, salience: np.ndarray, loss_power: float = 2.0
+) -> np.ndarray:
+    """Spatial utility U_i(x) = - sum_k s_ik |x_k - x*_ik|^p of a position for every actor.
+
+    position: (n, K) or (K,), each coordinate in [0, 1]; ideal, salience: (n, A, K) or (A, K);
+    loss_power p > 0 (1 linear, 2 quadratic). Returns (n, A) (or (A,) without a trial axis); <= 0.
+    """
+    position = np.asarray(position, dtype=float)
+    distance = np.abs(position[..., None, :] - np.asarray(ideal, dtype=float))
+    return -np.sum(np.asarray(salience, dtype=float) * distance**loss_power, axis=-1)
+
+
+def reservation_value(
+    no_deal_outcomes: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    outcome_probabilities: np.ndarray | None = None,
+    cost_of_no_deal: np.ndarray | float = 0.0,
+    loss_power: float = 2.0,
+    beliefs_per_actor: bool = False,
+) -> np.ndarray:
+    """Expected utility of no deal, R_i = sum_j q_ij U_i(z_j) - c_i.
+
+    Without outcome_probabilities, no_deal_outcomes is one state of the world: (n, K) or (K,). With
+    outcome_probabilities, no_deal_outcomes holds J possible states: (n, J, K) or (J, K), and q sums to 1
+    over J: shared by all actors, (n, J) or (J,); or, with beliefs_per_actor=True, each actor's own beliefs
+    (n, A, J) or (A, J) (e.g. the challenger more optimistic about the war than the defender).
+    cost_of_no_deal c_i: (n, A), (A,) or scalar, utility units >= 0 (the war's expected cost to actor i
+    beyond the issue positions). Returns (n, A) (or (A,)).
+    """
+    z = np.asarray(no_deal_outcomes, dtype=float)
+    if outcome_probabilities is None:
+        return utility(z, ideal, salience, loss_power) - cost_of_no_deal
+    ideal = np.asarray(ideal, dtype=float)
+    salience = np.asarray(salience, dtype=float)
+    # z (..., J, K) against ideal (..., 1, A, K): utilities (..., J, A).
+    u = utility(z, ideal[..., None, :, :], salience[..., None, :, :], loss_power)
+    q = np.asarray(outcome_probabilities, dtype=float)
+    q = np.swapaxes(q, -1, -2) if beliefs_per_actor else q[..., :, None]  # (..., J, A) or (..., J, 1)
+    return np.sum(q * u, axis=-2) - cost_of_no_deal
+
+
+def acceptance_probability(
+    plan: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    reservation: np.ndarray | float,
+    scale: np.ndarray | float,
+    loss_power: float = 2.0,
+) -> np.ndarray:
+    """P(accept_i) = logistic((U_i(plan) - R_i) / sigma_i) (McFadden 1974).
+
+    plan: (n, K) or (K,); ideal, salience: (n, A, K) or (A, K); reservation R_i: (n, A), (A,) or scalar;
+    scale sigma_i > 0 (utility units; smaller = more decisive): (n, A), (A,) or scalar. Returns (n, A).
+    """
+    net = utility(plan, ideal, salience, loss_power) - reservation
+    return special.expit(net / scale)
+
+
+# ------------------------------------------------------------------------------------- veto and stages
+
+
+class _CommonShock:
+    """P(all of S accept) for subsets S of a fixed set of veto players, on one shared quadrature.
+
+    Sharing the nodes makes the quadrature sums exactly monotone in S (a subset never has a lower
+    probability), as the true probabilities are. p: (..., M) acceptance of the veto players; rho: scalar
+    or (...,) in [0, 1].
+    """
+
+    def __init__(self, p: np.ndarray, rho: np.ndarray):
+        self.p = np.clip(p, 0.0, 1.0)
+        batch = self.p.shape[:-1]
+        self.rho = np.broadcast_to(rho, batch)
+        self.independent = bool(np.all(self.rho == 0.0))
+        self.comonotone = bool(np.all(self.rho == 1.0))
+        if self.independent or self.comonotone:
+            return
+        r = np.clip(self.rho, 0.0, 1.0 - 1e-12)[..., None]
+        loading, spread = np.sqrt(r), np.sqrt(1.0 - r)
+        threshold = special.ndtri(self.p)  # -inf / +inf at p = 0 / 1 propagate through ndtr
+        with np.errstate(divide="ignore", invalid="ignore"):
+            switch = threshold / loading
+            width = spread / loading
+            cuts = [switch] + [switch + sign * k * width for k in (1.0, 3.0) for sign in (-1.0, 1.0)]
+        cuts = np.nan_to_num(np.concatenate(cuts, axis=-1), nan=-_SHOCK_RANGE)
+        cuts = np.clip(cuts, -_SHOCK_RANGE, _SHOCK_RANGE)
+        grid = np.broadcast_to(_SHOCK_GRID, batch + _SHOCK_GRID.shape)
+        edges = np.sort(np.concatenate([grid, cuts], axis=-1), axis=-1)
+        seg = np.diff(edges, axis=-1)[..., None]
+        shock = (edges[..., :-1, None] + seg * _SEGMENT_NODES).reshape(batch + (-1,))
+        self.weight = (
+            (seg * _SEGMENT_WEIGHTS).reshape(batch + (-1,)) * np.exp(-0.5 * shock**2) / np.sqrt(2.0 * np.pi)
+        )
+        # Conditional acceptance of each veto player given the shock, one (..., nodes) array per player.
+        self.factors = [
+            special.ndtr((threshold[..., j, None] - loading * shock) / spread)
+            for j in range(self.p.shape[-1])
+        ]
+
+    def p_all(self, members: Sequence[int]) -> np.ndarray:
+        """P(all veto players with these column indices accept), (...,)."""
+        batch = self.p.shape[:-1]
+        if len(members) == 0:
+            return np.ones(batch)
+        p = self.p[..., list(members)]
+        independent = np.prod(p, axis=-1)
+        comonotone = np.min(p, axis=-1)
+        if self.independent:
+            return independent
+        if self.comonotone:
+            return comonotone
+        integrand = np.ones_like(self.weight)
+        for j in members:
+            integrand = integrand * self.factors[j]
+        mixed = np.minimum(np.sum(self.weight * integrand, axis=-1), comonotone)  # Frechet bound
+        return np.where(self.rho == 0.0, independent, np.where(self.rho >= 1.0, comonotone, mixed))
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """Adoption of a plan through ordered ratification stages.
+
+    p_adopted: (n,) P(every stage passes).
+    p_stage_cumulative: (n, n_stages) P(stages 1..k all pass).
+    p_stage_conditional: (n, n_stages) P(stage k passes | stages before it passed) (NaN if unreachable).
+    p_pivotal: (n, A) P(actor i is pivotal) = P(every other veto player accepts); 0 for non-veto actors.
+    p_pivotal_blocking: (n, A) P(the plan fails only because of i) = P(others accept, i rejects).
+    veto: (A,) bool, actor belongs to some stage.
+    common_shock_correlation: rho used, scalar or (n,).
+    """
+
+    p_adopted: np.ndarray
+    p_stage_cumulative: np.ndarray
+    p_stage_conditional: np.ndarray
+    p_pivotal: np.ndarray
+    p_pivotal_blocking: np.ndarray
+    veto: np.ndarray
+    common_shock_correlation: np.ndarray
+
+
+def adoption(
+    p_accept: np.ndarray,
+    stages: Sequence[Sequence[int]],
+    common_shock_correlation: np.ndarray | float = 0.0,
+) -> Adoption:
+    """P(adopted) through ordered veto stages (Tsebelis 2002; Putnam 1988).
+
+    p_accept: (n, A) acceptance probabilities (a column may also be a voting body's probability of passing,
+    e.g. from model.power). stages: ordered lists of actor indices; every actor of every stage is a veto
+    player, actors in no stage only influence others. common_shock_correlation rho in [0, 1], scalar or
+    (n,):
+    0 = independent decisions, P(adopted) = prod_{veto i} p_i; 1 = one shared shock, P = min_i p_i.
+
+    P(stage k passes | earlier passed) = P(all in stages 1..k) / P(all in stages 1..k-1).
+    Pivotal (vectorised over trials): veto player i is pivotal in a trial when all other veto players
+    accept: then the plan is adopted iff i accepts, so P(pivotal_i) = P(all veto j != i accept)
+    = P(adopted) + P(only i rejects); at rho = 0 this is prod_{j != i} p_j (Banzhaf-style).
+    """
+    p_accept = np.asarray(p_accept, dtype=float)
+    rho = np.clip(np.asarray(common_shock_correlation, dtype=float), 0.0, 1.0)
+    n_actors = p_accept.shape[-1]
+    batch = p_accept.shape[:-1]
+    members: list[int] = []
+    stage_members: list[list[int]] = []
+    for stage in stages:
+        members = members + [i for i in stage if i not in members]
+        stage_members.append(list(members))
+    column = {actor: j for j, actor in enumerate(members)}
+    shock = _CommonShock(p_accept[..., members], rho)
+    p_cumulative = [shock.p_all([column[i] for i in upto]) for upto in stage_members]
+    p_stage_cumulative = np.stack(p_cumulative, axis=-1) if stages else np.ones(batch + (0,))
+    previous = np.concatenate([np.ones(batch + (1,)), p_stage_cumulative[..., :-1]], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_stage_conditional = np.where(previous > 0, p_stage_cumulative / previous, np.nan)
+    p_adopted = p_stage_cumulative[..., -1] if stages else np.ones(batch)
+
+    veto = np.zeros(n_actors, dtype=bool)
+    veto[members] = True
+    p_pivotal = np.zeros(batch + (n_actors,))
+    for i in members:
+        p_pivotal[..., i] = shock.p_all([column[j] for j in members if j != i])
+    p_blocking = np.clip(p_pivotal - p_adopted[..., None], 0.0, 1.0) * veto
+    return Adoption(p_adopted, p_stage_cumulative, p_stage_conditional, p_pivotal, p_blocking, veto, rho)
+
+
+# --------------------------------------------------------------------------------- influence dynamics
+
+
+@dataclass(frozen=True)
+class InfluenceNetwork:
+    """Friedkin-Johnsen network as arrays: weights W (A, A) row-stochastic, susceptibility (A,) in [0, 1]."""
+
+    actors: tuple[str, ...]
+    weights: np.ndarray
+    susceptibility: np.ndarray
+
+
+def influence_network_from_graph(
+    graph: nx.DiGraph,
+    actors: Sequence[str],
+    weight: str = "weight",
+    susceptibility: str = "susceptibility",
+    default_susceptibility: float = 0.0,
+) -> InfluenceNetwork:
+    """Convert a 'who leans on whom' digraph to Friedkin-Johnsen arrays, once.
+
+    An edge u -> v with weight w >= 0 means u leans on v: v gives weight w to u's position, so
+    W[v, u] = w before normalisation. A self-loop v -> v is v's weight on its own position. Rows are
+    normalised to sum 1; an actor nobody leans on (and with no self-loop) keeps W[v, v] = 1. Node attribute
+    `susceptibility` (in [0, 1], default `default_susceptibility`) gives Lambda's diagonal; actors not in the
+    graph keep their position (susceptibility default, W row = own).
+    """
+    sub = nx.DiGraph()
+    sub.add_nodes_from(actors)
+    sub.add_weighted_edges_from(
+        ((u, v, d.get(weight, 1.0)) for u, v, d in graph.edges(data=True) if u in sub and v in sub),
+        weight="w",
+    )
+    leans_on = nx.to_numpy_array(sub, nodelist=list(actors), weight="w")  # [u, v] = weight u -> v
+    if np.any(leans_on < 0):
+        raise ValueError("influence weights must be non-negative")
+    listens_to = leans_on.T.copy()
+    row_sum = listens_to.sum(axis=1)
+    isolated = row_sum == 0
+    listens_to[isolated, isolated] = 1.0
+    weights = listens_to / listens_to.sum(axis=1, keepdims=True)
+    lam = np.array(
+        [
+            float(graph.nodes[a].get(susceptibility, default_susceptibility))
+            if a in graph
+            else float(default_susceptibility)
+            for a in actors
+        ]
+    )
+    if np.any((lam < 0) | (lam > 1)):
+        raise ValueError("susceptibility must lie in [0, 1]")
+    return InfluenceNetwork(tuple(actors), weights, lam)
+
+
+def _fj_operands(ideal: np.ndarray, weights: np.ndarray, susceptibility: np.ndarray):
+    x0 = np.asarray(ideal, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    lam = np.asarray(susceptibility, dtype=float)
+    return x0, w, lam
+
+
+def friedkin_johnsen_rounds(
+    ideal: np.ndarray, weights: np.ndarray, susceptibility: np.ndarray, n_rounds: int
+) -> np.ndarray:
+    """Positions after n_rounds of x(t+1) = Lambda W x(t) + (I - Lambda) x(0) (Friedkin & Johnsen 1990).
+
+    ideal x(0): (n, A, K) or (A, K); weights W: (n, A, A) or (A, A), row-stochastic; susceptibility:
+    (n, A) or (A,) in [0, 1]. Returns x(n_rounds) with x(0)'s broadcast shape.
+    """
+    x0, w, lam = _fj_operands(ideal, weights, susceptibility)
+    lam = lam[..., :, None]
+    anchored = (1.0 - lam) * x0
+    x = x0
+    for _ in range(int(n_rounds)):
+        x = lam * (w @ x) + anchored
+    return x
+
+
+def friedkin_johnsen_equilibrium(
+    ideal: np.ndarray, weights: np.ndarray, susceptibility: np.ndarray
+) -> np.ndarray:
+    """Fixed point x* = (I - Lambda W)^-1 (I - Lambda) x(0) (Friedkin & Johnsen 1999), batched solve.
+
+    Shapes as in `friedkin_johnsen_rounds`. Where I - Lambda W is singular (e.g. every actor of a closed
+    group fully susceptible, so no equilibrium independent of the starting point exists) the trial's
+    positions are NaN.
+    """
+    x0, w, lam = _fj_operands(ideal, weights, susceptibility)
+    n_actors = w.shape[-1]
+    system = np.eye(n_actors) - lam[..., :, None] * w
+    rhs = (1.0 - lam)[..., :, None] * x0
+    # Singular systems are replaced by I so one bad trial cannot abort the batch, then marked NaN.
+    condition = np.linalg.cond(system)
+    singular = ~np.isfinite(condition) | (condition > 1e12)
+    safe = np.where(singular[..., None, None], np.eye(n_actors), system)
+    x = np.linalg.solve(safe, rhs)
+    return np.where(singular[..., None, None], np.nan, x)
+
+
+# ------------------------------------------------------------------------- ZOPA and deal-breakers
+
+
+def _acceptable_intervals(
+    plan: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    reservation: np.ndarray | float,
+    loss_power: float,
+    utility_margin: np.ndarray | float = 0.0,
+):
+    """Per actor and dimension, the values v of x_k (others at the plan) with U_i >= R_i + margin.
+
+    Separable loss: U_i(plan with x_k = v) = U_i(plan) + s_ik |plan_k - x*_ik|^p - s_ik |v - x*_ik|^p, so
+    the set is |v - x*_ik| <= (slack_ik / s_ik)^(1/p), slack_ik = U_i(plan) + s_ik |plan_k - x*_ik|^p
+    - R_i - margin; empty when slack < 0; all of [0, 1] when s_ik = 0 and slack >= 0.
+    Returns lo, hi (n, A, K) clipped to [0, 1], NaN where empty.
+    """
+    plan = np.asarray(plan, dtype=float)
+    ideal = np.asarray(ideal, dtype=float)
+    salience = np.asarray(salience, dtype=float)
+    plan_b = plan[..., None, :]
+    term = salience * np.abs(plan_b - ideal) ** loss_power
+    u_plan = -np.sum(term, axis=-1)
+    slack = (u_plan - reservation - utility_margin)[..., None] + term
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        radius = np.where(salience > 0, (np.maximum(slack, 0.0) / salience) ** (1.0 / loss_power), np.inf)
+    lo = np.clip(ideal - radius, 0.0, 1.0)
+    hi = np.clip(ideal + radius, 0.0, 1.0)
+    # An actor that accepts the plan accepts plan_k on every dimension: state it exactly, so rounding in the
+    # radius cannot put a plan that sits on the boundary outside its own interval.
+    accepts = (u_plan - reservation - utility_margin >= 0)[..., None]
+    lo = np.where(accepts, np.minimum(lo, plan_b), lo)
+    hi = np.where(accepts, np.maximum(hi, plan_b), hi)
+    empty = ~accepts & ((slack < 0) | (lo > hi))
+    lo = np.where(empty, np.nan, np.broadcast_to(lo, empty.shape))
+    hi = np.where(empty, np.nan, np.broadcast_to(hi, empty.shape))
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class Zopa:
+    """Zone of possible agreement per dimension, others held at the plan.
+
+    low, high: (n, K) interval acceptable to every veto player (NaN where empty); nonempty: (n, K) bool.
+    actor_low, actor_high: (n, A, K) each actor's own acceptable interval (NaN where empty).
+    """
+
+    low: np.ndarray
+    high: np.ndarray
+    nonempty: np.ndarray
+    actor_low: np.ndarray
+    actor_high: np.ndarray
+
+
+def zone_of_possible_agreement(
+    plan: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    reservation: np.ndarray | float,
+    veto: np.ndarray | Sequence[bool],
+    loss_power: float = 2.0,
+) -> Zopa:
+    """ZOPA_k = {v in [0, 1]: U_i(plan with x_k = v) >= R_i for every veto player i}.
+
+    U_i >= R_i is the same as P(accept_i) >= 1/2 under logistic acceptance. Closed form for any p > 0
+    because the loss is separable across dimensions; the intersection of intervals centred on each veto
+    player's ideal point is an interval [max lo_i, min hi_i], possibly empty.
+    Shapes: plan (n, K) or (K,); ideal, salience (n, A, K) or (A, K); reservation (n, A), (A,) or scalar;
+    veto (A,) bool.
+    """
+    lo, hi = _acceptable_intervals(plan, ideal, salience, reservation, loss_power)
+    veto = np.asarray(veto, dtype=bool)
+    v_lo = lo[..., veto, :]
+    v_hi = hi[..., veto, :]
+    any_empty = np.any(np.isnan(v_lo), axis=-2)
+    low = np.max(np.where(np.isnan(v_lo), -np.inf, v_lo), axis=-2)
+    high = np.min(np.where(np.isnan(v_hi), np.inf, v_hi), axis=-2)
+    nonempty = ~any_empty & (low <= high)
+    return Zopa(np.where(nonempty, low, np.nan), np.where(nonempty, high, np.nan), nonempty, lo, hi)
+
+
+@dataclass(frozen=True)
+class DealBreakers:
+    """For each rejecting actor, the smallest single-dimension move that flips it to accept.
+
+    move: (n, A, K) signed change of x_k needed (0 where the actor already accepts; NaN where no move on k
+    alone suffices within [0, 1]).
+    best_dimension: (n, A) index of the dimension with the smallest |move| (-1 if the actor accepts or no
+    single-dimension move suffices).
+    best_move: (n, A) that move (0 / NaN likewise).
+    p_accept_before: (n, A); p_accept_after: (n, A) re-evaluated after the best move (NaN if none).
+    rejects: (n, A) bool, P(accept) < p_target before.
+    """
+
+    move: np.ndarray
+    best_dimension: np.ndarray
+    best_move: np.ndarray
+    p_accept_before: np.ndarray
+    p_accept_after: np.ndarray
+    rejects: np.ndarray
+
+
+def deal_breakers(
+    plan: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    reservation: np.ndarray | float,
+    scale: np.ndarray | float,
+    loss_power: float = 2.0,
+    p_target: float = 0.5,
+) -> DealBreakers:
+    """Deal-breaking points: which dimension, moved how far, would flip a rejecting actor.
+
+    Target: P(accept_i) >= p_target, i.e. U_i >= R_i + sigma_i logit(p_target). Holding the other
+    dimensions at the plan, the acceptable values of x_k form the interval |v - x*_ik| <= r_ik (see
+    `zone_of_possible_agreement`; closed form for any loss power, no root finding), clipped to [0, 1];
+    the smallest move is the distance from plan_k to it. P(accept) after the best move is re-evaluated
+    from the full utility. Shapes as in `acceptance_probability`; p_target in (0, 1), default 1/2 (the
+    actor becomes exactly indifferent; pass e.g. 0.55 to land strictly inside).
+    """
+    plan = np.asarray(plan, dtype=float)
+    ideal = np.asarray(ideal, dtype=float)
+    salience = np.asarray(salience, dtype=float)
+    margin = np.asarray(scale, dtype=float) * special.logit(p_target)
+    p_before = acceptance_probability(plan, ideal, salience, reservation, scale, loss_power)
+    lo, hi = _acceptable_intervals(plan, ideal, salience, reservation, loss_power, margin)
+    plan_b = np.broadcast_to(plan[..., None, :], lo.shape)
+    target = np.clip(plan_b, lo, hi)  # NaN where the interval is empty
+    rejects = p_before < p_target
+    move = np.where(rejects[..., None], target - plan_b, 0.0)
+
+    abs_move = np.where(np.isnan(move), np.inf, np.abs(move))
+    best = np.argmin(abs_move, axis=-1)
+    best_move = np.take_along_axis(move, best[..., None], axis=-1)[..., 0]
+    possible = np.isfinite(np.take_along_axis(abs_move, best[..., None], axis=-1)[..., 0])
+    best_dimension = np.where(rejects & possible, best, -1)
+    best_move = np.where(rejects, np.where(possible, best_move, np.nan), 0.0)
+
+    # Re-evaluate each actor at its own moved plan: new position (n, A, K) -> utility of actor i only.
+    n_dims = plan.shape[-1]
+    one_hot = np.arange(n_dims) == best_dimension[..., None]
+    moved = plan_b + one_hot * np.nan_to_num(best_move)[..., None]
+    u_after = -np.sum(salience * np.abs(moved - ideal) ** loss_power, axis=-1)
+    p_after = special.expit((u_after - reservation) / scale)
+    p_after = np.where(rejects & ~possible, np.nan, p_after)
+    return DealBreakers(move, best_dimension, best_move, p_before, p_after, rejects)
+
+
+# -------------------------------------------------------------------------------------------- pipeline
+
+
+@dataclass(frozen=True)
+class CoalitionOutcome:
+    """Everything the coalition model reports for one plan.
+
+    ideal_after_influence: (n, A, K); p_accept: (n, A); adoption: Adoption; zopa: Zopa;
+    deal_breakers: DealBreakers.
+    """
+
+    ideal_after_influence: np.ndarray
+    p_accept: np.ndarray
+    adoption: Adoption
+    zopa: Zopa
+    deal_breakers: DealBreakers
+
+
+def evaluate_plan(
+    plan: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    reservation: np.ndarray | float,
+    scale: np.ndarray | float,
+    stages: Sequence[Sequence[int]],
+    loss_power: float = 2.0,
+    common_shock_correlation: np.ndarray | float = 0.0,
+    influence_weights: np.ndarray | None = None,
+    susceptibility: np.ndarray | None = None,
+    influence_rounds: int | None = None,
+) -> CoalitionOutcome:
+    """Influence (optional) -> acceptance -> adoption, ZOPA and deal-breakers, in one call.
+
+    If influence_weights W and susceptibility are given, ideal points first move by Friedkin-Johnsen: to the
+    equilibrium (influence_rounds None) or for influence_rounds rounds. Reservation values are taken as
+    given (compute them with `reservation_value` from the pre- or post-influence ideal points, as the
+    config decides). Shapes as in the functions called.
+    """
+    ideal = np.asarray(ideal, dtype=float)
+    if influence_weights is not None:
+        lam = np.zeros(ideal.shape[-2]) if susceptibility is None else susceptibility
+        if influence_rounds is None:
+            ideal = friedkin_johnsen_equilibrium(ideal, influence_weights, lam)
+        else:
+            ideal = friedkin_johnsen_rounds(ideal, influence_weights, lam, influence_rounds)
+    p_accept = acceptance_probability(plan, ideal, salience, reservation, scale, loss_power)
+    adopted = adoption(p_accept, stages, common_shock_correlation)
+    zopa = zone_of_possible_agreement(plan, ideal, salience, reservation, adopted.veto, loss_power)
+    breakers = deal_breakers(plan, ideal, salience, reservation, scale, loss_power)
+    return CoalitionOutcome(ideal, p_accept, adopted, zopa, breakers)
+
+
+# ------------------------------------------------------------------------------------ amendment search
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """One row of the amendment table.
+
+    penalty: lambda (P(adopted) per unit of L1 change); plan: (K,) amended plan; change: (K,) plan - base;
+    p_adopted: value of the objective's P(adopted) at the amended plan; objective: p_adopted - lambda ||change||_1.
+    """
+
+    penalty: float
+    plan: np.ndarray
+    change: np.ndarray
+    p_adopted: float
+    objective: float
+
+
+def search_amendments(
+    p_adopted_fn: Callable[[np.ndarray], float],
+    plan: np.ndarray,
+    negotiable: np.ndarray | Sequence[bool],
+    penalties: Sequence[float] = (0.0, 0.1, 0.3, 1.0),
+    bounds: tuple[np.ndarray | float, np.ndarray | float] = (0.0, 1.0),
+    seed: int = 0,
+    maxiter: int = 200,
+    popsize: int = 15,
+) -> tuple[Amendment, ...]:
+    """Plan variants maximising P(adopted)(x) - lambda ||x - plan||_1 over the negotiable dimensions.
+
+    p_adopted_fn maps a plan vector (K,) to a number in [0, 1] (typically the Monte Carlo mean of
+    `adoption(...).p_adopted`). For each lambda in penalties, scipy.optimize.differential_evolution
+    (Storn & Price 1997) searches the negotiable coordinates within bounds (low, high: scalars or (K,)),
+    seeded (deterministic), started from the base plan, then polished. The other coordinates stay fixed.
+    The base plan itself is kept if nothing beats it. Returns one Amendment per lambda, in order.
+    """
+    base = np.asarray(plan, dtype=float)
+    mask = np.asarray(negotiable, dtype=bool)
+    low = np.broadcast_to(np.asarray(bounds[0], dtype=float), base.shape)
+    high = np.broadcast_to(np.asarray(bounds[1], dtype=float), base.shape)
+    free = np.flatnonzero(mask)
+
+    def full_plan(z: np.ndarray) -> np.ndarray:
+        x = base.copy()
+        x[free] = z
+        return x
+
+    rows = []
+    for penalty in penalties:
+
+        def negative_objective(z: np.ndarray, penalty: float = float(penalty)) -> float:
+            x = full_plan(z)
+            return -(float(p_adopted_fn(x)) - penalty * float(np.sum(np.abs(x - base))))
+
+        best_x = base.copy()
+        best_value = -negative_objective(base[free]) if free.size else float(p_adopted_fn(base))
+        if free.size:
+            result = optimize.differential_evolution(
+                negative_objective,
+                bounds=list(zip(low[free], high[free])),
+                rng=np.random.default_rng(seed),
+                maxiter=maxiter,
+                popsize=popsize,
+                x0=np.clip(base[free], low[free], high[free]),
+                polish=True,
+                tol=1e-8,
+            )
+            if -result.fun > best_value:
+                best_x, best_value = full_plan(result.x), -float(result.fun)
+        p = float(p_adopted_fn(best_x))
+        rows.append(Amendment(float(penalty), best_x, best_x - base, p, best_value))
+    return tuple(rows)
+
+
+def mean_p_adopted_fn(
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    reservation: np.ndarray | float,
+    scale: np.ndarray | float,
+    stages: Sequence[Sequence[int]],
+    loss_power: float = 2.0,
+    common_shock_correlation: np.ndarray | float = 0.0,
+) -> Callable[[np.ndarray], float]:
+    """Objective for `search_amendments`: plan (K,) -> mean over trials of P(adopted).
+
+    Arrays as in `acceptance_probability` (trial axis kept); influence, if any, should be applied to
+    `ideal` beforehand (it does not depend on the plan).
+    """
+
+    def p_adopted(plan_vector: np.ndarray) -> float:
+        p = acceptance_probability(plan_vector, ideal, salience, reservation, scale, loss_power)
+        return float(np.mean(adoption(p, stages, common_shock_correlation).p_adopted))
+
+    return p_adopted

@@ -1,0 +1,850 @@
+"""What do force caps and ceded territory do to the military balance? (MODELS.md section 2)
+
+Attrition (Lanchester 1916). A attacker, D defender (troops), alpha the attacker's and beta the defender's
+fire effectiveness, r_A(t), r_D(t) reinforcement rates (troops/day), t in days:
+
+    square law (aimed fire)     dA/dt = -beta * D       + r_A(t)     dD/dt = -alpha * A     + r_D(t)
+    linear law (area fire)      dA/dt = -beta * A * D   + r_A(t)     dD/dt = -alpha * A * D + r_D(t)
+    mixed law (attacker in the  dA/dt = -beta * D       + r_A(t)     dD/dt = -alpha * A * D + r_D(t)
+      open under aimed fire, defender under cover hit by area fire; Deitchman's 1962 guerrilla-war form)
+
+alpha and beta are per day (square), per troop per day (linear) and as their terms require (mixed: alpha per
+troop per day, beta per day). Without reinforcement each law conserves an invariant, and the side whose
+term is larger wins:
+
+    square  alpha A^2 - beta D^2      linear  alpha A - beta D      mixed  alpha A^2 / 2 - beta D
+
+Square law closed forms (derived here; the standard treatment is Taylor 1983, *Lanchester Models of
+Warfare*). With constant reinforcement, omega = sqrt(alpha beta), k = sqrt(beta / alpha) and the
+equilibrium A* = r_D / alpha, D* = r_A / beta, the deviations a = A - A*, d = D - D* satisfy
+a' = -beta d, d' = -alpha a, so
+
+    a(t) = a0 cosh(omega t) - k d0 sinh(omega t)      d(t) = d0 cosh(omega t) - (a0 / k) sinh(omega t).
+
+Without reinforcement and with alpha A0^2 > beta D0^2 the defender is annihilated when d(t) = 0:
+
+    t* = artanh(sqrt(beta / alpha) * D0 / A0) / sqrt(alpha * beta).
+
+Other laws, and time-varying reinforcement, use a fixed-step RK4 integrator over arrays of shape
+(n_trials,). Stop conditions: a side falls to its breakpoint share of its initial strength (found inside a
+step by cubic Hermite interpolation, then both sides are frozen), or the campaign's days run out.
+
+Fitting (Engel 1954, "A verification of Lanchester's law", J. Operations Research Soc. America 2(2):163-171,
+fitted the square law with reinforcements to Iwo Jima; Bracken 1995 and Lucas & Turkes 2004 fitted the
+Ardennes and Kursk): `fit_lanchester` fits alpha and beta of each law to daily strengths by least squares
+(scipy.optimize.least_squares, parameters on the log scale), gives Jacobian-based confidence intervals, and
+picks the law with the lowest AIC.
+
+The peace-time balance (what accord adds; `balance_trajectory`). Year index t = 0..T-1, t = 0 the moment the
+settlement takes effect, strengths at the start of year t:
+
+    defender  personnel P = min(cap, D_now)                      (no growth beyond today's force)
+              equipment E_0 = D_now,  E_{t+1} = (1 - depreciation_per_year) E_t + domestic + aid_usd_bn * c
+              D_t = min(P, E_t)        (troops the force can field: replenishment limited by aid)
+    attacker  A_t = min(max(A_max, A_now), A_now + rearmament_per_year * t)
+    multiplier m_t = min(max(m_before, m_after), m_after + rebuild_per_year * t)
+    density   f_t = 1 - exp(-(D_t / front_km) / density_ref_troops_per_km)       (saturating, in (0, 1))
+
+Prepared positions multiply the defender's effectiveness (the "3:1 rule" folklore is m near 3; Mearsheimer
+1989, "Assessing the Conventional Balance: The 3:1 Rule and Its Critics", International Security 13(4),
+and Epstein's 1989 reply in the same issue, argue over when it holds), and so does the force-to-space
+density f (Mearsheimer's force-to-space argument; the exponential form and its reference density are
+assumptions of accord): beta_eff = beta * m_t * f_t. Long-range strike interdicts the attacker's
+reinforcement; a ban removes that: r_A = r_A0 * (1 - interdiction_share * (1 - strike_ban)).
+
+Breakthrough (accord's construction). In each year a renewed war is run as a Lanchester campaign of T_c =
+campaign_days days from (A_t, D_t). The effective force ratio is the attacker's invariant term over the
+defender's, taken against the strength the defender can still lose before its breakpoint, D_m = D(t) - b_D
+D_t:
+
+    square  R(t) = sqrt(alpha / beta_eff) A(t) / D_m(t)      linear  alpha A / (beta_eff D_m)
+    mixed   alpha A^2 / (2 beta_eff D_m)
+
+so R > 1 means the attacker would win the attrition race, and R -> infinity as the defender reaches its
+breakpoint. The campaign stops when the attacker reaches its breakpoint (the offensive culminates), the
+defender reaches its own (R is then infinite, P = 1), or T_c days pass. With R_max the largest R before the
+stop, unmodelled factors (surprise, command, weather, morale) enter as log-normal noise with scale sigma
+around a threshold theta:
+
+    P(breakthrough) = Phi((ln R_max - ln theta) / sigma)                                  (probit)
+
+Over parameter uncertainty (one draw per trial) this is a smooth probability. Because the laws are
+cooperative systems in (A, -D), a stronger defender, a higher m, higher density or more aid lowers A(t) and
+raises D(t) - b_D D_t at every t, so P(breakthrough) never rises with cap, multiplier or aid.
+
+Territory (accord's construction, anchored on observation). Dupuy (1987, *Understanding War*; his "advance
+rate verities") found no direct relation between advance rates and force-strength ratios, that advance needs
+local combat-power preponderance and that rates fall with the defender's fortification. accord therefore
+ties attritional gains to the rate observed now (reported Russian gains, km2/day in 2025) and lets them
+scale weakly with the effective ratio, plus an exploitation area when a breakthrough happens:
+
+    km2_lost(t) = min(area_at_risk, T_c * gain_now_km2_per_day * (front_t / front_now) * (R_t / R_now)^e
+                                   + P(breakthrough)_t * breakthrough_area_km2)
+
+R_t the effective ratio (defender margin not subtracted) at the campaign's outset in year t, R_now today's
+(current strengths, m_before, the current front), e the advance-rate elasticity (assumption, small per
+Dupuy). km2_lost is the expected territory lost in a renewed T_c-day offensive launched in year t
+(conditional on that war).
+
+Shapes: every parameter is a scalar or an array of shape (n_trials,); outputs are (n_trials,) per trial or
+(n_trials, n_years) per year. Runs are deterministic; no randomness is drawn here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special, stats
+
+LAWS = ("square", "linear", "mixed")
+STOP_TIME, STOP_ATTACKER_BROKE, STOP_DEFENDER_BROKE = 0, 1, 2
+
+Rate = float | np.ndarray | Callable[[float], float | np.ndarray]
+
+
+# ----------------------------------------------------------------------------- Lanchester dynamics
+
+
+def _check_law(law: str) -> None:
+    if law not in LAWS:
+        raise ValueError(f"law must be one of {LAWS}, got {law!r}")
+
+
+def _losses(law: str, attacker, defender, alpha, beta):
+    """(attacker losses, defender losses) in troops/day under a law."""
+    if law == "square":
+        return beta * defender, alpha * attacker
+    if law == "linear":
+        contact = attacker * defender
+        return beta * contact, alpha * contact
+    return beta * defender, alpha * attacker * defender  # mixed
+
+
+def lanchester_invariant(law: str, attacker, defender, alpha, beta) -> np.ndarray:
+    """The conserved quantity of a law without reinforcement (positive: the attacker wins).
+
+    square alpha A^2 - beta D^2; linear alpha A - beta D; mixed alpha A^2 / 2 - beta D (Lanchester 1916;
+    Taylor 1983). Any broadcastable shapes.
+    """
+    _check_law(law)
+    a, d = np.asarray(attacker, dtype=float), np.asarray(defender, dtype=float)
+    if law == "square":
+        return alpha * a**2 - beta * d**2
+    if law == "linear":
+        return alpha * a - beta * d
+    return 0.5 * alpha * a**2 - beta * d
+
+
+def square_law_annihilation_day(attacker0, defender0, alpha, beta) -> np.ndarray:
+    """Day the defender is annihilated under the square law without reinforcement (inf if it never is).
+
+    t* = artanh(sqrt(beta / alpha) * D0 / A0) / sqrt(alpha * beta), valid when alpha A0^2 > beta D0^2 (the
+    attacker wins); derived in the module docstring. alpha, beta > 0 per day; strengths in troops.
+    """
+    a0, d0 = np.asarray(attacker0, dtype=float), np.asarray(defender0, dtype=float)
+    alpha, beta = np.asarray(alpha, dtype=float), np.asarray(beta, dtype=float)
+    x = np.sqrt(beta / alpha) * d0 / a0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.arctanh(np.minimum(x, 1.0)) / np.sqrt(alpha * beta)
+    return np.where(x < 1.0, t, np.inf)
+
+
+def _rate_fn(rate: Rate, n: int) -> Callable[[float], np.ndarray]:
+    if callable(rate):
+        return lambda t: np.broadcast_to(np.asarray(rate(t), dtype=float), (n,))
+    const = np.broadcast_to(np.asarray(rate, dtype=float), (n,))
+    return lambda t: const
+
+
+@dataclass(frozen=True)
+class LanchesterRun:
+    """One campaign for every trial. Paths hold frozen values after each trial's stop.
+
+    time_days (n_steps + 1,); attacker, defender (n_trials, n_steps + 1) troops; stop_day (n_trials,);
+    stop_reason (n_trials,) int: 0 time ran out, 1 attacker reached its breakpoint, 2 defender did.
+    """
+
+    law: str
+    method: str
+    time_days: np.ndarray
+    attacker: np.ndarray
+    defender: np.ndarray
+    stop_day: np.ndarray
+    stop_reason: np.ndarray
+
+
+def _hermite(s, y0, y1, m0h, m1h):
+    """Cubic Hermite value and d/ds on the unit interval (m0h, m1h: derivatives times the step)."""
+    s2, s3 = s * s, s * s * s
+    value = (2 * s3 - 3 * s2 + 1) * y0 + (s3 - 2 * s2 + s) * m0h + (-2 * s3 + 3 * s2) * y1 + (s3 - s2) * m1h
+    slope = (
+        (6 * s2 - 6 * s) * y0 + (3 * s2 - 4 * s + 1) * m0h + (-6 * s2 + 6 * s) * y1 + (3 * s2 - 2 * s) * m1h
+    )
+    return value, slope
+
+
+def _hermite_crossing(y0, y1, m0h, m1h, threshold):
+    """s in [0, 1] where the Hermite cubic reaches threshold (Newton from the linear guess)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.clip(np.where(y0 != y1, (y0 - threshold) / (y0 - y1), 1.0), 0.0, 1.0)
+    for _ in range(8):
+        value, slope = _hermite(s, y0, y1, m0h, m1h)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(slope != 0, (value - threshold) / slope, 0.0)
+        s = np.clip(s - step, 0.0, 1.0)
+    return s
+
+
+def simulate_lanchester(
+    attacker0,
+    defender0,
+    alpha,
+    beta,
+    *,
+    days: float,
+    law: str = "square",
+    attacker_reinforcement_per_day: Rate = 0.0,
+    defender_reinforcement_per_day: Rate = 0.0,
+    attacker_breakpoint_share=0.0,
+    defender_breakpoint_share=0.0,
+    n_steps: int = 100,
+    method: str = "auto",
+) -> LanchesterRun:
+    """Integrate a Lanchester law for all trials at once, with stop conditions.
+
+    attacker0, defender0: initial troops (>= 0); alpha, beta: fire effectiveness (>= 0, units per law, see
+    the module docstring); reinforcement rates in troops/day: a scalar, an (n_trials,) array, or a callable
+    t_days -> either (time-varying). Breakpoint shares in [0, 1): a side stops the campaign when it falls to
+    that share of its initial strength (0: only at annihilation). days > 0 the campaign length; n_steps the
+    number of fixed steps.
+
+    method: 'closed_form' (square law with constant reinforcement, exact on the grid; alpha, beta > 0),
+    'rk4' (classical fourth-order Runge-Kutta), or 'auto' (closed form where it applies, RK4 otherwise).
+    Returns a LanchesterRun with paths of shape (n_trials, n_steps + 1).
+    """
+    _check_law(law)
+    if days <= 0 or n_steps < 1:
+        raise ValueError("days must be > 0 and n_steps >= 1")
+    arrays = [
+        np.asarray(x, dtype=float)
+        for x in (attacker0, defender0, alpha, beta, attacker_breakpoint_share, defender_breakpoint_share)
+    ]
+    for x in arrays[:2]:
+        if np.any(x < 0):
+            raise ValueError("strengths must be >= 0")
+    shapes = [x.shape for x in arrays] + [
+        np.shape(r)
+        for r in (attacker_reinforcement_per_day, defender_reinforcement_per_day)
+        if not callable(r)
+    ]
+    n = int(np.prod(np.broadcast_shapes(*shapes, (1,))))
+    a0, d0, alpha, beta, bp_a, bp_d = (np.broadcast_to(x, (n,)).astype(float) for x in arrays)
+    if np.any(alpha < 0) or np.any(beta < 0):
+        raise ValueError("fire effectiveness alpha, beta must be >= 0")
+    if np.any((bp_a < 0) | (bp_a >= 1) | (bp_d < 0) | (bp_d >= 1)):
+        raise ValueError("breakpoint shares must be in [0, 1)")
+    r_a = _rate_fn(attacker_reinforcement_per_day, n)
+    r_d = _rate_fn(defender_reinforcement_per_day, n)
+
+    constant_rates = not (
+        callable(attacker_reinforcement_per_day) or callable(defender_reinforcement_per_day)
+    )
+    closed_ok = law == "square" and constant_rates and bool(np.all(alpha > 0) and np.all(beta > 0))
+    if method == "auto":
+        method = "closed_form" if closed_ok else "rk4"
+    if method == "closed_form" and not closed_ok:
+        raise ValueError("closed_form needs the square law, constant reinforcement and alpha, beta > 0")
+    if method not in ("closed_form", "rk4"):
+        raise ValueError(f"method must be 'auto', 'closed_form' or 'rk4', got {method!r}")
+
+    time = np.linspace(0.0, float(days), n_steps + 1)
+    h = float(days) / n_steps
+
+    def rhs(t, a, d):
+        loss_a, loss_d = _losses(law, a, d, alpha, beta)
+        return r_a(t) - loss_a, r_d(t) - loss_d
+
+    if method == "closed_form":
+        ra, rd = r_a(0.0), r_d(0.0)
+        omega, k = np.sqrt(alpha * beta), np.sqrt(beta / alpha)
+        a_star, d_star = rd / alpha, ra / beta
+        dev_a, dev_d = (a0 - a_star)[:, None], (d0 - d_star)[:, None]
+        c, s = np.cosh(omega[:, None] * time), np.sinh(omega[:, None] * time)
+        att = a_star[:, None] + dev_a * c - k[:, None] * dev_d * s
+        dfd = d_star[:, None] + dev_d * c - dev_a / k[:, None] * s
+    else:
+        att, dfd = np.empty((n, n_steps + 1)), np.empty((n, n_steps + 1))
+        att[:, 0], dfd[:, 0] = a0, d0
+        a, d = a0.copy(), d0.copy()
+        # a trial past a breakpoint keeps its first post-crossing values (needed for the Hermite step),
+        # so a path that would diverge after the stop cannot overflow
+        done = (a0 <= bp_a * a0) | (d0 <= bp_d * d0)
+        for i in range(n_steps):
+            t = time[i]
+            k1a, k1d = rhs(t, a, d)
+            k2a, k2d = rhs(t + h / 2, a + h / 2 * k1a, d + h / 2 * k1d)
+            k3a, k3d = rhs(t + h / 2, a + h / 2 * k2a, d + h / 2 * k2d)
+            k4a, k4d = rhs(t + h, a + h * k3a, d + h * k3d)
+            a = np.where(done, a, a + h / 6 * (k1a + 2 * k2a + 2 * k3a + k4a))
+            d = np.where(done, d, d + h / 6 * (k1d + 2 * k2d + 2 * k3d + k4d))
+            done |= (a <= bp_a * a0) | (d <= bp_d * d0)
+            att[:, i + 1], dfd[:, i + 1] = a, d
+
+    # Stops: the first grid point at or below a breakpoint; the crossing inside that step by Hermite.
+    thr_a, thr_d = bp_a * a0, bp_d * d0
+    below_a, below_d = att <= thr_a[:, None], dfd <= thr_d[:, None]
+    big = n_steps + 1
+    first_a = np.where(below_a.any(axis=1), below_a.argmax(axis=1), big)
+    first_d = np.where(below_d.any(axis=1), below_d.argmax(axis=1), big)
+    first = np.minimum(first_a, first_d)
+    stop_day = np.full(n, float(days))
+    stop_reason = np.full(n, STOP_TIME, dtype=int)
+    idx = np.nonzero(first < big)[0]
+    if idx.size:
+        j = first[idx]
+        at_start = j == 0
+        jm = np.maximum(j - 1, 0)
+        y0a, y1a, y0d, y1d = att[idx, jm], att[idx, j], dfd[idx, jm], dfd[idx, j]
+        t0 = time[jm]
+        # derivatives at both ends (reinforcement evaluated per trial's own time)
+        m0a, m0d = np.empty(idx.size), np.empty(idx.size)
+        m1a, m1d = np.empty(idx.size), np.empty(idx.size)
+        for jj in np.unique(j):
+            sel = j == jj
+            rows = idx[sel]
+            tl, tr = time[max(jj - 1, 0)], time[jj]
+            la, ld = _losses(
+                law, att[rows, max(jj - 1, 0)], dfd[rows, max(jj - 1, 0)], alpha[rows], beta[rows]
+            )
+            ra_l, rd_l = r_a(tl)[rows], r_d(tl)[rows]
+            m0a[sel], m0d[sel] = ra_l - la, rd_l - ld
+            la, ld = _losses(law, att[rows, jj], dfd[rows, jj], alpha[rows], beta[rows])
+            m1a[sel], m1d[sel] = r_a(tr)[rows] - la, r_d(tr)[rows] - ld
+        s_a = np.where(first_a[idx] == j, _hermite_crossing(y0a, y1a, h * m0a, h * m1a, thr_a[idx]), np.inf)
+        s_d = np.where(first_d[idx] == j, _hermite_crossing(y0d, y1d, h * m0d, h * m1d, thr_d[idx]), np.inf)
+        defender_first = np.where(at_start, first_a[idx] != 0, s_d < s_a)
+        s = np.where(at_start, 0.0, np.minimum(s_a, s_d))
+        frozen_a, _ = _hermite(s, y0a, y1a, h * m0a, h * m1a)
+        frozen_d, _ = _hermite(s, y0d, y1d, h * m0d, h * m1d)
+        frozen_a = np.where(~defender_first & ~at_start, thr_a[idx], frozen_a)
+        frozen_d = np.where(defender_first & ~at_start, thr_d[idx], frozen_d)
+        frozen_a = np.where(at_start, att[idx, 0], frozen_a)
+        frozen_d = np.where(at_start, dfd[idx, 0], frozen_d)
+        stop_day[idx] = np.where(at_start, 0.0, t0 + s * h)
+        stop_reason[idx] = np.where(defender_first, STOP_DEFENDER_BROKE, STOP_ATTACKER_BROKE)
+        after = np.arange(n_steps + 1)[None, :] >= j[:, None]
+        att[idx] = np.where(after, frozen_a[:, None], att[idx])
+        dfd[idx] = np.where(after, frozen_d[:, None], dfd[idx])
+    return LanchesterRun(law, method, time, att, dfd, stop_day, stop_reason)
+
+
+def effective_force_ratio(
+    law: str, attacker, defender, alpha, beta, defender_margin_troops=None
+) -> np.ndarray:
+    """The attacker's invariant term over the defender's: > 1 means the attacker wins the attrition race.
+
+    square sqrt(alpha / beta) A / D; linear alpha A / (beta D); mixed alpha A^2 / (2 beta D). With
+    defender_margin_troops (D minus the defender's breakpoint strength) in place of D the ratio goes to
+    infinity as the defender reaches its breakpoint. Broadcastable arrays.
+    """
+    _check_law(law)
+    a = np.asarray(attacker, dtype=float)
+    d = np.asarray(defender if defender_margin_troops is None else defender_margin_troops, dtype=float)
+    d = np.maximum(d, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if law == "square":
+            ratio = np.sqrt(alpha / beta) * a / d
+        elif law == "linear":
+            ratio = alpha * a / (beta * d)
+        else:
+            ratio = alpha * a**2 / (2.0 * beta * d)
+    return np.where(a <= 0, 0.0, ratio)
+
+
+# ----------------------------------------------------------------------------- fitting a battle
+
+
+@dataclass(frozen=True)
+class LawFit:
+    """Least-squares fit of one law. alpha, beta with standard errors and confidence intervals
+    (Jacobian-based, on the log scale, so intervals stay positive); fitted curves have shape (n_days,)."""
+
+    law: str
+    alpha: float
+    beta: float
+    alpha_se: float
+    beta_se: float
+    alpha_ci: tuple[float, float]
+    beta_ci: tuple[float, float]
+    sse: float
+    rmse: float
+    aic: float
+    n_obs: int
+    fitted_attacker: np.ndarray
+    fitted_defender: np.ndarray
+    converged: bool
+
+
+@dataclass(frozen=True)
+class LanchesterFit:
+    """Result of fit_lanchester: the chosen law (lowest AIC) and every law's fit, in LAWS order."""
+
+    day: np.ndarray
+    attacker: np.ndarray
+    defender: np.ndarray
+    best: LawFit
+    fits: tuple[LawFit, ...]
+    confidence: float
+
+    @property
+    def law(self) -> str:
+        return self.best.law
+
+    @property
+    def alpha(self) -> float:
+        return self.best.alpha
+
+    @property
+    def beta(self) -> float:
+        return self.best.beta
+
+    @property
+    def alpha_ci(self) -> tuple[float, float]:
+        return self.best.alpha_ci
+
+    @property
+    def beta_ci(self) -> tuple[float, float]:
+        return self.best.beta_ci
+
+    @property
+    def rmse(self) -> float:
+        return self.best.rmse
+
+    @property
+    def fitted_attacker(self) -> np.ndarray:
+        return self.best.fitted_attacker
+
+    @property
+    def fitted_defender(self) -> np.ndarray:
+        return self.best.fitted_defender
+
+    def fit_for(self, law: str) -> LawFit:
+        return next(f for f in self.fits if f.law == law)
+
+
+def _predict_battle(law, day, a0, d0, alpha, beta, add_a, add_d, substeps_per_day=8):
+    """Strengths at each observation day: RK4 between days, reinforcements added on their day.
+
+    One battle, so plain floats (far faster than size-1 arrays inside the optimiser)."""
+    a, d = float(a0), float(d0)
+    alpha, beta = float(alpha), float(beta)
+    pred_a, pred_d = [a], [d]
+
+    def rhs(x, y):
+        la, ld = _losses(law, x, y, alpha, beta)
+        return -la, -ld
+
+    for i in range(1, day.size):
+        span = float(day[i] - day[i - 1])
+        steps = max(1, int(np.ceil(span * substeps_per_day)))
+        h = span / steps
+        for _ in range(steps):
+            k1a, k1d = rhs(a, d)
+            k2a, k2d = rhs(a + h / 2 * k1a, d + h / 2 * k1d)
+            k3a, k3d = rhs(a + h / 2 * k2a, d + h / 2 * k2d)
+            k4a, k4d = rhs(a + h * k3a, d + h * k3d)
+            a += h / 6 * (k1a + 2 * k2a + 2 * k3a + k4a)
+            d += h / 6 * (k1d + 2 * k2d + 2 * k3d + k4d)
+        a, d = a + float(add_a[i]), d + float(add_d[i])
+        pred_a.append(a)
+        pred_d.append(d)
+    return np.array(pred_a), np.array(pred_d)
+
+
+def _start_values(law, day, attacker, defender, add_a, add_d):
+    """Crude moment estimates of (alpha, beta) to start the search."""
+    dt = np.diff(day)
+    loss_a = np.maximum(-(np.diff(attacker) - add_a[1:]), 0.0).sum() / dt.sum()
+    loss_d = np.maximum(-(np.diff(defender) - add_d[1:]), 0.0).sum() / dt.sum()
+    mean_a, mean_d = attacker.mean(), defender.mean()
+    scale = {
+        "square": (mean_a, mean_d),
+        "linear": (mean_a * mean_d, mean_a * mean_d),
+        "mixed": (mean_a * mean_d, mean_d),
+    }[law]
+    alpha0 = loss_d / scale[0] if loss_d > 0 and scale[0] > 0 else 1e-3 / max(scale[0], 1.0)
+    beta0 = loss_a / scale[1] if loss_a > 0 and scale[1] > 0 else 1e-3 / max(scale[1], 1.0)
+    return alpha0, beta0
+
+
+def fit_lanchester(
+    day,
+    attacker,
+    defender,
+    attacker_reinforcement=None,
+    defender_reinforcement=None,
+    laws: tuple[str, ...] = LAWS,
+    confidence: float = 0.95,
+) -> LanchesterFit:
+    """Fit fire effectiveness to a battle's daily strengths, for each law, and pick the best (lowest AIC).
+
+    day (n_days,) increasing days; attacker, defender (n_days,) observed troops; *_reinforcement (n_days,)
+    troops arriving on each observation day (already in that day's strength; default none). The first day's
+    strengths are the initial condition. For each law, alpha and beta minimise
+
+        SSE = sum_{i >= 1} (A_model(day_i) - A_i)^2 + (D_model(day_i) - D_i)^2
+
+    (scipy.optimize.least_squares, trust-region reflective, on log alpha and log beta; the model integrated
+    by RK4 between days). Covariance of the log parameters: s^2 (J^T J)^-1 with s^2 = SSE / (n_obs - 2);
+    intervals exp(log theta +/- t_{n_obs-2} se) at the given confidence; reported standard errors by the
+    delta method (theta * se_log). AIC = n_obs ln(SSE / n_obs) + 2 * 2 (all laws have two parameters, so the
+    ranking equals that by SSE); RMSE = sqrt(SSE / n_obs). Engel (1954) fitted the square law with
+    reinforcements to Iwo Jima; see the module docstring. Returns a frozen LanchesterFit.
+    """
+    day = np.asarray(day, dtype=float)
+    attacker, defender = np.asarray(attacker, dtype=float), np.asarray(defender, dtype=float)
+    n_days = day.size
+    if day.ndim != 1 or n_days < 3 or attacker.shape != day.shape or defender.shape != day.shape:
+        raise ValueError("day, attacker and defender must be 1-D arrays of the same length >= 3")
+    if np.any(np.diff(day) <= 0):
+        raise ValueError("day must be strictly increasing")
+    add_a = np.zeros(n_days) if attacker_reinforcement is None else np.asarray(attacker_reinforcement, float)
+    add_d = np.zeros(n_days) if defender_reinforcement is None else np.asarray(defender_reinforcement, float)
+    if add_a.shape != day.shape or add_d.shape != day.shape:
+        raise ValueError("reinforcements must have the same length as day")
+    if not 0 < confidence < 1:
+        raise ValueError("confidence must be in (0, 1)")
+    for law in laws:
+        _check_law(law)
+
+    n_obs = 2 * (n_days - 1)
+    dof = n_obs - 2
+    t_quantile = stats.t.ppf(0.5 + confidence / 2, dof)
+    fits = []
+    for law in laws:
+
+        def residuals(log_theta, law=law):
+            alpha, beta = np.exp(log_theta)
+            pa, pd = _predict_battle(law, day, attacker[0], defender[0], alpha, beta, add_a, add_d)
+            return np.concatenate([pa[1:] - attacker[1:], pd[1:] - defender[1:]])
+
+        x0 = np.log(_start_values(law, day, attacker, defender, add_a, add_d))
+        result = optimize.least_squares(residuals, x0, jac="3-point", method="trf", x_scale="jac")
+        log_alpha, log_beta = result.x
+        sse = float(np.sum(result.fun**2))
+        jac = result.jac
+        cov = (sse / dof) * np.linalg.pinv(jac.T @ jac) if dof > 0 else np.full((2, 2), np.nan)
+        se_log = np.sqrt(np.maximum(np.diag(cov), 0.0))
+        alpha, beta = float(np.exp(log_alpha)), float(np.exp(log_beta))
+        pa, pd = _predict_battle(law, day, attacker[0], defender[0], alpha, beta, add_a, add_d)
+        fits.append(
+            LawFit(
+                law=law,
+                alpha=alpha,
+                beta=beta,
+                alpha_se=alpha * float(se_log[0]),
+                beta_se=beta * float(se_log[1]),
+                alpha_ci=(
+                    float(np.exp(log_alpha - t_quantile * se_log[0])),
+                    float(np.exp(log_alpha + t_quantile * se_log[0])),
+                ),
+                beta_ci=(
+                    float(np.exp(log_beta - t_quantile * se_log[1])),
+                    float(np.exp(log_beta + t_quantile * se_log[1])),
+                ),
+                sse=sse,
+                rmse=float(np.sqrt(sse / n_obs)),
+                aic=float(n_obs * np.log(max(sse, 1e-300) / n_obs) + 4.0),
+                n_obs=n_obs,
+                fitted_attacker=pa,
+                fitted_defender=pd,
+                converged=bool(result.success),
+            )
+        )
+    best = min(fits, key=lambda f: f.aic)
+    return LanchesterFit(
+        day=day, attacker=attacker, defender=defender, best=best, fits=tuple(fits), confidence=confidence
+    )
+
+
+# ----------------------------------------------------------------------------- cession
+
+
+@dataclass(frozen=True)
+class CessionEffects:
+    """Before/after values of a territorial cession; each field has shape (n_trials,)."""
+
+    held_area_km2_before: np.ndarray
+    held_area_km2_after: np.ndarray
+    population_before: np.ndarray
+    population_after: np.ndarray
+    front_length_km_before: np.ndarray
+    front_length_km_after: np.ndarray
+    defence_multiplier_before: np.ndarray
+    defence_multiplier_after: np.ndarray
+
+
+def cession_effects(
+    *,
+    held_area_km2,
+    ceded_area_km2,
+    held_population,
+    ceded_population,
+    front_length_before_km,
+    front_length_after_km,
+    defence_multiplier_fortified,
+    defence_multiplier_open,
+    fortified_share_before,
+    fortified_share_after,
+) -> CessionEffects:
+    """What a cession changes: held area (km2), population, front length (km) and defence multiplier.
+
+    area_after = held_area - ceded_area; population_after = held_population - ceded_population; the defence
+    multiplier is a mix of prepared and open ground along the threatened front,
+
+        m = m_open + share_fortified * (m_fortified - m_open),
+
+    before and after (ceding a fortified belt such as Sloviansk-Kramatorsk lowers the share). All inputs are
+    scalars or (n_trials,); shares in [0, 1]; multipliers >= 1 with m_fortified >= m_open; ceded amounts
+    no larger than held ones.
+    """
+    v = {k: np.asarray(x, dtype=float) for k, x in locals().items()}
+    n = int(np.prod(np.broadcast_shapes(*(x.shape for x in v.values()), (1,))))
+    v = {k: np.broadcast_to(x, (n,)).astype(float) for k, x in v.items()}
+    if np.any(v["ceded_area_km2"] > v["held_area_km2"]) or np.any(
+        v["ceded_population"] > v["held_population"]
+    ):
+        raise ValueError("ceded area and population cannot exceed what is held")
+    if any(np.any(v[k] < 0) for k in v):
+        raise ValueError("all inputs must be >= 0")
+    for key in ("fortified_share_before", "fortified_share_after"):
+        if np.any(v[key] > 1):
+            raise ValueError(f"{key} must be in [0, 1]")
+    if np.any(v["defence_multiplier_open"] < 1) or np.any(
+        v["defence_multiplier_fortified"] < v["defence_multiplier_open"]
+    ):
+        raise ValueError("need 1 <= defence_multiplier_open <= defence_multiplier_fortified")
+    gap = v["defence_multiplier_fortified"] - v["defence_multiplier_open"]
+    return CessionEffects(
+        held_area_km2_before=v["held_area_km2"],
+        held_area_km2_after=v["held_area_km2"] - v["ceded_area_km2"],
+        population_before=v["held_population"],
+        population_after=v["held_population"] - v["ceded_population"],
+        front_length_km_before=v["front_length_before_km"],
+        front_length_km_after=v["front_length_after_km"],
+        defence_multiplier_before=v["defence_multiplier_open"] + v["fortified_share_before"] * gap,
+        defence_multiplier_after=v["defence_multiplier_open"] + v["fortified_share_after"] * gap,
+    )
+
+
+# ----------------------------------------------------------------------------- peace-time balance
+
+# Defaults for the Russia-Ukraine case, late 2025. Values marked (assumption) have no source; the others
+# are rounded from reported figures (see the report / configs for outlet, date and URL).
+BALANCE_DEFAULTS: dict[str, float] = {
+    "defender_strength_now_troops": 880_000.0,  # AFP "just under 900,000"; Reuters ~850,000 (Nov 2025)
+    "defender_cap_troops": np.inf,  # no cap; the 28-point plan: 600,000; E3 counter-proposal: 800,000
+    "equipment_depreciation_per_year": 0.15,  # (assumption) wear, losses in training, obsolescence
+    "domestic_equipping_troops_per_year": 50_000.0,  # (assumption) troop-equivalents of kit made at home
+    "aid_usd_bn_per_year": 45.0,  # Kiel Ukraine Support Tracker: ~EUR 41.6bn/yr military aid 2022-24
+    "troops_equipped_per_usd_bn": 2_000.0,  # (assumption) ~USD 0.5m of kit and munitions per troop-year
+    "attacker_strength_now_troops": 700_000.0,  # Putin (2025), ISW (Jun 2025), HUR via Liga.net (Jul 2025)
+    "attacker_rearmament_troops_per_year": 100_000.0,  # (assumption) peacetime net growth of the force
+    "attacker_max_troops": 1_000_000.0,  # (assumption) committed share of a 1.5m active army
+    "defence_multiplier_before": 2.5,  # (assumption) fortress belt; 3:1 folklore ~3
+    "defence_multiplier_after": 2.5,  # = before (no cession); e.g. 1.5 for open ground after ceding the belt
+    "multiplier_rebuild_per_year": 0.2,  # (assumption)
+    "front_length_before_km": 1_250.0,  # Syrskyi: active front ~1,250 km (2025)
+    "front_length_after_km": 1_250.0,  # (assumption) no published figure for the post-withdrawal line
+    "density_ref_troops_per_km": 300.0,  # (assumption)
+    "attacker_fire_effectiveness_per_day": 6e-4,  # (assumption) order of reported daily losses
+    "defender_fire_effectiveness_per_day": 6e-4,  # (assumption)
+    "attacker_reinforcement_troops_per_day": 1_100.0,  # ~35k/month contracts, H1 2025 (Medvedev, Jul 2025)
+    "defender_reinforcement_troops_per_day": 850.0,  # ~25-27k/month (Zelensky via WSJ, 2025)
+    "interdiction_share": 0.2,  # (assumption) share of attacker reinforcement denied by long-range strike
+    "long_range_strike_ban": 0.0,  # 0 allowed, 1 banned (the 28-point plan limits long-range missiles)
+    "breakthrough_threshold": 1.0,  # R_max at which P(breakthrough) = 1/2
+    "breakthrough_noise_sigma": 0.25,  # (assumption) log-scale noise of unmodelled factors
+    "campaign_days": 30.0,  # (assumption) D
+    "attacker_breakpoint_share": 0.5,  # (assumption) offensive culminates at half strength
+    "defender_breakpoint_share": 0.0,
+    "gain_now_km2_per_day": 14.0,  # ~4,700-5,400 km2 of Russian gains in 2025 (ISW via AFP; DeepState)
+    "advance_elasticity": 1.0,  # (assumption) weak link of advance rate to ratio (Dupuy 1987)
+    "breakthrough_area_km2": 2_500.0,  # (assumption) e.g. 50 km deep x 50 km wide
+    "area_at_risk_km2": np.inf,
+}
+
+
+def _density_factor(strength, front_km, density_ref):
+    return -np.expm1(-(strength / front_km) / density_ref)
+
+
+def balance_trajectory(
+    years: int = 10, *, law: str = "square", n_steps: int = 30, **params
+) -> dict[str, np.ndarray]:
+    """The military balance year by year over a peace of `years` years, for every trial.
+
+    Parameters (keyword, each a scalar or an (n_trials,) array; defaults in BALANCE_DEFAULTS; equations in
+    the module docstring):
+      defender_strength_now_troops, defender_cap_troops (inf: no cap), equipment_depreciation_per_year
+      [0, 1], domestic_equipping_troops_per_year, aid_usd_bn_per_year, troops_equipped_per_usd_bn (equipment
+      in troop-equivalents; the fielded strength is min(personnel, equipment));
+      attacker_strength_now_troops, attacker_rearmament_troops_per_year, attacker_max_troops;
+      defence_multiplier_before, defence_multiplier_after (>= 1; after = right after the settlement; before
+      is also the ceiling rebuilding reaches), multiplier_rebuild_per_year; front_length_before_km (today),
+      front_length_after_km (after the settlement), density_ref_troops_per_km;
+      attacker_fire_effectiveness_per_day (alpha), defender_fire_effectiveness_per_day (beta; units per law),
+      attacker_reinforcement_troops_per_day, defender_reinforcement_troops_per_day, interdiction_share [0, 1],
+      long_range_strike_ban [0, 1]; breakthrough_threshold theta > 0, breakthrough_noise_sigma > 0,
+      campaign_days D > 0, attacker_breakpoint_share, defender_breakpoint_share [0, 1);
+      gain_now_km2_per_day, advance_elasticity >= 0, breakthrough_area_km2, area_at_risk_km2.
+    law: 'square' (closed form), 'linear' or 'mixed' (RK4 with n_steps steps per campaign).
+
+    Returns arrays of shape (n_trials, years) unless noted: year (years,), defender_strength_troops (fielded),
+    defender_personnel_troops, defender_equipment_troops,
+    attacker_strength_troops, force_ratio (A / D in troops), defence_multiplier, force_density_troops_per_km,
+    density_factor, effective_force_ratio (R at the campaign's outset), peak_effective_ratio (R_max),
+    p_breakthrough, km2_lost (expected, in a renewed D-day offensive launched that year), campaign_stop_day,
+    and attacker_reinforcement_troops_per_day (n_trials,) after interdiction.
+    """
+    unknown = set(params) - set(BALANCE_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown parameters: {sorted(unknown)}")
+    if years < 1:
+        raise ValueError("years must be >= 1")
+    _check_law(law)
+    raw = {k: np.asarray(params.get(k, v), dtype=float) for k, v in BALANCE_DEFAULTS.items()}
+    n = int(np.prod(np.broadcast_shapes(*(x.shape for x in raw.values()), (1,))))
+    p = {k: np.broadcast_to(x, (n,)) for k, x in raw.items()}
+    positive = (
+        "front_length_before_km",
+        "front_length_after_km",
+        "density_ref_troops_per_km",
+        "breakthrough_threshold",
+        "breakthrough_noise_sigma",
+        "campaign_days",
+        "attacker_fire_effectiveness_per_day",
+        "defender_fire_effectiveness_per_day",
+    )
+    for key in positive:
+        if np.any(p[key] <= 0):
+            raise ValueError(f"{key} must be > 0")
+    for key in ("defence_multiplier_before", "defence_multiplier_after"):
+        if np.any(p[key] < 1):
+            raise ValueError(f"{key} must be >= 1")
+    for key in ("interdiction_share", "long_range_strike_ban", "equipment_depreciation_per_year"):
+        if np.any((p[key] < 0) | (p[key] > 1)):
+            raise ValueError(f"{key} must be in [0, 1]")
+    nonneg = [k for k in BALANCE_DEFAULTS if k not in positive]
+    for key in nonneg:
+        if np.any(p[key] < 0):
+            raise ValueError(f"{key} must be >= 0")
+
+    alpha = p["attacker_fire_effectiveness_per_day"]
+    beta = p["defender_fire_effectiveness_per_day"]
+    days = p["campaign_days"]
+    reinforcement_a = p["attacker_reinforcement_troops_per_day"] * (
+        1.0 - p["interdiction_share"] * (1.0 - p["long_range_strike_ban"])
+    )
+    equipping = (
+        p["domestic_equipping_troops_per_year"] + p["aid_usd_bn_per_year"] * p["troops_equipped_per_usd_bn"]
+    )
+    personnel = np.minimum(p["defender_cap_troops"], p["defender_strength_now_troops"])
+    equipment = np.array(p["defender_strength_now_troops"], dtype=float)
+    m_ceiling = np.maximum(p["defence_multiplier_before"], p["defence_multiplier_after"])
+    a_ceiling = np.maximum(p["attacker_max_troops"], p["attacker_strength_now_troops"])
+    front = p["front_length_after_km"]
+
+    # today's effective ratio: the anchor of the observed advance rate
+    f_now = _density_factor(
+        p["defender_strength_now_troops"], p["front_length_before_km"], p["density_ref_troops_per_km"]
+    )
+    ratio_now = effective_force_ratio(
+        law,
+        p["attacker_strength_now_troops"],
+        p["defender_strength_now_troops"],
+        alpha,
+        beta * p["defence_multiplier_before"] * f_now,
+    )
+
+    shape = (n, years)
+    out = {
+        key: np.empty(shape)
+        for key in (
+            "defender_strength_troops",
+            "defender_personnel_troops",
+            "defender_equipment_troops",
+            "attacker_strength_troops",
+            "force_ratio",
+            "defence_multiplier",
+            "force_density_troops_per_km",
+            "density_factor",
+            "effective_force_ratio",
+            "peak_effective_ratio",
+            "p_breakthrough",
+            "km2_lost",
+            "campaign_stop_day",
+        )
+    }
+    for t in range(years):
+        defender = np.minimum(personnel, equipment)
+        attacker = np.minimum(
+            a_ceiling, p["attacker_strength_now_troops"] + p["attacker_rearmament_troops_per_year"] * t
+        )
+        m = np.minimum(m_ceiling, p["defence_multiplier_after"] + p["multiplier_rebuild_per_year"] * t)
+        f = _density_factor(defender, front, p["density_ref_troops_per_km"])
+        beta_eff = beta * m * f
+        # campaign on normalised time tau = t / D, so each trial has its own D on one grid
+        run = simulate_lanchester(
+            attacker,
+            defender,
+            alpha * days,
+            beta_eff * days,
+            days=1.0,
+            law=law,
+            attacker_reinforcement_per_day=reinforcement_a * days,
+            defender_reinforcement_per_day=p["defender_reinforcement_troops_per_day"] * days,
+            attacker_breakpoint_share=p["attacker_breakpoint_share"],
+            defender_breakpoint_share=p["defender_breakpoint_share"],
+            n_steps=n_steps,
+        )
+        margin = run.defender - (p["defender_breakpoint_share"] * defender)[:, None]
+        ratio_path = effective_force_ratio(
+            law, run.attacker, run.defender, alpha[:, None], beta_eff[:, None], defender_margin_troops=margin
+        )
+        peak = ratio_path.max(axis=1)
+        with np.errstate(divide="ignore"):
+            z = (np.log(peak) - np.log(p["breakthrough_threshold"])) / p["breakthrough_noise_sigma"]
+        p_bt = special.ndtr(z)
+        ratio0 = effective_force_ratio(law, attacker, defender, alpha, beta_eff)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(ratio_now > 0, ratio0 / ratio_now, 0.0)
+        attritional = (
+            days
+            * p["gain_now_km2_per_day"]
+            * (front / p["front_length_before_km"])
+            * rel ** p["advance_elasticity"]
+        )
+        km2 = np.minimum(p["area_at_risk_km2"], attritional + p_bt * p["breakthrough_area_km2"])
+
+        out["defender_strength_troops"][:, t] = defender
+        out["defender_personnel_troops"][:, t] = personnel
+        out["defender_equipment_troops"][:, t] = equipment
+        out["attacker_strength_troops"][:, t] = attacker
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["force_ratio"][:, t] = attacker / defender
+        out["defence_multiplier"][:, t] = m
+        out["force_density_troops_per_km"][:, t] = defender / front
+        out["density_factor"][:, t] = f
+        out["effective_force_ratio"][:, t] = ratio0
+        out["peak_effective_ratio"][:, t] = peak
+        out["p_breakthrough"][:, t] = p_bt
+        out["km2_lost"][:, t] = km2
+        out["campaign_stop_day"][:, t] = run.stop_day * days
+
+        equipment = (1.0 - p["equipment_depreciation_per_year"]) * equipment + equipping
+    out["year"] = np.arange(years)
+    out["attacker_reinforcement_troops_per_day"] = np.array(reinforcement_a)
+    return out

@@ -1,0 +1,81 @@
+"""The CLI end to end (in process, on the test fixture scenario): exit codes, --json, errors, run dirs."""
+
+import json
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def toy_file(tmp_path, toy):
+    p = tmp_path / "toy.yaml"
+    p.write_text(textwrap.dedent("""\
+        scenario: toy
+        run: {trials: 2000, seed: 1}
+        toy:
+          x: {dist: uniform, low: 0, high: 10, source: "assumption, for the test"}
+          items: [{name: us, weight: 0.4}]
+        """))
+    return p
+
+
+def test_run_writes_a_run_directory_and_json_names_it(runner, toy_file, tmp_path):
+    res = runner.invoke(cli.main, ["run", str(toy_file), "--out", str(tmp_path / "r"), "--json", "--quiet"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["run_dir"] == str(tmp_path / "r") and out["headline"]["above_5"]["n_trials"] == 2000
+    assert (tmp_path / "r" / "manifest.json").is_file()
+
+
+def test_run_options_override_the_config(runner, toy_file, tmp_path):
+    res = runner.invoke(cli.main, ["run", str(toy_file), "-n", "300", "--seed", "5", "--sampler", "lhs",
+                                   "--set", "toy.items.us.weight=0.1", "--out", str(tmp_path / "r"), "--json"])
+    out = json.loads(res.stdout)
+    assert (out["trials"], out["seed"], out["sampler"]) == (300, 5, "lhs")
+    assert out["overrides"] == ["toy.items.us.weight=0.1"]
+
+
+def test_bad_set_exits_2_with_one_line_and_writes_nothing(runner, toy_file, tmp_path):
+    res = runner.invoke(cli.main, ["run", str(toy_file), "--set", "toy.items.us.wieght=0.1", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "did you mean 'weight'" in lines[0] and "Traceback" not in res.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_bad_option_values_exit_2(runner, toy_file):
+    assert runner.invoke(cli.main, ["run", str(toy_file), "--trials", "0"]).exit_code == 2
+    assert runner.invoke(cli.main, ["run", str(toy_file), "--sampler", "halton"]).exit_code == 2
+    assert runner.invoke(cli.main, ["run", str(toy_file), "--format", "gif"]).exit_code == 2
+    assert runner.invoke(cli.main, ["run", "missing.yaml"]).exit_code == 2
+
+
+def test_validate_reports_each_file(runner, toy_file, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: toy\ntoy: {x: 20}\n")
+    res = runner.invoke(cli.main, ["validate", str(toy_file), str(bad)])
+    assert res.exit_code == 2
+    assert "ok  " in res.stdout and f"{bad.name}:2: toy.x:" in res.stderr
+
+
+def test_show_lists_parameters_with_sources_and_json(runner, toy_file):
+    res = runner.invoke(cli.main, ["show", str(toy_file), "--set", "toy.y=3"])
+    assert res.exit_code == 0 and "assumption, for the test" in res.stdout and "--set toy.y=3" in res.stdout
+    data = json.loads(runner.invoke(cli.main, ["show", str(toy_file), "--json"]).stdout)
+    assert data["parameters"]["toy.x"]["uncertain"] is True and data["parameters"]["toy.x"]["set_at"].endswith(":4")
+
+
+def test_rerun_from_manifest(runner, toy_file, tmp_path):
+    runner.invoke(cli.main, ["run", str(toy_file), "--out", str(tmp_path / "a"), "-q"])
+    res = runner.invoke(cli.main, ["run", "--from", str(tmp_path / "a" / "manifest.json"), "--out", str(tmp_path / "b"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "a" / "tables" / "metrics.csv").read_text() == (tmp_path / "b" / "tables" / "metrics.csv").read_text()
+    assert runner.invoke(cli.main, ["run", "--from", str(tmp_path / "nothing.json")]).exit_code == 2
