@@ -303,5 +303,309 @@ def list_(as_json: bool) -> None:
         click.echo(f"  {c['path']:<{width}}  {c['scenario'] or '?':<11} {c['title']}")
 
 
+
+# ------------------------------------------------------------------------------- analysis commands
+
+
+def out_option(fn: Callable) -> Callable:
+    return click.option("--out", "-o", type=click.Path(file_okay=False),
+                        help="Write the report directory here instead of outputs/<command>/<id>/.")(fn)
+
+
+def emit_report(report: Any, as_json: bool, quiet: bool, out: str | None, formats: str = "png") -> None:
+    """Write a Report's directory, then print its text (or JSON with the directory)."""
+    from scenarios.results import write_report
+
+    where = write_report(report, Path(out) if out else None, formats=_formats(formats))
+    o = Out(as_json, quiet)
+    if as_json:
+        o.json({**report.data, "report_dir": str(where)})
+    o.say(report.text)
+    o.say(f"written to {where}/")
+
+
+@main.group(context_settings=CONTEXT)
+def calibrate() -> None:
+    """Fit model weights or coefficients to historical data.
+
+    \b
+    Examples:
+      accord calibrate guarantees
+      accord calibrate guarantees --link probit --penalty firth --json
+      accord calibrate lanchester tests/data/lanchester_synthetic.csv
+    """
+
+
+@calibrate.command("guarantees", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord calibrate guarantees
+  accord calibrate guarantees configs/reference/guarantees.csv --penalty none --json
+""")
+@click.argument("table", required=False, type=click.Path(dir_okay=False))
+@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True)
+@click.option("--penalty", type=click.Choice(["none", "ridge", "firth"]), default="ridge", show_default=True,
+              help="Penalised likelihood for small or separated tables.")
+@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Ridge strength (with --penalty ridge).")
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def calibrate_guarantees(table: str | None, link: str, penalty: str, ridge: float, out: str | None,
+                         as_json: bool, quiet: bool) -> None:
+    """Fit the guarantee model's weights to historical commitments that were tested by an attack
+    (logistic regression; coefficients, standard errors and how well they separate honoured cases)."""
+    from scenarios import guarantees
+
+    path = Path(table) if table else _shipped("configs/reference/guarantees.csv")
+    emit_report(guarantees.calibrate(path, link=link, penalty=penalty, ridge=ridge), as_json, quiet, out)
+
+
+@calibrate.command("lanchester", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord calibrate lanchester tests/data/lanchester_synthetic.csv
+  accord calibrate lanchester battle.csv --laws square,linear --json
+CSV columns: day, attacker, defender [, attacker_reinforcement, defender_reinforcement]
+""")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--laws", default="square,linear,mixed", show_default=True, help="Laws to fit, comma-separated.")
+@click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def calibrate_lanchester(data: str, laws: str, confidence: float, out: str | None, as_json: bool, quiet: bool) -> None:
+    """Fit Lanchester fire-effectiveness coefficients to a battle's daily strengths (least squares), pick
+    the law that fits best, and plot observed against fitted strengths."""
+    from scenarios import forces
+
+    allowed = ("square", "linear", "mixed")
+    chosen = tuple(x.strip() for x in laws.split(",") if x.strip())
+    if not chosen or any(x not in allowed for x in chosen):
+        raise click.BadParameter(f"{laws!r}: allowed laws are {', '.join(allowed)}", param_hint="--laws")
+    emit_report(forces.calibrate_lanchester(Path(data), laws=chosen, confidence=confidence), as_json, quiet, out)
+
+
+@main.command(context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord amend configs/coalition/plan_28_points.yaml
+  accord amend configs/plan_28_points.yaml --penalties 0,0.2 --trials 1000 --json
+""")
+@click.argument("config")
+@click.option("--penalties", default="0,0.1,0.3,1", show_default=True,
+              help="Costs per unit of change (L1 over the negotiable dimensions), comma-separated.")
+@click.option("--trials", "-n", type=click.IntRange(min=10), default=2000, show_default=True)
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Seed [default: the config's run.seed].")
+@set_option
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def amend(config: str, penalties: str, trials: int, seed: int | None, overrides: tuple[str, ...], out: str | None,
+          as_json: bool, quiet: bool) -> None:
+    """Search plan variants over the config's negotiable dimensions for the largest P(adopted) per unit of
+    change, and write a table of proposed amendments."""
+    from scenarios import coalition
+
+    try:
+        pens = tuple(float(x) for x in penalties.split(",") if x.strip())
+    except ValueError:
+        raise click.BadParameter(f"{penalties!r} is not a comma-separated list of numbers", param_hint="--penalties") from None
+    if not pens or any(p < 0 for p in pens):
+        raise click.BadParameter("penalties must be numbers >= 0", param_hint="--penalties")
+    cfg = load_config(config, overrides)
+    emit_report(coalition.amend(cfg, penalties=pens, trials=trials, seed=seed), as_json, quiet, out)
+
+
+@main.command(context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord forecast configs/games/emission_standards.csv
+  accord forecast actors.csv --rounds 20 --json
+CSV columns: actor, capability, position, salience (salience on 0-1 or 0-100)
+""")
+@click.argument("actors", type=click.Path(dir_okay=False))
+@click.option("--rounds", type=click.IntRange(1, 1000), default=10, show_default=True)
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def forecast(actors: str, rounds: int, out: str | None, as_json: bool, quiet: bool) -> None:
+    """Expected-utility negotiation forecast (Bueno de Mesquita, as specified by Scholz, Calbert & Smith
+    2011) on one issue dimension, round by round, as a table and a plot."""
+    from scenarios import games
+
+    emit_report(games.forecast(Path(actors), rounds=rounds), as_json, quiet, out)
+
+
+@main.command(context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord power configs/games/un_security_council.yaml
+  accord power my_council.yaml --method monte_carlo --samples 500000 --json
+""")
+@click.argument("game", type=click.Path(dir_okay=False))
+@click.option("--method", type=click.Choice(["auto", "exact", "monte_carlo"]), default="auto", show_default=True)
+@click.option("--samples", type=click.IntRange(min=100), default=200_000, show_default=True,
+              help="Permutations sampled (Monte Carlo only).")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def power(game: str, method: str, samples: int, seed: int, out: str | None, as_json: bool, quiet: bool) -> None:
+    """Shapley-Shubik and Banzhaf power indices of a weighted voting game with a quota and veto members."""
+    from scenarios import games
+
+    emit_report(games.power(Path(game), method=method, samples=samples, seed=seed), as_json, quiet, out)
+
+
+
+@main.command(context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord sweep configs/plan_28_points.yaml --grid forces.ukraine_cap=400000:900000:6 -n 20000
+  accord sweep configs/plan_28_points.yaml --grid forces.ukraine_cap=4e5:9e5:6 \\
+      --grid guarantees.us.binding=0.1:0.9:5 --workers 2
+  accord sweep configs/no_deal.yaml --values forces.aid_eur_bn_per_year=20,36,50
+  accord sweep configs/plan_28_points.yaml --lhs 200 --range forces.ukraine_cap=4e5:9e5 --range guarantees.us.binding=0:1
+  accord sweep configs/plan_28_points.yaml --grid guarantees.us.binding=0:1:11 --dask-local 2
+  accord sweep --resume outputs/plan_28_points/sweep-20261125T101500Z-1a2b3c4d
+""")
+@click.argument("config", required=False)
+@click.option("--grid", multiple=True, metavar="KEY=LO:HI:N", help="Linear grid (KEY=log:LO:HI:N for log spacing); repeatable.")
+@click.option("--values", "values_", multiple=True, metavar="KEY=A,B,C", help="Listed values; repeatable.")
+@click.option("--lhs", type=click.IntRange(min=1), help="Latin hypercube of N points over the --range keys.")
+@click.option("--range", "ranges", multiple=True, metavar="KEY=LO:HI", help="A range for --lhs; repeatable.")
+@click.option("--trials", "-n", type=click.IntRange(min=1), help="Trials per point [default: the config's run.trials].")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Sweep seed; each point's seed is derived from it.")
+@click.option("--sampler", type=click.Choice(["mc", "lhs", "sobol"]))
+@set_option
+@click.option("--workers", "-j", type=click.IntRange(min=1), help="Local worker processes [default: all cores].")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run the points on a Dask cluster.")
+@click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="Start a local Dask cluster of N workers.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), help="Finish an interrupted sweep.")
+@click.option("--out", "-o", type=click.Path(file_okay=False), help="Sweep directory [default: outputs/<config>/sweep-<id>/].")
+@click.option("--format", "formats", default="png", show_default=True, help="Figure formats: png,svg,pdf.")
+@json_option
+@quiet_option
+@handle_errors
+def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], lhs: int | None, ranges: tuple[str, ...],
+          trials: int | None, seed: int | None, sampler: str | None, overrides: tuple[str, ...], workers: int | None,
+          scheduler: str | None, dask_local: int | None, resume_dir: str | None, out: str | None, formats: str,
+          as_json: bool, quiet: bool) -> None:
+    """Run a config over a grid or a sample of parameter values, in parallel, resumably.
+
+    Each point is a full run of the config's scenario; points.csv holds the swept values and every headline
+    metric with its standard error. Results are identical whatever the executor or number of workers.
+    """
+    from scenarios import sweep as S
+
+    if scheduler and dask_local:
+        raise click.UsageError("give --scheduler or --dask-local, not both")
+    o = Out(as_json, quiet)
+    if resume_dir:
+        if config or grid or values_ or lhs or ranges:
+            raise click.UsageError("--resume continues a sweep as it was defined; give no CONFIG or axes with it")
+        outcome = S.resume(Path(resume_dir), workers, scheduler, dask_local, progress=None)
+    else:
+        if not (grid or values_ or lhs):
+            raise click.UsageError("give at least one of --grid, --values or --lhs (see --help)")
+        axes = S.parse_axes(list(grid), list(values_), lhs, list(ranges))
+        cfg_path = resolve_config_path(config)
+        outcome = S.run_sweep(cfg_path, list(overrides), axes, trials, seed, sampler, workers, scheduler, dask_local,
+                              Path(out) if out else None, progress=None, formats=tuple(_formats(formats)))
+    if as_json:
+        o.json(outcome.json())
+    o.say(outcome.text())
+    if outcome.n_failed:
+        sys.exit(1)
+
+
+@main.command(context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord sensitivity configs/plan_28_points.yaml --method morris
+  accord sensitivity configs/guarantees/plan_28_points.yaml --method sobol --n 256 --params guarantees.us.binding,guarantee.rho
+""")
+@click.argument("config", required=False)
+@click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
+@click.option("--params", help="Comma-separated parameter paths [default: every uncertain parameter].")
+@click.option("--n", "n_base", type=click.IntRange(min=4), default=128, show_default=True,
+              help="Base sample size (Sobol: N(2D+2) evaluations; Morris: trajectories).")
+@click.option("--trials", "-n", type=click.IntRange(min=1), default=2000, show_default=True, help="Trials per evaluation.")
+@click.option("--seed", "-s", type=click.IntRange(min=0))
+@set_option
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def sensitivity(config: str | None, method: str, params: str | None, n_base: int, trials: int, seed: int | None,
+                overrides: tuple[str, ...], out: str | None, as_json: bool, quiet: bool) -> None:
+    """Global sensitivity of every headline metric to the config's uncertain parameters (SALib): Sobol
+    first-order and total indices or Morris screening, with confidence intervals."""
+    from scenarios import analysis
+
+    names = [p.strip() for p in params.split(",") if p.strip()] if params else None
+    report = analysis.sensitivity(resolve_config_path(config), list(overrides), method, names, n_base, trials, seed)
+    emit_report(report, as_json, quiet, out)
+
+
+@main.command(context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord discover outputs/plan_28_points/sweep-20261125T101500Z-1a2b3c4d --outcome p_holds_5y --below 0.5
+  accord discover SWEEP_DIR --outcome p_adopted --above 0.3 --boxes 2 --json
+""")
+@click.argument("sweep_dir", type=click.Path(file_okay=False))
+@click.option("--outcome", required=True, help="A headline metric in the sweep's points.csv.")
+@click.option("--below", type=float, help="Cases of interest: outcome below this value.")
+@click.option("--above", type=float, help="Cases of interest: outcome above this value.")
+@click.option("--peel-alpha", type=click.FloatRange(0.01, 0.5), default=0.05, show_default=True)
+@click.option("--mass-min", type=click.FloatRange(0.001, 0.5), default=0.05, show_default=True)
+@click.option("--boxes", type=click.IntRange(1, 10), default=1, show_default=True)
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def discover(sweep_dir: str, outcome: str, below: float | None, above: float | None, peel_alpha: float,
+             mass_min: float, boxes: int, out: str | None, as_json: bool, quiet: bool) -> None:
+    """Scenario discovery by PRIM (Friedman & Fisher 1999; Bryant & Lempert 2010): which ranges of the swept
+    parameters produce the outcome, with coverage, density and quasi-p-values."""
+    from scenarios import analysis
+
+    if (below is None) == (above is None):
+        raise click.UsageError("give exactly one of --below X or --above X")
+    report = analysis.discover(Path(sweep_dir), outcome, below, above, peel_alpha, mass_min, boxes)
+    emit_report(report, as_json, quiet, out)
+
+
+
+@main.command(context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord compare configs/plan_28_points.yaml configs/counterproposal.yaml configs/no_deal.yaml
+  accord compare configs/plan_28_points.yaml configs/counterproposal.yaml -n 50000 --json
+  accord compare outputs/plan_28_points/<run-id> outputs/no_deal/<run-id>
+""")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--trials", "-n", type=click.IntRange(min=1), help="Trials per config [default: the first config's].")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Common seed [default: the first config's].")
+@click.option("--sampler", type=click.Choice(["mc", "lhs", "sobol"]), default="mc", show_default=True,
+              help="mc keys draws by parameter path, so shared parameters get identical draws.")
+@set_option
+@out_option
+@click.option("--format", "formats", default="png", show_default=True, help="Figure formats: png,svg,pdf.")
+@json_option
+@quiet_option
+@handle_errors
+def compare(targets: tuple[str, ...], trials: int | None, seed: int | None, sampler: str,
+            overrides: tuple[str, ...], out: str | None, formats: str, as_json: bool, quiet: bool) -> None:
+    """Compare configs or run directories side by side: each headline metric, the difference from the first
+    with its 95% interval, an overlay of survival curves and outcomes. Configs run with common random numbers."""
+    from scenarios import compare as CMP
+
+    report = CMP.compare(list(targets), trials, seed, sampler, list(overrides))
+    emit_report(report, as_json, quiet, out, formats)
+
+
+def _shipped(rel: str) -> Path:
+    p = Path(rel)
+    return p if p.exists() else HERE / rel
+
 if __name__ == "__main__":  # pragma: no cover
     main()

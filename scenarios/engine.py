@@ -9,8 +9,9 @@ draws its parameters from the sampler's chunk ``k`` and its model-internal rando
 from __future__ import annotations
 
 import time
+import warnings
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,28 @@ class RunOutput:
     timings: dict[str, float]
 
 
+def iterate_chunks(
+    config: Config, trials: int, seed: int, sampler: str, chunk_size: int | None = None
+) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+    """Yield (chunk size, scenario outputs) chunk by chunk: the heart of every run, sweep and comparison."""
+    scenario = registry.get(config.scenario)
+    dists = config.uncertain()
+    paths = {id(spec): path for path, (spec, _) in config.params().items()}
+    samp = P.Sampler(list(dists), seed, sampler)
+    size = chunk_size or config.model.run.chunk_size
+    with warnings.catch_warnings():
+        # scipy warns that Sobol' balance needs powers of two; the trial count is the user's choice
+        warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
+        for chunk, n in enumerate(P.chunk_sizes(trials, size)):
+            draws = Draws(P.draw(dists, samp, chunk, n), paths, n)
+            rng = np.random.default_rng(P.child_seed(seed, P.NOISE_KEY, chunk))
+            try:
+                outputs = scenario.evaluate(config.model, draws, rng)
+            except (FloatingPointError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
+                raise ModelError(f"{config.scenario} model failed in chunk {chunk}: {exc}") from exc
+            yield n, outputs
+
+
 def summarise(
     config: Config,
     trials: int,
@@ -89,25 +112,8 @@ def summarise(
     chunk_size: int | None = None,
 ) -> Summaries:
     """Run the config's scenario over ``trials`` trials and merge the chunk summaries."""
-    scenario = registry.get(config.scenario)
-    dists = config.uncertain()
-    paths = {id(spec): path for path, (spec, _) in config.params().items()}
-    samp = P.Sampler(list(dists), seed, sampler)
     acc: dict[str, Accumulator] = defaultdict(lambda: Accumulator(quantile_cap=QUANTILE_CAP))
-    size = chunk_size or config.model.run.chunk_size
-    if sampler == "sobol":
-        import warnings
-
-        from scipy.stats import qmc  # noqa: F401  (balance warning is expected for non powers of two)
-
-        warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
-    for chunk, n in enumerate(P.chunk_sizes(trials, size)):
-        draws = Draws(P.draw(dists, samp, chunk, n), paths, n)
-        rng = np.random.default_rng(P.child_seed(seed, P.NOISE_KEY, chunk))
-        try:
-            outputs = scenario.evaluate(config.model, draws, rng)
-        except (FloatingPointError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
-            raise ModelError(f"{config.scenario} model failed in chunk {chunk}: {exc}") from exc
+    for n, outputs in iterate_chunks(config, trials, seed, sampler, chunk_size):
         for name, values in outputs.items():
             acc[name].add(values)
         if progress:

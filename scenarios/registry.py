@@ -15,6 +15,8 @@ Modules are imported lazily so that the CLI starts fast.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 from types import ModuleType
 
 SCENARIOS: dict[str, str] = {
@@ -25,9 +27,21 @@ SCENARIOS: dict[str, str] = {
 }
 
 
+def _extra() -> dict[str, str]:
+    """Extra scenarios from ACCORD_EXTRA_SCENARIOS="name=module,..." (lets tests register fixtures in
+    worker processes)."""
+    out = {}
+    for item in os.environ.get("ACCORD_EXTRA_SCENARIOS", "").split(","):
+        if "=" in item:
+            name, module = item.split("=", 1)
+            out[name.strip()] = module.strip()
+    return out
+
+
 def available() -> dict[str, str]:
     """Scenarios whose module is present (a scenario still being built is simply absent)."""
-    return {n: m for n, m in SCENARIOS.items() if importlib.util.find_spec(m) is not None}
+    mods = {**SCENARIOS, **_extra()}
+    return {n: m for n, m in mods.items() if importlib.util.find_spec(m) is not None}
 
 
 def names() -> list[str]:

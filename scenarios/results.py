@@ -228,3 +228,51 @@ def _json_default(o: Any) -> Any:
 
 def command_line() -> list[str]:
     return [Path(sys.argv[0]).name] + sys.argv[1:]
+
+
+@dataclass
+class Report:
+    """What an analysis command (calibrate, power, forecast, amend, compare, ...) hands to the CLI.
+
+    ``text`` is for people (the CLI prints it), ``data`` for scripts (``--json``); tables and figures are
+    written to a report directory like a run's.
+    """
+
+    kind: str  # e.g. "calibrate-guarantees"; names the folder under outputs/
+    text: str
+    data: dict[str, Any]
+    tables: dict[str, Table] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)  # what it was made from (files, options)
+
+
+def write_report(report: Report, out: Path | None = None, outputs_root: Path = Path("outputs"),
+                 formats: Sequence[str] = ("png",)) -> Path:
+    """Write a report directory atomically: manifest.json, report.md, tables/*.csv, figures/*."""
+    digest = hashlib.sha256(json.dumps(report.inputs, sort_keys=True, default=str).encode()).hexdigest()
+    rid = run_id(digest, 0, report.kind, 0)
+    target = out if out is not None else outputs_root / report.kind / rid
+    manifest = {
+        "accord_manifest": 1,
+        "kind": report.kind,
+        "run_id": rid,
+        "inputs": report.inputs,
+        "result": report.data,
+        "versions": versions(),
+        "git": git_commit(Path(__file__).resolve().parent.parent),
+        "command_line": command_line(),
+        "cwd": str(Path.cwd()),
+    }
+    result = Result(report.kind, {}, report.tables, report.figures, report.text)
+
+    def fill(tmp: Path) -> None:
+        (tmp / "tables").mkdir()
+        for name, table in result.tables.items():
+            (tmp / "tables" / f"{name}.csv").write_text(table.to_csv(), encoding="utf-8")
+        if result.figures:
+            (tmp / "figures").mkdir()
+            save_figures(result.figures, tmp / "figures", formats)
+        (tmp / "report.md").write_text(report.text + "\n", encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
+
+    return atomic_dir(target, fill, unique=out is None)

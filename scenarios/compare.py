@@ -1,0 +1,184 @@
+"""Side-by-side comparison of configs or finished runs.
+
+Configs are run in lockstep with common random numbers: the same seed, sampler and trial count, and the
+Monte Carlo sampler keys each parameter's stream by its path, so a parameter the configs share gets the same
+draws in each (Glasserman 2004, ch. 4.2). A difference of two means is then estimated from the per-trial
+differences, whose standard error is usually far smaller than the independent sqrt(se_a^2 + se_b^2).
+Metrics defined only on some trials (e.g. conditional on adoption) and finished run directories are compared
+as independent estimates. Each option's numbers equal those of running it alone with the same seed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.stats import Accumulator, Estimate, difference, estimate
+from scenarios import registry
+from scenarios.config import Config, ConfigError, load
+from scenarios.engine import Summaries, iterate_chunks
+from scenarios.results import Report, Table
+
+
+@dataclass
+class Option:
+    label: str
+    origin: str  # config path or run directory
+    headline: dict[str, dict[str, Any]]  # metric -> {label, mean, se, ci95_low, ci95_high, n_trials}
+    survival: Table | None = None
+    outputs_bar: dict[str, tuple[float, float]] | None = None
+
+
+def _headline_of(cfg: Config, s: Summaries) -> dict[str, Any]:
+    mod = registry.get(cfg.scenario)
+    if hasattr(mod, "headline"):
+        heads = mod.headline(s)
+    else:
+        heads = mod.report(cfg, s).headline
+    return heads
+
+
+def _from_run_dir(path: Path) -> Option:
+    manifest_path = path / "manifest.json" if path.is_dir() else path
+    try:
+        m = json.loads(manifest_path.read_text(encoding="utf-8"))
+        head = m["headline"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"not an accord run directory ({type(exc).__name__}: {exc})", str(path)) from None
+    survival = None
+    csv_path = manifest_path.parent / "tables" / "survival.csv"
+    if csv_path.is_file():
+        lines = csv_path.read_text().strip().splitlines()
+        cols = lines[0].split(",")
+        rows = [[float(x) if i else int(x) for i, x in enumerate(line.split(","))] for line in lines[1:]]
+        survival = Table(cols, rows)
+    label = (m.get("config", {}).get("resolved", {}) or {}).get("title") or manifest_path.parent.name
+    return Option(label, str(path), head, survival)
+
+
+def compare(targets: list[str], trials: int | None = None, seed: int | None = None, sampler: str | None = None,
+            overrides: list[str] | None = None) -> Report:
+    """Compare configs (run with common random numbers) and/or run directories against the first one."""
+    if len(targets) < 2:
+        raise ConfigError("compare needs at least two configs or run directories", "compare")
+    configs: list[tuple[int, Config]] = []
+    options: dict[int, Option] = {}
+    for i, t in enumerate(targets):
+        p = Path(t)
+        if p.is_dir() or p.name == "manifest.json":
+            options[i] = _from_run_dir(p)
+        else:
+            configs.append((i, load(t, list(overrides or []))))
+    first_cfg = configs[0][1] if configs else None
+    n = trials or (first_cfg.model.run.trials if first_cfg else 0)
+    sd = seed if seed is not None else (first_cfg.model.run.seed if first_cfg else 0)
+    smp = sampler or "mc"
+    paired: dict[tuple[int, str], Accumulator] = defaultdict(Accumulator)
+    if configs:
+        accs = [defaultdict(Accumulator) for _ in configs]
+        iters = [iterate_chunks(cfg, n, sd, smp) for _, cfg in configs]
+        for chunks in zip(*iters):
+            outs = [o for _, o in chunks]
+            for acc, out in zip(accs, outs):
+                for k, v in out.items():
+                    acc[k].add(v)
+            for j in range(1, len(outs)):
+                for k, v in outs[0].items():
+                    w = outs[j].get(k)
+                    if w is not None and np.shape(w) == np.shape(v) and np.ndim(v) == 1 \
+                            and not (np.isnan(v).any() or np.isnan(w).any()):
+                        paired[(j, k)].add(np.asarray(w, float) - np.asarray(v, float))
+        for j, ((i, cfg), acc) in enumerate(zip(configs, accs)):
+            s = Summaries(dict(acc), n, sd, smp)
+            heads = _headline_of(cfg, s)
+            mod = registry.get(cfg.scenario)
+            surv = mod.survival_table(s) if hasattr(mod, "survival_table") and "survival" in s else None
+            bars = mod.outcome_bars(s) if hasattr(mod, "outcome_bars") and "outcome_holds" in s else None
+            options[i] = Option(cfg.model.title or cfg.stem, cfg.path,
+                                {k: h.as_dict() | {"percent": h.percent} for k, h in heads.items()}, surv, bars)
+    ordered = [options[i] for i in range(len(targets))]
+    config_index = {i: j for j, (i, _) in enumerate(configs)}
+    return _report(ordered, targets, paired, config_index, n, sd, smp)
+
+
+def _report(opts: list[Option], targets: list[str], paired: dict, config_index: dict[int, int], n: int, seed: int,
+            sampler: str) -> Report:
+    base = opts[0]
+    metrics = [k for k in base.headline if all(k in o.headline for o in opts[1:])]
+    columns = ["metric", "label"]
+    for o in opts:
+        columns += [f"{o.label} mean", f"{o.label} se"]
+    for o in opts[1:]:
+        columns += [f"{o.label} - {base.label}", "ci95_low", "ci95_high", "method"]
+    rows, data = [], {"options": [o.label for o in opts], "sources": targets, "metrics": {}}
+    for k in metrics:
+        row: list[Any] = [k, base.headline[k].get("label", k)]
+        for o in opts:
+            row += [o.headline[k]["mean"], o.headline[k]["se"]]
+        entry: dict[str, Any] = {"label": base.headline[k].get("label", k),
+                                 "values": {o.label: {"mean": o.headline[k]["mean"], "se": o.headline[k]["se"]} for o in opts},
+                                 "differences": {}}
+        for j, o in enumerate(opts[1:], start=1):
+            a, b = (_est(o.headline[k]), _est(base.headline[k]))
+            key = (config_index.get(j), k)
+            if 0 in config_index and j in config_index and key in paired:
+                pe = estimate(paired[key])
+                d, method = Estimate(a.mean - b.mean, pe.se, a.mean - b.mean - 1.959964 * pe.se,
+                                     a.mean - b.mean + 1.959964 * pe.se, pe.n), "paired (common random numbers)"
+            else:
+                d, method = difference(a, b), "independent"
+            row += [d.mean, d.lo, d.hi, method]
+            entry["differences"][f"{o.label} - {base.label}"] = {**d.as_dict(), "method": method}
+        rows.append(row)
+        data["metrics"][k] = entry
+    table = Table(columns, rows)
+    text = _text(opts, metrics, data, n, seed, sampler)
+    figures = {}
+    curves = {o.label: o.survival for o in opts if o.survival is not None}
+    if curves:
+        from scenarios.settlement import outcomes_figure, survival_figure
+
+        figures["survival"] = survival_figure(curves)
+        bars = {o.label: o.outputs_bar for o in opts if o.outputs_bar}
+        if bars:
+            figures["outcomes"] = outcomes_figure(bars)
+    data.update({"trials": n, "seed": seed, "sampler": sampler})
+    return Report("compare", text, data, {"compare": table}, figures,
+                  inputs={"targets": targets, "trials": n, "seed": seed, "sampler": sampler})
+
+
+def _est(d: dict[str, Any]) -> Estimate:
+    return Estimate(d["mean"], d["se"], d.get("ci95_low", np.nan), d.get("ci95_high", np.nan), int(d.get("n_trials", 0)))
+
+
+def _fmt(v: float, percent: bool) -> str:
+    if not np.isfinite(v):
+        return "n/a"
+    return f"{v * 100:.1f}%" if percent else f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def _text(opts: list[Option], metrics: list[str], data: dict, n: int, seed: int, sampler: str) -> str:
+    base = opts[0]
+    header = ["metric"] + [o.label for o in opts] + [f"{o.label} - {base.label} (95% CI)" for o in opts[1:]]
+    lines = [header]
+    for k in metrics:
+        pct = bool(base.headline[k].get("percent", True))
+        row = [data["metrics"][k]["label"]]
+        for o in opts:
+            v = o.headline[k]
+            row.append(f"{_fmt(v['mean'], pct)} ± {_fmt(v['se'], pct)}")
+        for d in data["metrics"][k]["differences"].values():
+            row.append(f"{_fmt(d['mean'], pct)} ({_fmt(d['ci95_low'], pct)} to {_fmt(d['ci95_high'], pct)})")
+        lines.append(row)
+    widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
+    out = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in lines]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    out.append("")
+    out.append(f"{n:,} trials each, seed {seed}, sampler {sampler}; ± is one standard error; differences from "
+               f"common random numbers where marked 'paired' in compare.csv.")
+    return "\n".join(out)
