@@ -227,12 +227,17 @@ Examples:
 @handle_errors
 def validate(configs: tuple[str, ...], overrides: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     """Check configs without running them: exit 0 if all are valid, 2 otherwise (one line per error)."""
-    from scenarios.config import ConfigError
+    from scenarios.config import ConfigError, is_fragment, validate_fragment
 
     o = Out(as_json, quiet)
     report: dict[str, Any] = {}
     for path in configs:
         try:
+            if not overrides and Path(path).is_file() and is_fragment(path):
+                _, n_params = validate_fragment(path)
+                report[path] = {"valid": True, "fragment": True}
+                o.say(f"ok  {path}  (fragment for other configs to extend; {n_params} parameters checked)")
+                continue
             cfg = load_config(path, overrides)
             report[path] = {"valid": True, "scenario": cfg.scenario, "uncertain_parameters": len(cfg.uncertain())}
             o.say(f"ok  {path}  ({cfg.scenario}, {len(cfg.params())} parameters, {len(cfg.uncertain())} uncertain)")

@@ -703,3 +703,34 @@ def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: t
         errors.append(ConfigError(msg, where[0], where[1], key))
     return errors[:20]
 
+
+
+def is_fragment(path: str | Path) -> bool:
+    """A config file with no ``scenario`` (after its own extends) is a fragment, meant to be extended."""
+    data, _, _ = _read_file(Path(path), (), None)
+    return "scenario" not in data
+
+
+def validate_fragment(path: str | Path) -> tuple[list[str], int]:
+    """Validate a fragment's blocks against every scenario's schema for those blocks (required keys may be
+    missing: the configs that extend it supply them). Returns (files read, number of parameters)."""
+    from pydantic import create_model
+    from pydantic.fields import FieldInfo
+
+    from scenarios import registry
+
+    data, locs, files = _read_file(Path(path), (), None)
+    fields: dict[str, Any] = {}
+    for name in registry.names():
+        for key, info in registry.get(name).Schema.model_fields.items():
+            if key != "scenario" and key not in fields:
+                fields[key] = (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))
+    fragment = create_model("Fragment", __base__=Block, **fields)
+    try:
+        model = fragment.model_validate(data)
+    except ValidationError as exc:
+        errors = [e for e in _explain(exc, data, locs, files[0], fragment) if not e.message.startswith("missing required key")]
+        if errors:
+            raise ConfigErrors(errors) from None
+        return files, 0
+    return files, len(walk_specs(model))

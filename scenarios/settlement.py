@@ -62,9 +62,9 @@ class Schema(ConfigBase):
     coalition: C.CoalitionBlock
     forces: F.ForcesBlock
     cession: F.CessionBlock | None = None
-    guarantee: G.GuaranteeBlock
+    guarantee: G.GuaranteeBlock | None = None
     guarantees: tuple[G.Guarantor, ...] = ()
-    challenger: G.Challenger
+    challenger: G.Challenger | None = None
     settlement: SettlementBlock
 
 
@@ -82,7 +82,7 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     T = p_path.shape[1]
     km2_lost = bal["km2_lost"]  # (n, T): expected loss of a renewed offensive launched in year t
 
-    if cfg.guarantees:
+    if cfg.guarantees and cfg.guarantee is not None and cfg.challenger is not None:
         gua = G.compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws, p_win=p_path)
         q = np.broadcast_to(gua["q_eff"], (n,))
     else:
