@@ -112,13 +112,20 @@ class Estimate:
     def as_dict(self) -> dict[str, float]:
         return {"mean": self.mean, "se": self.se, "ci95_low": self.lo, "ci95_high": self.hi, "n_trials": self.n}
 
-    def text(self, digits: int = 3, percent: bool = False) -> str:
+    def text(self, digits: int | None = None, percent: bool = False) -> str:
+        """Mean, s.e., 95% interval and n; by default with as many decimals as the s.e. warrants (one
+        significant digit of the s.e., at least one decimal for percentages), so a small probability
+        reads 0.025%, not 0.0%."""
         scale, unit = (100.0, "%") if percent else (1.0, "")
-        fmt = f"{{:.{max(digits - 2, 0) if percent else digits}f}}"
-        return (
-            f"{fmt.format(self.mean * scale)}{unit} (s.e. {fmt.format(self.se * scale)}{unit}; "
-            f"95% CI {fmt.format(self.lo * scale)}-{fmt.format(self.hi * scale)}{unit}; n={self.n:,})"
-        )
+        if digits is None:
+            se = abs(self.se * scale)
+            digits = int(np.clip(-np.floor(np.log10(se)), 1 if percent else 0, 6)) if se > 0 and np.isfinite(se) \
+                else (1 if percent else 3)
+
+        def f(x: float) -> str:
+            return f"{x * scale:,.{digits}f}"
+
+        return f"{f(self.mean)}{unit} (s.e. {f(self.se)}{unit}; 95% CI {f(self.lo)}-{f(self.hi)}{unit}; n={self.n:,})"
 
 
 def estimate(acc: Accumulator, index: tuple = (), proportion: bool = False) -> Estimate:
