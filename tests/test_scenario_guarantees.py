@@ -1,0 +1,168 @@
+"""The guarantees scenario end to end: shipped configs through the CLI, the references, calibration."""
+
+import csv
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from scenarios import guarantees as G
+from scenarios.config import ConfigError, load
+from scenarios.engine import summarise
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN = ROOT / "configs" / "guarantees" / "plan_28_points.yaml"
+COUNTER = ROOT / "configs" / "guarantees" / "counterproposal.yaml"
+BUDAPEST = ROOT / "configs" / "reference" / "budapest_1994.yaml"
+ARTICLE5 = ROOT / "configs" / "reference" / "nato_article5.yaml"
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def _run(runner, config, out, *extra):
+    res = runner.invoke(cli.main, ["run", str(config), "-n", "2000", "--out", str(out), "-q", *extra])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def _rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("config", [PLAN, COUNTER])
+def test_shipped_configs_write_tables_figures_and_a_quotable_summary(runner, tmp_path, config):
+    out = _run(runner, config, tmp_path / "r")
+    for name in ("tables/credibility.csv", "tables/contributions.csv", "figures/credibility.png",
+                 "figures/deterrence.png", "summary.md"):
+        assert (out / name).is_file(), name
+    cfg = load(config)
+    names = {g.name for g in cfg.model.guarantees}
+    rows = [r for r in _rows(out / "tables" / "credibility.csv") if r["kind"] == "config"]
+    assert {r["guarantor"] for r in rows if r["measure"] == "p_honour"} == names
+    for r in rows:
+        assert 0 <= float(r["q05"]) <= float(r["q50"]) <= float(r["q95"]) <= 1
+        assert 0 <= float(r["mean"]) <= 1 and float(r["se"]) >= 0 and int(r["n_trials"]) == 2000
+        assert 0 <= float(r["p_deterred"]) <= 1
+    by = {r["measure"]: float(r["mean"]) for r in rows if r["guarantor"] == "(all)"}
+    best = max(float(r["mean"]) for r in rows if r["measure"] == "p_honour")
+    assert by["p_any"] >= best >= by["p_all"]
+    assert by["q_eff"] <= by["expected_response"]
+    summary = (out / "summary.md").read_text()
+    assert "2,000 trials" in summary and "95% CI" in summary and "credibility q =" in summary
+
+
+def test_same_seed_gives_identical_tables(runner, tmp_path):
+    a = _run(runner, PLAN, tmp_path / "a")
+    b = _run(runner, PLAN, tmp_path / "b")
+    for name in ("credibility.csv", "contributions.csv"):
+        assert (a / "tables" / name).read_text() == (b / "tables" / name).read_text()
+
+
+def test_contributions_sum_to_the_probit_index():
+    cfg = load(PLAN)
+    s = summarise(cfg, 500, 1, "mc")
+    tables, _ = G.tables_figures(cfg, s)
+    for r in tables["contributions"].records():
+        assert sum(r[t] for t in G.TERMS) == pytest.approx(r["index_z"], abs=1e-9)
+
+
+def test_budapest_far_less_credible_than_article5_and_the_terms_say_why(runner, tmp_path):
+    budapest = _rows(_run(runner, BUDAPEST, tmp_path / "b") / "tables" / "contributions.csv")
+    article5 = _rows(_run(runner, ARTICLE5, tmp_path / "a") / "tables" / "contributions.csv")
+    bud = next(r for r in budapest if r["kind"] == "config" and r["guarantor"] == "us")
+    art = next(r for r in article5 if r["kind"] == "config" and r["guarantor"] == "us")
+    assert float(bud["p_honour_mean"]) < 0.3
+    assert float(art["p_honour_mean"]) > 0.9
+    gap = {t: float(art[t]) - float(bud[t]) for t in (*G.TERMS, "index_z")}
+    assert gap["cost"] == 0.0  # the same war: the difference is all in the commitment and the stake
+    commitment = gap["audience_binding"] + gap["tripwire"] + gap["automatic"]
+    assert commitment > 0.5 * gap["index_z"] and gap["tripwire"] > 0
+    cred = {r["guarantee"]: r for r in _rows(tmp_path / "a" / "tables" / "credibility.csv") if r["measure"] == "q_eff"}
+    assert float(cred["Budapest Memorandum 1994"]["mean"]) < 0.5 * float(cred["NATO Article 5 with tripwire forces"]["mean"])
+
+
+def test_set_addresses_a_guarantor_by_name_and_more_binding_raises_its_credibility(runner, tmp_path):
+    low = _rows(_run(runner, PLAN, tmp_path / "lo", "--set", "guarantees.us.binding=0.1") / "tables" / "credibility.csv")
+    high = _rows(_run(runner, PLAN, tmp_path / "hi", "--set", "guarantees.us.binding=0.9") / "tables" / "credibility.csv")
+
+    def us(rows):
+        return float(next(r["mean"] for r in rows if r["kind"] == "config" and r["guarantor"] == "us"))
+    assert us(high) > us(low)
+
+
+@pytest.mark.parametrize("weights", ["fitted", "{audience: 0.3, tau: {dist: uniform, low: 0.5, high: 3}}"])
+def test_a_config_can_opt_into_fitted_or_explicit_weights(runner, tmp_path, weights):
+    out = _run(runner, PLAN, tmp_path / "w", "--set", f"guarantee.weights={weights}")
+    rows = _rows(out / "tables" / "contributions.csv")
+    expected = "fitted" if weights == "fitted" else "explicit"
+    assert all(r["weights"].startswith(expected) for r in rows)  # references use the config's weights too
+    if weights == "fitted":
+        fitted = G.fitted_weights()
+        us = next(r for r in rows if r["kind"] == "config" and r["guarantor"] == "us")
+        assert float(us["baseline"]) == pytest.approx(fitted["baseline"])
+
+
+def test_duplicate_guarantor_names_are_a_config_error(tmp_path, runner):
+    bad = tmp_path / "dup.yaml"
+    bad.write_text(textwrap.dedent("""\
+        scenario: guarantees
+        guarantees:
+          - {name: us, stake: 1, cost: 1, binding: 0.5}
+          - {name: us, stake: 1, cost: 1, binding: 0.5}
+        challenger: {p_win: 0.5, cost_of_war: 0.2, punishment: 1}
+        """))
+    res = runner.invoke(cli.main, ["validate", str(bad)])
+    assert res.exit_code == 2 and "unique" in res.stderr
+
+
+def test_calibrate_guarantees_reports_coefficients_and_json_parses(runner, tmp_path):
+    res = runner.invoke(cli.main, ["calibrate", "guarantees", "--json", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["n_obs"] >= 12 and set(data["coefficients"]) == {"intercept", *G.FEATURES}
+    assert all(c["se"] is not None and c["se"] > 0 for c in data["coefficients"].values())
+    assert data["auc"] > 0.8 and data["separation"] in ("none", "quasi-complete", "complete")
+    assert (tmp_path / "c" / "tables" / "coefficients.csv").is_file()
+    text = runner.invoke(cli.main, ["calibrate", "guarantees", "--link", "probit", "--out", str(tmp_path / "p")])
+    assert text.exit_code == 0 and "AUC" in text.stdout and "weights: {" in text.stdout
+
+
+def test_probit_ridge_calibration_equals_the_fitted_weights():
+    report = G.calibrate(G.REFERENCE_TABLE, link="probit", penalty="ridge", ridge=1.0)
+    assert report.data["model_weights"] == pytest.approx(G.fitted_weights())
+
+
+@pytest.mark.parametrize("edit, line, column", [
+    (lambda rows: rows[3].__setitem__("binding", "high"), 5, "binding"),
+    (lambda rows: rows[0].__setitem__("stake", "3"), 2, "stake"),
+    (lambda rows: rows[7].__setitem__("honoured", "yes"), 9, "honoured"),
+])
+def test_bad_reference_table_names_file_line_and_column(tmp_path, runner, edit, line, column):
+    with open(G.REFERENCE_TABLE, newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    edit(rows)
+    bad = tmp_path / "bad.csv"
+    with open(bad, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ConfigError) as info:
+        G.calibrate(bad)
+    assert (info.value.file, info.value.line, info.value.key) == (str(bad), line, column)
+    res = runner.invoke(cli.main, ["calibrate", "guarantees", str(bad)])
+    assert res.exit_code == 2 and f"bad.csv:{line}: {column}:" in res.stderr
+
+
+def test_missing_column_is_named(tmp_path):
+    bad = tmp_path / "short.csv"
+    bad.write_text("case_id,stake,cost,binding,tripwire,honoured\na,1,1,0.5,0,1\n")
+    with pytest.raises(ConfigError, match="missing column 'automatic'"):
+        G.calibrate(bad)
