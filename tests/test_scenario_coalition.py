@@ -1,0 +1,161 @@
+"""Scenario `coalition` end to end: the shipped configs run through the CLI and write the issue-5 outputs;
+same seed -> identical tables; `accord amend` on coalition and settlement configs; acceptance is monotone
+in the plan's distance to an actor's ideal point (through compute())."""
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cli
+from scenarios import coalition as C
+from scenarios.config import ConfigError, FixedSpec, load
+from scenarios.engine import Draws
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ["configs/coalition/plan_28_points.yaml", "configs/coalition/counterproposal.yaml",
+           "configs/coalition/no_deal.yaml"]
+TABLES = ("acceptance", "adoption", "dealbreakers", "zopa")
+FIGURES = ("network", "acceptance", "zopa")
+
+
+@pytest.fixture
+def runner(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    return CliRunner()
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_shipped_config_run_writes_tables_figures_and_quotable_summary(runner, tmp_path, config):
+    out = tmp_path / "run"
+    res = runner.invoke(cli.main, ["run", config, "-n", "400", "--out", str(out), "--json", "-q"])
+    assert res.exit_code == 0, res.output
+    head = json.loads(res.stdout)["headline"]
+    assert 0 <= head["p_adopted"]["mean"] <= 1 and head["p_adopted"]["n_trials"] == 400
+    for t in TABLES:
+        assert (out / "tables" / f"{t}.csv").is_file()
+    for f in FIGURES:
+        assert (out / "figures" / f"{f}.png").stat().st_size > 1000
+    acc = _rows(out / "tables" / "acceptance.csv")
+    actors = {r["actor"]: r for r in acc}
+    assert {"ukraine_government", "russia", "us_congress", "ukrainian_voters", "qatar"} <= set(actors)
+    assert actors["verkhovna_rada"]["stage"] == "ratification" and actors["qatar"]["stage"] == "influence only"
+    assert all(0 <= float(r["p_accept"]) <= 1 and float(r["se"]) >= 0 for r in acc)
+    adoption = _rows(out / "tables" / "adoption.csv")
+    assert adoption[0]["row"] == "adopted"
+    assert all(float(r["probability"]) == 0 for r in adoption if r["row"] == "pivotal" and r["actor"] == "turkiye")
+    summary = (out / "summary.md").read_text()
+    assert "every veto player accepts the plan with probability" in summary and "400 simulated trials" in summary
+
+
+def test_same_seed_gives_identical_tables(runner, tmp_path):
+    for name in ("a", "b"):
+        res = runner.invoke(cli.main, ["run", CONFIGS[1], "-n", "300", "--seed", "7", "--out", str(tmp_path / name),
+                                       "-q"])
+        assert res.exit_code == 0, res.output
+    for t in TABLES:
+        assert (tmp_path / "a" / "tables" / f"{t}.csv").read_text() == (tmp_path / "b" / "tables" / f"{t}.csv").read_text()
+
+
+def test_counterproposal_is_more_likely_adopted_than_the_28_point_plan():
+    """The coalition-model author's plausibility check: the 28-point plan is almost never adopted (the
+    Ukrainian veto players reject it), the E3 counter-proposal much more often (Russia is its main obstacle)."""
+    p = {}
+    for config in CONFIGS[:2]:
+        cfg = _at_means(config, "coalition.sigma=0.05")
+        out = C.compute(cfg.model.coalition, Draws({}, {}, 1))
+        p[config] = out
+    plan, e3 = (p[c] for c in CONFIGS[:2])
+    assert plan["p_adopted"][0] < 0.02 < e3["p_adopted"][0]
+    assert plan["p_accept.russia"][0] > 0.9 and plan["p_accept.verkhovna_rada"][0] < 0.2
+    assert e3["p_accept.ukraine_government"][0] > plan["p_accept.ukraine_government"][0]
+
+
+def test_actors_are_addressable_by_name_and_veto_flag_must_match_the_stages(runner):
+    ok = runner.invoke(cli.main, ["validate", CONFIGS[0], "--set", "coalition.actors.russia.cost=0.05"])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(cli.main, ["validate", CONFIGS[0], "--set", "coalition.actors.germany.veto=true"])
+    assert bad.exit_code == 2
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and "germany.veto" in lines[0] and "stage" in lines[0]
+
+
+def test_base_fragment_validates(runner):
+    res = runner.invoke(cli.main, ["validate", "configs/base.yaml"])
+    assert res.exit_code == 0, res.output
+    assert "fragment" in res.stdout
+
+
+def test_amend_raises_p_adopted_or_says_it_cannot(runner, tmp_path):
+    res = runner.invoke(cli.main, ["amend", CONFIGS[0], "--trials", "200", "--penalties", "0,0.3", "--json", "-q",
+                                   "--out", str(tmp_path / "amend")])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert [a["penalty"] for a in data["amendments"]] == [0.0, 0.3]
+    free = data["amendments"][0]
+    if data["raises_p_adopted"]:
+        assert free["p_adopted_after"] > data["p_adopted_before"] + 2 * free["gain_se"] and free["changes"]
+    else:
+        assert "cannot" in (tmp_path / "amend" / "report.md").read_text()
+    rows = _rows(tmp_path / "amend" / "tables" / "amendments.csv")
+    assert {r["penalty"] for r in rows} == {"0.0", "0.3"}
+    # a penalty can only shrink the change
+    assert data["amendments"][1]["l1_change"] <= free["l1_change"] + 1e-9
+
+
+def test_amend_works_on_the_settlement_config(runner, tmp_path):
+    settlement = ROOT / "configs" / "plan_28_points.yaml"
+    try:
+        load(settlement)
+    except (ConfigError, KeyError, ImportError) as exc:  # forces/guarantees parts: other helpers' files
+        pytest.skip(f"settlement config not loadable yet: {exc}")
+    res = runner.invoke(cli.main, ["amend", str(settlement), "--trials", "100", "--penalties", "0.5", "--json", "-q",
+                                   "--out", str(tmp_path / "amend")])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["amendments"][0]["penalty"] == 0.5
+
+
+def test_amend_without_negotiable_dimensions_exits_2(runner, tmp_path):
+    res = runner.invoke(cli.main, ["amend", CONFIGS[0], "--trials", "50", "--set", "coalition.negotiable=[]",
+                                   "--out", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "negotiable" in res.stderr
+
+
+def _at_means(config: str, *overrides: str):
+    """The config with every uncertain parameter fixed at its mean (so compute() needs no draws)."""
+    cfg = load(ROOT / config)
+    return load(ROOT / config, [f"{p}={d.mean()!r}" for p, d in cfg.uncertain().items()] + list(overrides))
+
+
+_BLOCK = _at_means(CONFIGS[0]).model.coalition
+_IDEAL = C.arrays(_BLOCK, Draws({}, {}, 1)).ideal  # (A, K) after influence: what acceptance compares with
+_DIMS = [d.name for d in _BLOCK.dimensions]
+_ACTORS = [a.name for a in _BLOCK.actors]
+
+
+def _p_accept(plan: np.ndarray, actor: str) -> float:
+    block = _BLOCK.model_copy(update={"plan": {d: FixedSpec(value=float(v)) for d, v in zip(_DIMS, plan)}})
+    return float(C.compute(block, Draws({}, {}, 1))[f"p_accept.{actor}"][0])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    actor=st.sampled_from(_ACTORS),
+    plan=st.lists(st.floats(0, 1), min_size=len(_DIMS), max_size=len(_DIMS)),
+    step=st.floats(0, 1),
+)
+def test_moving_the_plan_toward_an_actors_ideal_never_lowers_its_acceptance(actor, plan, step):
+    plan = np.array(plan)
+    ideal = _IDEAL[_ACTORS.index(actor)]
+    closer = np.clip(plan + step * (ideal - plan), 0, 1)
+    assert _p_accept(closer, actor) >= _p_accept(plan, actor) - 1e-12
