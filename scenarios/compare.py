@@ -97,7 +97,7 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
             s = Summaries(dict(acc), n, sd, smp)
             heads = _headline_of(cfg, s)
             mod = registry.get(cfg.scenario)
-            surv = mod.survival_table(s) if hasattr(mod, "survival_table") and "survival" in s else None
+            surv = mod.survival_table(s) if hasattr(mod, "survival_table") else None
             bars = mod.outcome_bars(s) if hasattr(mod, "outcome_bars") and "outcome_holds" in s else None
             options[i] = Option(cfg.model.title or cfg.stem, cfg.path,
                                 {k: h.as_dict() | {"percent": h.percent} for k, h in heads.items()}, surv, bars)
