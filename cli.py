@@ -509,14 +509,15 @@ def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], l
     if resume_dir:
         if config or grid or values_ or lhs or ranges:
             raise click.UsageError("--resume continues a sweep as it was defined; give no CONFIG or axes with it")
-        outcome = S.resume(Path(resume_dir), workers, scheduler, dask_local, progress=None)
+        outcome = S.resume(Path(resume_dir), workers, scheduler, dask_local, progress=False if quiet else None)
     else:
         if not (grid or values_ or lhs):
             raise click.UsageError("give at least one of --grid, --values or --lhs (see --help)")
         axes = S.parse_axes(list(grid), list(values_), lhs, list(ranges))
         cfg_path = resolve_config_path(config)
         outcome = S.run_sweep(cfg_path, list(overrides), axes, trials, seed, sampler, workers, scheduler, dask_local,
-                              Path(out) if out else None, progress=None, formats=tuple(_formats(formats)))
+                              Path(out) if out else None, progress=False if quiet else None,
+                              formats=tuple(_formats(formats)))
     if as_json:
         o.json(outcome.json())
     o.say(outcome.text())
