@@ -103,6 +103,16 @@ _SEGMENT_WEIGHTS = 0.5 * _gl_weights
 # --------------------------------------------------------------------------------------------- utilities
 
 
+def _loss_in_place(distance: np.ndarray, loss_power: float) -> np.ndarray:
+    """|distance| ** p, overwriting `distance` (a fresh array); square and abs need no `**` for p = 2, 1."""
+    if loss_power == 2.0:
+        return np.multiply(distance, distance, out=distance)
+    np.abs(distance, out=distance)
+    if loss_power != 1.0:
+        np.power(distance, loss_power, out=distance)
+    return distance
+
+
 def utility(
     position: np.ndarray, ideal: np.ndarray, salience: np.ndarray, loss_power: float = 2.0
 ) -> np.ndarray:
@@ -112,8 +122,18 @@ def utility(
     loss_power p > 0 (1 linear, 2 quadratic). Returns (n, A) (or (A,) without a trial axis); <= 0.
     """
     position = np.asarray(position, dtype=float)
-    distance = np.abs(position[..., None, :] - np.asarray(ideal, dtype=float))
-    return -np.sum(np.asarray(salience, dtype=float) * distance**loss_power, axis=-1)
+    ideal = np.asarray(ideal, dtype=float)
+    salience = np.asarray(salience, dtype=float)
+    if loss_power == 2.0 and position.ndim >= 2 and ideal.ndim == 2 and salience.ndim == 2:
+        # Actors shared by all trials: expand the square, sum_k s (x - m)^2 = s.x^2 - 2 (s m).x + (s m).m, so
+        # the sums over K are matrix products and no (n, A, K) temporary is needed. Equal to the direct sum
+        # up to rounding (~1e-16 for coordinates and saliences of order 1); a loss is never negative.
+        weighted_ideal = salience * ideal
+        loss = (position * position) @ salience.T - 2.0 * (position @ weighted_ideal.T)
+        loss += np.sum(weighted_ideal * ideal, axis=-1)
+        return -np.maximum(loss, 0.0)
+    loss = _loss_in_place(position[..., None, :] - ideal, loss_power)
+    return -np.einsum("...k,...k->...", salience, loss)
 
 
 def reservation_value(
@@ -381,6 +401,14 @@ def friedkin_johnsen_equilibrium(
     n_actors = w.shape[-1]
     system = np.eye(n_actors) - lam[..., :, None] * w
     rhs = (1.0 - lam)[..., :, None] * x0
+    if system.ndim == 2:
+        # One network for all trials: factorise once, every trial's and dimension's x(0) as a right-hand side.
+        condition = np.linalg.cond(system)
+        if not np.isfinite(condition) or condition > 1e12:
+            return np.full(rhs.shape, np.nan)
+        columns = np.moveaxis(rhs, -2, 0).reshape(n_actors, -1)
+        x = np.linalg.solve(system, columns).reshape((n_actors,) + rhs.shape[:-2] + rhs.shape[-1:])
+        return np.moveaxis(x, 0, -2)
     # Singular systems are replaced by I so one bad trial cannot abort the batch, then marked NaN.
     condition = np.linalg.cond(system)
     singular = ~np.isfinite(condition) | (condition > 1e12)
@@ -396,36 +424,52 @@ def _acceptable_intervals(
     plan: np.ndarray,
     ideal: np.ndarray,
     salience: np.ndarray,
-    reservation: np.ndarray | float,
+    net: np.ndarray,
     loss_power: float,
-    utility_margin: np.ndarray | float = 0.0,
-):
+) -> tuple[np.ndarray, np.ndarray]:
     """Per actor and dimension, the values v of x_k (others at the plan) with U_i >= R_i + margin.
 
     Separable loss: U_i(plan with x_k = v) = U_i(plan) + s_ik |plan_k - x*_ik|^p - s_ik |v - x*_ik|^p, so
-    the set is |v - x*_ik| <= (slack_ik / s_ik)^(1/p), slack_ik = U_i(plan) + s_ik |plan_k - x*_ik|^p
-    - R_i - margin; empty when slack < 0; all of [0, 1] when s_ik = 0 and slack >= 0.
+    the set is |v - x*_ik| <= (slack_ik / s_ik)^(1/p), slack_ik = net_i + s_ik |plan_k - x*_ik|^p with
+    net_i = U_i(plan) - R_i - margin; empty when slack < 0; all of [0, 1] when s_ik = 0 and slack >= 0.
+    plan (n, K) or (K,); ideal, salience (n, A, K) or (A, K); net (n, A) or (A,).
     Returns lo, hi (n, A, K) clipped to [0, 1], NaN where empty.
     """
-    plan = np.asarray(plan, dtype=float)
-    ideal = np.asarray(ideal, dtype=float)
-    salience = np.asarray(salience, dtype=float)
     plan_b = plan[..., None, :]
-    term = salience * np.abs(plan_b - ideal) ** loss_power
-    u_plan = -np.sum(term, axis=-1)
-    slack = (u_plan - reservation - utility_margin)[..., None] + term
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        radius = np.where(salience > 0, (np.maximum(slack, 0.0) / salience) ** (1.0 / loss_power), np.inf)
-    lo = np.clip(ideal - radius, 0.0, 1.0)
-    hi = np.clip(ideal + radius, 0.0, 1.0)
+    net_b = np.asarray(net, dtype=float)[..., None]
+    shape = np.broadcast_shapes(plan_b.shape, ideal.shape, salience.shape, net_b.shape)
+    radius = np.empty(shape)
+    np.subtract(plan_b, ideal, out=radius)
+    _loss_in_place(radius, loss_power)
+    # In place, one (n, A, K) buffer: radius^p = slack / s; negative slack gives NaN (empty) through the root.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        radius *= salience
+        radius += net_b
+        radius /= salience
+        zero = salience == 0
+        if np.any(zero):
+            np.copyto(radius, np.inf, where=zero & (net_b >= 0))
+        if loss_power == 2.0:
+            np.sqrt(radius, out=radius)
+        else:
+            np.copyto(radius, np.nan, where=radius < 0)
+            if loss_power != 1.0:
+                np.power(radius, 1.0 / loss_power, out=radius)
+    lo = np.subtract(ideal, radius)
+    hi = np.add(ideal, radius, out=radius)
+    # Clip to [0, 1]; with ideal points inside it (radius >= 0), lo <= 1 and hi >= 0 already hold.
+    inside = bool(np.all((ideal >= 0.0) & (ideal <= 1.0)))
+    np.maximum(lo, 0.0, out=lo)
+    np.minimum(hi, 1.0, out=hi)
+    if not inside:
+        np.minimum(lo, 1.0, out=lo)
+        np.maximum(hi, 0.0, out=hi)
     # An actor that accepts the plan accepts plan_k on every dimension: state it exactly, so rounding in the
     # radius cannot put a plan that sits on the boundary outside its own interval.
-    accepts = (u_plan - reservation - utility_margin >= 0)[..., None]
-    lo = np.where(accepts, np.minimum(lo, plan_b), lo)
-    hi = np.where(accepts, np.maximum(hi, plan_b), hi)
-    empty = ~accepts & ((slack < 0) | (lo > hi))
-    lo = np.where(empty, np.nan, np.broadcast_to(lo, empty.shape))
-    hi = np.where(empty, np.nan, np.broadcast_to(hi, empty.shape))
+    accepts = net_b >= 0
+    if np.any(accepts):
+        np.minimum(lo, plan_b, out=lo, where=accepts)
+        np.maximum(hi, plan_b, out=hi, where=accepts)
     return lo, hi
 
 
@@ -444,6 +488,22 @@ class Zopa:
     actor_high: np.ndarray
 
 
+def _zopa(lo: np.ndarray, hi: np.ndarray, veto: np.ndarray) -> Zopa:
+    """Intersect the veto players' intervals (lo, hi: (..., A, K), NaN where empty)."""
+    columns = np.flatnonzero(veto)
+    if columns.size == 0:
+        raise ValueError("the zone of possible agreement needs at least one veto player")
+    # Running max / min over the veto players (a loop over actors): maximum and minimum propagate NaN, so an
+    # empty interval of any veto player makes the zone empty.
+    low = lo[..., columns[0], :].copy()
+    high = hi[..., columns[0], :].copy()
+    for j in columns[1:]:
+        np.maximum(low, lo[..., j, :], out=low)
+        np.minimum(high, hi[..., j, :], out=high)
+    nonempty = low <= high  # False where NaN
+    return Zopa(np.where(nonempty, low, np.nan), np.where(nonempty, high, np.nan), nonempty, lo, hi)
+
+
 def zone_of_possible_agreement(
     plan: np.ndarray,
     ideal: np.ndarray,
@@ -460,15 +520,10 @@ def zone_of_possible_agreement(
     Shapes: plan (n, K) or (K,); ideal, salience (n, A, K) or (A, K); reservation (n, A), (A,) or scalar;
     veto (A,) bool.
     """
-    lo, hi = _acceptable_intervals(plan, ideal, salience, reservation, loss_power)
-    veto = np.asarray(veto, dtype=bool)
-    v_lo = lo[..., veto, :]
-    v_hi = hi[..., veto, :]
-    any_empty = np.any(np.isnan(v_lo), axis=-2)
-    low = np.max(np.where(np.isnan(v_lo), -np.inf, v_lo), axis=-2)
-    high = np.min(np.where(np.isnan(v_hi), np.inf, v_hi), axis=-2)
-    nonempty = ~any_empty & (low <= high)
-    return Zopa(np.where(nonempty, low, np.nan), np.where(nonempty, high, np.nan), nonempty, lo, hi)
+    plan, ideal, salience = (np.asarray(a, dtype=float) for a in (plan, ideal, salience))
+    net = utility(plan, ideal, salience, loss_power) - reservation
+    lo, hi = _acceptable_intervals(plan, ideal, salience, net, loss_power)
+    return _zopa(lo, hi, np.asarray(veto, dtype=bool))
 
 
 @dataclass(frozen=True)
@@ -492,6 +547,55 @@ class DealBreakers:
     rejects: np.ndarray
 
 
+def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """values[..., i, index[..., i]]: values (..., A, K) or (..., 1, K) (leading axes may be missing),
+    index (..., A) into the last axis. A gather over the flattened last two axes."""
+    n_rows, n_dims = values.shape[-2:]
+    flat = values.reshape(values.shape[:-2] + (n_rows * n_dims,))
+    columns = index + (np.arange(index.shape[-1]) * n_dims if n_rows > 1 else 0)
+    flat = flat.reshape((1,) * (columns.ndim - flat.ndim) + flat.shape)
+    return np.take_along_axis(flat, columns, axis=-1)
+
+
+def _deal_breakers(
+    plan: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    net: np.ndarray,
+    scale: np.ndarray | float,
+    loss_power: float,
+    p_target: float,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> DealBreakers:
+    """Deal-breakers from net = U_i(plan) - R_i (n, A) and the intervals for the target (see `deal_breakers`)."""
+    p_before = special.expit(net / scale)
+    plan_b = plan[..., None, :]
+    move = np.maximum(plan_b, lo)  # clip plan_k into [lo, hi]; NaN where the interval is empty
+    np.minimum(move, hi, out=move)
+    move -= plan_b
+    rejects = p_before < p_target
+    np.copyto(move, 0.0, where=~rejects[..., None])
+
+    abs_move = np.abs(move)
+    np.copyto(abs_move, np.inf, where=np.isnan(abs_move))
+    best = np.argmin(abs_move, axis=-1)
+    best_move = _at(move, best)  # NaN only if every dimension's move is (then the minimum is inf)
+    possible = ~np.isnan(best_move)
+    best_dimension = np.where(rejects & possible, best, -1)
+    best_move = np.where(rejects, best_move, 0.0)
+
+    # Re-evaluate each actor at its own moved plan. The loss is separable, so only dimension k's term changes:
+    # U_i(moved) - R_i = net_i + s_ik (|plan_k - x*_ik|^p - |plan_k + move - x*_ik|^p), k the best dimension.
+    plan_k = _at(plan_b, best)
+    ideal_k, salience_k = _at(ideal, best), _at(salience, best)
+    loss_before = _loss_in_place(plan_k - ideal_k, loss_power)
+    loss_after = _loss_in_place(plan_k + np.nan_to_num(best_move) - ideal_k, loss_power)
+    p_after = special.expit((net + salience_k * (loss_before - loss_after)) / scale)
+    p_after = np.where(rejects & ~possible, np.nan, p_after)
+    return DealBreakers(move, best_dimension, best_move, p_before, p_after, rejects)
+
+
 def deal_breakers(
     plan: np.ndarray,
     ideal: np.ndarray,
@@ -506,36 +610,41 @@ def deal_breakers(
     Target: P(accept_i) >= p_target, i.e. U_i >= R_i + sigma_i logit(p_target). Holding the other
     dimensions at the plan, the acceptable values of x_k form the interval |v - x*_ik| <= r_ik (see
     `zone_of_possible_agreement`; closed form for any loss power, no root finding), clipped to [0, 1];
-    the smallest move is the distance from plan_k to it. P(accept) after the best move is re-evaluated
-    from the full utility. Shapes as in `acceptance_probability`; p_target in (0, 1), default 1/2 (the
-    actor becomes exactly indifferent; pass e.g. 0.55 to land strictly inside).
+    the smallest move is the distance from plan_k to it. P(accept) after the best move (dimension k) is
+    re-evaluated from the utility, which by separability is U_i(plan) + s_ik |plan_k - x*_ik|^p
+    - s_ik |plan_k + move - x*_ik|^p. Shapes as in `acceptance_probability`; p_target in (0, 1), default 1/2
+    (the actor becomes exactly indifferent; pass e.g. 0.55 to land strictly inside).
     """
-    plan = np.asarray(plan, dtype=float)
-    ideal = np.asarray(ideal, dtype=float)
-    salience = np.asarray(salience, dtype=float)
-    margin = np.asarray(scale, dtype=float) * special.logit(p_target)
-    p_before = acceptance_probability(plan, ideal, salience, reservation, scale, loss_power)
-    lo, hi = _acceptable_intervals(plan, ideal, salience, reservation, loss_power, margin)
-    plan_b = np.broadcast_to(plan[..., None, :], lo.shape)
-    target = np.clip(plan_b, lo, hi)  # NaN where the interval is empty
-    rejects = p_before < p_target
-    move = np.where(rejects[..., None], target - plan_b, 0.0)
+    return zopa_and_deal_breakers(
+        plan, ideal, salience, reservation, scale, None, loss_power, p_target
+    )[1]
 
-    abs_move = np.where(np.isnan(move), np.inf, np.abs(move))
-    best = np.argmin(abs_move, axis=-1)
-    best_move = np.take_along_axis(move, best[..., None], axis=-1)[..., 0]
-    possible = np.isfinite(np.take_along_axis(abs_move, best[..., None], axis=-1)[..., 0])
-    best_dimension = np.where(rejects & possible, best, -1)
-    best_move = np.where(rejects, np.where(possible, best_move, np.nan), 0.0)
 
-    # Re-evaluate each actor at its own moved plan: new position (n, A, K) -> utility of actor i only.
-    n_dims = plan.shape[-1]
-    one_hot = np.arange(n_dims) == best_dimension[..., None]
-    moved = plan_b + one_hot * np.nan_to_num(best_move)[..., None]
-    u_after = -np.sum(salience * np.abs(moved - ideal) ** loss_power, axis=-1)
-    p_after = special.expit((u_after - reservation) / scale)
-    p_after = np.where(rejects & ~possible, np.nan, p_after)
-    return DealBreakers(move, best_dimension, best_move, p_before, p_after, rejects)
+def zopa_and_deal_breakers(
+    plan: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    reservation: np.ndarray | float,
+    scale: np.ndarray | float,
+    veto: np.ndarray | Sequence[bool] | None,
+    loss_power: float = 2.0,
+    p_target: float = 0.5,
+) -> tuple[Zopa | None, DealBreakers]:
+    """`zone_of_possible_agreement` and `deal_breakers` (same equations) in one pass.
+
+    The utilities are evaluated once, and at p_target = 1/2 (margin sigma_i logit(p_target) = 0) the deal-
+    breakers' target intervals are the ZOPA's, so they are computed once. veto (A,) bool, or None to skip
+    the ZOPA (then None is returned in its place). Shapes as in `deal_breakers`.
+    """
+    plan, ideal, salience = (np.asarray(a, dtype=float) for a in (plan, ideal, salience))
+    scale = np.asarray(scale, dtype=float)
+    net = utility(plan, ideal, salience, loss_power) - reservation
+    lo, hi = _acceptable_intervals(plan, ideal, salience, net, loss_power)
+    zopa = None if veto is None else _zopa(lo, hi, np.asarray(veto, dtype=bool))
+    margin = scale * special.logit(p_target)
+    if np.any(margin != 0):
+        lo, hi = _acceptable_intervals(plan, ideal, salience, net - margin, loss_power)
+    return zopa, _deal_breakers(plan, ideal, salience, net, scale, loss_power, p_target, lo, hi)
 
 
 # -------------------------------------------------------------------------------------------- pipeline
@@ -583,11 +692,12 @@ def evaluate_plan(
             ideal = friedkin_johnsen_equilibrium(ideal, influence_weights, lam)
         else:
             ideal = friedkin_johnsen_rounds(ideal, influence_weights, lam, influence_rounds)
-    p_accept = acceptance_probability(plan, ideal, salience, reservation, scale, loss_power)
-    adopted = adoption(p_accept, stages, common_shock_correlation)
-    zopa = zone_of_possible_agreement(plan, ideal, salience, reservation, adopted.veto, loss_power)
-    breakers = deal_breakers(plan, ideal, salience, reservation, scale, loss_power)
-    return CoalitionOutcome(ideal, p_accept, adopted, zopa, breakers)
+    n_actors = ideal.shape[-2]
+    veto = np.zeros(n_actors, dtype=bool)
+    veto[[i for stage in stages for i in stage]] = True
+    zopa, breakers = zopa_and_deal_breakers(plan, ideal, salience, reservation, scale, veto, loss_power)
+    adopted = adoption(breakers.p_accept_before, stages, common_shock_correlation)
+    return CoalitionOutcome(ideal, breakers.p_accept_before, adopted, zopa, breakers)
 
 
 # ------------------------------------------------------------------------------------ amendment search

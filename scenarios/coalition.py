@@ -297,22 +297,26 @@ def compute(coalition: CoalitionBlock, draws: Draws, details: bool = True) -> di
     res["plan_position"] = np.broadcast_to(x.plan, (n, K)).copy()
     if not details:
         return res
-    # ZOPA and deal-breakers concern the veto players only: compute them on that subset (cheaper).
+    # ZOPA and deal-breakers concern the veto players only: compute them on that subset (cheaper), in one pass.
     cols = [x.actors.index(a) for a in veto_names(coalition)]
     V = len(cols)
     ideal, sal = x.ideal[..., cols, :], x.salience[..., cols, :]
     reservation = x.reservation[..., cols]
-    zopa = M.zone_of_possible_agreement(x.plan, ideal, sal, reservation, np.ones(V, dtype=bool), x.loss_power)
+    zopa, db = M.zopa_and_deal_breakers(x.plan, ideal, sal, reservation, x.sigma, np.ones(V, dtype=bool),
+                                        x.loss_power)
     res["zopa_low"] = np.broadcast_to(zopa.low, (n, K)).copy()
     res["zopa_high"] = np.broadcast_to(zopa.high, (n, K)).copy()
     res["zopa_nonempty"] = np.broadcast_to(zopa.nonempty, (n, K)).astype(float)
-    db = M.deal_breakers(x.plan, ideal, sal, reservation, x.sigma, x.loss_power)
     rejects = np.broadcast_to(db.rejects, (n, V))
+    accepts = ~rejects[..., None]
     best = np.broadcast_to(db.best_dimension, (n, V))
-    one_hot = (best[..., None] == np.arange(K)).astype(float)
     res["rejects"] = rejects.astype(float)
-    res["dealbreaker_best"] = np.where(rejects[..., None], one_hot, np.nan)
-    res["dealbreaker_move"] = np.where(rejects[..., None], np.broadcast_to(db.move, (n, V, K)), np.nan)
+    one_hot = (best[..., None] == np.arange(K)).astype(float)
+    np.copyto(one_hot, np.nan, where=accepts)
+    res["dealbreaker_best"] = one_hot
+    move = db.move if db.move.shape == (n, V, K) else np.broadcast_to(db.move, (n, V, K)).copy()
+    np.copyto(move, np.nan, where=accepts)  # db.move is a fresh array of this call: overwritten, not copied
+    res["dealbreaker_move"] = move
     res["dealbreaker_p_after"] = np.where(rejects, np.broadcast_to(db.p_accept_after, (n, V)), np.nan)
     return res
 

@@ -86,6 +86,16 @@ def test_batched_acceptance_equals_per_trial_acceptance():
     assert shared.shape == (n, a)
 
 
+@pytest.mark.parametrize("loss_power", [1.0, 2.0, 1.5])
+def test_utility_of_many_plans_against_shared_actors_equals_the_direct_sum(loss_power):
+    # Shared (A, K) actors with quadratic loss take the expanded-square matrix-product path.
+    rng = np.random.default_rng(3)
+    plans, ideal, salience = rng.random((200, 11)), rng.random((6, 11)), rng.random((6, 11))
+    direct = -np.sum(salience * np.abs(plans[:, None, :] - ideal) ** loss_power, axis=-1)
+    np.testing.assert_allclose(c.utility(plans, ideal, salience, loss_power), direct, rtol=0, atol=1e-14)
+    assert np.all(c.utility(ideal[:1], ideal, salience, loss_power)[0, 0] == 0.0)  # at its ideal point: exactly 0
+
+
 @SETTINGS
 @given(
     ideal=unit_array((3, 4)),
@@ -354,6 +364,29 @@ def test_deal_breaker_move_actually_flips_the_actor(ideal, salience, plan, reser
     accepting = ~result.rejects
     assert np.all(result.best_dimension[accepting] == -1)
     assert np.all(result.best_move[accepting] == 0.0)
+
+
+@pytest.mark.parametrize("p_target", [0.5, 0.6])
+@pytest.mark.parametrize("loss_power", [1.0, 2.0, 1.5])
+def test_one_pass_zopa_and_deal_breakers_equal_the_separate_calls(loss_power, p_target):
+    rng = np.random.default_rng(5)
+    n, a, k = 50, 4, 5
+    plan, ideal, salience = rng.random((n, k)), rng.random((a, k)), rng.random((a, k))
+    salience[0, 1] = 0.0  # a dimension the actor does not care about
+    reservation, scale = -0.3 * rng.random((n, a)), 0.05 + 0.1 * rng.random((n, 1))
+    veto = [True, True, False, True]
+    zopa, breakers = c.zopa_and_deal_breakers(plan, ideal, salience, reservation, scale, veto, loss_power, p_target)
+    alone = c.zone_of_possible_agreement(plan, ideal, salience, reservation, veto, loss_power)
+    single = c.deal_breakers(plan, ideal, salience, reservation, scale, loss_power, p_target)
+    for got, want in ((zopa.low, alone.low), (zopa.high, alone.high), (breakers.move, single.move),
+                      (breakers.p_accept_after, single.p_accept_after)):
+        np.testing.assert_array_equal(got, want)
+    assert breakers.rejects.any() and (breakers.best_dimension >= 0).any()
+    # Per-trial calls agree with the batch.
+    for t in (0, 17):
+        one = c.deal_breakers(plan[t], ideal, salience, reservation[t], scale[t], loss_power, p_target)
+        np.testing.assert_array_equal(one.best_dimension, breakers.best_dimension[t])
+        np.testing.assert_allclose(one.p_accept_after, breakers.p_accept_after[t], rtol=0, atol=1e-12)
 
 
 def test_deal_breaker_reports_none_when_no_single_dimension_suffices():
