@@ -25,9 +25,18 @@ Without reinforcement and with alpha A0^2 > beta D0^2 the defender is annihilate
 
     t* = artanh(sqrt(beta / alpha) * D0 / A0) / sqrt(alpha * beta).
 
-Other laws, and time-varying reinforcement, use a fixed-step RK4 integrator over arrays of shape
-(n_trials,). Stop conditions: a side falls to its breakpoint share of its initial strength (found inside a
-step by cubic Hermite interpolation, then both sides are frozen), or the campaign's days run out.
+With u = tanh(omega t / 2) and v = 2u / omega (so cosh(omega t) = (1 + u^2) / (1 - u^2), sinh(omega t) =
+2u / (1 - u^2), and v runs from 0 to 2 tanh(omega T / 2) / omega as t runs from 0 to T), each strength times
+(1 - u^2) > 0 is a quadratic in v with plain rates as coefficients:
+
+    (1 - u^2) A(t) = A0 - (beta D0 - r_A) v + (alpha beta A0 - 2 beta r_D) v^2 / 4
+    (1 - u^2) D(t) = D0 - (alpha A0 - r_D) v + (alpha beta D0 - 2 alpha r_A) v^2 / 4
+
+so the day a side falls to a threshold is a root of a quadratic (`square_law_campaign`), and so is the day
+a ratio of such strengths peaks. Other laws, and time-varying reinforcement, use a fixed-step RK4 integrator
+over arrays of shape (n_trials,). Stop conditions: a side falls to its breakpoint share of its initial
+strength (on a grid: found inside a step by cubic Hermite interpolation, then both sides are frozen), or the
+campaign's days run out.
 
 Fitting (Engel 1954, "A verification of Lanchester's law", J. Operations Research Soc. America 2(2):163-171,
 fitted the square law with reinforcements to Iwo Jima; Bracken 1995 and Lucas & Turkes 2004 fitted the
@@ -63,8 +72,9 @@ D_t:
 so R > 1 means the attacker would win the attrition race, and R -> infinity as the defender reaches its
 breakpoint. The campaign stops when the attacker reaches its breakpoint (the offensive culminates), the
 defender reaches its own (R is then infinite, P = 1), or T_c days pass. With R_max the largest R before the
-stop, unmodelled factors (surprise, command, weather, morale) enter as log-normal noise with scale sigma
-around a threshold theta:
+stop (square law: exact, from the quadratics above; linear and mixed laws: the largest value on the RK4
+grid and at the stop), unmodelled factors (surprise, command, weather, morale) enter as log-normal noise
+with scale sigma around a threshold theta:
 
     P(breakthrough) = Phi((ln R_max - ln theta) / sigma)                                  (probit)
 
@@ -361,6 +371,152 @@ def effective_force_ratio(
         else:
             ratio = alpha * a**2 / (2.0 * beta * d)
     return np.where(a <= 0, 0.0, ratio)
+
+
+@dataclass(frozen=True)
+class SquareLawCampaign:
+    """A square-law campaign in closed form, every field of the inputs' broadcast shape.
+
+    peak_effective_ratio: R_max, the largest effective ratio before the stop (inf if the defender reaches
+    its breakpoint); stop_day in days; stop_reason (int): 0 time ran out, 1 attacker's breakpoint, 2
+    defender's.
+    """
+
+    peak_effective_ratio: np.ndarray
+    stop_day: np.ndarray
+    stop_reason: np.ndarray
+
+
+def _first_positive_root(c2, c1, c0):
+    """Smallest v > 0 with c2 v^2 + c1 v + c0 = 0 for c0 > 0 (inf if none), by the cancellation-free
+    form of the quadratic formula: q = -(c1 + sign(c1) sqrt(c1^2 - 4 c2 c0)) / 2, roots c0 / q and q / c2.
+    With c0 > 0 the smallest positive root is c0 / q if c1 < 0, else q / c2 (positive only if c2 < 0)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = -0.5 * (c1 + np.copysign(np.sqrt(c1 * c1 - 4.0 * c2 * c0), c1))
+        root = np.where(c1 < 0, c0 / q, q / c2)
+        return np.where(root > 0, root, np.inf)  # NaN (no real root) compares False
+
+
+def _quadratic(c2, c1, c0, v):
+    return (c2 * v + c1) * v + c0
+
+
+def square_law_campaign(
+    attacker0,
+    defender0,
+    alpha,
+    beta,
+    *,
+    days,
+    attacker_reinforcement_per_day=0.0,
+    defender_reinforcement_per_day=0.0,
+    attacker_breakpoint_share=0.0,
+    defender_breakpoint_share=0.0,
+) -> SquareLawCampaign:
+    """Peak effective ratio and stop of a square-law campaign with constant reinforcement, exactly.
+
+    The closed form of the module docstring (Taylor 1983) under the half-angle substitution u = tanh(omega
+    t / 2), so that cosh(omega t) = (1 + u^2) / s and sinh(omega t) = 2u / s with s = 1 - u^2 > 0, written
+    in v = 2u / omega (v increases with t, v = t + O(omega^2 t^3), omega = sqrt(alpha beta)). Each strength
+    (and each strength above its breakpoint) times s is a quadratic in v whose coefficients are plain rates,
+    so nothing large cancels when omega is small:
+
+        s (A - b_A A0) = (1 - b_A) A0 - (beta D0 - r_A) v + (alpha beta (1 + b_A) A0 - 2 beta r_D) v^2 / 4
+        s (D - b_D D0) = (1 - b_D) D0 - (alpha A0 - r_D) v + (alpha beta (1 + b_D) D0 - 2 alpha r_A) v^2 / 4
+        s A            = A0 - (beta D0 - r_A) v + (alpha beta A0 - 2 beta r_D) v^2 / 4  =: N(v)
+
+    A side reaches its breakpoint at the smallest positive root of its line (first two lines; the
+    cancellation-free quadratic formula); the campaign stops at the first of these or at V = 2 tanh(omega
+    T_c / 2) / omega (t = T_c). With M(v) the second line, the effective ratio is R = sqrt(alpha / beta) A /
+    (D - b_D D0) = sqrt(alpha / beta) N / M, so its maximum over [0, v_stop] is at an end or where
+    (N / M)' = 0, the quadratic (n2 m1 - n1 m2) v^2 + 2 (n2 m0 - n0 m2) v + (n1 m0 - n0 m1) = 0 (N = sum
+    n_i v^i, M = sum m_i v^i). A stop day is t = 2 artanh(omega v / 2) / omega. This is exactly what
+    `simulate_lanchester` followed by `effective_force_ratio` approximates on a grid (whose maximum over
+    grid points can miss an interior peak).
+
+    attacker0, defender0: troops (>= 0); alpha, beta >= 0 per day; days > 0 (T_c); reinforcement in
+    troops/day (>= 0); breakpoint shares in [0, 1). Any broadcastable shapes, e.g. (n_trials,) or
+    (n_trials, n_years). A side with no troops at the start stops the campaign at day 0 (the attacker
+    first if both); R_max = 0 if the attacker has none, inf if the defender has none.
+    """
+    arrays = np.broadcast_arrays(
+        *(
+            np.asarray(x, dtype=float)
+            for x in (
+                attacker0,
+                defender0,
+                alpha,
+                beta,
+                days,
+                attacker_reinforcement_per_day,
+                defender_reinforcement_per_day,
+                attacker_breakpoint_share,
+                defender_breakpoint_share,
+            )
+        )
+    )
+    if any(np.any(x < 0) for x in arrays[:4] + arrays[5:7]):
+        raise ValueError("strengths, fire effectiveness and reinforcement must be >= 0")
+    if np.any(arrays[4] <= 0):
+        raise ValueError("days must be > 0")
+    if any(np.any((x < 0) | (x >= 1)) for x in arrays[7:]):
+        raise ValueError("breakpoint shares must be in [0, 1)")
+    shape = arrays[0].shape
+    run = _square_law_campaign(*(x.reshape(-1) for x in arrays))
+    fields = (run.peak_effective_ratio, run.stop_day, run.stop_reason)
+    return SquareLawCampaign(*(x.reshape(shape) for x in fields))
+
+
+def _square_law_campaign(a0, d0, alpha, beta, days, r_a, r_d, b_a, b_d) -> SquareLawCampaign:
+    """square_law_campaign on arrays of one shape, unchecked."""
+    ab = alpha * beta
+    omega = np.sqrt(ab)
+    # N = (1 - u^2) A = a0 + n1 v + n2 v^2 and the defender's margin M = (1 - u^2) (D - b_D D0) = m0 + m1 v +
+    # m2 v^2; the attacker's strength above its breakpoint shares N's linear coefficient
+    n1 = r_a - beta * d0
+    n2 = 0.25 * ab * a0 - 0.5 * beta * r_d
+    m0 = (1.0 - b_d) * d0
+    m1 = r_d - alpha * a0
+    m2 = 0.25 * ab * (1.0 + b_d) * d0 - 0.5 * alpha * r_a
+    v_a = _first_positive_root(n2 + 0.25 * ab * b_a * a0, n1, (1.0 - b_a) * a0)
+    v_d = _first_positive_root(m2, m1, m0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v_end = np.where(omega > 0, 2.0 * np.tanh(0.5 * omega * days) / omega, days)
+    attacker_stops = (v_a <= v_end) & (v_a <= v_d)
+    defender_stops = (v_d <= v_end) & (v_d < v_a)
+    v_stop = np.minimum(np.minimum(v_a, v_d), v_end)
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # R_max over [0, v_stop]: the larger end, or a stationary point of N / M inside
+        k = np.sqrt(beta / alpha)
+        peak = np.fmax(a0 / (k * m0), _quadratic(n2, n1, a0, v_stop) / (k * _quadratic(m2, m1, m0, v_stop)))
+        e2 = n2 * m1 - n1 * m2
+        e1 = 2.0 * (n2 * m0 - a0 * m2)
+        e0 = n1 * m0 - a0 * m1
+        q = -0.5 * (e1 + np.copysign(np.sqrt(e1 * e1 - 4.0 * e2 * e0), e1))
+        for v in (q / e2, e0 / q):
+            idx = np.nonzero((v > 0) & (v < v_stop))
+            if idx[0].size:
+                vi = v[idx]
+                ratio = _quadratic(n2[idx], n1[idx], a0[idx], vi) / (
+                    k[idx] * _quadratic(m2[idx], m1[idx], m0[idx], vi)
+                )
+                peak[idx] = np.fmax(peak[idx], ratio)
+        stop_day = np.array(days)
+        idx = np.nonzero(attacker_stops | defender_stops)
+        w, v = omega[idx], v_stop[idx]
+        stop_day[idx] = np.minimum(np.where(w > 0, 2.0 * np.arctanh(0.5 * w * v) / w, v), days[idx])
+    peak[defender_stops] = np.inf
+    reason = np.full(peak.shape, STOP_TIME)
+    reason[attacker_stops] = STOP_ATTACKER_BROKE
+    reason[defender_stops] = STOP_DEFENDER_BROKE
+    # a side with nothing at the start (A0 = 0 or D0 = 0): stopped at day 0
+    no_attacker, no_defender = a0 <= 0, d0 <= 0
+    if no_attacker.any() or no_defender.any():
+        peak[no_defender], reason[no_defender] = np.inf, STOP_DEFENDER_BROKE
+        peak[no_attacker], reason[no_attacker] = 0.0, STOP_ATTACKER_BROKE
+        stop_day[no_attacker | no_defender] = 0.0
+    return SquareLawCampaign(peak, stop_day, reason)
 
 
 # ----------------------------------------------------------------------------- fitting a battle
@@ -700,9 +856,11 @@ def balance_trajectory(
       long_range_strike_ban [0, 1]; breakthrough_threshold theta > 0, breakthrough_noise_sigma > 0,
       campaign_days D > 0, attacker_breakpoint_share, defender_breakpoint_share [0, 1);
       gain_now_km2_per_day, advance_elasticity >= 0, breakthrough_area_km2, area_at_risk_km2.
-    law: 'square' (closed form), 'linear' or 'mixed' (RK4 with n_steps steps per campaign).
+    law: 'square' (closed form, `square_law_campaign`), 'linear' or 'mixed' (RK4 with n_steps steps per
+    campaign).
 
-    Returns arrays of shape (n_trials, years) unless noted: year (years,), defender_strength_troops (fielded),
+    Returns arrays of shape (n_trials, years) (stored year by year: each year's column is contiguous) unless
+    noted: year (years,), defender_strength_troops (fielded),
     defender_personnel_troops, defender_equipment_troops,
     attacker_strength_troops, force_ratio (A / D in troops), defence_multiplier, force_density_troops_per_km,
     density_factor, effective_force_ratio (R at the campaign's outset), peak_effective_ratio (R_max),
@@ -742,6 +900,7 @@ def balance_trajectory(
         if np.any(p[key] < 0):
             raise ValueError(f"{key} must be >= 0")
 
+    # per-year arrays are year-major (years, n_trials), so each year's row is contiguous
     alpha = p["attacker_fire_effectiveness_per_day"]
     beta = p["defender_fire_effectiveness_per_day"]
     days = p["campaign_days"]
@@ -752,10 +911,10 @@ def balance_trajectory(
         p["domestic_equipping_troops_per_year"] + p["aid_usd_bn_per_year"] * p["troops_equipped_per_usd_bn"]
     )
     personnel = np.minimum(p["defender_cap_troops"], p["defender_strength_now_troops"])
-    equipment = np.array(p["defender_strength_now_troops"], dtype=float)
     m_ceiling = np.maximum(p["defence_multiplier_before"], p["defence_multiplier_after"])
     a_ceiling = np.maximum(p["attacker_max_troops"], p["attacker_strength_now_troops"])
     front = p["front_length_after_km"]
+    year = np.arange(years)
 
     # today's effective ratio: the anchor of the observed advance rate
     f_now = _density_factor(
@@ -768,83 +927,84 @@ def balance_trajectory(
         alpha,
         beta * p["defence_multiplier_before"] * f_now,
     )
+    gain_km2 = days * p["gain_now_km2_per_day"] * (front / p["front_length_before_km"])
+    log_threshold = np.log(p["breakthrough_threshold"])
 
-    shape = (n, years)
-    out = {
-        key: np.empty(shape)
-        for key in (
-            "defender_strength_troops",
-            "defender_personnel_troops",
-            "defender_equipment_troops",
-            "attacker_strength_troops",
-            "force_ratio",
-            "defence_multiplier",
-            "force_density_troops_per_km",
-            "density_factor",
-            "effective_force_ratio",
-            "peak_effective_ratio",
-            "p_breakthrough",
-            "km2_lost",
-            "campaign_stop_day",
-        )
-    }
+    # year by year on contiguous (n_trials,) rows: the balance, then the campaign launched that year
+    defender, equipment, attacker, m, f, peak, stop_day, ratio0, p_bt, km2 = (
+        np.empty((years, n)) for _ in range(10)
+    )
+    equipment[0] = p["defender_strength_now_troops"]
+    keep = 1.0 - p["equipment_depreciation_per_year"]
     for t in range(years):
-        defender = np.minimum(personnel, equipment)
-        attacker = np.minimum(
-            a_ceiling, p["attacker_strength_now_troops"] + p["attacker_rearmament_troops_per_year"] * t
-        )
-        m = np.minimum(m_ceiling, p["defence_multiplier_after"] + p["multiplier_rebuild_per_year"] * t)
-        f = _density_factor(defender, front, p["density_ref_troops_per_km"])
-        beta_eff = beta * m * f
-        # campaign on normalised time tau = t / D, so each trial has its own D on one grid
-        run = simulate_lanchester(
-            attacker,
-            defender,
-            alpha * days,
-            beta_eff * days,
-            days=1.0,
-            law=law,
-            attacker_reinforcement_per_day=reinforcement_a * days,
-            defender_reinforcement_per_day=p["defender_reinforcement_troops_per_day"] * days,
-            attacker_breakpoint_share=p["attacker_breakpoint_share"],
-            defender_breakpoint_share=p["defender_breakpoint_share"],
-            n_steps=n_steps,
-        )
-        margin = run.defender - (p["defender_breakpoint_share"] * defender)[:, None]
-        ratio_path = effective_force_ratio(
-            law, run.attacker, run.defender, alpha[:, None], beta_eff[:, None], defender_margin_troops=margin
-        )
-        peak = ratio_path.max(axis=1)
+        if t:
+            equipment[t] = keep * equipment[t - 1] + equipping
+        np.minimum(personnel, equipment[t], out=defender[t])
+        rearmed = p["attacker_strength_now_troops"] + p["attacker_rearmament_troops_per_year"] * t
+        np.minimum(a_ceiling, rearmed, out=attacker[t])
+        np.minimum(m_ceiling, p["defence_multiplier_after"] + p["multiplier_rebuild_per_year"] * t, out=m[t])
+        f[t] = _density_factor(defender[t], front, p["density_ref_troops_per_km"])
+        beta_eff = beta * m[t] * f[t]
+        if law == "square":
+            run = _square_law_campaign(
+                attacker[t],
+                defender[t],
+                alpha,
+                beta_eff,
+                days,
+                reinforcement_a,
+                p["defender_reinforcement_troops_per_day"],
+                p["attacker_breakpoint_share"],
+                p["defender_breakpoint_share"],
+            )
+            peak[t], stop_day[t] = run.peak_effective_ratio, run.stop_day
+        else:
+            # RK4 in units of the campaign (tau = day / D), so each trial has its own D on one grid
+            path = simulate_lanchester(
+                attacker[t],
+                defender[t],
+                alpha * days,
+                beta_eff * days,
+                days=1.0,
+                law=law,
+                attacker_reinforcement_per_day=reinforcement_a * days,
+                defender_reinforcement_per_day=p["defender_reinforcement_troops_per_day"] * days,
+                attacker_breakpoint_share=p["attacker_breakpoint_share"],
+                defender_breakpoint_share=p["defender_breakpoint_share"],
+                n_steps=n_steps,
+            )
+            margin = path.defender - (p["defender_breakpoint_share"] * defender[t])[:, None]
+            ratio_path = effective_force_ratio(
+                law, path.attacker, path.defender, alpha[:, None], beta_eff[:, None], margin
+            )
+            peak[t] = ratio_path.max(axis=1)
+            stop_day[t] = path.stop_day * days
         with np.errstate(divide="ignore"):
-            z = (np.log(peak) - np.log(p["breakthrough_threshold"])) / p["breakthrough_noise_sigma"]
-        p_bt = special.ndtr(z)
-        ratio0 = effective_force_ratio(law, attacker, defender, alpha, beta_eff)
+            p_bt[t] = special.ndtr((np.log(peak[t]) - log_threshold) / p["breakthrough_noise_sigma"])
+        ratio0[t] = effective_force_ratio(law, attacker[t], defender[t], alpha, beta_eff)
         with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(ratio_now > 0, ratio0 / ratio_now, 0.0)
-        attritional = (
-            days
-            * p["gain_now_km2_per_day"]
-            * (front / p["front_length_before_km"])
-            * rel ** p["advance_elasticity"]
-        )
-        km2 = np.minimum(p["area_at_risk_km2"], attritional + p_bt * p["breakthrough_area_km2"])
+            rel = np.where(ratio_now > 0, ratio0[t] / ratio_now, 0.0)
+        attritional = gain_km2 * rel ** p["advance_elasticity"]
+        km2[t] = np.minimum(p["area_at_risk_km2"], attritional + p_bt[t] * p["breakthrough_area_km2"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        force_ratio = attacker / defender
 
-        out["defender_strength_troops"][:, t] = defender
-        out["defender_personnel_troops"][:, t] = personnel
-        out["defender_equipment_troops"][:, t] = equipment
-        out["attacker_strength_troops"][:, t] = attacker
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["force_ratio"][:, t] = attacker / defender
-        out["defence_multiplier"][:, t] = m
-        out["force_density_troops_per_km"][:, t] = defender / front
-        out["density_factor"][:, t] = f
-        out["effective_force_ratio"][:, t] = ratio0
-        out["peak_effective_ratio"][:, t] = peak
-        out["p_breakthrough"][:, t] = p_bt
-        out["km2_lost"][:, t] = km2
-        out["campaign_stop_day"][:, t] = run.stop_day * days
-
-        equipment = (1.0 - p["equipment_depreciation_per_year"]) * equipment + equipping
-    out["year"] = np.arange(years)
+    by_year = {
+        "defender_strength_troops": defender,
+        "defender_personnel_troops": np.repeat(personnel[None, :], years, axis=0),
+        "defender_equipment_troops": equipment,
+        "attacker_strength_troops": attacker,
+        "force_ratio": force_ratio,
+        "defence_multiplier": m,
+        "force_density_troops_per_km": defender / front,
+        "density_factor": f,
+        "effective_force_ratio": ratio0,
+        "peak_effective_ratio": peak,
+        "p_breakthrough": p_bt,
+        "km2_lost": km2,
+        "campaign_stop_day": stop_day,
+    }
+    out = {k: v.T for k, v in by_year.items()}  # (n_trials, years), stored year by year
+    out["year"] = year
     out["attacker_reinforcement_troops_per_day"] = np.array(reinforcement_a)
     return out

@@ -21,11 +21,11 @@ Per-trial outputs of `compute` (one chunk of n trials, T years):
   force_ratio (n, T)       Russian : Ukrainian troops at the start of year t
   p_breakthrough (n, T)    P(breakthrough within D days) of an offensive launched in year t
   km2_lost (n, T)          expected km2 that offensive takes (conditional on the war)
-  forces_effective_ratio (n, T), forces_defence_multiplier (n, T), forces_ukraine_troops (n, T),
-  forces_russia_troops (n, T)
   cession_ceded_km2, cession_ceded_population, cession_front_km_before, cession_front_km_after,
   cession_multiplier_before, cession_multiplier_after, cession_density_before, cession_density_after (n,)
   and, with a cession block, cession_held_km2_before/after, cession_population_before/after (n,).
+The engine keeps a quantile sample of every output, so only outputs that a table or another scenario uses
+are returned; model.forces.balance_trajectory has the rest (effective ratio, multiplier, strengths by year).
 """
 
 from __future__ import annotations
@@ -219,10 +219,6 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws) -> 
         "force_ratio": bal["force_ratio"],
         "p_breakthrough": bal["p_breakthrough"],
         "km2_lost": bal["km2_lost"],
-        "forces_effective_ratio": bal["effective_force_ratio"],
-        "forces_defence_multiplier": bal["defence_multiplier"],
-        "forces_ukraine_troops": bal["defender_strength_troops"],
-        "forces_russia_troops": bal["attacker_strength_troops"],
         "cession_ceded_km2": np.zeros(draws.n) if cession is None else draws.full(cession.ceded_km2),
         "cession_ceded_population": (
             np.zeros(draws.n) if cession is None else draws.full(cession.ceded_population)

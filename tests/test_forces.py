@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from model import forces as F
 
@@ -107,6 +108,159 @@ def test_invalid_lanchester_inputs_are_rejected():
         F.simulate_lanchester(-1.0, 100.0, 0.01, 0.01, days=10)
     with pytest.raises(ValueError):
         F.simulate_lanchester(100.0, 100.0, 0.01, 0.01, days=10, law="linear", method="closed_form")
+
+
+# ----------------------------------------------------------------------------- square law in closed form
+
+# (A0, D0, alpha, beta, r_A, r_D, b_A, b_D): the effective ratio peaks inside the campaign in the first
+# three (time runs out; the attacker breaks; time runs out), then the defender breaks, then the attacker
+_CAMPAIGNS = np.array([
+    [1544.32, 1209.35, 0.018153, 0.014872, 5.0205, 18.575, 0.04739, 0.31829],
+    [1601.87, 1682.88, 0.039933, 0.041959, 10.859, 21.976, 0.24602, 0.44426],
+    [855.216, 1032.23, 0.049094, 0.018701, 8.9089, 35.531, 0.29403, 0.52901],
+    [2000.0, 900.0, 0.02, 0.01, 30.0, 5.0, 0.5, 0.3],
+    [1000.0, 1500.0, 0.01, 0.01, 0.0, 10.0, 0.6, 0.0],
+]).T
+
+
+def _campaign_kwargs(days=30.0):
+    a0, d0, alpha, beta, r_a, r_d, b_a, b_d = _CAMPAIGNS
+    args = (a0, d0, alpha, beta)
+    kwargs = {
+        "days": days,
+        "attacker_reinforcement_per_day": r_a,
+        "defender_reinforcement_per_day": r_d,
+        "attacker_breakpoint_share": b_a,
+        "defender_breakpoint_share": b_d,
+    }
+    return args, kwargs
+
+
+def test_square_law_campaign_matches_a_fine_grid_and_finds_interior_peaks():
+    """The exact stop and peak against simulate_lanchester on 3,000 steps: the same stop (to 1e-9 days) and
+    reason; the exact R_max is never below the grid's maximum and within 1e-6 of it. In the first three
+    campaigns the grid's maximum is inside the campaign, not at an end (an interior peak)."""
+    args, kwargs = _campaign_kwargs()
+    exact = F.square_law_campaign(*args, **kwargs)
+    run = F.simulate_lanchester(*args, n_steps=3000, **kwargs)
+    np.testing.assert_array_equal(exact.stop_reason, run.stop_reason)
+    np.testing.assert_array_equal(exact.stop_reason, [0, 1, 0, 2, 1])
+    np.testing.assert_allclose(exact.stop_day, run.stop_day, rtol=0, atol=1e-9)
+    _, d0, alpha, beta, *_, b_d = _CAMPAIGNS
+    margin = run.defender - (b_d * d0)[:, None]
+    grid = F.effective_force_ratio(
+        "square", run.attacker, run.defender, alpha[:, None], beta[:, None], margin
+    )
+    assert np.isinf(exact.peak_effective_ratio[3]) and np.isinf(grid.max(axis=1)[3])
+    finite = np.isfinite(exact.peak_effective_ratio)
+    peak, grid_peak = exact.peak_effective_ratio[finite], grid.max(axis=1)[finite]
+    assert np.all(grid_peak <= peak * (1 + 1e-12))
+    np.testing.assert_allclose(grid_peak, peak, rtol=1e-6)
+    at = grid.argmax(axis=1)[:3]
+    stop_index = np.searchsorted(run.time_days, run.stop_day[:3])
+    assert np.all((at > 10) & (at < stop_index - 10))
+
+
+def test_square_law_campaign_stops_where_the_hyperbolic_path_reaches_the_breakpoint():
+    """At the attacker's stop day, A(t) = A* + a0 cosh(omega t) - k d0 sinh(omega t) (module docstring)
+    equals its breakpoint strength b_A A0; at the defender's, D(t) equals b_D D0."""
+    args, kwargs = _campaign_kwargs()
+    run = F.square_law_campaign(*args, **kwargs)
+    a0, d0, alpha, beta, r_a, r_d, b_a, b_d = _CAMPAIGNS
+    omega, k = np.sqrt(alpha * beta), np.sqrt(beta / alpha)
+    a_star, d_star = r_d / alpha, r_a / beta
+    c, s = np.cosh(omega * run.stop_day), np.sinh(omega * run.stop_day)
+    attacker = a_star + (a0 - a_star) * c - k * (d0 - d_star) * s
+    defender = d_star + (d0 - d_star) * c - (a0 - a_star) / k * s
+    for i in np.flatnonzero(run.stop_reason == F.STOP_ATTACKER_BROKE):
+        assert attacker[i] == pytest.approx(b_a[i] * a0[i], rel=1e-10)
+    for i in np.flatnonzero(run.stop_reason == F.STOP_DEFENDER_BROKE):
+        assert defender[i] == pytest.approx(b_d[i] * d0[i], rel=1e-10)
+
+
+def test_square_law_campaign_stop_is_the_annihilation_day_without_reinforcement():
+    """t* = artanh(sqrt(beta/alpha) D0/A0) / sqrt(alpha beta) (Taylor 1983; module docstring)."""
+    a0, d0 = np.array([1000.0, 1000.0, 3000.0]), np.array([800.0, 300.0, 1000.0])
+    alpha, beta = np.array([0.02, 0.01, 0.005]), np.array([0.01, 0.05, 0.03])
+    run = F.square_law_campaign(a0, d0, alpha, beta, days=200)
+    np.testing.assert_allclose(run.stop_day, F.square_law_annihilation_day(a0, d0, alpha, beta), rtol=1e-12)
+    assert np.all(run.stop_reason == F.STOP_DEFENDER_BROKE) and np.all(np.isinf(run.peak_effective_ratio))
+
+
+def test_square_law_campaign_keeps_its_precision_when_fire_is_weak():
+    """omega = sqrt(alpha beta) near 0 (alpha = 1e-15 per day, the configs' lower bound): the equilibrium
+    A* = r_D / alpha is ~1e18 troops, so the cosh/sinh form loses whole troops to rounding; the quadratics in
+    v have plain rates as coefficients. Against RK4 (accurate here: the dynamics are nearly linear)."""
+    kwargs = {
+        "days": 60.0,
+        "attacker_reinforcement_per_day": 200.0,
+        "defender_reinforcement_per_day": 850.0,
+        "attacker_breakpoint_share": 0.5,
+    }
+    exact = F.square_law_campaign(700_000.0, 800_000.0, 1e-15, 0.01, **kwargs)
+    rk4 = F.simulate_lanchester(700_000.0, 800_000.0, 1e-15, 0.01, method="rk4", n_steps=600, **kwargs)
+    assert exact.stop_reason == rk4.stop_reason[0] == F.STOP_ATTACKER_BROKE
+    assert exact.stop_day == pytest.approx(rk4.stop_day[0], rel=1e-9)
+    assert exact.peak_effective_ratio == pytest.approx(np.sqrt(1e-15 / 0.01) * 700_000 / 800_000, rel=1e-12)
+
+
+def test_square_law_campaign_with_a_side_absent_stops_at_once():
+    run = F.square_law_campaign(np.array([0.0, 500.0, 0.0]), np.array([400.0, 0.0, 0.0]), 0.01, 0.01, days=30)
+    np.testing.assert_array_equal(run.stop_day, 0.0)
+    np.testing.assert_array_equal(run.stop_reason, [1, 2, 1])
+    np.testing.assert_array_equal(run.peak_effective_ratio, [0.0, np.inf, 0.0])
+    with pytest.raises(ValueError):
+        F.square_law_campaign(100.0, 100.0, -0.01, 0.01, days=10)
+    with pytest.raises(ValueError):
+        F.square_law_campaign(100.0, 100.0, 0.01, 0.01, days=10, defender_breakpoint_share=1.0)
+
+
+def test_balance_trajectory_square_law_agrees_with_a_fine_grid():
+    """balance_trajectory's exact R_max, P(breakthrough) and stop day against the same campaigns integrated
+    on a 2,000-step grid (simulate_lanchester, then effective_force_ratio): the wiring (campaign length,
+    beta_eff = beta m f, interdicted reinforcement) is the same."""
+    n, years = 3, 4
+    params = {
+        "defender_cap_troops": np.array([6e5, 8e5, np.inf]),
+        "attacker_breakpoint_share": np.array([0.5, 0.3, 0.7]),
+        "defender_breakpoint_share": np.array([0.0, 0.6, 0.6]),
+        "campaign_days": np.array([30.0, 60.0, 90.0]),
+        "defence_multiplier_after": np.array([1.5, 2.0, 2.5]),
+        "attacker_fire_effectiveness_per_day": np.array([6e-4, 8e-3, 4e-3]),
+        "defender_fire_effectiveness_per_day": np.array([6e-4, 2e-3, 3e-3]),
+    }
+    out = F.balance_trajectory(years, **params)
+    # time runs out (trial 0), the defender breaks in later years (trial 1), the attacker breaks (trial 2)
+    assert np.all(out["campaign_stop_day"][0] == 30) and np.all(out["campaign_stop_day"][2] < 90)
+    assert np.all(np.isinf(out["peak_effective_ratio"][1, 2:]))
+    d = {**F.BALANCE_DEFAULTS, **params}
+    r_a = d["attacker_reinforcement_troops_per_day"] * (1 - d["interdiction_share"])
+    for t in range(years):
+        beta_eff = d["defender_fire_effectiveness_per_day"] * out["defence_multiplier"][:, t]
+        beta_eff = beta_eff * out["density_factor"][:, t]
+        defender = out["defender_strength_troops"][:, t]
+        peak, stop = np.empty(n), np.empty(n)
+        for i in range(n):
+            run = F.simulate_lanchester(
+                out["attacker_strength_troops"][i, t],
+                defender[i],
+                d["attacker_fire_effectiveness_per_day"][i],
+                beta_eff[i],
+                days=d["campaign_days"][i],
+                attacker_reinforcement_per_day=r_a,
+                defender_reinforcement_per_day=d["defender_reinforcement_troops_per_day"],
+                attacker_breakpoint_share=d["attacker_breakpoint_share"][i],
+                defender_breakpoint_share=d["defender_breakpoint_share"][i],
+                n_steps=2000,
+            )
+            margin = run.defender - d["defender_breakpoint_share"][i] * defender[i]
+            alpha = d["attacker_fire_effectiveness_per_day"][i]
+            ratio = F.effective_force_ratio("square", run.attacker, run.defender, alpha, beta_eff[i], margin)
+            peak[i], stop[i] = ratio.max(), run.stop_day[0]
+        np.testing.assert_allclose(out["peak_effective_ratio"][:, t], peak, rtol=1e-6)
+        np.testing.assert_allclose(out["campaign_stop_day"][:, t], stop, rtol=1e-9)
+        z = np.log(peak / d["breakthrough_threshold"]) / d["breakthrough_noise_sigma"]
+        np.testing.assert_allclose(out["p_breakthrough"][:, t], stats.norm.cdf(z), rtol=0, atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- fitting

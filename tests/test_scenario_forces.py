@@ -178,7 +178,7 @@ def test_compute_gives_n_by_T_arrays_for_every_trial():
     n = 64
     draws = Draws(P.draw(dists, P.Sampler(list(dists), 1, "mc"), 0, n), paths, n)
     out = SF.compute(cfg.model.forces, cfg.model.cession, draws)
-    for key in ("force_ratio", "p_breakthrough", "km2_lost", "forces_defence_multiplier"):
+    for key in ("force_ratio", "p_breakthrough", "km2_lost"):
         assert out[key].shape == (n, 7), key
     for key in ("cession_ceded_km2", "cession_held_km2_after", "cession_multiplier_after"):
         assert out[key].shape == (n,), key
