@@ -77,7 +77,10 @@ def handle_errors(fn: Callable) -> Callable:
         except ModelError as exc:
             fail(str(exc), 1)
         except KeyboardInterrupt:
-            click.echo("accord: interrupted; nothing was written", err=True)
+            if fn.__name__ == "sweep":
+                click.echo("accord: interrupted; the finished points are kept: accord sweep --resume DIR", err=True)
+            else:
+                click.echo("accord: interrupted; nothing was written", err=True)
             sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
@@ -172,11 +175,14 @@ Examples:
 @click.option("--out", "-o", type=click.Path(file_okay=False), help="Write the run directory here instead of outputs/<config>/<run-id>/.")
 @click.option("--format", "formats", default="png", show_default=True, help="Figure formats, comma-separated: png,svg,pdf.")
 @click.option("--from", "from_manifest", type=click.Path(dir_okay=False), help="Re-run exactly from a run's manifest.json.")
+@click.option("--workers", "-j", type=click.IntRange(min=1),
+              help="Processes for the chunks of a large run [default: all cores; results do not depend on it].")
 @json_option
 @quiet_option
 @handle_errors
 def run(config: str | None, trials: int | None, seed: int | None, sampler: str | None, overrides: tuple[str, ...],
-        out: str | None, formats: str, from_manifest: str | None, as_json: bool, quiet: bool) -> None:
+        out: str | None, formats: str, from_manifest: str | None, workers: int | None, as_json: bool,
+        quiet: bool) -> None:
     """Run a config (default: configs/plan_28_points.yaml) and write a run directory.
 
     The run directory holds manifest.json (resolved config with sources, seed, sampler, trials, versions,
@@ -198,7 +204,7 @@ def run(config: str | None, trials: int | None, seed: int | None, sampler: str |
     n = trials or cfg.model.run.trials
     bar = progress_bar(n, f"{cfg.stem}:", quiet)
     done = runs.run_and_write(cfg, trials=trials, seed=seed, sampler=sampler, out=Path(out) if out else None,
-                              formats=fmts, progress=bar)
+                              formats=fmts, progress=bar, workers=workers)
     if as_json:
         o.json(done.json())
     o.say(done.text())

@@ -297,14 +297,16 @@ NOISE_KEY = 0x6E6F6973  # "nois": model-internal randomness, separate from param
 class Sampler:
     """Uniforms for ``names`` (parameter paths), chunk by chunk.
 
-    Chunks must be requested in order 0, 1, 2, ... for the Sobol' sampler (one sequence continues across
-    chunks); ``mc`` and ``lhs`` chunks are independent and may be drawn in any order.
+    ``mc`` and ``lhs`` chunks are independent and may be drawn in any order. The Sobol' sampler continues one
+    sequence across chunks: give ``start`` (the index of the chunk's first trial) to draw a chunk out of order;
+    the sequence is fast-forwarded to it (forward only).
     """
 
     names: Sequence[str]
     seed: int
     method: str = "mc"
     _sobol: qmc.Sobol | None = None
+    _position: int = 0
 
     def __post_init__(self) -> None:
         if self.method not in SAMPLERS:
@@ -312,8 +314,8 @@ class Sampler:
         if self.method == "sobol" and self.names:
             self._sobol = qmc.Sobol(len(self.names), scramble=True, seed=np.random.default_rng(child_seed(self.seed, 1)))
 
-    def uniforms(self, chunk: int, n: int) -> np.ndarray:
-        """Uniform numbers of shape (n, len(names)) for chunk ``chunk``."""
+    def uniforms(self, chunk: int, n: int, start: int | None = None) -> np.ndarray:
+        """Uniform numbers of shape (n, len(names)) for chunk ``chunk`` (whose first trial is ``start``)."""
         d = len(self.names)
         if d == 0:
             return np.empty((n, 0))
@@ -326,12 +328,19 @@ class Sampler:
             rng = np.random.default_rng(child_seed(self.seed, 2, chunk))
             return qmc.LatinHypercube(d, seed=rng).random(n)
         assert self._sobol is not None
+        if start is not None and start != self._position:
+            if start < self._position:
+                raise ValueError("the Sobol' sampler only moves forward")
+            self._sobol.fast_forward(start - self._position)
+            self._position = start
+        self._position += n
         return self._sobol.random(n)
 
 
-def draw(dists: dict[str, Distribution], sampler: Sampler, chunk: int, n: int) -> dict[str, np.ndarray]:
+def draw(dists: dict[str, Distribution], sampler: Sampler, chunk: int, n: int,
+         start: int | None = None) -> dict[str, np.ndarray]:
     """Draw ``n`` values of every uncertain parameter for one chunk: {path: array of shape (n,)}."""
-    u = sampler.uniforms(chunk, n)
+    u = sampler.uniforms(chunk, n, start)
     return {name: dists[name].ppf(u[:, j]) for j, name in enumerate(sampler.names)}
 
 

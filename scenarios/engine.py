@@ -1,17 +1,25 @@
 """The pipeline: validated config -> draws (chunk by chunk) -> scenario model -> merged summaries -> Result.
 
-Trials run in chunks (``run.chunk_size``, default 100,000) whose summaries are merged
+Trials run in chunks (``run.chunk_size``, default 50,000) whose summaries are merged
 (:class:`model.stats.Accumulator`), so memory is bounded by one chunk whatever the trial count. Chunk ``k``
 draws its parameters from the sampler's chunk ``k`` and its model-internal randomness from
 ``SeedSequence(seed, spawn_key=(NOISE_KEY, k))``: the same config and seed give identical numbers.
+
+With several workers, contiguous blocks of chunks run in parallel processes (the calling process takes the
+first block); each chunk's summary comes back separately and all are merged in chunk order, exactly as a
+single process merges them, so the numbers are bit-identical whatever the number of workers.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +31,7 @@ from scenarios import registry
 from scenarios.config import Config, _Spec
 from scenarios.results import Result
 
-QUANTILE_CAP = 1_000_000
+QUANTILE_CAP = 100_000  # trials kept per output for quantiles (model.stats.Accumulator)
 
 
 class ModelError(Exception):
@@ -82,25 +90,56 @@ class RunOutput:
 
 
 def iterate_chunks(
-    config: Config, trials: int, seed: int, sampler: str, chunk_size: int | None = None
+    config: Config, trials: int, seed: int, sampler: str, chunk_size: int | None = None,
+    chunks: Iterable[int] | None = None,
 ) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
-    """Yield (chunk size, scenario outputs) chunk by chunk: the heart of every run, sweep and comparison."""
+    """Yield (chunk size, scenario outputs) chunk by chunk (all chunks, or the given chunk indices in
+    increasing order): the heart of every run, sweep and comparison."""
     scenario = registry.get(config.scenario)
     dists = config.uncertain()
     paths = {id(spec): path for path, (spec, _) in config.params().items()}
     samp = P.Sampler(list(dists), seed, sampler)
     size = chunk_size or config.model.run.chunk_size
+    sizes = P.chunk_sizes(trials, size)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
     with warnings.catch_warnings():
         # scipy warns that Sobol' balance needs powers of two; the trial count is the user's choice
         warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
-        for chunk, n in enumerate(P.chunk_sizes(trials, size)):
-            draws = Draws(P.draw(dists, samp, chunk, n), paths, n)
+        for chunk in (range(len(sizes)) if chunks is None else chunks):
+            n = sizes[chunk]
+            draws = Draws(P.draw(dists, samp, chunk, n, start=int(starts[chunk])), paths, n)
             rng = np.random.default_rng(P.child_seed(seed, P.NOISE_KEY, chunk))
             try:
                 outputs = scenario.evaluate(config.model, draws, rng)
             except (FloatingPointError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
                 raise ModelError(f"{config.scenario} model failed in chunk {chunk}: {exc}") from exc
             yield n, outputs
+
+
+def _new_acc() -> dict[str, Accumulator]:
+    return defaultdict(lambda: Accumulator(quantile_cap=QUANTILE_CAP))
+
+
+def _chunk_summaries(config: Config, module: str, trials: int, seed: int, sampler: str, chunk_size: int | None,
+                     chunks: list[int], first_trial: int) -> list[tuple[int, dict[str, Accumulator]]]:
+    """In a worker process: one summary per chunk (not merged, so the caller merges in chunk order)."""
+    registry.SCENARIOS.setdefault(config.scenario, module)
+    out = []
+    for n, outputs in iterate_chunks(config, trials, seed, sampler, chunk_size, chunks):
+        acc = _new_acc()
+        for name, values in outputs.items():
+            a = acc[name]
+            if first_trial >= QUANTILE_CAP:  # the caller's quantile sample is full already: send no trials
+                a.quantile_cap = 0
+            a.add(values)
+        out.append((n, dict(acc)))
+        first_trial += n
+    return out
+
+
+def default_workers(trials: int, chunk_size: int) -> int:
+    """All cores, but no more workers than chunks."""
+    return max(1, min(os.cpu_count() or 1, len(P.chunk_sizes(trials, chunk_size))))
 
 
 def summarise(
@@ -110,14 +149,43 @@ def summarise(
     sampler: str,
     progress: Callable[[int], None] | None = None,
     chunk_size: int | None = None,
+    workers: int = 1,
 ) -> Summaries:
-    """Run the config's scenario over ``trials`` trials and merge the chunk summaries."""
-    acc: dict[str, Accumulator] = defaultdict(lambda: Accumulator(quantile_cap=QUANTILE_CAP))
-    for n, outputs in iterate_chunks(config, trials, seed, sampler, chunk_size):
-        for name, values in outputs.items():
-            acc[name].add(values)
-        if progress:
-            progress(n)
+    """Run the config's scenario over ``trials`` trials and merge the chunk summaries (in ``workers``
+    processes; the numbers do not depend on it)."""
+    acc = _new_acc()
+    size = chunk_size or config.model.run.chunk_size
+    sizes = P.chunk_sizes(trials, size)
+    workers = max(1, min(workers, len(sizes)))
+    blocks = [list(b) for b in np.array_split(np.arange(len(sizes)), workers)]
+    futures = []
+    pool = None
+    if workers > 1:
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context(method))
+        module = registry.available().get(config.scenario) or registry.SCENARIOS[config.scenario]
+        for block in blocks[1:]:
+            first = int(sum(sizes[: block[0]]))
+            futures.append(pool.submit(_chunk_summaries, config, module, trials, seed, sampler, size,
+                                       [int(c) for c in block], first))
+    try:
+        for n, outputs in iterate_chunks(config, trials, seed, sampler, size, blocks[0]):
+            for name, values in outputs.items():
+                acc[name].add(values)
+            if progress:
+                progress(n)
+        if futures:
+            done_trials = {f: sum(sizes[c] for c in b) for f, b in zip(futures, blocks[1:])}
+            for f in as_completed(futures):
+                if progress:
+                    progress(done_trials[f])
+            for f in futures:  # merge in chunk order: identical to one process
+                for _, chunk_acc in f.result():
+                    for name, a in chunk_acc.items():
+                        acc[name].merge(a)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return Summaries(dict(acc), trials, seed, sampler)
 
 
@@ -127,6 +195,7 @@ def execute(
     seed: int | None = None,
     sampler: str | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> RunOutput:
     """Run a config end to end in memory: summaries, then the scenario's tables, figures and brief."""
     run = config.model.run
@@ -134,8 +203,10 @@ def execute(
     seed = run.seed if seed is None else seed
     sampler = sampler or run.sampler
     t0 = time.perf_counter()
-    summaries = summarise(config, trials, seed, sampler, progress)
+    if workers is None:
+        workers = default_workers(trials, run.chunk_size)
+    summaries = summarise(config, trials, seed, sampler, progress, workers=workers)
     t1 = time.perf_counter()
     result = registry.get(config.scenario).report(config, summaries)
     t2 = time.perf_counter()
-    return RunOutput(result, summaries, {"model_seconds": t1 - t0, "report_seconds": t2 - t1})
+    return RunOutput(result, summaries, {"model_seconds": t1 - t0, "report_seconds": t2 - t1, "workers": workers})

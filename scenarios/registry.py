@@ -41,7 +41,14 @@ def _extra() -> dict[str, str]:
 def available() -> dict[str, str]:
     """Scenarios whose module is present (a scenario still being built is simply absent)."""
     mods = {**SCENARIOS, **_extra()}
-    return {n: m for n, m in mods.items() if importlib.util.find_spec(m) is not None}
+    return {n: m for n, m in mods.items() if _importable(m)}
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # its parent package is missing (e.g. tests/ not on sys.path)
+        return False
 
 
 def names() -> list[str]:

@@ -67,16 +67,20 @@ def run_and_write(
     formats: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
     outputs_root: Path = Path("outputs"),
+    workers: int | None = None,
 ) -> Done:
-    """Execute a config and write its run directory atomically."""
+    """Execute a config and write its run directory atomically (``workers`` processes: default all cores,
+    never more than there are chunks; the numbers do not depend on it)."""
     trials, seed, sampler = settings(cfg, trials, seed, sampler)
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
-    output = engine.execute(cfg, trials, seed, sampler, progress)
+    output = engine.execute(cfg, trials, seed, sampler, progress, workers)
     rid = run_id(cfg.digest(), seed, sampler, trials, started)
     target = out if out is not None else outputs_root / cfg.stem / rid
     timings = dict(output.timings)
+    n_workers = int(timings.pop("workers", 1))
     manifest = build_manifest(cfg, output.result, rid, trials, seed, sampler, started, timings)
+    manifest["workers"] = n_workers  # how it ran, not what it computed: the numbers do not depend on it
     output.result.summary = brief(cfg, output.result, rid, trials, seed, sampler, started)
     t_write = time.perf_counter()
     final = write_run(target, output.result, manifest, formats or ["png"], unique=out is None)
@@ -104,6 +108,8 @@ def build_manifest(cfg: Config, result: Result, rid: str, trials: int, seed: int
         "trials": trials,
         "chunk_size": cfg.model.run.chunk_size,
         "quantiles_from_first_trials": min(trials, engine.QUANTILE_CAP),
+        "quantiles_note": ("quantiles use at most the first quantiles_from_first_trials trials, and for outputs "
+                           "with many values per trial at most 1,000,000 values"),
         "headline": result.headline_json(),
         "versions": versions(),
         "git": git_commit(SOURCE_ROOT),
@@ -158,7 +164,7 @@ def describe_config(cfg: Config) -> dict[str, Any]:
             "value": spec.describe(),
             "spec": spec.model_dump(exclude_none=True),
             "uncertain": spec.uncertain,
-            "source": spec.source,
+            "source": spec.source or _enclosing_source(cfg.data, key),
             "set_at": f"{loc[0]}:{loc[1]}" if loc and loc[1] else (loc[0] if loc else "default"),
         }
     return {
@@ -172,6 +178,23 @@ def describe_config(cfg: Config) -> dict[str, Any]:
     }
 
 
+def _enclosing_source(data: Any, path: str) -> str | None:
+    """The ``source`` of the nearest enclosing block (e.g. an actor's) for a value without its own, marked
+    as inherited."""
+    parts, node, found = path.split("."), data, None
+    for part in parts[:-1]:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list):
+            by_name = [x for x in node if isinstance(x, dict) and x.get("name") == part]
+            node = by_name[0] if by_name else (node[int(part)] if part.isdigit() and int(part) < len(node) else None)
+        else:
+            return found
+        if isinstance(node, dict) and isinstance(node.get("source"), str):
+            found = f"(from the enclosing block) {node['source']}"
+    return found
+
+
 def catalogue(configs_dir: Path) -> dict[str, Any]:
     """Scenarios and shipped configs, for ``accord list``."""
     scenarios = [{"name": n, "summary": getattr(registry.get(n), "SUMMARY", "")} for n in registry.names()]
@@ -183,6 +206,10 @@ def catalogue(configs_dir: Path) -> dict[str, Any]:
         except yaml.YAMLError:
             head = {}
         scenario, title = head.get("scenario"), head.get("title", "")
+        if p.parent.name == "games":
+            scenario, title = "game", title or "a weighted voting game for `accord power`"
+        elif scenario is None and "scenario" not in head and "extends" not in head:
+            scenario, title = "fragment", title or f"shared blocks ({', '.join(k for k in head if k != 'run')})"
         if scenario is None and "extends" in head:
             try:
                 scenario = load(p).scenario
