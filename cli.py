@@ -239,10 +239,17 @@ def validate(configs: tuple[str, ...], overrides: tuple[str, ...], as_json: bool
     report: dict[str, Any] = {}
     for path in configs:
         try:
+            if not overrides and Path(path).is_file() and _is_game(path):
+                from scenarios import games
+
+                game = games.read_game(Path(path))
+                report[path] = {"valid": True, "game": True}
+                o.say(f"ok  {path}  (voting game for `accord power`, {len(game['names'])} members)")
+                continue
             if not overrides and Path(path).is_file() and is_fragment(path):
                 _, n_params = validate_fragment(path)
                 report[path] = {"valid": True, "fragment": True}
-                o.say(f"ok  {path}  (fragment for other configs to extend; {n_params} parameters checked)")
+                o.say(f"ok  {path}  (fragment for other configs to extend; {n_params} values checked)")
                 continue
             cfg = load_config(path, overrides)
             report[path] = {"valid": True, "scenario": cfg.scenario, "uncertain_parameters": len(cfg.uncertain())}
@@ -613,6 +620,17 @@ def compare(targets: tuple[str, ...], trials: int | None, seed: int | None, samp
 
     report = CMP.compare(list(targets), trials, seed, sampler, list(overrides))
     emit_report(report, as_json, quiet, out, formats)
+
+
+def _is_game(path: str) -> bool:
+    """A voting game (`accord power`): a mapping with members and a quota, no scenario."""
+    import yaml
+
+    try:
+        head = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(head, dict) and "members" in head and "quota" in head and "scenario" not in head
 
 
 def _shipped(rel: str) -> Path:

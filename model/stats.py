@@ -11,7 +11,9 @@ For a metric X observed on n trials (NaN = undefined for that trial, e.g. a thre
   so memory stays bounded whatever the trial count. Trials are exchangeable, so these are a simple random
   sample of the whole; at 100,000 trials the 5% quantile's own sampling error is about 0.07 percentile points.
   The number used is stated in the manifest;
-* 95% intervals for proportions by Wilson's score method (Wilson 1927).
+* 95% intervals: for a 0/1 outcome (a proportion of trials) Wilson's score interval (Wilson 1927); for
+  anything else, including a per-trial probability averaged over trials, mean +- 1.96 s.e., clipped to
+  [0, 1] when the metric is a probability. The accumulator tracks whether every value it saw was 0 or 1.
 
 Arrays: a metric may have trailing axes, e.g. shape (n_trials, n_years); statistics keep those axes.
 """
@@ -32,6 +34,7 @@ class Accumulator:
 
     quantile_cap: int = 100_000
     quantile_values: int = 1_000_000
+    binary: bool = True  # every value seen so far was 0, 1 or NaN
     n: np.ndarray | None = None
     mean: np.ndarray | None = None
     m2: np.ndarray | None = None
@@ -40,6 +43,8 @@ class Accumulator:
 
     def add(self, x: np.ndarray) -> None:
         x = np.asarray(x, dtype=float)
+        if self.binary:
+            self.binary = bool(np.all((x == 0) | (x == 1) | np.isnan(x)))
         finite = np.isfinite(x)
         if finite.all():  # the common case: plain sums, no NaN bookkeeping
             n_b = np.full(x.shape[1:], float(len(x)))
@@ -78,6 +83,7 @@ class Accumulator:
         """Fold another accumulator's trials in after this one's (order matters only for quantiles)."""
         if other.n is None:
             return
+        self.binary = self.binary and other.binary
         self._merge(other.n, other.mean, other.m2)
         for part in other.sample:
             room = self.sample_room(part)
@@ -142,14 +148,17 @@ class Estimate:
 
 
 def estimate(acc: Accumulator, index: tuple = (), proportion: bool = False) -> Estimate:
-    """The estimate of one element of an accumulator's metric; Wilson interval for proportions."""
+    """The estimate of one element of an accumulator's metric. ``proportion``: the metric is a probability;
+    a 0/1 outcome then gets Wilson's interval, a per-trial probability the normal interval clipped to [0, 1]."""
     n = int(np.asarray(acc.n)[index]) if acc.n is not None else 0
     mean = float(np.asarray(acc.mean_value())[index])
     se = float(np.asarray(acc.se())[index])
-    if proportion:
+    if proportion and acc.binary:
         lo, hi = wilson_interval(mean, n)
     else:
         lo, hi = mean - Z95 * se, mean + Z95 * se
+        if proportion:
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
     return Estimate(mean, se, lo, hi, n)
 
 

@@ -5,7 +5,8 @@ Monte Carlo sampler keys each parameter's stream by its path, so a parameter the
 draws in each (Glasserman 2004, ch. 4.2). A difference of two means is then estimated from the per-trial
 differences, whose standard error is usually far smaller than the independent sqrt(se_a^2 + se_b^2).
 Metrics defined only on some trials (e.g. conditional on adoption) and finished run directories are compared
-as independent estimates. Each option's numbers equal those of running it alone with the same seed.
+as independent estimates. Each option's numbers equal those of running it alone with the same seed (and,
+if the configs set different ``run.chunk_size``, the first config's chunk size).
 """
 
 from __future__ import annotations
@@ -81,7 +82,9 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
     paired: dict[tuple[int, str], Accumulator] = defaultdict(Accumulator)
     if configs:
         accs = [defaultdict(Accumulator) for _ in configs]
-        iters = [iterate_chunks(cfg, n, sd, smp) for _, cfg in configs]
+        # one chunk size for all, so that chunk k holds the same trials in every config (lockstep)
+        size = first_cfg.model.run.chunk_size if first_cfg else None
+        iters = [iterate_chunks(cfg, n, sd, smp, size) for _, cfg in configs]
         for chunks in zip(*iters):
             outs = [o for _, o in chunks]
             for acc, out in zip(accs, outs):

@@ -732,5 +732,16 @@ def validate_fragment(path: str | Path) -> tuple[list[str], int]:
         errors = [e for e in _explain(exc, data, locs, files[0], fragment) if not e.message.startswith("missing required key")]
         if errors:
             raise ConfigErrors(errors) from None
-        return files, 0
+        return files, _count_values(data)  # the blocks validated but for keys the extending configs supply
     return files, len(walk_specs(model))
+
+
+def _count_values(node: Any) -> int:
+    """Numbers and parameter mappings ({dist: ..} / {value: ..}) in a config tree."""
+    if isinstance(node, dict):
+        if "dist" in node or "value" in node:
+            return 1
+        return sum(_count_values(v) for v in node.values())
+    if isinstance(node, list):
+        return sum(_count_values(v) for v in node)
+    return int(isinstance(node, int | float) and not isinstance(node, bool))

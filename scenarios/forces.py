@@ -40,7 +40,7 @@ from matplotlib.figure import Figure
 from pydantic import Field
 
 from model import forces as FM
-from model.stats import wilson_interval
+from model.stats import Z95
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param, load, lookup_loc
 from scenarios.engine import Draws, Summaries, summarise
 from scenarios.results import Headline, Report, Result, Table
@@ -320,12 +320,17 @@ def options(config: Config, s: Summaries) -> list[tuple[str, Summaries]]:
 # ------------------------------------------------------------------------------------------- tables
 
 
+def _prob_interval(mean: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """95% interval of a mean of per-trial probabilities (not 0/1 outcomes, so not Wilson's)."""
+    return np.clip(mean - Z95 * se, 0.0, 1.0), np.clip(mean + Z95 * se, 0.0, 1.0)
+
+
 def balance_rows(label: str, s: Summaries) -> list[list]:
     """Rows of tables/balance.csv for one option (year 1..T)."""
     fr, pb, km = s["force_ratio"], s["p_breakthrough"], s["km2_lost"]
     q = fr.quantiles((0.05, 0.5, 0.95))
     p_mean, p_se, n = pb.mean_value(), pb.se(), pb.count
-    lo, hi = wilson_interval(p_mean, n)
+    lo, hi = _prob_interval(p_mean, p_se)
     km_mean, km_se = km.mean_value(), km.se()
     rows = []
     for t in range(len(p_mean)):
@@ -357,7 +362,7 @@ def crossing_year(p: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[float,
 
 def crossing_rows(label: str, s: Summaries) -> list:
     pb = s["p_breakthrough"]
-    lo, hi = wilson_interval(pb.mean_value(), pb.count)
+    lo, hi = _prob_interval(pb.mean_value(), pb.se())
     year, early, late = crossing_year(pb.mean_value(), lo, hi)
     return [label, year, early, late, len(pb.mean_value()), int(pb.count[0])]
 

@@ -134,7 +134,8 @@ def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler
     if cfg.overrides:
         lines.append(f"- overrides: {'; '.join(f'`{o}`' for o in cfg.overrides)}")
     lines.append(f"- {trials:,} trials, sampler `{sampler}`, seed {seed}; run `{rid}` started {started:%Y-%m-%d %H:%M} UTC")
-    lines.append("- intervals are 95% Monte Carlo intervals of the mean (Wilson for probabilities); "
+    lines.append("- intervals are 95% Monte Carlo intervals of the mean (Wilson's for 0/1 outcomes, mean "
+                 "+- 1.96 s.e. for averaged probabilities); "
                  "quantiles describe the spread over parameter uncertainty")
     lines.append("- re-run exactly: `accord run --from <this directory>/manifest.json`")
     return "\n".join(lines) + "\n"
@@ -152,7 +153,10 @@ def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
         raise ConfigError("no such manifest", label) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"not an accord manifest ({type(exc).__name__}: {exc})", label) from None
-    cfg = from_data(resolved, files=[label], path=source)
+    # the numbers depend on the chunk size (chunk k draws stream k): restore the one the run used
+    chunk = manifest.get("chunk_size")
+    overrides = [f"run.chunk_size={int(chunk)}"] if isinstance(chunk, int) else []
+    cfg = from_data(resolved, overrides=overrides, files=[label], path=source)
     return cfg, run_settings
 
 

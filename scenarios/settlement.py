@@ -41,7 +41,8 @@ OUTCOME_LABELS = ("not adopted (war continues)", "adopted and holds through the 
 
 
 class TerritoryBlock(Block):
-    kyiv_km2_now: Param(0, 603_700, "km2", "area under Kyiv's control today")
+    kyiv_km2_now: Param(0, 603_700, "km2", "area under Kyiv's control today (the cession's held_km2_before when the "
+                        "config has a `cession:` block)")
     ceded_km2: Param(0, 603_700, "km2", "area Ukraine gives up (used only when the config has no `cession:` block)") = 0.0
     war_loss_km2_per_year: Param(0, 100_000, "km2/year", "Russian gains per year if the war goes on") = 0.0
 
@@ -52,7 +53,8 @@ class SettlementBlock(Block):
     settlement_share: Param(0, 1, "share of the stake", "the challenger's share under the settlement (Fearon's x)")
     cost_challenger: Param(0, 1, "share of the stake", "the challenger's cost of a renewed war (c_A)")
     cost_defender: Param(0, 1, "share of the stake", "the defender's cost of a renewed war (c_B)")
-    punishment: Param(0, 2, "share of the stake", "cost a full guarantor response imposes (P_punish)")
+    punishment: Param(0, 2, "share of the stake",
+                      "cost a full guarantor response imposes (P_punish); default: the challenger block's") | None = None
     discount: Param(0, 0.99, "per year", "discount factor (Powell's delta)") = 0.9
     hazard_midpoint: Param(-1, 1, "share of the stake", "net gain at which the yearly hazard is 1/2") = 0.0
     hazard_scale: Param(0.001, 1, "share of the stake", "spread of the hazard's logistic") = 0.05
@@ -94,8 +96,16 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     else:
         gua, q = {}, np.zeros(n)
 
+    # one draw per trial of each quantity the components share: the punishment a full response imposes
+    # (the guarantee model's challenger.punishment) and the area Kyiv holds today (the cession's)
+    if s.punishment is not None:
+        punishment = draws[s.punishment]
+    elif cfg.challenger is not None:
+        punishment = draws[cfg.challenger.punishment]
+    else:
+        punishment = 0.0  # no guarantee, nobody to punish
     break_year = B.settlement_breaks(
-        draws[s.settlement_share], p_path, q, draws[s.punishment], draws[s.cost_challenger],
+        draws[s.settlement_share], p_path, q, punishment, draws[s.cost_challenger],
         draws[s.cost_defender], draws[s.discount], rule=s.rule, include_commitment=s.include_commitment,
         hazard_midpoint=draws[s.hazard_midpoint], hazard_scale=draws[s.hazard_scale], rng=rng,
     )  # (n,) in 0..T: the number of years the peace holds if the plan is in force; T = through the horizon
@@ -104,7 +114,8 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     held_years = np.minimum(break_year, T).astype(float)
 
     t = s.territory
-    now, war_loss = draws.full(t.kyiv_km2_now), draws.full(t.war_loss_km2_per_year)
+    now = bal["cession_held_km2_before"] if "cession_held_km2_before" in bal else draws.full(t.kyiv_km2_now)
+    war_loss = draws.full(t.war_loss_km2_per_year)
     # one draw of the ceded area per trial: the force model's cession, when the config has one
     ceded = bal["cession_ceded_km2"] if cfg.cession is not None else draws.full(t.ceded_km2)
     breaks = break_year < T
@@ -157,6 +168,8 @@ def conditional(s: Summaries, name: str, index: tuple = (), binary: bool = True)
     r = float(a / mw)
     var = max(float(c - 2 * r * b + r * r * mw2), 0.0)
     se = float(np.sqrt(var / n) / mw)
+    if binary:
+        r = min(max(r, 0.0), 1.0)  # a ratio of two float sums can stray past 1 by rounding
     lo, hi = r - Z95 * se, r + Z95 * se
     if binary:
         lo, hi = max(lo, 0.0), min(hi, 1.0)
@@ -164,13 +177,14 @@ def conditional(s: Summaries, name: str, index: tuple = (), binary: bool = True)
 
 
 def headline(s: Summaries) -> dict[str, Headline]:
-    h = {"p_adopted": Headline("P(adopted)", s.estimate("p_adopted"))}
+    h = {"p_adopted": Headline("P(adopted)", s.estimate("p_adopted", proportion=True))}
     T = len(s["survival.w"].mean_value()) - 1
     for m in MILESTONES:
         if m <= T:
             h[f"p_holds_{m}y"] = Headline(f"P(holds {m} years | adopted)", conditional(s, "survival", (m,))[0])
     if 5 <= T:
-        h["p_adopted_and_holds_5y"] = Headline("P(adopted and holds 5 years)", s.estimate("p_adopted_and_holds_5y"))
+        h["p_adopted_and_holds_5y"] = Headline("P(adopted and holds 5 years)",
+                                               s.estimate("p_adopted_and_holds_5y", proportion=True))
     h["years_of_peace"] = Headline("expected years of peace | adopted", conditional(s, "years_of_peace",
                                                                                binary=False)[0], percent=False)
     h["kyiv_km2_at_horizon"] = Headline("km2 under Kyiv's control at the horizon", s.estimate("kyiv_km2_at_horizon"),
@@ -190,13 +204,13 @@ def survival_table(s: Summaries) -> Table:
 def outcomes_table(s: Summaries) -> Table:
     rows = []
     for key, label in (("outcome_not_adopted", OUTCOME_LABELS[0]), ("outcome_holds", OUTCOME_LABELS[1])):
-        e = s.estimate(key)
+        e = s.estimate(key, proportion=True)
         rows.append([label, "", e.mean, e.se, e.lo, e.hi])
     acc = s["outcome_breaks_year"]
     mean, se = acc.mean_value(), acc.se()
     for t in range(len(mean)):
-        rows.append([OUTCOME_LABELS[2], t + 1, float(mean[t]), float(se[t]), float(mean[t] - Z95 * se[t]),
-                     float(mean[t] + Z95 * se[t])])
+        rows.append([OUTCOME_LABELS[2], t + 1, float(mean[t]), float(se[t]), max(float(mean[t] - Z95 * se[t]), 0.0),
+                     min(float(mean[t] + Z95 * se[t]), 1.0)])
     return Table(["outcome", "breaks_in_year", "probability", "se", "ci95_low", "ci95_high"], rows)
 
 

@@ -26,6 +26,17 @@ def test_two_workers_give_bit_identical_summaries():
     _same(one, two)
 
 
+def test_workers_past_the_quantile_sample_send_no_trials_and_change_nothing(monkeypatch):
+    from scenarios import engine
+
+    monkeypatch.setattr(engine, "QUANTILE_CAP", 2000)
+    cfg = load(ROOT / "configs" / "forces" / "plan_28_points.yaml")
+    one = summarise(cfg, 6000, 3, "mc", chunk_size=1000, workers=1)
+    two = summarise(cfg, 6000, 3, "mc", chunk_size=1000, workers=2)  # the worker's chunks start at 3,000
+    _same(one, two)
+    assert sum(len(p) for p in two["force_ratio"].sample) == 2000
+
+
 def test_sobol_chunks_drawn_out_of_order_continue_the_sequence():
     whole = P.Sampler(["a", "b"], 5, "sobol").uniforms(0, 8)
     later = P.Sampler(["a", "b"], 5, "sobol").uniforms(1, 4, start=4)
