@@ -208,6 +208,25 @@ def _first_true(flags: np.ndarray) -> np.ndarray:
     return np.where(flags.any(axis=-1), flags.argmax(axis=-1), n_years)
 
 
+def expected_war_share(settlement_share: np.ndarray | float, p_breakthrough: np.ndarray) -> np.ndarray:
+    """The challenger's expected share of the stake from a renewed war, Fearon's p, when war starts from the
+    settlement's line:
+
+        p(t) = x + p_b(t) * (1 - x)
+
+    x in [0, 1]: the challenger's share under the settlement (what it holds if its offensive fails);
+    p_b(t) in [0, 1]: its probability of a breakthrough (winning: it takes the whole stake). Shapes: x scalar
+    or (n,), p_b (n, T) -> (n, T). With this p the defender never prefers war (x <= p + c_B always), and the
+    challenger prefers war iff p_b (1 - x) > c_A_eff: a settlement that already gives the challenger most of
+    the stake leaves it less to gain. accord's reading of Fearon's (1995) p for a war fought from the
+    settlement's line (an assumption: the defender does not counter-attack to retake ground).
+    """
+    x = np.asarray(settlement_share, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    return x + np.asarray(p_breakthrough, dtype=float) * (1.0 - x)
+
+
 def settlement_breaks(
     settlement_share: np.ndarray | float,
     p_path: np.ndarray,

@@ -4,8 +4,10 @@ Per trial the composite runs coalition -> (forces, guarantees) -> bargaining (MO
 
 1. coalition acceptance gives P(adopted); rather than tossing that coin, each trial carries it as a weight, and
    metrics conditional on adoption are weighted means over all trials (``conditional``);
-2. the force model gives the challenger's chance of a breakthrough in a renewed war, year by year, p(t)
-   (taken as its chance of winning, Fearon's p), and the expected territory a renewed offensive takes;
+2. the force model gives the challenger's chance of a breakthrough in a renewed war, year by year, p_b(t), and
+   the expected territory a renewed offensive takes; Fearon's p (the challenger's expected share of the
+   stake from war) is p(t) = x + p_b(t) (1 - x) for a war fought from the settlement's line x
+   (model.bargaining.expected_war_share);
 3. the guarantee model gives the expected response q (credibility after escape clauses), which raises the
    challenger's cost of war: c_A_eff = c_A + q * P_punish;
 4. the settlement breaks in the first year its terms leave Fearon's (1995) bargaining range
@@ -104,8 +106,9 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
         punishment = draws[cfg.challenger.punishment]
     else:
         punishment = 0.0  # no guarantee, nobody to punish
+    share = draws[s.settlement_share]
     break_year = B.settlement_breaks(
-        draws[s.settlement_share], p_path, q, punishment, draws[s.cost_challenger],
+        share, B.expected_war_share(share, p_path), q, punishment, draws[s.cost_challenger],
         draws[s.cost_defender], draws[s.discount], rule=s.rule, include_commitment=s.include_commitment,
         hazard_midpoint=draws[s.hazard_midpoint], hazard_scale=draws[s.hazard_scale], rng=rng,
     )  # (n,) in 0..T: the number of years the peace holds if the plan is in force; T = through the horizon

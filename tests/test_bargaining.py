@@ -196,3 +196,27 @@ def test_hazard_is_one_half_at_the_midpoint_and_rises_with_net_gain():
     hazard = break_hazard(0.5, p_path, 0.0, 0.0, 0.1, hazard_midpoint=0.0, hazard_scale=0.05)
     assert np.isclose(hazard[0, 0], 0.5)  # net gain 0.6 - 0.1 - 0.5 = 0
     assert np.all(np.diff(hazard[0]) > 0)
+
+
+def test_expected_war_share_spans_the_settlement_line_to_the_whole_stake():
+    from model.bargaining import expected_war_share
+
+    x = np.array([0.5, 0.75])
+    p_b = np.array([[0.0, 1.0, 0.4], [0.0, 1.0, 0.4]])
+    p = expected_war_share(x, p_b)
+    np.testing.assert_allclose(p[:, 0], x)  # an offensive that cannot break through gains nothing
+    np.testing.assert_allclose(p[:, 1], 1.0)  # a certain breakthrough takes the whole stake
+    np.testing.assert_allclose(p[:, 2], x + 0.4 * (1 - x))
+
+
+def test_with_the_war_share_only_the_challenger_can_leave_the_range():
+    """x <= p + c_B always; the break condition reduces to p_b (1 - x) > c_A (no guarantee)."""
+    from model.bargaining import expected_war_share, settlement_breaks
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, 500)
+    p_b = rng.uniform(0, 1, (500, 1))
+    c_a = rng.uniform(0, 0.5, 500)
+    year = settlement_breaks(x, expected_war_share(x, p_b), 0.0, 0.0, c_a, 0.0)
+    expected_break = p_b[:, 0] * (1 - x) > c_a
+    np.testing.assert_array_equal(year == 0, expected_break)
