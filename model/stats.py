@@ -138,7 +138,7 @@ class Estimate:
         scale, unit = (100.0, "%") if percent else (1.0, "")
         if digits is None:
             se = abs(self.se * scale)
-            digits = int(np.clip(-np.floor(np.log10(se)), 1 if percent else 0, 6)) if se > 0 and np.isfinite(se) \
+            digits = int(np.clip(-np.floor(np.log10(se)), 1 if percent else 0, 4)) if se > 0 and np.isfinite(se) \
                 else (1 if percent else 3)
 
         def f(x: float) -> str:

@@ -44,6 +44,14 @@ def _headline_of(cfg: Config, s: Summaries) -> dict[str, Any]:
     return heads
 
 
+def _label(cfg: Config, all_configs: list[Config]) -> str:
+    """The config's file stem (short, unique for shipped configs); its directory too if stems repeat."""
+    stems = [c.stem for c in all_configs]
+    if stems.count(cfg.stem) > 1:
+        return f"{Path(cfg.path).parent.name}/{cfg.stem}"
+    return cfg.stem
+
+
 def _from_run_dir(path: Path) -> Option:
     manifest_path = path / "manifest.json" if path.is_dir() else path
     try:
@@ -102,7 +110,7 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
             mod = registry.get(cfg.scenario)
             surv = mod.survival_table(s) if hasattr(mod, "survival_table") else None
             bars = mod.outcome_bars(s) if hasattr(mod, "outcome_bars") and "outcome_holds" in s else None
-            options[i] = Option(cfg.model.title or cfg.stem, cfg.path,
+            options[i] = Option(_label(cfg, [c for _, c in configs]), cfg.path,
                                 {k: h.as_dict() | {"percent": h.percent} for k, h in heads.items()}, surv, bars)
     ordered = [options[i] for i in range(len(targets))]
     config_index = {i: j for j, (i, _) in enumerate(configs)}
@@ -162,7 +170,11 @@ def _est(d: dict[str, Any]) -> Estimate:
 def _fmt(v: float, percent: bool) -> str:
     if not np.isfinite(v):
         return "n/a"
-    return f"{v * 100:.1f}%" if percent else f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+    if percent:
+        if v == 0 or abs(v) >= 0.001:
+            return f"{v * 100:.1f}%"
+        return f"{v * 100:.2g}%" if abs(v) >= 1e-5 else ("<0.001%" if v > 0 else "-<0.001%")
+    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
 def _text(opts: list[Option], metrics: list[str], data: dict, n: int, seed: int, sampler: str) -> str:

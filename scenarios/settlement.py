@@ -184,7 +184,7 @@ def headline(s: Summaries) -> dict[str, Headline]:
     T = len(s["survival.w"].mean_value()) - 1
     for m in MILESTONES:
         if m <= T:
-            h[f"p_holds_{m}y"] = Headline(f"P(holds {m} years | adopted)", conditional(s, "survival", (m,))[0])
+            h[f"p_holds_{m}y"] = Headline(f"P(holds {m} year{'s' if m > 1 else ''} | adopted)", conditional(s, "survival", (m,))[0])
     if 5 <= T:
         h["p_adopted_and_holds_5y"] = Headline("P(adopted and holds 5 years)",
                                                s.estimate("p_adopted_and_holds_5y", proportion=True))

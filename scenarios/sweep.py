@@ -793,7 +793,9 @@ def _finish(sweep_dir: Path, manifest: dict[str, Any], records: dict[int, dict[s
 def _fmt(v: float | None, percent: bool) -> str:
     if v is None or not math.isfinite(v):
         return "n/a"
-    return f"{100 * v:.1f}%" if percent else f"{v:.4g}"
+    if percent:
+        return f"{100 * v:.1f}%" if v == 0 or abs(v) >= 0.001 else f"{100 * v:.2g}%"
+    return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:.4g}"
 
 
 def _summary_md(manifest: dict[str, Any], metrics: dict[str, dict[str, Any]], n_done: int,
