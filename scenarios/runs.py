@@ -89,19 +89,19 @@ def run_and_write(
     return Done(final, cfg, output.result, seed, trials, sampler, timings)
 
 
+def config_record(cfg: Config) -> dict[str, Any]:
+    """What a manifest records of a config: where it came from and the resolved data (with sources)."""
+    return {"path": cfg.path, "files": cfg.files, "overrides": cfg.overrides, "digest_sha256": cfg.digest(),
+            "resolved": cfg.data}
+
+
 def build_manifest(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler: str,
                    started: dt.datetime, timings: dict[str, float]) -> dict[str, Any]:
     return {
         "accord_manifest": 1,
         "run_id": rid,
         "scenario": cfg.scenario,
-        "config": {
-            "path": cfg.path,
-            "files": cfg.files,
-            "overrides": cfg.overrides,
-            "digest_sha256": cfg.digest(),
-            "resolved": cfg.data,
-        },
+        "config": config_record(cfg),
         "parameters": describe_config(cfg)["parameters"],
         "seed": seed,
         "sampler": sampler,

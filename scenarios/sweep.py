@@ -59,6 +59,7 @@ from scenarios.results import (
     save_figures,
     versions,
 )
+from scenarios.runs import config_record
 
 SWEEP_KEY = 0x73776570  # "swep": the spawn key of per-point seeds
 LHS_KEY = 0x6C687321  # "lhs!": the spawn key of the Latin hypercube design
@@ -607,13 +608,7 @@ def run_sweep(
         "kind": "sweep",
         "run_id": rid,
         "scenario": cfg.scenario,
-        "config": {
-            "path": cfg.path,
-            "files": cfg.files,
-            "overrides": cfg.overrides,
-            "digest_sha256": cfg.digest(),
-            "resolved": cfg.data,
-        },
+        "config": config_record(cfg),
         "axes": axes.as_list(),
         "keys": axes.keys,
         "points": [{"point": i, "values": v, "seed": point_seed(seed, i)} for i, v in enumerate(points)],
