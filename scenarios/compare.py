@@ -23,7 +23,7 @@ from model.stats import Accumulator, Estimate, difference, estimate
 from scenarios import registry
 from scenarios.config import Config, ConfigError, load
 from scenarios.engine import Summaries, iterate_chunks
-from scenarios.results import Report, Table
+from scenarios.results import Report, Table, number_text
 
 
 @dataclass
@@ -167,14 +167,6 @@ def _est(d: dict[str, Any]) -> Estimate:
     return Estimate(d["mean"], d["se"], d.get("ci95_low", np.nan), d.get("ci95_high", np.nan), int(d.get("n_trials", 0)))
 
 
-def _fmt(v: float, percent: bool) -> str:
-    if not np.isfinite(v):
-        return "n/a"
-    if percent:
-        if v == 0 or abs(v) >= 0.001:
-            return f"{v * 100:.1f}%"
-        return f"{v * 100:.2g}%" if abs(v) >= 1e-5 else ("<0.001%" if v > 0 else "-<0.001%")
-    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
 def _text(opts: list[Option], metrics: list[str], data: dict, n: int, seed: int, sampler: str) -> str:
@@ -186,9 +178,9 @@ def _text(opts: list[Option], metrics: list[str], data: dict, n: int, seed: int,
         row = [data["metrics"][k]["label"]]
         for o in opts:
             v = o.headline[k]
-            row.append(f"{_fmt(v['mean'], pct)} ± {_fmt(v['se'], pct)}")
+            row.append(f"{number_text(v['mean'], pct)} ± {number_text(v['se'], pct)}")
         for d in data["metrics"][k]["differences"].values():
-            row.append(f"{_fmt(d['mean'], pct)} ({_fmt(d['ci95_low'], pct)} to {_fmt(d['ci95_high'], pct)})")
+            row.append(f"{number_text(d['mean'], pct)} ({number_text(d['ci95_low'], pct)} to {number_text(d['ci95_high'], pct)})")
         lines.append(row)
     widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
     out = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in lines]

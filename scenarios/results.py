@@ -276,3 +276,15 @@ def write_report(report: Report, out: Path | None = None, outputs_root: Path = P
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
 
     return atomic_dir(target, fill, unique=out is None)
+
+
+def number_text(v: float | None, percent: bool) -> str:
+    """A number for the terminal or a brief: percentages with one decimal, or two significant digits when
+    small (0.025%, not 0.0%); other numbers with three significant digits, thousands separated."""
+    if v is None or not math.isfinite(v):
+        return "n/a"
+    if percent:
+        if v == 0 or abs(v) >= 0.001:
+            return f"{v * 100:.1f}%"
+        return f"{v * 100:.2g}%" if abs(v) >= 1e-5 else ("<0.001%" if v > 0 else "-<0.001%")
+    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"

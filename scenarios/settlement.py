@@ -34,7 +34,7 @@ from scenarios import forces as F
 from scenarios import guarantees as G
 from scenarios.config import Block, Config, ConfigBase, Param, from_data
 from scenarios.engine import Draws, Summaries, summarise
-from scenarios.results import Headline, Result, Table
+from scenarios.results import Headline, Result, Table, number_text
 
 NAME = "settlement"
 SUMMARY = "the composite: adoption (coalition), then the balance (forces), guarantees and bargaining year by year"
@@ -298,12 +298,6 @@ def one_at_a_time(config: Config, trials: int = 2000, top: int = 3) -> list[dict
     return rows[:top]
 
 
-def _pct(x: float) -> str:
-    """A percentage with enough digits for small probabilities (0.03%, not 0%)."""
-    if not np.isfinite(x):
-        return "n/a"
-    return f"{x:.1%}" if x >= 0.001 or x == 0 else f"{x:.3%}"
-
 
 def report(config: Config, s: Summaries) -> Result:
     cfg: Schema = config.model  # type: ignore[assignment]
@@ -325,10 +319,10 @@ def report(config: Config, s: Summaries) -> Result:
     pa = head["p_adopted"].estimate
     lines = [
         "## In one sentence", "",
-        f"Under this config ({label}), the chance that the plan is adopted is {_pct(pa.mean)} "
-        f"(95% CI {_pct(pa.lo)}-{_pct(pa.hi)}, {pa.n:,} simulated futures)"
-        + (f"; if it is adopted, the peace still holds after five years with probability {_pct(e5.estimate.mean)} "
-           f"(95% CI {_pct(e5.estimate.lo)}-{_pct(e5.estimate.hi)})." if e5 and np.isfinite(e5.estimate.mean) else "."),
+        f"Under this config ({label}), the chance that the plan is adopted is {number_text(pa.mean, percent=True)} "
+        f"(95% CI {number_text(pa.lo, percent=True)}-{number_text(pa.hi, percent=True)}, {pa.n:,} simulated futures)"
+        + (f"; if it is adopted, the peace still holds after five years with probability {number_text(e5.estimate.mean, percent=True)} "
+           f"(95% CI {number_text(e5.estimate.lo, percent=True)}-{number_text(e5.estimate.hi, percent=True)})." if e5 and np.isfinite(e5.estimate.mean) else "."),
         "",
         ("Conditional figures weight each simulated future by its probability of adoption (effective sample size "
          f"{survival.records()[0]['n_effective']:,.0f} of {pa.n:,})."),
@@ -352,7 +346,7 @@ def report(config: Config, s: Summaries) -> Result:
             for m in OAT_METRICS:
                 if m in r:
                     lo, hi, _, se = r[m]
-                    cells.append(f"{_pct(lo)} -> {_pct(hi)} (s.e. of the swing <= {_pct(se)})")
+                    cells.append(f"{number_text(lo, percent=True)} -> {number_text(hi, percent=True)} (s.e. of the swing <= {number_text(se, percent=True)})")
                 else:
                     cells.append("n/a")
             lo_j, hi_j = r["joint"]

@@ -55,6 +55,7 @@ from scenarios.results import (
     atomic_dir,
     command_line,
     git_commit,
+    number_text,
     run_id,
     save_figures,
     versions,
@@ -543,8 +544,8 @@ class Outcome:
             if m.get("min") is None:
                 continue
             pct = m["percent"]
-            lines.append(f"  {m['label']:<{width}}  {_fmt(m['min'], pct)} to {_fmt(m['max'], pct)} over the points "
-                         f"(largest s.e. {_fmt(m['max_se'], pct)})")
+            lines.append(f"  {m['label']:<{width}}  {number_text(m['min'], pct)} to {number_text(m['max'], pct)} over the points "
+                         f"(largest s.e. {number_text(m['max_se'], pct)})")
         for f in self.failed:
             vals = ", ".join(f"{k}={v}" for k, v in f["values"].items())
             lines.append(f"  FAILED point {f['point']} ({vals}): {f['error']}")
@@ -785,12 +786,6 @@ def _finish(sweep_dir: Path, manifest: dict[str, Any], records: dict[int, dict[s
     )
 
 
-def _fmt(v: float | None, percent: bool) -> str:
-    if v is None or not math.isfinite(v):
-        return "n/a"
-    if percent:
-        return f"{100 * v:.1f}%" if v == 0 or abs(v) >= 0.001 else f"{100 * v:.2g}%"
-    return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:.4g}"
 
 
 def _summary_md(manifest: dict[str, Any], metrics: dict[str, dict[str, Any]], n_done: int,
@@ -805,8 +800,8 @@ def _summary_md(manifest: dict[str, Any], metrics: dict[str, dict[str, Any]], n_
         if m["min"] is None:
             continue
         pct = m["percent"]
-        lines.append(f"- **{m['label']}**: from {_fmt(m['min'], pct)} to {_fmt(m['max'], pct)} across the points "
-                     f"(Monte Carlo s.e. at most {_fmt(m['max_se'], pct)} per point, {manifest['trials']:,} trials)")
+        lines.append(f"- **{m['label']}**: from {number_text(m['min'], pct)} to {number_text(m['max'], pct)} across the points "
+                     f"(Monte Carlo s.e. at most {number_text(m['max_se'], pct)} per point, {manifest['trials']:,} trials)")
     if failed:
         lines += ["", "## Failed points", ""]
         lines += [f"- point {f['point']} ({', '.join(f'{k}={v}' for k, v in f['values'].items())}): {f['error']}"
