@@ -261,23 +261,30 @@ def stage_of(c: CoalitionBlock) -> dict[str, str]:
     return out
 
 
-def compute(coalition: CoalitionBlock, draws: Draws, details: bool = True) -> dict[str, np.ndarray]:
+def _leading(a: np.ndarray | float, base_ndim: int, m: int) -> np.ndarray | float:
+    """The first m trials of an array that has a leading trial axis (ndim > base_ndim); else a itself."""
+    return a[:m] if np.ndim(a) > base_ndim else a
+
+
+def compute(coalition: CoalitionBlock, draws: Draws, details: bool | None = None) -> dict[str, np.ndarray]:
     """Per-trial outputs of the coalition model for one chunk (n = draws.n trials).
 
-    details=False skips the ZOPA and deal-breaker outputs (about half the cost; for quick reruns such as a
-    one-at-a-time sensitivity that only needs P(adopted) and P(accept)).
+    The ZOPA and deal-breaker outputs (the detail outputs: (n, V, K) arrays, most of the model's cost) are
+    computed on the chunk's first m = draws.detail_n trials only (the run's ``detail_trials``), so their
+    arrays have m rows and their tables state that count. details=True computes them on every trial,
+    details=False on none.
 
     Returns (all float):
       "p_adopted" (n,); "p_accept.<actor>" (n,) for every actor; "p_pivotal.<actor>" (n,) P(every other veto
       player accepts) (0 for non-veto actors); "p_sole_blocker.<actor>" (n,) P(the plan fails only because of
       the veto player; veto players only); "p_stage.<stage>" (n,) P(stage passes | earlier stages passed); "p_through.<stage>" (n,)
       P(stages up to this one pass);
-      "plan_position" (n, K); "zopa_low", "zopa_high" (n, K) (NaN where empty), "zopa_nonempty" (n, K);
-      "rejects" (n, V) 1 if the veto player's P(accept) < 1/2 (V = veto players in stage order);
-      "dealbreaker_best" (n, V, K) one-hot of the dimension whose smallest move flips the veto player (NaN
-      where it does not reject); "dealbreaker_move" (n, V, K) signed move on each dimension alone that takes
+      "plan_position" (n, K); detail outputs, m rows: "zopa_low", "zopa_high" (m, K) (NaN where empty),
+      "zopa_nonempty" (m, K); "rejects" (m, V) 1 if the veto player's P(accept) < 1/2 (V = veto players in stage order);
+      "dealbreaker_best" (m, V, K) one-hot of the dimension whose smallest move flips the veto player (NaN
+      where it does not reject); "dealbreaker_move" (m, V, K) signed move on each dimension alone that takes
       it to P(accept) = 1/2 (NaN where it does not reject or no move on that dimension suffices);
-      "dealbreaker_p_after" (n, V) P(accept) after the best single move (NaN likewise).
+      "dealbreaker_p_after" (m, V) P(accept) after the best single move (NaN likewise).
     """
     n = draws.n
     x = arrays(coalition, draws)
@@ -295,15 +302,18 @@ def compute(coalition: CoalitionBlock, draws: Draws, details: bool = True) -> di
         res[f"p_through.{s.name}"] = np.broadcast_to(ad.p_stage_cumulative[..., k], (n,)).copy()
     K = len(x.dims)
     res["plan_position"] = np.broadcast_to(x.plan, (n, K)).copy()
-    if not details:
+    m = draws.detail_n if details is None else (n if details else 0)
+    if m == 0:
         return res
+    n = m
     # ZOPA and deal-breakers concern the veto players only: compute them on that subset (cheaper), in one pass.
     cols = [x.actors.index(a) for a in veto_names(coalition)]
     V = len(cols)
-    ideal, sal = x.ideal[..., cols, :], x.salience[..., cols, :]
-    reservation = x.reservation[..., cols]
-    zopa, db = M.zopa_and_deal_breakers(x.plan, ideal, sal, reservation, x.sigma, np.ones(V, dtype=bool),
-                                        x.loss_power)
+    plan = _leading(x.plan, 1, m)
+    ideal, sal = _leading(x.ideal, 2, m)[..., cols, :], _leading(x.salience, 2, m)[..., cols, :]
+    reservation = _leading(x.reservation, 1, m)[..., cols]
+    zopa, db = M.zopa_and_deal_breakers(plan, ideal, sal, reservation, _leading(x.sigma, 1, m),
+                                        np.ones(V, dtype=bool), x.loss_power)
     res["zopa_low"] = np.broadcast_to(zopa.low, (n, K)).copy()
     res["zopa_high"] = np.broadcast_to(zopa.high, (n, K)).copy()
     res["zopa_nonempty"] = np.broadcast_to(zopa.nonempty, (n, K)).astype(float)
@@ -389,12 +399,12 @@ def dealbreakers_table(c: CoalitionBlock, s: Summaries) -> Table:
         if not ranked:
             note = NO_SINGLE_MOVE if rej.mean > 0 else "accepts"
             rows.append([a, stage[a], rej.mean, rej.se, note, float("nan"), float("nan"), float("nan"), float("nan"),
-                         float("nan")])
+                         float("nan"), rej.n])
         for share, share_se, d, move, move_se, _ in ranked:
             rows.append([a, stage[a], rej.mean, rej.se, d, share, share_se, move, move_se,
-                         after.mean if after else float("nan")])
+                         after.mean if after else float("nan"), rej.n])
     return Table(["actor", "stage", "p_rejects", "se", "dimension", "share_best_flip", "share_se", "mean_move",
-                  "move_se", "p_accept_after_best_move"], rows)
+                  "move_se", "p_accept_after_best_move", "n_trials"], rows)
 
 
 def zopa_table(c: CoalitionBlock, s: Summaries) -> Table:
@@ -404,9 +414,9 @@ def zopa_table(c: CoalitionBlock, s: Summaries) -> Table:
         ne = s.estimate("zopa_nonempty", (k,), proportion=True)
         lo = s.estimate("zopa_low", (k,))
         hi = s.estimate("zopa_high", (k,))
-        rows.append([d.name, plan.mean, ne.mean, ne.se, lo.mean, lo.se, hi.mean, hi.se, lo.n])
+        rows.append([d.name, plan.mean, ne.mean, ne.se, lo.mean, lo.se, hi.mean, hi.se, lo.n, ne.n])
     return Table(["dimension", "plan_mean", "p_zopa_nonempty", "se", "zopa_low_mean", "low_se", "zopa_high_mean",
-                  "high_se", "n_trials_nonempty"], rows)
+                  "high_se", "n_trials_nonempty", "n_trials"], rows)
 
 
 def network_figure(c: CoalitionBlock, p_accept: dict[str, float]) -> Figure:
@@ -488,13 +498,14 @@ def zopa_figure(c: CoalitionBlock, table: Table) -> Figure:
 def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict[str, Figure]]:
     c: CoalitionBlock = config.model.coalition  # type: ignore[attr-defined]
     acc = acceptance_table(c, s)
-    tables = {"acceptance": acc, "adoption": adoption_table(c, s), "dealbreakers": dealbreakers_table(c, s),
-              "zopa": zopa_table(c, s)}
+    tables = {"acceptance": acc, "adoption": adoption_table(c, s)}
     pa = s.estimate("p_adopted", proportion=True)
     p_accept = {a.name: s.estimate(f"p_accept.{a.name}").mean for a in c.actors}
     figures = {"network": network_figure(c, p_accept), "acceptance": acceptance_figure(acc, (pa.mean, pa.lo, pa.hi),
-                                                                                        s.n_trials),
-               "zopa": zopa_figure(c, tables["zopa"])}
+                                                                                        s.n_trials)}
+    if "rejects" in s:  # detail outputs were computed (run.detail_trials > 0)
+        tables |= {"dealbreakers": dealbreakers_table(c, s), "zopa": zopa_table(c, s)}
+        figures["zopa"] = zopa_figure(c, tables["zopa"])
     return tables, figures
 
 
@@ -519,11 +530,16 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
     for v in vetoes:
         piv = s.estimate(f"p_pivotal.{v}")
         lines.append(f"| {v} | {stage[v]} | {acc[v].mean:.3f} | {acc[v].lo:.3f}-{acc[v].hi:.3f} | {piv.mean:.3f} |")
-    db = [r for r in tables["dealbreakers"].records() if r["dimension"] != "accepts"]
+    db = [r for r in tables["dealbreakers"].records() if r["dimension"] != "accepts"] if "dealbreakers" in tables else []
+    if "dealbreakers" not in tables:
+        lines += ["", "No deal-breaker or ZOPA tables: the run computed no detail outputs (`run.detail_trials: 0`)."]
     if db:
+        n_detail = int(db[0]["n_trials"])
         lines += ["", "## Deal-breakers", "",
                   ("For each veto player that rejects (P(accept) < 1/2), the single dimension whose smallest move "
-                  "most often flips it to P(accept) = 1/2, with the mean move on the 0-1 scale:"), ""]
+                  "most often flips it to P(accept) = 1/2, with the mean move on the 0-1 scale"
+                  + (f" (from the first {n_detail:,} trials, `run.detail_trials`)" if n_detail < s.n_trials else "")
+                  + ":"), ""]
         seen = set()
         for r in db:
             if r["actor"] in seen:
@@ -542,8 +558,9 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
             f"{b} {s.estimate(f'p_sole_blocker.{b}').mean:.1%}" for b in top[:3]) + "."]
     lines += ["", ("Every figure above is a Monte Carlo mean over the trials with its standard error; "
               "positions and saliences are sourced or marked assumptions in the config (`accord show`)."), "",
-              ("Figures: `figures/network.png`, `figures/acceptance.png`, `figures/zopa.png`. Tables: "
-              "`tables/acceptance.csv`, `tables/adoption.csv`, `tables/dealbreakers.csv`, `tables/zopa.csv`.")]
+              ("Figures: " + ", ".join(f"`figures/{f}.png`" for f in ("network", "acceptance", "zopa")
+                                        if f != "zopa" or "zopa" in tables)
+               + ". Tables: " + ", ".join(f"`tables/{t}.csv`" for t in tables) + ".")]
     return "\n".join(lines)
 
 

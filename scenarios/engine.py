@@ -45,8 +45,10 @@ class Draws:
     fixed one (both broadcast against arrays of shape (n,)).
     """
 
-    def __init__(self, values: dict[str, np.ndarray], paths: dict[int, str], n: int):
+    def __init__(self, values: dict[str, np.ndarray], paths: dict[int, str], n: int, detail_n: int | None = None):
         self.values, self._paths, self.n = values, paths, n
+        # how many of this chunk's leading trials get the costly detail outputs (see RunSettings.detail_trials)
+        self.detail_n = n if detail_n is None else max(0, min(int(detail_n), n))
 
     def __getitem__(self, spec: _Spec) -> np.ndarray | float:
         path = self._paths.get(id(spec))
@@ -91,10 +93,15 @@ class RunOutput:
 
 def iterate_chunks(
     config: Config, trials: int, seed: int, sampler: str, chunk_size: int | None = None,
-    chunks: Iterable[int] | None = None,
+    chunks: Iterable[int] | None = None, detail_trials: int | None = None,
 ) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
     """Yield (chunk size, scenario outputs) chunk by chunk (all chunks, or the given chunk indices in
-    increasing order): the heart of every run, sweep and comparison."""
+    increasing order): the heart of every run, sweep and comparison.
+
+    Detail outputs (e.g. the coalition's ZOPA and deal-breakers, costly and only for tables) are computed on
+    the first ``detail_trials`` trials in chunk order (default: the config's ``run.detail_trials``; 0 = none,
+    as a sweep that keeps only headline metrics asks). Nothing else depends on it: every other output is the
+    same whatever its value."""
     scenario = registry.get(config.scenario)
     dists = config.uncertain()
     paths = {id(spec): path for path, (spec, _) in config.params().items()}
@@ -102,12 +109,14 @@ def iterate_chunks(
     size = chunk_size or config.model.run.chunk_size
     sizes = P.chunk_sizes(trials, size)
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    detail = config.model.run.detail_trials if detail_trials is None else detail_trials
     with warnings.catch_warnings():
         # scipy warns that Sobol' balance needs powers of two; the trial count is the user's choice
         warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
         for chunk in (range(len(sizes)) if chunks is None else chunks):
             n = sizes[chunk]
-            draws = Draws(P.draw(dists, samp, chunk, n, start=int(starts[chunk])), paths, n)
+            draws = Draws(P.draw(dists, samp, chunk, n, start=int(starts[chunk])), paths, n,
+                          detail_n=detail - int(starts[chunk]))
             rng = np.random.default_rng(P.child_seed(seed, P.NOISE_KEY, chunk))
             try:
                 outputs = scenario.evaluate(config.model, draws, rng)
@@ -121,11 +130,12 @@ def _new_acc() -> dict[str, Accumulator]:
 
 
 def _chunk_summaries(config: Config, module: str, trials: int, seed: int, sampler: str, chunk_size: int | None,
-                     chunks: list[int], first_trial: int) -> list[tuple[int, dict[str, Accumulator]]]:
+                     chunks: list[int], first_trial: int, detail_trials: int | None = None,
+                     ) -> list[tuple[int, dict[str, Accumulator]]]:
     """In a worker process: one summary per chunk (not merged, so the caller merges in chunk order)."""
     registry.SCENARIOS.setdefault(config.scenario, module)
     out = []
-    for n, outputs in iterate_chunks(config, trials, seed, sampler, chunk_size, chunks):
+    for n, outputs in iterate_chunks(config, trials, seed, sampler, chunk_size, chunks, detail_trials):
         acc = _new_acc()
         for name, values in outputs.items():
             a = acc[name]
@@ -150,9 +160,10 @@ def summarise(
     progress: Callable[[int], None] | None = None,
     chunk_size: int | None = None,
     workers: int = 1,
+    detail_trials: int | None = None,
 ) -> Summaries:
     """Run the config's scenario over ``trials`` trials and merge the chunk summaries (in ``workers``
-    processes; the numbers do not depend on it)."""
+    processes; the numbers do not depend on it). ``detail_trials``: see `iterate_chunks`."""
     acc = _new_acc()
     size = chunk_size or config.model.run.chunk_size
     sizes = P.chunk_sizes(trials, size)
@@ -167,9 +178,9 @@ def summarise(
         for block in blocks[1:]:
             first = int(sum(sizes[: block[0]]))
             futures.append(pool.submit(_chunk_summaries, config, module, trials, seed, sampler, size,
-                                       [int(c) for c in block], first))
+                                       [int(c) for c in block], first, detail_trials))
     try:
-        for n, outputs in iterate_chunks(config, trials, seed, sampler, size, blocks[0]):
+        for n, outputs in iterate_chunks(config, trials, seed, sampler, size, blocks[0], detail_trials):
             for name, values in outputs.items():
                 acc[name].add(values)
             if progress:

@@ -280,7 +280,7 @@ def one_at_a_time(config: Config, trials: int = 2000, top: int = 3) -> list[dict
         for q in (0.1, 0.9):
             x = float(dist.ppf(np.array([q]))[0])
             cfg = from_data(config.data, overrides=[f"{path}={x!r}"], path=config.path)
-            at.append(headline(summarise(cfg, trials, seed, "mc")))
+            at.append(headline(summarise(cfg, trials, seed, "mc", detail_trials=0)))
         row: dict = {"path": path}
         for m in OAT_METRICS:
             if m in at[0]:

@@ -59,3 +59,21 @@ def test_quantile_sample_is_bounded_by_values_per_output():
     assert sum(len(p) for p in wide.sample) == 20  # 200 values / 10 per trial
     assert sum(len(p) for p in narrow.sample) == 100  # the trial cap
     assert wide.count[0] == 450  # moments still use every trial
+
+
+def test_detail_outputs_cover_the_first_detail_trials_and_change_nothing_else():
+    cfg = load(ROOT / "configs" / "coalition" / "plan_28_points.yaml")
+    full = summarise(cfg, 5000, 3, "mc", chunk_size=1000, detail_trials=5000)
+    part = summarise(cfg, 5000, 3, "mc", chunk_size=1000, detail_trials=2500, workers=2)  # ends mid-chunk
+    none = summarise(cfg, 5000, 3, "mc", chunk_size=1000, detail_trials=0)
+    details = {"zopa_low", "zopa_high", "zopa_nonempty", "rejects", "dealbreaker_best", "dealbreaker_move",
+               "dealbreaker_p_after"}
+    assert set(full.acc) - set(none.acc) == details and set(part.acc) == set(full.acc)
+    for k in none.acc:  # headline and table outputs do not depend on how many trials get details
+        np.testing.assert_array_equal(none[k].mean_value(), full[k].mean_value(), err_msg=k)
+        np.testing.assert_array_equal(part[k].mean_value(), full[k].mean_value(), err_msg=k)
+    assert int(part["rejects"].n[0]) == 2500 and int(full["rejects"].n[0]) == 5000
+    # the first 2,500 trials' deal-breakers are the same trials whichever cap was set
+    first = summarise(cfg, 2500, 3, "mc", chunk_size=1000, detail_trials=5000)
+    np.testing.assert_array_equal(part["rejects"].mean_value(), first["rejects"].mean_value())
+    np.testing.assert_array_equal(part["dealbreaker_move"].mean_value(), first["dealbreaker_move"].mean_value())

@@ -58,6 +58,20 @@ def test_shipped_config_run_writes_tables_figures_and_quotable_summary(runner, t
     assert "every veto player accepts the plan with probability" in summary and "400 simulated trials" in summary
 
 
+def test_detail_tables_state_their_trials_and_can_be_switched_off(runner, tmp_path):
+    res = runner.invoke(cli.main, ["run", CONFIGS[0], "-n", "600", "--set", "run.detail_trials=250", "--out",
+                                   str(tmp_path / "some"), "-q"])
+    assert res.exit_code == 0, res.output
+    for t in ("dealbreakers", "zopa"):
+        assert {r["n_trials"] for r in _rows(tmp_path / "some" / "tables" / f"{t}.csv")} == {"250"}
+    assert "from the first 250 trials" in (tmp_path / "some" / "summary.md").read_text()
+    res = runner.invoke(cli.main, ["run", CONFIGS[0], "-n", "300", "--set", "run.detail_trials=0", "--out",
+                                   str(tmp_path / "none"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.stem for p in (tmp_path / "none" / "tables").glob("*.csv")) == ["acceptance", "adoption"]
+    assert "run.detail_trials: 0" in (tmp_path / "none" / "summary.md").read_text()
+
+
 def test_same_seed_gives_identical_tables(runner, tmp_path):
     for name in ("a", "b"):
         res = runner.invoke(cli.main, ["run", CONFIGS[1], "-n", "300", "--seed", "7", "--out", str(tmp_path / name),
