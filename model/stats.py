@@ -44,22 +44,28 @@ class Accumulator:
     def add(self, x: np.ndarray) -> None:
         x = np.asarray(x, dtype=float)
         if self.binary:
-            self.binary = bool(np.all((x == 0) | (x == 1) | np.isnan(x)))
+            zero_one = (x == 0) | (x == 1)
+            self.binary = bool(zero_one.all() or np.all(zero_one | np.isnan(x)))
         finite = np.isfinite(x)
-        if finite.all():  # the common case: plain sums, no NaN bookkeeping
+        all_finite = bool(finite.all())
+        if all_finite:  # the common case: plain sums, no NaN bookkeeping
             n_b = np.full(x.shape[1:], float(len(x)))
             mean_b = x.mean(axis=0) if len(x) else np.zeros(x.shape[1:])
-            m2_b = ((x - mean_b) ** 2).sum(axis=0)
-        else:
-            x = np.where(finite, x, np.nan)
-            n_b = finite.sum(axis=0).astype(float)
+            dev = x - mean_b
+        else:  # non-finite values (NaN: undefined for that trial) are left out of the count and the sums
+            n_b = finite.sum(axis=0, dtype=float)
+            dev = np.where(finite, x, 0.0)
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean_b = np.where(n_b > 0, np.nansum(x, axis=0) / np.maximum(n_b, 1), 0.0)
-                m2_b = np.nansum((x - mean_b) ** 2, axis=0)
+                mean_b = np.where(n_b > 0, dev.sum(axis=0) / np.maximum(n_b, 1), 0.0)
+            dev -= mean_b
+            dev *= finite
+        np.square(dev, out=dev)
+        m2_b = dev.sum(axis=0)
         self._merge(n_b, mean_b, m2_b)
         room = self.sample_room(x)
         if room > 0:
-            self.sample.append(x[:room].copy())
+            head = x[:room]
+            self.sample.append(head.copy() if all_finite else np.where(finite[:room], head, np.nan))
             self._sampled += min(room, len(x))
 
     def sample_room(self, x: np.ndarray) -> int:

@@ -261,11 +261,6 @@ def stage_of(c: CoalitionBlock) -> dict[str, str]:
     return out
 
 
-def _leading(a: np.ndarray | float, base_ndim: int, m: int) -> np.ndarray | float:
-    """The first m trials of an array that has a leading trial axis (ndim > base_ndim); else a itself."""
-    return a[:m] if np.ndim(a) > base_ndim else a
-
-
 def compute(coalition: CoalitionBlock, draws: Draws, details: bool | None = None) -> dict[str, np.ndarray]:
     """Per-trial outputs of the coalition model for one chunk (n = draws.n trials).
 
@@ -305,22 +300,39 @@ def compute(coalition: CoalitionBlock, draws: Draws, details: bool | None = None
     m = draws.detail_n if details is None else (n if details else 0)
     if m == 0:
         return res
-    n = m
-    # ZOPA and deal-breakers concern the veto players only: compute them on that subset (cheaper), in one pass.
+    # ZOPA and deal-breakers concern the veto players only: compute them on that subset (cheaper), in one pass
+    # per block of trials small enough that the (block, V, K) temporaries stay in the CPU cache.
     cols = [x.actors.index(a) for a in veto_names(coalition)]
-    V = len(cols)
-    plan = _leading(x.plan, 1, m)
-    ideal, sal = _leading(x.ideal, 2, m)[..., cols, :], _leading(x.salience, 2, m)[..., cols, :]
-    reservation = _leading(x.reservation, 1, m)[..., cols]
-    zopa, db = M.zopa_and_deal_breakers(plan, ideal, sal, reservation, _leading(x.sigma, 1, m),
+    for start in range(0, m, DETAIL_BLOCK):
+        stop = min(start + DETAIL_BLOCK, m)
+        part = _details(x, cols, start, stop)
+        for key, value in part.items():
+            if key not in res:
+                res[key] = np.empty((m,) + value.shape[1:])
+            res[key][start:stop] = value
+    return res
+
+
+DETAIL_BLOCK = 2048  # trials per pass of the detail outputs: 2048 x 7 veto players x 11 dimensions x 8 B = 1.3 MB
+
+
+def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict[str, np.ndarray]:
+    """The detail outputs (ZOPA, deal-breakers) of trials start:stop (see `compute`)."""
+
+    def rows(a: np.ndarray | float, base_ndim: int) -> np.ndarray | float:
+        return a[start:stop] if np.ndim(a) > base_ndim else a
+
+    n, K, V = stop - start, len(x.dims), len(cols)
+    ideal, sal = rows(x.ideal, 2)[..., cols, :], rows(x.salience, 2)[..., cols, :]
+    reservation = rows(x.reservation, 1)[..., cols]
+    zopa, db = M.zopa_and_deal_breakers(rows(x.plan, 1), ideal, sal, reservation, rows(x.sigma, 1),
                                         np.ones(V, dtype=bool), x.loss_power)
-    res["zopa_low"] = np.broadcast_to(zopa.low, (n, K)).copy()
-    res["zopa_high"] = np.broadcast_to(zopa.high, (n, K)).copy()
-    res["zopa_nonempty"] = np.broadcast_to(zopa.nonempty, (n, K)).astype(float)
+    res = {"zopa_low": np.broadcast_to(zopa.low, (n, K)), "zopa_high": np.broadcast_to(zopa.high, (n, K)),
+           "zopa_nonempty": np.broadcast_to(zopa.nonempty, (n, K))}
     rejects = np.broadcast_to(db.rejects, (n, V))
     accepts = ~rejects[..., None]
     best = np.broadcast_to(db.best_dimension, (n, V))
-    res["rejects"] = rejects.astype(float)
+    res["rejects"] = rejects
     one_hot = (best[..., None] == np.arange(K)).astype(float)
     np.copyto(one_hot, np.nan, where=accepts)
     res["dealbreaker_best"] = one_hot
