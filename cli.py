@@ -15,6 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# accord runs in parallel over processes (--workers, sweep workers); a multi-threaded BLAS in each of them
+# would oversubscribe the cores (a 2-worker sweep went from 1.72x to 1.36x on 2 cores) and gains nothing in
+# one process (the models' matrix products are small). Set before numpy is imported; the user's own
+# setting wins. Child processes (fork, forkserver) inherit it.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import click
 
 HERE = Path(__file__).resolve().parent

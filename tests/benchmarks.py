@@ -22,6 +22,10 @@ import warnings
 from importlib import metadata
 from pathlib import Path
 
+# as the `accord` command does (cli.py): one BLAS thread per process, parallelism over processes
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
