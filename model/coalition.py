@@ -294,6 +294,8 @@ def adoption(
         stage_members.append(list(members))
     column = {actor: j for j, actor in enumerate(members)}
     shock = _CommonShock(p_accept[..., members], rho)
+    if shock.independent and members:
+        return _adoption_independent(shock.p, members, stage_members, n_actors, rho)
     p_cumulative = [shock.p_all([column[i] for i in upto]) for upto in stage_members]
     p_stage_cumulative = np.stack(p_cumulative, axis=-1) if stages else np.ones(batch + (0,))
     previous = np.concatenate([np.ones(batch + (1,)), p_stage_cumulative[..., :-1]], axis=-1)
@@ -306,6 +308,32 @@ def adoption(
     p_pivotal = np.zeros(batch + (n_actors,))
     for i in members:
         p_pivotal[..., i] = shock.p_all([column[j] for j in members if j != i])
+    p_blocking = np.clip(p_pivotal - p_adopted[..., None], 0.0, 1.0) * veto
+    return Adoption(p_adopted, p_stage_cumulative, p_stage_conditional, p_pivotal, p_blocking, veto, rho)
+
+
+def _adoption_independent(
+    p: np.ndarray, members: list[int], stage_members: list[list[int]], n_actors: int, rho: np.ndarray
+) -> Adoption:
+    """`adoption` at rho = 0 from running products: with the veto players in stage order, the stages' P(all
+    accept) are prefix products, and P(all but i accept) = prefix_{<i} suffix_{>i}. p: (..., M) clipped
+    acceptance of the M veto players (columns in the order of members)."""
+    cols = np.moveaxis(p, -1, 0)  # (M, ...): each veto player's row contiguous after the cumprod
+    prefix = np.cumprod(cols, axis=0)  # prefix[j] = prod_{k <= j}
+    suffix = np.cumprod(cols[::-1], axis=0)[::-1]  # suffix[j] = prod_{k >= j}
+    batch = p.shape[:-1]
+    one = np.ones(batch)
+    p_stage_cumulative = np.stack([prefix[len(upto) - 1] for upto in stage_members], axis=-1)
+    previous = np.concatenate([np.ones(batch + (1,)), p_stage_cumulative[..., :-1]], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_stage_conditional = np.where(previous > 0, p_stage_cumulative / previous, np.nan)
+    p_adopted = p_stage_cumulative[..., -1]
+    veto = np.zeros(n_actors, dtype=bool)
+    veto[members] = True
+    p_pivotal = np.zeros(batch + (n_actors,))
+    M = len(members)
+    for j, i in enumerate(members):
+        p_pivotal[..., i] = (prefix[j - 1] if j > 0 else one) * (suffix[j + 1] if j < M - 1 else one)
     p_blocking = np.clip(p_pivotal - p_adopted[..., None], 0.0, 1.0) * veto
     return Adoption(p_adopted, p_stage_cumulative, p_stage_conditional, p_pivotal, p_blocking, veto, rho)
 

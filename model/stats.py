@@ -28,6 +28,13 @@ from scipy import special
 Z95 = float(special.ndtri(0.975))
 
 
+def _column_sum(x: np.ndarray) -> np.ndarray:
+    """Sum over trials (axis 0). For (n, ...) arrays einsum's loop is 3-4x faster than sum(axis=0), whose
+    inner loop runs over the short trailing axes; neither uses BLAS, so the result does not depend on
+    threads."""
+    return x.sum(axis=0) if x.ndim == 1 else np.einsum("i...->...", x)
+
+
 @dataclass
 class Accumulator:
     """Running summary of one metric, shape (n_trials, *shape) per update."""
@@ -46,26 +53,29 @@ class Accumulator:
         if self.binary:
             zero_one = (x == 0) | (x == 1)
             self.binary = bool(zero_one.all() or np.all(zero_one | np.isnan(x)))
-        finite = np.isfinite(x)
-        all_finite = bool(finite.all())
-        if all_finite:  # the common case: plain sums, no NaN bookkeeping
+        with np.errstate(over="ignore", invalid="ignore"):  # inf + -inf, overflow: handled below
+            total = _column_sum(x)
+        # A finite sum means every value is finite (a NaN or inf anywhere makes it NaN or inf): then plain
+        # sums, no NaN bookkeeping. (A sum that overflows takes the careful path below, which is still right.)
+        all_finite = bool(np.all(np.isfinite(total)))
+        if all_finite:
             n_b = np.full(x.shape[1:], float(len(x)))
-            mean_b = x.mean(axis=0) if len(x) else np.zeros(x.shape[1:])
+            mean_b = total / len(x) if len(x) else np.zeros(x.shape[1:])
             dev = x - mean_b
         else:  # non-finite values (NaN: undefined for that trial) are left out of the count and the sums
+            finite = np.isfinite(x)
             n_b = finite.sum(axis=0, dtype=float)
             dev = np.where(finite, x, 0.0)
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean_b = np.where(n_b > 0, dev.sum(axis=0) / np.maximum(n_b, 1), 0.0)
+                mean_b = np.where(n_b > 0, _column_sum(dev) / np.maximum(n_b, 1), 0.0)
             dev -= mean_b
             dev *= finite
-        np.square(dev, out=dev)
-        m2_b = dev.sum(axis=0)
+        m2_b = np.einsum("i...,i...->...", dev, dev)
         self._merge(n_b, mean_b, m2_b)
         room = self.sample_room(x)
         if room > 0:
             head = x[:room]
-            self.sample.append(head.copy() if all_finite else np.where(finite[:room], head, np.nan))
+            self.sample.append(head.copy() if all_finite else np.where(np.isfinite(head), head, np.nan))
             self._sampled += min(room, len(x))
 
     def sample_room(self, x: np.ndarray) -> int:

@@ -285,16 +285,22 @@ def compute(coalition: CoalitionBlock, draws: Draws, details: bool | None = None
     x = arrays(coalition, draws)
     p_accept = M.acceptance_probability(x.plan, x.ideal, x.salience, x.reservation, x.sigma, x.loss_power)
     ad = M.adoption(p_accept, x.stages, x.rho)
-    p_accept = np.broadcast_to(p_accept, (n, len(x.actors)))
+
+    def columns(a: np.ndarray) -> np.ndarray:
+        """(n, J) or (J,) -> (J, n), each row contiguous: one pass instead of a strided copy per column."""
+        return np.ascontiguousarray(np.broadcast_to(a, (n, a.shape[-1])).T)
+
     res: dict[str, np.ndarray] = {"p_adopted": np.broadcast_to(ad.p_adopted, (n,)).copy()}
+    accept, pivotal, blocking = columns(p_accept), columns(ad.p_pivotal), columns(ad.p_pivotal_blocking)
     for i, a in enumerate(x.actors):
-        res[f"p_accept.{a}"] = p_accept[:, i].copy()
-        res[f"p_pivotal.{a}"] = np.broadcast_to(ad.p_pivotal[..., i], (n,)).copy()
+        res[f"p_accept.{a}"] = accept[i]
+        res[f"p_pivotal.{a}"] = pivotal[i]
         if x.veto[i]:
-            res[f"p_sole_blocker.{a}"] = np.broadcast_to(ad.p_pivotal_blocking[..., i], (n,)).copy()
+            res[f"p_sole_blocker.{a}"] = blocking[i]
+    conditional, cumulative = columns(ad.p_stage_conditional), columns(ad.p_stage_cumulative)
     for k, s in enumerate(coalition.stages):
-        res[f"p_stage.{s.name}"] = np.broadcast_to(ad.p_stage_conditional[..., k], (n,)).copy()
-        res[f"p_through.{s.name}"] = np.broadcast_to(ad.p_stage_cumulative[..., k], (n,)).copy()
+        res[f"p_stage.{s.name}"] = conditional[k]
+        res[f"p_through.{s.name}"] = cumulative[k]
     K = len(x.dims)
     res["plan_position"] = np.broadcast_to(x.plan, (n, K)).copy()
     m = draws.detail_n if details is None else (n if details else 0)

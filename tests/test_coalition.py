@@ -150,6 +150,22 @@ def test_independent_adoption_is_product_and_full_correlation_is_minimum():
     np.testing.assert_allclose(c.adoption(p, [[0, 1, 2]], 1.0).p_adopted, p.min(axis=1))
 
 
+@SETTINGS
+@given(p_accept=arrays(np.float64, (3, 5), elements=unit))
+def test_independent_pivotal_and_stages_are_products_of_the_others(p_accept):
+    """rho = 0 runs on prefix and suffix products: they equal the direct products, zeros included."""
+    stages = [[3, 0], [4], [0, 2]]  # actor 1 is no veto player; actor 0 appears twice
+    r = c.adoption(p_accept, stages, 0.0)
+    members = [3, 0, 4, 2]
+    for i in members:
+        others = [j for j in members if j != i]
+        np.testing.assert_allclose(r.p_pivotal[:, i], p_accept[:, others].prod(axis=1), rtol=1e-12, atol=1e-300)
+    assert np.all(r.p_pivotal[:, 1] == 0)
+    np.testing.assert_allclose(r.p_stage_cumulative, np.stack(
+        [p_accept[:, [3, 0]].prod(axis=1), p_accept[:, [3, 0, 4]].prod(axis=1), p_accept[:, members].prod(axis=1)],
+        axis=1), rtol=1e-12, atol=1e-300)
+
+
 def test_common_shock_adoption_matches_multivariate_normal_cdf():
     """Independent check of the quadrature: P(all accept) = Phi_3(Phi^-1(p); equicorrelation rho)."""
     p = np.array([0.8, 0.6, 0.9])

@@ -30,6 +30,27 @@ def test_nan_trials_are_left_out_of_their_element_only():
     assert acc.mean_value().tolist() == [2.0, 3.0]
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([np.nan, np.inf, -np.inf]), st.floats(0, 0.5))
+def test_non_finite_values_are_left_out_exactly_as_the_finite_ones_alone(seed, bad, share):
+    """Whatever mix of NaN and +-inf: the finite values' own mean and variance."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(40, 3))
+    x[rng.random((40, 3)) < share] = bad
+    acc = Accumulator()
+    with np.errstate(all="raise"):  # no floating-point warning escapes the accumulator
+        acc.add(x[:25])
+        acc.add(x[25:])
+    for k in range(3):
+        ok = x[:, k][np.isfinite(x[:, k])]
+        assert acc.count[k] == len(ok)
+        if len(ok):
+            assert acc.mean_value()[k] == pytest.approx(ok.mean(), rel=1e-9, abs=1e-300)
+        if len(ok) > 1:
+            assert acc.var()[k] == pytest.approx(ok.var(ddof=1), rel=1e-9, abs=1e-300)
+    assert not np.isinf(np.concatenate(acc.sample)).any()
+
+
 def test_quantile_sample_is_capped():
     acc = Accumulator(quantile_cap=100)
     for _ in range(5):
