@@ -129,6 +129,15 @@ def utility(
         # the sums over K are matrix products and no (n, A, K) temporary is needed. Equal to the direct sum
         # up to rounding (~1e-16 for coordinates and saliences of order 1); a loss is never negative.
         weighted_ideal = salience * ideal
+        if position.ndim == 2:
+            # Computed actor-major, (A, n), and returned as its transpose: the (n, A) result is Fortran-ordered,
+            # so each actor's column (a per-actor output) is contiguous; same values.
+            pos = position.T
+            loss = salience @ (pos * pos)
+            loss -= 2.0 * (weighted_ideal @ pos)
+            loss += np.sum(weighted_ideal * ideal, axis=-1)[:, None]
+            np.maximum(loss, 0.0, out=loss)
+            return np.negative(loss, out=loss).T
         loss = (position * position) @ salience.T - 2.0 * (position @ weighted_ideal.T)
         loss += np.sum(weighted_ideal * ideal, axis=-1)
         return -np.maximum(loss, 0.0)
@@ -179,8 +188,14 @@ def acceptance_probability(
     plan: (n, K) or (K,); ideal, salience: (n, A, K) or (A, K); reservation R_i: (n, A), (A,) or scalar;
     scale sigma_i > 0 (utility units; smaller = more decisive): (n, A), (A,) or scalar. Returns (n, A).
     """
-    net = utility(plan, ideal, salience, loss_power) - reservation
-    return special.expit(net / scale)
+    u = utility(plan, ideal, salience, loss_power)
+    if u.ndim == 2 and u.flags.f_contiguous and not u.flags.c_contiguous:
+        # actor-major from `utility`: stay in that layout (same values, contiguous per-actor columns)
+        net = np.empty(u.T.shape)
+        np.subtract(u.T, np.broadcast_to(reservation, u.shape).T, out=net)
+        net /= np.broadcast_to(scale, u.shape).T
+        return special.expit(net, out=net).T
+    return special.expit((u - reservation) / scale)
 
 
 # ------------------------------------------------------------------------------------- veto and stages
@@ -293,9 +308,9 @@ def adoption(
         members = members + [i for i in stage if i not in members]
         stage_members.append(list(members))
     column = {actor: j for j, actor in enumerate(members)}
+    if members and np.all(rho == 0.0):
+        return _adoption_independent(p_accept, members, stage_members, rho)
     shock = _CommonShock(p_accept[..., members], rho)
-    if shock.independent and members:
-        return _adoption_independent(shock.p, members, stage_members, n_actors, rho)
     p_cumulative = [shock.p_all([column[i] for i in upto]) for upto in stage_members]
     p_stage_cumulative = np.stack(p_cumulative, axis=-1) if stages else np.ones(batch + (0,))
     previous = np.concatenate([np.ones(batch + (1,)), p_stage_cumulative[..., :-1]], axis=-1)
@@ -313,29 +328,36 @@ def adoption(
 
 
 def _adoption_independent(
-    p: np.ndarray, members: list[int], stage_members: list[list[int]], n_actors: int, rho: np.ndarray
+    p_accept: np.ndarray, members: list[int], stage_members: list[list[int]], rho: np.ndarray
 ) -> Adoption:
     """`adoption` at rho = 0 from running products: with the veto players in stage order, the stages' P(all
-    accept) are prefix products, and P(all but i accept) = prefix_{<i} suffix_{>i}. p: (..., M) clipped
-    acceptance of the M veto players (columns in the order of members)."""
-    cols = np.moveaxis(p, -1, 0)  # (M, ...): each veto player's row contiguous after the cumprod
-    prefix = np.cumprod(cols, axis=0)  # prefix[j] = prod_{k <= j}
-    suffix = np.cumprod(cols[::-1], axis=0)[::-1]  # suffix[j] = prod_{k >= j}
-    batch = p.shape[:-1]
+    accept) are prefix products, and P(all but i accept) = prefix_{<i} suffix_{>i}. Computed actor-major
+    ((M, ...) rows, contiguous) and returned with the actor axis last, as `adoption` does."""
+    n_actors = p_accept.shape[-1]
+    batch = p_accept.shape[:-1]
+    rows = np.moveaxis(p_accept, -1, 0)[members]  # (M, ...): a row gather, cheap for actor-major input
+    np.clip(rows, 0.0, 1.0, out=rows)
+    prefix = np.cumprod(rows, axis=0)  # prefix[j] = prod_{k <= j}
+    suffix = np.cumprod(rows[::-1], axis=0)[::-1]  # suffix[j] = prod_{k >= j}
     one = np.ones(batch)
-    p_stage_cumulative = np.stack([prefix[len(upto) - 1] for upto in stage_members], axis=-1)
-    previous = np.concatenate([np.ones(batch + (1,)), p_stage_cumulative[..., :-1]], axis=-1)
+    cumulative = np.stack([prefix[len(upto) - 1] for upto in stage_members])  # (S, ...)
+    previous = np.concatenate([one[None], cumulative[:-1]])
     with np.errstate(invalid="ignore", divide="ignore"):
-        p_stage_conditional = np.where(previous > 0, p_stage_cumulative / previous, np.nan)
-    p_adopted = p_stage_cumulative[..., -1]
+        conditional = np.where(previous > 0, cumulative / previous, np.nan)
+    p_adopted = cumulative[-1]
     veto = np.zeros(n_actors, dtype=bool)
     veto[members] = True
-    p_pivotal = np.zeros(batch + (n_actors,))
+    pivotal, blocking = np.zeros((n_actors,) + batch), np.zeros((n_actors,) + batch)
     M = len(members)
     for j, i in enumerate(members):
-        p_pivotal[..., i] = (prefix[j - 1] if j > 0 else one) * (suffix[j + 1] if j < M - 1 else one)
-    p_blocking = np.clip(p_pivotal - p_adopted[..., None], 0.0, 1.0) * veto
-    return Adoption(p_adopted, p_stage_cumulative, p_stage_conditional, p_pivotal, p_blocking, veto, rho)
+        row = slice(i, i + 1)  # a (1, ...) view, so that out= works without a trial axis too
+        np.multiply(prefix[j - 1] if j > 0 else one, suffix[j + 1] if j < M - 1 else one, out=pivotal[row])
+        np.clip(pivotal[row] - p_adopted, 0.0, 1.0, out=blocking[row])
+
+    def last(a: np.ndarray) -> np.ndarray:  # (X, ...) -> (..., X), a view
+        return np.moveaxis(a, 0, -1)
+
+    return Adoption(p_adopted, last(cumulative), last(conditional), last(pivotal), last(blocking), veto, rho)
 
 
 # --------------------------------------------------------------------------------- influence dynamics
@@ -673,6 +695,96 @@ def zopa_and_deal_breakers(
     if np.any(margin != 0):
         lo, hi = _acceptable_intervals(plan, ideal, salience, net - margin, loss_power)
     return zopa, _deal_breakers(plan, ideal, salience, net, scale, loss_power, p_target, lo, hi)
+
+
+def zopa_and_deal_breakers_trial_last(
+    plan: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    net: np.ndarray,
+    scale: np.ndarray | float,
+    loss_power: float = 2.0,
+) -> dict[str, np.ndarray]:
+    """`zopa_and_deal_breakers` (p_target 1/2, every actor a veto player) for actors shared by all trials,
+    with the trials on the last axis: the same equations and the same rules (NaN for empty intervals, ties
+    to the first dimension, the plan kept inside an accepting actor's interval), but every operation runs
+    over long contiguous rows of trials instead of loops over the K dimensions of each trial.
+
+    plan (K, m); ideal, salience (V, K); net = U_i(plan) - R_i (V, m); scale sigma (V, m), (1, m) or scalar.
+    Returns "low", "high" (K, m) the ZOPA (NaN where empty), "nonempty" (K, m) bool, "rejects" (V, m) bool
+    (P(accept) < 1/2), "best_dimension" (V, m) (-1 where the actor accepts or no single move suffices),
+    "move" (V, K, m) the signed move on each dimension alone (0 where the actor accepts, NaN where no move on
+    that dimension suffices), "best_move" (V, m), "p_accept_before" and "p_accept_after" (V, m).
+    """
+    plan = np.asarray(plan, dtype=float)
+    K, m = plan.shape
+    V = ideal.shape[0]
+    ideal3, salience3 = ideal[:, :, None], salience[:, :, None]
+    net3 = net[:, None, :]
+    distance = plan[None] - ideal3  # (V, K, m)
+    loss = _loss_in_place(distance.copy(), loss_power)
+    # radius^p = (s |plan_k - x*|^p + net) / s, as in `_acceptable_intervals`
+    radius = loss * salience3
+    radius += net3
+    with np.errstate(divide="ignore", invalid="ignore"):
+        radius /= salience3
+        zero = salience == 0
+        if np.any(zero):
+            np.copyto(radius, np.inf, where=zero[:, :, None] & (net3 >= 0))
+        if loss_power == 2.0:
+            np.sqrt(radius, out=radius)
+        else:
+            np.copyto(radius, np.nan, where=radius < 0)
+            if loss_power != 1.0:
+                np.power(radius, 1.0 / loss_power, out=radius)
+    lo = np.subtract(ideal3, radius)
+    hi = np.add(ideal3, radius, out=radius)
+    np.maximum(lo, 0.0, out=lo)
+    np.minimum(hi, 1.0, out=hi)
+    if not bool(np.all((ideal >= 0.0) & (ideal <= 1.0))):
+        np.minimum(lo, 1.0, out=lo)
+        np.maximum(hi, 0.0, out=hi)
+    accepts = net >= 0
+    if np.any(accepts):
+        np.minimum(lo, plan[None], out=lo, where=accepts[:, None, :])
+        np.maximum(hi, plan[None], out=hi, where=accepts[:, None, :])
+    low, high = lo.max(axis=0), hi.min(axis=0)  # NaN (an empty interval) propagates
+    nonempty = low <= high
+    out = {"low": np.where(nonempty, low, np.nan), "high": np.where(nonempty, high, np.nan), "nonempty": nonempty}
+
+    p_before = special.expit(net / scale)
+    rejects = p_before < 0.5
+    move = np.maximum(plan[None], lo, out=lo)
+    np.minimum(move, hi, out=move)
+    move -= plan[None]
+    np.copyto(move, 0.0, where=~rejects[:, None, :])
+    # the smallest |move| over k (first on ties; NaN = impossible counts as inf), and what sits there
+    size = np.abs(move)
+    np.copyto(size, np.inf, where=np.isnan(size))
+    best = np.zeros((V, m), dtype=np.intp)
+    best_size, best_move = size[:, 0].copy(), move[:, 0].copy()
+    loss_k, distance_k, salience_k = loss[:, 0].copy(), distance[:, 0].copy(), np.repeat(salience[:, :1], m, 1)
+    for k in range(1, K):
+        better = size[:, k] < best_size
+        best[better] = k
+        for target, source in ((best_size, size[:, k]), (best_move, move[:, k]), (loss_k, loss[:, k]),
+                               (distance_k, distance[:, k])):
+            np.copyto(target, source, where=better)
+        np.copyto(salience_k, salience[:, k, None], where=better)
+    possible = ~np.isnan(best_move)
+    # P(accept) after the best move: only dimension k's loss term changes (separable loss)
+    moved = np.add(distance_k, np.nan_to_num(best_move))
+    loss_after = _loss_in_place(moved, loss_power)
+    p_after = special.expit((net + salience_k * (loss_k - loss_after)) / scale)
+    out.update(
+        rejects=rejects,
+        best_dimension=np.where(rejects & possible, best, -1),
+        move=move,
+        best_move=np.where(rejects, best_move, 0.0),
+        p_accept_before=p_before,
+        p_accept_after=np.where(rejects & ~possible, np.nan, p_after),
+    )
+    return out
 
 
 # -------------------------------------------------------------------------------------------- pipeline

@@ -161,10 +161,23 @@ class Schema(ConfigBase):
 
 def _array(values: list, shape: tuple[int, ...], n: int) -> np.ndarray:
     """Drawn values (floats or (n,) arrays) in row-major order -> shape, or (n, *shape) if any varies."""
-    if all(np.ndim(v) == 0 for v in values):
+    fixed = [np.ndim(v) == 0 for v in values]
+    if all(fixed):
         return np.array([float(v) for v in values]).reshape(shape)
-    cols = [np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in values]
-    return np.stack(cols, axis=-1).reshape((n, *shape))
+    if len(shape) == 1:
+        # a vector per trial: built entry-major and returned transposed ((n, J), Fortran-ordered, same
+        # values), so each entry's column is contiguous for the actor-major model code
+        rows = np.empty((len(values), n))
+        for j, v in enumerate(values):
+            rows[j] = v
+        return rows.T
+    # fill the fixed values as one broadcast row, then write only the columns that vary
+    out = np.empty((n, len(values)))
+    out[:] = [float(v) if f else 0.0 for v, f in zip(values, fixed)]
+    for j, (v, f) in enumerate(zip(values, fixed)):
+        if not f:
+            out[:, j] = v
+    return out.reshape((n, *shape))
 
 
 @dataclass(frozen=True)
@@ -307,46 +320,59 @@ def compute(coalition: CoalitionBlock, draws: Draws, details: bool | None = None
     if m == 0:
         return res
     # ZOPA and deal-breakers concern the veto players only: compute them on that subset (cheaper), in one pass
-    # per block of trials small enough that the (block, V, K) temporaries stay in the CPU cache.
+    # per block of trials small enough that the (V, K, block) temporaries stay in the CPU cache. The blocks
+    # fill arrays with the trials last (contiguous); the outputs are their (m, ...) transposed views.
     cols = [x.actors.index(a) for a in veto_names(coalition)]
+    full: dict[str, np.ndarray] = {}
     for start in range(0, m, DETAIL_BLOCK):
         stop = min(start + DETAIL_BLOCK, m)
-        part = _details(x, cols, start, stop)
-        for key, value in part.items():
-            if key not in res:
-                res[key] = np.empty((m,) + value.shape[1:])
-            res[key][start:stop] = value
+        for key, value in _details(x, cols, start, stop).items():
+            if key not in full:
+                full[key] = np.empty(value.shape[:-1] + (m,))
+            full[key][..., start:stop] = value
+    res.update({key: np.moveaxis(value, -1, 0) for key, value in full.items()})
     return res
 
 
-DETAIL_BLOCK = 2048  # trials per pass of the detail outputs: 2048 x 7 veto players x 11 dimensions x 8 B = 1.3 MB
+DETAIL_BLOCK = 2048  # trials per pass of the detail outputs: 7 veto players x 11 dimensions x 2048 x 8 B = 1.3 MB
 
 
 def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict[str, np.ndarray]:
-    """The detail outputs (ZOPA, deal-breakers) of trials start:stop (see `compute`)."""
+    """The detail outputs (ZOPA, deal-breakers) of trials start:stop (see `compute`), trials on the last axis."""
 
     def rows(a: np.ndarray | float, base_ndim: int) -> np.ndarray | float:
         return a[start:stop] if np.ndim(a) > base_ndim else a
 
     n, K, V = stop - start, len(x.dims), len(cols)
-    ideal, sal = rows(x.ideal, 2)[..., cols, :], rows(x.salience, 2)[..., cols, :]
+    plan = np.broadcast_to(rows(x.plan, 1), (n, K))
     reservation = rows(x.reservation, 1)[..., cols]
-    zopa, db = M.zopa_and_deal_breakers(rows(x.plan, 1), ideal, sal, reservation, rows(x.sigma, 1),
-                                        np.ones(V, dtype=bool), x.loss_power)
-    res = {"zopa_low": np.broadcast_to(zopa.low, (n, K)), "zopa_high": np.broadcast_to(zopa.high, (n, K)),
-           "zopa_nonempty": np.broadcast_to(zopa.nonempty, (n, K))}
-    rejects = np.broadcast_to(db.rejects, (n, V))
-    accepts = ~rejects[..., None]
-    best = np.broadcast_to(db.best_dimension, (n, V))
-    res["rejects"] = rejects
-    one_hot = (best[..., None] == np.arange(K)).astype(float)
+    sigma = rows(x.sigma, 1)
+    if x.ideal.ndim == 2 and x.salience.ndim == 2:  # actors shared by all trials (the usual case): trial-last
+        ideal, sal = x.ideal[cols], x.salience[cols]
+        net = np.asarray(M.utility(plan, ideal, sal, x.loss_power) - reservation).T
+        scale = np.asarray(sigma).T if np.ndim(sigma) else sigma
+        d = M.zopa_and_deal_breakers_trial_last(plan.T, ideal, sal, net, scale, x.loss_power)
+        low, high, nonempty, rejects = d["low"], d["high"], d["nonempty"], d["rejects"]
+        best, move, p_after = d["best_dimension"], d["move"], d["p_accept_after"]
+    else:
+        ideal, sal = rows(x.ideal, 2)[..., cols, :], rows(x.salience, 2)[..., cols, :]
+        zopa, db = M.zopa_and_deal_breakers(plan, ideal, sal, reservation, sigma, np.ones(V, dtype=bool),
+                                            x.loss_power)
+
+        def last(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+            return np.moveaxis(np.broadcast_to(a, (n,) + shape), 0, -1)
+
+        low, high, nonempty = (last(a, (K,)) for a in (zopa.low, zopa.high, zopa.nonempty))
+        rejects, best, p_after = (last(a, (V,)) for a in (db.rejects, db.best_dimension, db.p_accept_after))
+        move = last(db.move, (V, K)).copy()
+    accepts = ~rejects[:, None, :]
+    one_hot = (best[:, None, :] == np.arange(K)[None, :, None]).astype(float)
     np.copyto(one_hot, np.nan, where=accepts)
-    res["dealbreaker_best"] = one_hot
-    move = db.move if db.move.shape == (n, V, K) else np.broadcast_to(db.move, (n, V, K)).copy()
-    np.copyto(move, np.nan, where=accepts)  # db.move is a fresh array of this call: overwritten, not copied
-    res["dealbreaker_move"] = move
-    res["dealbreaker_p_after"] = np.where(rejects, np.broadcast_to(db.p_accept_after, (n, V)), np.nan)
-    return res
+    move = move if move.flags.writeable else move.copy()
+    np.copyto(move, np.nan, where=accepts)  # a fresh array of this call: overwritten, not copied
+    return {"zopa_low": low, "zopa_high": high, "zopa_nonempty": nonempty, "rejects": rejects,
+            "dealbreaker_best": one_hot, "dealbreaker_move": move,
+            "dealbreaker_p_after": np.where(rejects, p_after, np.nan)}
 
 
 def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -405,6 +405,35 @@ def test_one_pass_zopa_and_deal_breakers_equal_the_separate_calls(loss_power, p_
         np.testing.assert_allclose(one.p_accept_after, breakers.p_accept_after[t], rtol=0, atol=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), loss_power=st.sampled_from([1.0, 1.5, 2.0]), zero_salience=st.booleans(),
+       outside=st.booleans())
+def test_trial_last_details_equal_the_general_zopa_and_deal_breakers(seed, loss_power, zero_salience, outside):
+    """The trial-last fast path (actors shared by all trials) gives the general function's numbers."""
+    rng = np.random.default_rng(seed)
+    n, a, k = 64, 4, 5
+    plan, ideal, salience = rng.random((n, k)), rng.random((a, k)), rng.random((a, k))
+    plan[:3] = ideal[0]  # plans on an actor's ideal point
+    if zero_salience:
+        salience[0, 1] = 0.0
+    if outside:
+        ideal[1, 2] = 1.3  # an ideal point beyond the scale
+    reservation = -0.4 * rng.random((n, a))
+    scale = 0.05 + 0.1 * rng.random((n, 1))
+    zopa, db = c.zopa_and_deal_breakers(plan, ideal, salience, reservation, scale, np.ones(a, bool), loss_power)
+    net = (c.utility(plan, ideal, salience, loss_power) - reservation).T
+    fast = c.zopa_and_deal_breakers_trial_last(plan.T, ideal, salience, net, scale.T, loss_power)
+    close = {"rtol": 1e-12, "atol": 1e-12, "equal_nan": True}
+    np.testing.assert_allclose(fast["low"].T, zopa.low, **close)
+    np.testing.assert_allclose(fast["high"].T, zopa.high, **close)
+    np.testing.assert_array_equal(fast["nonempty"].T, zopa.nonempty)
+    np.testing.assert_array_equal(fast["rejects"].T, db.rejects)
+    np.testing.assert_array_equal(fast["best_dimension"].T, db.best_dimension)
+    np.testing.assert_allclose(np.moveaxis(fast["move"], -1, 0), db.move, **close)
+    np.testing.assert_allclose(fast["best_move"].T, db.best_move, **close)
+    np.testing.assert_allclose(fast["p_accept_after"].T, db.p_accept_after, **close)
+
+
 def test_deal_breaker_reports_none_when_no_single_dimension_suffices():
     # Ideal (0, 0), plan (1, 1): even moving one coordinate to 0 leaves U = -1 < R = -0.5.
     result = c.deal_breakers(
