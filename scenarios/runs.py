@@ -107,6 +107,7 @@ def build_manifest(cfg: Config, result: Result, rid: str, trials: int, seed: int
         "sampler": sampler,
         "trials": trials,
         "chunk_size": cfg.model.run.chunk_size,
+        "detail_trials": min(trials, cfg.model.run.detail_trials),
         "quantiles_from_first_trials": min(trials, engine.QUANTILE_CAP),
         "quantiles_note": ("quantiles use at most the first quantiles_from_first_trials trials, and for outputs "
                            "with many values per trial at most 1,000,000 values"),
@@ -153,9 +154,11 @@ def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
         raise ConfigError("no such manifest", label) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"not an accord manifest ({type(exc).__name__}: {exc})", label) from None
-    # the numbers depend on the chunk size (chunk k draws stream k): restore the one the run used
-    chunk = manifest.get("chunk_size")
+    # the numbers depend on the chunk size (chunk k draws stream k) and the detail tables on how many trials
+    # got details: restore what the run used, whatever today's defaults
+    chunk, detail = manifest.get("chunk_size"), manifest.get("detail_trials")
     overrides = [f"run.chunk_size={int(chunk)}"] if isinstance(chunk, int) else []
+    overrides += [f"run.detail_trials={int(detail)}"] if isinstance(detail, int) else []
     cfg = from_data(resolved, overrides=overrides, files=[label], path=source)
     return cfg, run_settings
 

@@ -331,7 +331,10 @@ def run_point(task: dict[str, Any]) -> dict[str, Any]:
     rec: dict[str, Any] = {"point": task["index"], "values": task["values"], "seed": task["seed"]}
     try:
         _ensure_scenario(task["scenario"], task["module"])
-        cfg = from_data(task["base"], files=task["files"], overrides=point_overrides(task["values"]),
+        # the sweep's chunk size, as recorded when it started (the numbers depend on it), then the point's values
+        chunk = task.get("chunk_size")
+        overrides = [f"run.chunk_size={int(chunk)}"] if isinstance(chunk, int) else []
+        cfg = from_data(task["base"], files=task["files"], overrides=overrides + point_overrides(task["values"]),
                         path=task["path"])
         # only the headline metrics are kept: no detail outputs (they do not change the headline numbers)
         s = engine.summarise(cfg, task["trials"], task["seed"], task["sampler"], detail_trials=0)
@@ -667,7 +670,8 @@ def _continue(sweep_dir: Path, manifest: dict[str, Any], workers: int | None, sc
                           str(sweep_dir))
     conf = manifest["config"]
     base = {"base": conf["resolved"], "files": conf["files"], "path": conf["path"], "scenario": scenario,
-            "module": modules[scenario], "trials": manifest["trials"], "sampler": manifest["sampler"]}
+            "module": modules[scenario], "trials": manifest["trials"], "sampler": manifest["sampler"],
+            "chunk_size": manifest.get("chunk_size")}
     log = _Log(sweep_dir)
     try:
         done = read_records(sweep_dir)

@@ -72,6 +72,18 @@ def test_detail_tables_state_their_trials_and_can_be_switched_off(runner, tmp_pa
     assert "run.detail_trials: 0" in (tmp_path / "none" / "summary.md").read_text()
 
 
+def test_rerun_from_manifest_restores_the_detail_trials(runner, tmp_path):
+    res = runner.invoke(cli.main, ["run", CONFIGS[0], "-n", "600", "--set", "run.detail_trials=250", "--out",
+                                   str(tmp_path / "a"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "a" / "manifest.json").read_text())["detail_trials"] == 250
+    res = runner.invoke(cli.main, ["run", "--from", str(tmp_path / "a" / "manifest.json"), "--out", str(tmp_path / "b"),
+                                   "-q"])
+    assert res.exit_code == 0, res.output
+    for t in TABLES:
+        assert (tmp_path / "a" / "tables" / f"{t}.csv").read_text() == (tmp_path / "b" / "tables" / f"{t}.csv").read_text()
+
+
 def test_same_seed_gives_identical_tables(runner, tmp_path):
     for name in ("a", "b"):
         res = runner.invoke(cli.main, ["run", CONFIGS[1], "-n", "300", "--seed", "7", "--out", str(tmp_path / name),

@@ -233,6 +233,20 @@ def test_a_cut_short_last_line_is_ignored_and_resume_appends_on_a_new_line(toy_c
     assert len(S.read_records(tmp_path / "s")) == 3
 
 
+def test_resume_runs_points_with_the_chunk_size_the_sweep_started_with(toy_cfg, tmp_path):
+    """The numbers depend on the chunk size: a resume uses the manifest's, even if the default has changed."""
+    sweep(toy_cfg, tmp_path / "s", values=["toy.y=0,1"], trials=3000)
+    before = (tmp_path / "s" / "points.csv").read_text()
+    manifest_path = tmp_path / "s" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["chunk_size"] == 1000
+    del manifest["config"]["resolved"]["run"]["chunk_size"]  # as if set by a default that has since changed
+    manifest_path.write_text(json.dumps(manifest))
+    (tmp_path / "s" / S.POINTS_LOG).write_text("")
+    again = S.resume(tmp_path / "s", 1, None, None, False)
+    assert again.ran_now == 2 and (tmp_path / "s" / "points.csv").read_text() == before
+
+
 def test_resuming_a_finished_sweep_runs_nothing_and_changes_nothing(toy_cfg, tmp_path):
     sweep(toy_cfg, tmp_path / "s", values=["toy.y=0,1"], trials=500)
     before = (tmp_path / "s" / "points.csv").read_text()
