@@ -537,7 +537,7 @@ def credibility_threshold(
     )
     gain_unopposed = value * p_win - cost_of_war
     denominator = punishment * (1.0 - p_win)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # overflow: inf, no deterrence
         raw = np.where(denominator > 0, gain_unopposed / np.where(denominator > 0, denominator, 1.0), np.inf)
     q_star = np.where(gain_unopposed <= 0, 0.0, raw)
     return np.where(q_star > 1.0, np.nan, q_star)
