@@ -4,8 +4,11 @@ Configs are run in lockstep with common random numbers: the same seed, sampler a
 Monte Carlo sampler keys each parameter's stream by its path, so a parameter the configs share gets the same
 draws in each (Glasserman 2004, ch. 4.2). A difference of two means is then estimated from the per-trial
 differences, whose standard error is usually far smaller than the independent sqrt(se_a^2 + se_b^2).
-Metrics defined only on some trials (e.g. conditional on adoption) and finished run directories are compared
-as independent estimates. Each option's numbers equal those of running it alone with the same seed (and,
+A headline that is a ratio of two per-trial means, R = mean(a) / mean(w) (e.g. P(holds | adopted), each trial
+weighted by its P(adopted)), is paired the same way through the delta method: the difference R_j - R_0 has
+the per-trial linearisation z = (a_j - R_j w_j) / mean(w_j) - (a_0 - R_0 w_0) / mean(w_0), whose variance
+comes from the running covariance of (a_j, w_j, a_0, w_0) (Cochran 1977, ch. 6). Metrics without a per-trial
+form (e.g. defined only on some trials) and finished run directories are compared as independent estimates. Each option's numbers equal those of running it alone with the same seed (and,
 if the configs set different ``run.chunk_size``, the first config's chunk size).
 """
 
@@ -24,6 +27,31 @@ from scenarios import registry
 from scenarios.config import Config, ConfigError, load
 from scenarios.engine import Summaries, iterate_chunks
 from scenarios.results import Report, Table, number_text
+
+
+class PairedRatio:
+    """Running means and second moments of (a_j, w_j, a_0, w_0) per trial, for se(R_j - R_0) (module docstring)."""
+
+    def __init__(self) -> None:
+        self.acc = Accumulator(quantile_cap=0)
+
+    def add(self, a1: np.ndarray, w1: np.ndarray, a0: np.ndarray, w0: np.ndarray) -> None:
+        x = np.stack([np.broadcast_to(np.asarray(v, float), np.shape(a1)) for v in (a1, w1, a0, w0)], axis=1)
+        products = (x[:, :, None] * x[:, None, :]).reshape(len(x), 16)
+        self.acc.add(np.concatenate([x, products], axis=1))
+
+    def estimate(self) -> Estimate:
+        m, n = self.acc.mean_value(), int(self.acc.n[0])
+        mean, second = m[:4], m[4:].reshape(4, 4)
+        if not (mean[1] > 0 and mean[3] > 0) or n < 2:
+            nan = float("nan")
+            return Estimate(nan, nan, nan, nan, n)
+        cov = (second - np.outer(mean, mean)) * n / (n - 1)
+        r1, r0 = mean[0] / mean[1], mean[2] / mean[3]
+        g = np.array([1 / mean[1], -r1 / mean[1], -1 / mean[3], r0 / mean[3]])
+        se = float(np.sqrt(max(float(g @ cov @ g), 0.0) / n))
+        d = float(r1 - r0)
+        return Estimate(d, se, d - 1.959964 * se, d + 1.959964 * se, n)
 
 
 @dataclass
@@ -87,23 +115,32 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
     n = trials or (first_cfg.model.run.trials if first_cfg else 0)
     sd = seed if seed is not None else (first_cfg.model.run.seed if first_cfg else 0)
     smp = sampler or "mc"
-    paired: dict[tuple[int, str], Accumulator] = defaultdict(Accumulator)
+    paired: dict[tuple[int, str], Accumulator | PairedRatio] = defaultdict(Accumulator)
     if configs:
         accs = [defaultdict(Accumulator) for _ in configs]
         # one chunk size for all, so that chunk k holds the same trials in every config (lockstep)
         size = first_cfg.model.run.chunk_size if first_cfg else None
         iters = [iterate_chunks(cfg, n, sd, smp, size) for _, cfg in configs]
+        modules = [registry.get(cfg.scenario) for _, cfg in configs]
         for chunks in zip(*iters):
             outs = [o for _, o in chunks]
             for acc, out in zip(accs, outs):
                 for k, v in out.items():
                     acc[k].add(v)
+            ratios = [getattr(mod, "paired_ratios", None) for mod in modules]
+            base_ratios = ratios[0](outs[0]) if ratios[0] else {}
             for j in range(1, len(outs)):
                 for k, v in outs[0].items():
                     w = outs[j].get(k)
                     if w is not None and np.shape(w) == np.shape(v) and np.ndim(v) == 1 \
                             and not (np.isnan(v).any() or np.isnan(w).any()):
                         paired[(j, k)].add(np.asarray(w, float) - np.asarray(v, float))
+                other = ratios[j](outs[j]) if ratios[j] and modules[j] is modules[0] else {}
+                for k, (a0, w0) in base_ratios.items():
+                    if k in other:
+                        if (j, k) not in paired:
+                            paired[(j, k)] = PairedRatio()
+                        paired[(j, k)].add(*other[k], a0, w0)
         for j, ((i, cfg), acc) in enumerate(zip(configs, accs)):
             s = Summaries(dict(acc), n, sd, smp)
             heads = _headline_of(cfg, s)
@@ -138,9 +175,12 @@ def _report(opts: list[Option], targets: list[str], paired: dict, config_index: 
             a, b = (_est(o.headline[k]), _est(base.headline[k]))
             key = (config_index.get(j), k)
             if 0 in config_index and j in config_index and key in paired:
-                pe = estimate(paired[key])
+                pair = paired[key]
+                pe = pair.estimate() if isinstance(pair, PairedRatio) else estimate(pair)
                 d, method = Estimate(a.mean - b.mean, pe.se, a.mean - b.mean - 1.959964 * pe.se,
                                      a.mean - b.mean + 1.959964 * pe.se, pe.n), "paired (common random numbers)"
+                if isinstance(pair, PairedRatio):
+                    method = "paired ratio (common random numbers, delta method)"
             else:
                 d, method = difference(a, b), "independent"
             row += [d.mean, d.lo, d.hi, method]

@@ -152,6 +152,16 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     return out
 
 
+def paired_ratios(outputs: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per trial, the numerator and the denominator of each headline that is a ratio estimator (see
+    `conditional`): `accord compare` pairs them across options on common random numbers."""
+    w = outputs["p_adopted"]
+    survival = outputs["survival.w"]
+    ratios = {f"p_holds_{m}y": (survival[:, m], w) for m in MILESTONES if m < survival.shape[1]}
+    ratios["years_of_peace"] = (outputs["years_of_peace.w"], w)
+    return ratios
+
+
 def conditional(s: Summaries, name: str, index: tuple = (), binary: bool = True) -> tuple[Estimate, float]:
     """E[v | adopted] = E[w v] / E[w] over the trials (w = P(adopted | parameters)), with the delta-method
     standard error of a ratio estimator (Cochran 1977, ch. 6):

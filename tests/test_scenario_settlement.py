@@ -123,3 +123,38 @@ def test_compare_matches_separate_runs_and_differences_are_consistent(tmp_path):
             if np.isfinite(base) and np.isfinite(other):
                 assert d["mean"] == pytest.approx(other - base, abs=1e-9), metric
                 assert d["ci95_low"] <= d["mean"] <= d["ci95_high"], metric
+
+
+def test_compare_pairs_conditional_headlines_by_the_delta_method():
+    """P(holds 5 years | adopted) and years of peace are ratios of per-trial means: compare's paired s.e. of
+    their difference equals the delta method computed directly from the per-trial arrays of both options."""
+    from scenarios.compare import compare
+    from scenarios.engine import iterate_chunks
+
+    n, seed = 3000, 4
+    names = ["no_deal", "counterproposal"]
+    report = compare([f"configs/{o}.yaml" for o in names], trials=n, seed=seed)
+    per_trial = []
+    for o in names:
+        cfg = load(ROOT / "configs" / f"{o}.yaml")
+        chunks = [out for _, out in iterate_chunks(cfg, n, seed, "mc", load(ROOT / "configs/no_deal.yaml").model.run.chunk_size)]
+        per_trial.append({k: np.concatenate([c[k] for c in chunks]) for k in ("p_adopted", "survival.w", "years_of_peace.w")})
+    for metric, numerator in (("p_holds_5y", lambda d: d["survival.w"][:, 5]), ("years_of_peace", lambda d: d["years_of_peace.w"])):
+        z = 0.0
+        for sign, d in ((1.0, per_trial[1]), (-1.0, per_trial[0])):
+            a, w = numerator(d), d["p_adopted"]
+            r = a.mean() / w.mean()
+            z = z + sign * (a - r * w) / w.mean()
+        want = np.std(z, ddof=1) / np.sqrt(n)
+        got = report.data["metrics"][metric]["differences"]["counterproposal - no_deal"]
+        assert got["method"].startswith("paired ratio")
+        assert got["se"] == pytest.approx(want, rel=1e-6), metric
+
+
+def test_compare_of_a_config_with_itself_has_zero_paired_differences():
+    from scenarios.compare import compare
+
+    report = compare(["configs/plan_28_points.yaml", "configs/plan_28_points.yaml"], trials=1000, seed=2)
+    for metric, entry in report.data["metrics"].items():
+        for d in entry["differences"].values():
+            assert d["mean"] == 0 and d["se"] == pytest.approx(0, abs=1e-12), metric
