@@ -371,7 +371,10 @@ def test_deal_breaker_move_actually_flips_the_actor(ideal, salience, plan, reser
         p_after = c.acceptance_probability(moved, ideal, salience, reservation, scale, loss_power)[actor]
         assert p_after >= p_target - 1e-9
         assert result.p_accept_after[actor] == pytest.approx(p_after)
-        # Minimal: 99% of the move is not enough.
+        # Minimal: 99% of the move is not enough (for moves above rounding: 99% of a move of 1e-16 can round
+        # to the same utility; hypothesis found one).
+        if abs(result.best_move[actor]) < 1e-9:
+            continue
         short = plan.copy()
         short[k] += 0.99 * result.best_move[actor]
         assert (
