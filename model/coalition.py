@@ -488,17 +488,25 @@ def _acceptable_intervals(
     plan_b = plan[..., None, :]
     net_b = np.asarray(net, dtype=float)[..., None]
     shape = np.broadcast_shapes(plan_b.shape, ideal.shape, salience.shape, net_b.shape)
-    radius = np.empty(shape)
-    np.subtract(plan_b, ideal, out=radius)
-    _loss_in_place(radius, loss_power)
-    # In place, one (n, A, K) buffer: radius^p = slack / s; negative slack gives NaN (empty) through the root.
+    loss = np.empty(shape)
+    np.subtract(plan_b, ideal, out=loss)
+    return _intervals(_loss_in_place(loss, loss_power), plan_b, ideal, salience, net_b, loss_power)
+
+
+def _intervals(
+    loss: np.ndarray, plan: np.ndarray, ideal: np.ndarray, salience: np.ndarray, net: np.ndarray, loss_power: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """lo, hi of `_acceptable_intervals` from the loss |plan_k - x*_ik|^p, in any layout: plan, ideal,
+    salience and net broadcast against loss (e.g. (n, A, K) with net (n, A, 1), or (A, K, n) with net
+    (A, 1, n)). loss is left as it is."""
+    # radius^p = slack / s = (s loss + net) / s; negative slack gives NaN (empty) through the root.
+    radius = loss * salience
+    radius += net
     with np.errstate(divide="ignore", invalid="ignore"):
-        radius *= salience
-        radius += net_b
         radius /= salience
         zero = salience == 0
         if np.any(zero):
-            np.copyto(radius, np.inf, where=zero & (net_b >= 0))
+            np.copyto(radius, np.inf, where=zero & (net >= 0))
         if loss_power == 2.0:
             np.sqrt(radius, out=radius)
         else:
@@ -516,10 +524,10 @@ def _acceptable_intervals(
         np.maximum(hi, 0.0, out=hi)
     # An actor that accepts the plan accepts plan_k on every dimension: state it exactly, so rounding in the
     # radius cannot put a plan that sits on the boundary outside its own interval.
-    accepts = net_b >= 0
+    accepts = net >= 0
     if np.any(accepts):
-        np.minimum(lo, plan_b, out=lo, where=accepts)
-        np.maximum(hi, plan_b, out=hi, where=accepts)
+        np.minimum(lo, plan, out=lo, where=accepts)
+        np.maximum(hi, plan, out=hi, where=accepts)
     return lo, hi
 
 
@@ -723,31 +731,7 @@ def zopa_and_deal_breakers_trial_last(
     net3 = net[:, None, :]
     distance = plan[None] - ideal3  # (V, K, m)
     loss = _loss_in_place(distance.copy(), loss_power)
-    # radius^p = (s |plan_k - x*|^p + net) / s, as in `_acceptable_intervals`
-    radius = loss * salience3
-    radius += net3
-    with np.errstate(divide="ignore", invalid="ignore"):
-        radius /= salience3
-        zero = salience == 0
-        if np.any(zero):
-            np.copyto(radius, np.inf, where=zero[:, :, None] & (net3 >= 0))
-        if loss_power == 2.0:
-            np.sqrt(radius, out=radius)
-        else:
-            np.copyto(radius, np.nan, where=radius < 0)
-            if loss_power != 1.0:
-                np.power(radius, 1.0 / loss_power, out=radius)
-    lo = np.subtract(ideal3, radius)
-    hi = np.add(ideal3, radius, out=radius)
-    np.maximum(lo, 0.0, out=lo)
-    np.minimum(hi, 1.0, out=hi)
-    if not bool(np.all((ideal >= 0.0) & (ideal <= 1.0))):
-        np.minimum(lo, 1.0, out=lo)
-        np.maximum(hi, 0.0, out=hi)
-    accepts = net >= 0
-    if np.any(accepts):
-        np.minimum(lo, plan[None], out=lo, where=accepts[:, None, :])
-        np.maximum(hi, plan[None], out=hi, where=accepts[:, None, :])
+    lo, hi = _intervals(loss, plan[None], ideal3, salience3, net3, loss_power)
     low, high = lo.max(axis=0), hi.min(axis=0)  # NaN (an empty interval) propagates
     nonempty = low <= high
     out = {"low": np.where(nonempty, low, np.nan), "high": np.where(nonempty, high, np.nan), "nonempty": nonempty}
