@@ -368,8 +368,7 @@ def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict
     accepts = ~rejects[:, None, :]
     one_hot = (best[:, None, :] == np.arange(K)[None, :, None]).astype(float)
     np.copyto(one_hot, np.nan, where=accepts)
-    move = move if move.flags.writeable else move.copy()
-    np.copyto(move, np.nan, where=accepts)  # a fresh array of this call: overwritten, not copied
+    np.copyto(move, np.nan, where=accepts)  # a fresh array of this call in both branches: overwritten in place
     return {"zopa_low": low, "zopa_high": high, "zopa_nonempty": nonempty, "rejects": rejects,
             "dealbreaker_best": one_hot, "dealbreaker_move": move,
             "dealbreaker_p_after": np.where(rejects, p_after, np.nan)}
