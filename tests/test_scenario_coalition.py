@@ -185,3 +185,28 @@ def test_moving_the_plan_toward_an_actors_ideal_never_lowers_its_acceptance(acto
     ideal = _IDEAL[_ACTORS.index(actor)]
     closer = np.clip(plan + step * (ideal - plan), 0, 1)
     assert _p_accept(closer, actor) >= _p_accept(plan, actor) - 1e-12
+
+
+def test_detail_outputs_are_the_same_whether_actors_vary_by_trial_or_not():
+    """The trial-last fast path (ideal points and saliences shared by all trials) and the general path (per
+    trial) give the same ZOPA and deal-breakers."""
+    import dataclasses
+
+    from model import params as P
+    from scenarios.config import load
+    from scenarios.engine import Draws
+
+    cfg = load(ROOT / CONFIGS[0])
+    dists = cfg.uncertain()
+    paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
+    n = 300
+    x = C.arrays(cfg.model.coalition, Draws(P.draw(dists, P.Sampler(list(dists), 5, "mc"), 0, n), paths, n))
+    assert x.ideal.ndim == 2 and x.salience.ndim == 2
+    per_trial = dataclasses.replace(x, ideal=np.broadcast_to(x.ideal, (n, *x.ideal.shape)),
+                                    salience=np.broadcast_to(x.salience, (n, *x.salience.shape)))
+    cols = [x.actors.index(a) for a in C.veto_names(cfg.model.coalition)]
+    fast, general = C._details(x, cols, 0, n), C._details(per_trial, cols, 0, n)
+    assert set(fast) == set(general)
+    for key in fast:
+        np.testing.assert_allclose(np.asarray(fast[key], float), np.asarray(general[key], float), rtol=1e-12,
+                                   atol=1e-12, equal_nan=True, err_msg=key)
