@@ -37,7 +37,7 @@ from typing import Literal
 
 import numpy as np
 from matplotlib.figure import Figure
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from model import forces as FM
 from model.stats import Z95
@@ -135,6 +135,34 @@ class ForcesBlock(Block):
         "breakthrough_area_km2"
     ]
     area_at_risk_km2: Param(0, 1e6, "km2", "most a renewed offensive could take (omit: no limit)") | None = None
+
+    @model_validator(mode="after")
+    def _fire_effectiveness_fits_the_law(self) -> ForcesBlock:
+        """Under the linear and mixed laws alpha (and the linear law's beta) are per troop per day: a square-law
+        value there (order 1e-4) destroys each army many times over on the first day. Check the first-day
+        losses each coefficient implies at today's strengths (medians of the parameters)."""
+        if self.law == "square":
+            return self
+        russia, ukraine = _median(self.russia_now), _median(self.ukraine_now)
+        alpha, beta = _median(self.russia_fire_effectiveness), _median(self.ukraine_fire_effectiveness)
+        shares = {"russia_fire_effectiveness": (alpha * russia, "Ukraine's", alpha / max(russia, 1.0))}
+        if self.law == "linear":  # dA/dt = -beta A D: a share beta D of Russia's force per day
+            shares["ukraine_fire_effectiveness"] = (beta * ukraine, "Russia's", beta / max(ukraine, 1.0))
+        for key, (share, whose, hint) in shares.items():
+            if share > 0.5:
+                raise ValueError(
+                    f"{key} = {_median(getattr(self, key)):g} under law: {self.law} (per troop per day) means "
+                    f"{f'{share:.3g} times' if share >= 1 else f'{share:.0%} of'} {whose} force lost per day at "
+                    "today's strengths; allowed: values losing at most "
+                    f"half a force per day, e.g. a square-law value divided by the opposing strength ({hint:.2g}); "
+                    "`accord calibrate lanchester` fits them from data"
+                )
+        return self
+
+
+def _median(spec: object) -> float:
+    """A parameter's median (its value if fixed)."""
+    return float(spec.to_dist().ppf(np.array([0.5]))[0]) if hasattr(spec, "to_dist") else float(spec)
 
 
 class CessionBlock(Block):

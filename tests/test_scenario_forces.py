@@ -269,3 +269,17 @@ def test_bad_battle_csv_exits_2_with_one_line(runner, tmp_path):
     assert res.exit_code == 2
     assert len(res.stderr.strip().splitlines()) == 1 and ":3: attacker:" in res.stderr
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize("law", ["linear", "mixed"])
+def test_square_law_fire_coefficients_under_another_law_are_a_clear_error(runner, law):
+    cfg = str(CONFIGS / "plan_28_points.yaml")
+    res = runner.invoke(cli.main, ["validate", cfg, "--set", f"forces.law={law}"])
+    assert res.exit_code == 2
+    err = res.stderr.strip()
+    assert len(err.splitlines()) == 1 and "russia_fire_effectiveness" in err and "per troop per day" in err
+    assert "Traceback" not in res.output
+    fitted = ["--set", "forces.russia_fire_effectiveness=6e-10"]
+    if law == "linear":
+        fitted += ["--set", "forces.ukraine_fire_effectiveness=6e-10"]
+    assert runner.invoke(cli.main, ["validate", cfg, "--set", f"forces.law={law}", *fitted]).exit_code == 0
