@@ -171,6 +171,7 @@ Examples:
   accord run
   accord run configs/no_deal.yaml --trials 200000 --seed 7 --set guarantees.us.binding=0.9
   accord run configs/plan_28_points.yaml --sampler sobol --trials 65536 --format png,pdf
+  accord run -n 1000000 -j 2 --set run.detail_trials=200000   # deal-breaker tables from 200k trials
   accord run --from outputs/plan_28_points/20261125T101500Z-1a2b3c4d/manifest.json
   accord run --json | jq '.headline'
 """)
