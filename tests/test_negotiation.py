@@ -136,8 +136,20 @@ def test_positions_and_forecast_stay_within_the_initial_range(arrays):
     assert np.all((result.mean_position >= low) & (result.mean_position <= high))
 
 
+# positions on a grid of eighths: 10 - x and every distance are exact in binary, so the mirrored run sees the
+# same numbers (with arbitrary floats, rounding in 10 - x can break a tie between offers one way and not the
+# other; hypothesis found positions 0 and 1e-15)
+mirror_arrays = st.integers(2, 7).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.floats(0.01, 1.0), min_size=n, max_size=n),
+        st.lists(st.integers(0, 80).map(lambda k: k / 8), min_size=n, max_size=n),
+        st.lists(st.floats(0.05, 1.0), min_size=n, max_size=n),
+    )
+)
+
+
 @settings(max_examples=50, deadline=None)
-@given(actor_arrays)
+@given(mirror_arrays)
 def test_mirrored_issue_scale_mirrors_the_trajectory(arrays):
     capability, position, salience = (np.array(a) for a in arrays)
     result = expected_utility_forecast(capability, position, salience, n_rounds=6)
