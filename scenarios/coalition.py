@@ -21,17 +21,20 @@ Per trial: ideal points move to the Friedkin-Johnsen equilibrium, reservation va
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 from pydantic import Field, model_validator
 
 from model import coalition as M
 from model import params as P
+from scenarios import plots
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
 from scenarios.engine import Draws, Summaries
 from scenarios.results import Headline, Report, Result, Table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "coalition"
 SUMMARY = "who accepts the plan: acceptance per actor and stage, P(adopted), pivotal actors, deal-breakers, ZOPA"
@@ -473,7 +476,7 @@ def network_figure(c: CoalitionBlock, p_accept: dict[str, float]) -> Figure:
     for e in c.influence.edges:
         g.add_edge(e.leaner, e.leaned_on, weight=e.weight.to_dist().mean())
     pos = nx.circular_layout(g)
-    fig = Figure(figsize=(8, 7))
+    fig = plots.figure(figsize=(8, 7))
     ax = fig.subplots()
     cmap, norm = colormaps["RdYlGn"], Normalize(0, 1)
     for veto, shape in ((True, "s"), (False, "o")):
@@ -495,7 +498,7 @@ def network_figure(c: CoalitionBlock, p_accept: dict[str, float]) -> Figure:
 
 def acceptance_figure(table: Table, p_adopted: tuple[float, float, float], n_trials: int) -> Figure:
     recs = [r for r in table.records() if not str(r["actor"]).startswith("(")]
-    fig = Figure(figsize=(7.5, 0.45 * len(recs) + 1.6))
+    fig = plots.figure(figsize=(7.5, 0.45 * len(recs) + 1.6))
     ax = fig.subplots()
     stages = list(dict.fromkeys(r["stage"] for r in recs))
     colours = {st: f"C{i}" for i, st in enumerate(stages)}
@@ -516,7 +519,7 @@ def acceptance_figure(table: Table, p_adopted: tuple[float, float, float], n_tri
 def zopa_figure(c: CoalitionBlock, table: Table) -> Figure:
     recs = table.records()
     dims = [r["dimension"] for r in recs]
-    fig = Figure(figsize=(8, 0.5 * len(dims) + 1.8))
+    fig = plots.figure(figsize=(8, 0.5 * len(dims) + 1.8))
     ax = fig.subplots()
     y = np.arange(len(dims))[::-1]
     vetoes = [a for a in c.actors if a.veto]
@@ -710,7 +713,7 @@ def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), tria
 
 
 def _amend_figure(records: list[dict[str, Any]], b_mean: float, b_se: float) -> Figure:
-    fig = Figure(figsize=(6.5, 4))
+    fig = plots.figure(figsize=(6.5, 4))
     ax = fig.subplots()
     xs = [r["l1_change"] for r in records]
     ys = [r["p_adopted_after"] for r in records]

@@ -33,17 +33,20 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from matplotlib.figure import Figure
 from pydantic import Field, model_validator
 
 from model import forces as FM
 from model.stats import Z95
+from scenarios import plots
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param, load, lookup_loc
 from scenarios.engine import Draws, Summaries, summarise
 from scenarios.results import Headline, Report, Result, Table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "forces"
 SUMMARY = "force caps, ceded ground, weapons and aid limits: the military balance and P(breakthrough) by year"
@@ -436,7 +439,7 @@ def balance_figure(table: Table) -> Figure:
     k = len(labels)
     ncols = min(k, 2)
     nrows = math.ceil(k / ncols)
-    fig = Figure(figsize=(5.2 * ncols, 3.4 * nrows))
+    fig = plots.figure(figsize=(5.2 * ncols, 3.4 * nrows))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
     for ax, label in zip(axes, labels):
         rows = [r for r in rec if r["option"] == label]
@@ -462,7 +465,7 @@ def breakthrough_figure(table: Table, crossings: Table) -> Figure:
     """P(breakthrough) by year with 95% intervals, options overlaid, the year each crosses 50% marked."""
     rec = table.records()
     cross = {r["option"]: r["first_year_p_over_half"] for r in crossings.records()}
-    fig = Figure(figsize=(7.5, 4.4))
+    fig = plots.figure(figsize=(7.5, 4.4))
     ax = fig.subplots()
     for label in dict.fromkeys(r["option"] for r in rec):
         rows = [r for r in rec if r["option"] == label]
@@ -646,7 +649,7 @@ def read_battle(path: Path) -> dict[str, np.ndarray]:
 
 def fit_figure(fit: FM.LanchesterFit) -> Figure:
     """Observed strengths (points) against the fitted curves of the chosen law (lines; others dashed)."""
-    fig = Figure(figsize=(7.5, 4.4))
+    fig = plots.figure(figsize=(7.5, 4.4))
     ax = fig.subplots()
     ax.plot(fit.day, fit.attacker, "o", ms=3, color="#b2182b", label="attacker observed")
     ax.plot(fit.day, fit.defender, "s", ms=3, color="#2166ac", label="defender observed")

@@ -9,15 +9,18 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from model import negotiation as N
 from model import power as PW
+from scenarios import plots
 from scenarios.config import ConfigError, _compose
 from scenarios.results import Report, Table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 GAME_KEYS = ("name", "source", "quota", "members")
 MEMBER_KEYS = ("name", "weight", "veto")
@@ -158,7 +161,7 @@ def power(path: Path, method: str = "auto", samples: int = 200_000, seed: int = 
 
 
 def _power_figure(members: list[dict[str, Any]], title: str) -> Figure:
-    fig = Figure(figsize=(max(6.0, 0.45 * len(members) + 2), 4))
+    fig = plots.figure(figsize=(max(6.0, 0.45 * len(members) + 2), 4))
     ax = fig.subplots()
     x = np.arange(len(members))
     for off, key, label in ((-0.2, "shapley_shubik", "Shapley-Shubik"), (0.2, "banzhaf", "Banzhaf (normalised)")):
@@ -274,7 +277,7 @@ def forecast(path: Path, rounds: int = 10) -> Report:
 
 
 def _forecast_figure(positions: np.ndarray, forecast_path: np.ndarray, names: list[str]) -> Figure:
-    fig = Figure(figsize=(7, 4.5))
+    fig = plots.figure(figsize=(7, 4.5))
     ax = fig.subplots()
     t = np.arange(positions.shape[0])
     for i, n in enumerate(names):

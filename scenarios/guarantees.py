@@ -48,18 +48,21 @@ import json
 import math
 import textwrap
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from matplotlib.figure import Figure
 from pydantic import Field, model_validator
 from scipy import special
 
 import scenarios
 from model import guarantees as gm
+from scenarios import plots
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
 from scenarios.engine import Draws, Summaries
 from scenarios.results import Headline, Report, Result, Table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "guarantees"
 SUMMARY = "how likely each guarantor honours a security guarantee, and whether it deters a renewed attack"
@@ -465,7 +468,7 @@ def credibility_figure(groups: list[tuple[str, str, dict[str, dict[str, float]]]
             x += 1.0
         spans.append((label, start, x - 1.0))
         x += 0.8
-    fig = Figure(figsize=(max(6.0, 0.8 * len(stats) + 2.0), 4.8))
+    fig = plots.figure(figsize=(max(6.0, 0.8 * len(stats) + 2.0), 4.8))
     ax = fig.subplots()
     boxes = ax.bxp(stats, positions=positions, showmeans=True, patch_artist=True, widths=0.6,
                    meanprops={"marker": "o", "markerfacecolor": "black", "markeredgecolor": "black", "markersize": 4})
@@ -490,7 +493,7 @@ def deterrence_figure(grid: np.ndarray, curve: np.ndarray, curve_se: np.ndarray,
 
     markers: {guarantee label: mean q_eff}; q_star: (q05, q50, q95) over the trials where it exists.
     """
-    fig = Figure(figsize=(7, 4.4))
+    fig = plots.figure(figsize=(7, 4.4))
     ax = fig.subplots()
     ax.plot(grid, curve, color="#2166ac", label=f"P(deterred | q), {label}")
     ax.fill_between(grid, curve - 1.96 * curve_se, curve + 1.96 * curve_se, color="#2166ac", alpha=0.25)
@@ -630,7 +633,7 @@ def _finite(x: float) -> float | None:
 def cases_figure(case_ids: list[str], fitted: np.ndarray, default: np.ndarray, honoured: np.ndarray) -> Figure:
     """Fitted and default-weight P(honoured) per reference case, sorted by the fit; colour = outcome."""
     order = np.argsort(fitted)
-    fig = Figure(figsize=(7, 0.25 * len(case_ids) + 1.2))
+    fig = plots.figure(figsize=(7, 0.25 * len(case_ids) + 1.2))
     ax = fig.subplots()
     y = np.arange(len(order))
     colour = np.where(honoured[order] > 0, "#2166ac", "#b2182b")

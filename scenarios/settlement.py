@@ -22,19 +22,22 @@ plan is not adopted (a linear extrapolation, marked as an assumption in the conf
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from model import bargaining as B
 from model.stats import Z95, Estimate
 from scenarios import coalition as C
 from scenarios import forces as F
 from scenarios import guarantees as G
+from scenarios import plots
 from scenarios.config import Block, Config, ConfigBase, Param, from_data
 from scenarios.engine import Draws, Summaries, summarise
 from scenarios.results import Headline, Result, Table, number_text
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "settlement"
 SUMMARY = "the composite: adoption (coalition), then the balance (forces), guarantees and bargaining year by year"
@@ -228,7 +231,7 @@ def outcomes_table(s: Summaries) -> Table:
 
 
 def survival_figure(curves: dict[str, Table]) -> Figure:
-    fig = Figure(figsize=(7, 4.2))
+    fig = plots.figure(figsize=(7, 4.2))
     ax = fig.subplots()
     for label, table in curves.items():
         rec = table.records()
@@ -246,7 +249,7 @@ def survival_figure(curves: dict[str, Table]) -> Figure:
 def outcomes_figure(bars: dict[str, dict[str, tuple[float, float]]]) -> Figure:
     """bars: option -> {outcome label: (probability, se)}; stacked horizontal bars with the breaks split by
     early (years 1-3) and late."""
-    fig = Figure(figsize=(7, 0.9 + 0.6 * len(bars)))
+    fig = plots.figure(figsize=(7, 0.9 + 0.6 * len(bars)))
     ax = fig.subplots()
     colours = ["#b2182b", "#2166ac", "#f4a582", "#fddbc7"]
     for i, (option, parts) in enumerate(bars.items()):
