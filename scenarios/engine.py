@@ -18,7 +18,7 @@ import sys
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,12 +117,48 @@ def iterate_chunks(
             n = sizes[chunk]
             draws = Draws(P.draw(dists, samp, chunk, n, start=int(starts[chunk])), paths, n,
                           detail_n=detail - int(starts[chunk]))
-            rng = np.random.default_rng(P.child_seed(seed, P.NOISE_KEY, chunk))
-            try:
-                outputs = scenario.evaluate(config.model, draws, rng)
-            except (FloatingPointError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
-                raise ModelError(f"{config.scenario} model failed in chunk {chunk}: {exc}") from exc
-            yield n, outputs
+            yield n, _evaluate(scenario, config, draws, seed, chunk)
+
+
+def _evaluate(scenario: Any, config: Config, draws: Draws, seed: int, chunk: int) -> dict[str, np.ndarray]:
+    """The scenario's outputs for one chunk, its model-internal noise from the chunk's own stream."""
+    rng = np.random.default_rng(P.child_seed(seed, P.NOISE_KEY, chunk))
+    try:
+        return scenario.evaluate(config.model, draws, rng)
+    except (FloatingPointError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
+        raise ModelError(f"{config.scenario} model failed in chunk {chunk}: {exc}") from exc
+
+
+def summarise_variants(
+    config: Config, trials: int, seed: int, variants: Sequence[dict[str, float]],
+    outputs: Collection[str] | None = None,
+) -> list[Summaries]:
+    """Summaries of the config with, in turn, each variant's parameters fixed ({path: value}), sampler mc.
+
+    The same numbers as running each variant's config (``--set path=value``) alone: the Monte Carlo sampler
+    keys each parameter's stream by its path, so every other parameter draws exactly what it would draw
+    there, and each variant restarts the model's noise stream of the chunk. But the parameters are drawn
+    once per chunk and no config is re-validated, so many variants (a one-at-a-time sensitivity) cost little
+    more than their model evaluations. No detail outputs; ``outputs`` limits what is summarised (e.g. what a
+    headline needs)."""
+    scenario = registry.get(config.scenario)
+    dists = config.uncertain()
+    paths = {id(spec): path for path, (spec, _) in config.params().items()}
+    unknown = {p for v in variants for p in v} - set(dists)
+    if unknown:
+        raise ValueError(f"not uncertain parameters of the config: {', '.join(sorted(unknown))}")
+    samp = P.Sampler(list(dists), seed, "mc")
+    accs = [_new_acc() for _ in variants]
+    start = 0
+    for chunk, n in enumerate(P.chunk_sizes(trials, config.model.run.chunk_size)):
+        drawn = P.draw(dists, samp, chunk, n, start=start)
+        for acc, fixed in zip(accs, variants):
+            draws = Draws({**drawn, **{p: float(v) for p, v in fixed.items()}}, paths, n, detail_n=0)
+            for name, values in _evaluate(scenario, config, draws, seed, chunk).items():
+                if outputs is None or name in outputs:
+                    acc[name].add(values)
+        start += n
+    return [Summaries(dict(acc), trials, seed, "mc") for acc in accs]
 
 
 def _new_acc() -> dict[str, Accumulator]:

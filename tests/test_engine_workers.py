@@ -77,3 +77,20 @@ def test_detail_outputs_cover_the_first_detail_trials_and_change_nothing_else():
     first = summarise(cfg, 2500, 3, "mc", chunk_size=1000, detail_trials=5000)
     np.testing.assert_array_equal(part["rejects"].mean_value(), first["rejects"].mean_value())
     np.testing.assert_array_equal(part["dealbreaker_move"].mean_value(), first["dealbreaker_move"].mean_value())
+
+
+def test_variants_equal_runs_of_configs_with_the_values_set():
+    """summarise_variants (one draw, many fixed values) gives exactly what `--set path=value` runs give."""
+    from scenarios.engine import summarise_variants
+
+    cfg = load(ROOT / "configs" / "plan_28_points.yaml")
+    paths = ["coalition.sigma", "forces.ukraine_now"]
+    variants = [{paths[0]: 0.05}, {paths[1]: 700_000.0}, {}]
+    got = summarise_variants(cfg, 3000, 9, variants)
+    for fixed, s in zip(variants, got):
+        alone = summarise(load(ROOT / "configs" / "plan_28_points.yaml", [f"{k}={v!r}" for k, v in fixed.items()]),
+                          3000, 9, "mc", chunk_size=cfg.model.run.chunk_size, detail_trials=0)
+        assert set(s.acc) == set(alone.acc)
+        for k in s.acc:
+            np.testing.assert_array_equal(s[k].mean_value(), alone[k].mean_value(), err_msg=k)
+            np.testing.assert_array_equal(s[k].se(), alone[k].se(), err_msg=k)
