@@ -307,9 +307,9 @@ def adoption(
     for stage in stages:
         members = members + [i for i in stage if i not in members]
         stage_members.append(list(members))
-    column = {actor: j for j, actor in enumerate(members)}
     if members and np.all(rho == 0.0):
         return _adoption_independent(p_accept, members, stage_members, rho)
+    column = {actor: j for j, actor in enumerate(members)}
     shock = _CommonShock(p_accept[..., members], rho)
     p_cumulative = [shock.p_all([column[i] for i in upto]) for upto in stage_members]
     p_stage_cumulative = np.stack(p_cumulative, axis=-1) if stages else np.ones(batch + (0,))
@@ -722,7 +722,7 @@ def zopa_and_deal_breakers_trial_last(
     Returns "low", "high" (K, m) the ZOPA (NaN where empty), "nonempty" (K, m) bool, "rejects" (V, m) bool
     (P(accept) < 1/2), "best_dimension" (V, m) (-1 where the actor accepts or no single move suffices),
     "move" (V, K, m) the signed move on each dimension alone (0 where the actor accepts, NaN where no move on
-    that dimension suffices), "best_move" (V, m), "p_accept_before" and "p_accept_after" (V, m).
+    that dimension suffices), "best_move" (V, m), "p_accept_after" (V, m).
     """
     plan = np.asarray(plan, dtype=float)
     K, m = plan.shape
@@ -765,7 +765,6 @@ def zopa_and_deal_breakers_trial_last(
         best_dimension=np.where(rejects & possible, best, -1),
         move=move,
         best_move=np.where(rejects, best_move, 0.0),
-        p_accept_before=p_before,
         p_accept_after=np.where(rejects & ~possible, np.nan, p_after),
     )
     return out

@@ -277,13 +277,12 @@ def stage_of(c: CoalitionBlock) -> dict[str, str]:
     return out
 
 
-def compute(coalition: CoalitionBlock, draws: Draws, details: bool | None = None) -> dict[str, np.ndarray]:
+def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
     """Per-trial outputs of the coalition model for one chunk (n = draws.n trials).
 
     The ZOPA and deal-breaker outputs (the detail outputs: (n, V, K) arrays, most of the model's cost) are
     computed on the chunk's first m = draws.detail_n trials only (the run's ``detail_trials``), so their
-    arrays have m rows and their tables state that count. details=True computes them on every trial,
-    details=False on none.
+    arrays have m rows and their tables state that count.
 
     Returns (all float):
       "p_adopted" (n,); "p_accept.<actor>" (n,) for every actor; "p_pivotal.<actor>" (n,) P(every other veto
@@ -319,7 +318,7 @@ def compute(coalition: CoalitionBlock, draws: Draws, details: bool | None = None
         res[f"p_through.{s.name}"] = cumulative[k]
     K = len(x.dims)
     res["plan_position"] = np.broadcast_to(x.plan, (n, K)).copy()
-    m = draws.detail_n if details is None else (n if details else 0)
+    m = draws.detail_n
     if m == 0:
         return res
     # ZOPA and deal-breakers concern the veto players only: compute them on that subset (cheaper), in one pass

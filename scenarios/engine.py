@@ -102,10 +102,7 @@ def iterate_chunks(
     the first ``detail_trials`` trials in chunk order (default: the config's ``run.detail_trials``; 0 = none,
     as a sweep that keeps only headline metrics asks). Nothing else depends on it: every other output is the
     same whatever its value."""
-    scenario = registry.get(config.scenario)
-    dists = config.uncertain()
-    paths = {id(spec): path for path, (spec, _) in config.params().items()}
-    samp = P.Sampler(list(dists), seed, sampler)
+    scenario, dists, paths, samp = _streams(config, seed, sampler)
     size = chunk_size or config.model.run.chunk_size
     sizes = P.chunk_sizes(trials, size)
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
@@ -118,6 +115,13 @@ def iterate_chunks(
             draws = Draws(P.draw(dists, samp, chunk, n, start=int(starts[chunk])), paths, n,
                           detail_n=detail - int(starts[chunk]))
             yield n, _evaluate(scenario, config, draws, seed, chunk)
+
+
+def _streams(config: Config, seed: int, sampler: str) -> tuple[Any, dict[str, P.Distribution], dict[int, str], P.Sampler]:
+    """The scenario module, the uncertain parameters, spec id -> parameter path, and their sampler."""
+    dists = config.uncertain()
+    paths = {id(spec): path for path, (spec, _) in config.params().items()}
+    return registry.get(config.scenario), dists, paths, P.Sampler(list(dists), seed, sampler)
 
 
 def _evaluate(scenario: Any, config: Config, draws: Draws, seed: int, chunk: int) -> dict[str, np.ndarray]:
@@ -141,13 +145,10 @@ def summarise_variants(
     once per chunk and no config is re-validated, so many variants (a one-at-a-time sensitivity) cost little
     more than their model evaluations. No detail outputs; ``outputs`` limits what is summarised (e.g. what a
     headline needs)."""
-    scenario = registry.get(config.scenario)
-    dists = config.uncertain()
-    paths = {id(spec): path for path, (spec, _) in config.params().items()}
+    scenario, dists, paths, samp = _streams(config, seed, "mc")
     unknown = {p for v in variants for p in v} - set(dists)
     if unknown:
         raise ValueError(f"not uncertain parameters of the config: {', '.join(sorted(unknown))}")
-    samp = P.Sampler(list(dists), seed, "mc")
     accs = [_new_acc() for _ in variants]
     start = 0
     for chunk, n in enumerate(P.chunk_sizes(trials, config.model.run.chunk_size)):
