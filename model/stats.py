@@ -15,7 +15,8 @@ For a metric X observed on n trials (NaN = undefined for that trial, e.g. a thre
   anything else, including a per-trial probability averaged over trials, mean +- 1.96 s.e., clipped to
   [0, 1] when the metric is a probability. The accumulator tracks whether every value it saw was 0 or 1.
 
-Arrays: a metric may have trailing axes, e.g. shape (n_trials, n_years); statistics keep those axes.
+Arrays: a metric may have trailing axes, e.g. shape (n_trials, n_years); statistics keep those axes. A
+one-hot metric (n_trials, ..., K) may come as its category codes (`OneHot`), summarised from counts.
 """
 
 from __future__ import annotations
@@ -35,6 +36,34 @@ def _column_sum(x: np.ndarray) -> np.ndarray:
     return x.sum(axis=0) if x.ndim == 1 else np.einsum("i...->...", x)
 
 
+@dataclass(frozen=True)
+class OneHot:
+    """Per-trial one-hot values given by category codes, for an accumulator: the value at (trial, ..., k) is
+    1 where codes[trial, ...] == k and 0 elsewhere; all NaN (undefined for the trial) where the code is
+    UNDEFINED; all 0 where it is NONE. `Accumulator.add` summarises it exactly as that (n, ..., K) array,
+    from counts, without building it (K times less data)."""
+
+    codes: np.ndarray  # integer, (n, ...): a category 0..K-1, NONE or UNDEFINED
+    categories: int  # K
+
+    UNDEFINED = -2
+    NONE = -1
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.codes.shape + (self.categories,)
+
+    def dense(self, trials: int | None = None) -> np.ndarray:
+        """The (n, ..., K) float array (of the first ``trials`` trials)."""
+        codes = self.codes[:trials]
+        out = (codes[..., None] == np.arange(self.categories)).astype(float)
+        out[codes == self.UNDEFINED] = np.nan
+        return out
+
+
 @dataclass
 class Accumulator:
     """Running summary of one metric, shape (n_trials, *shape) per update."""
@@ -48,8 +77,12 @@ class Accumulator:
     sample: list[np.ndarray] = field(default_factory=list)
     _sampled: int = 0
 
-    def add(self, x: np.ndarray) -> None:
+    def add(self, x: np.ndarray | OneHot) -> None:
+        if isinstance(x, OneHot):
+            return self._add_one_hot(x)
         x = np.asarray(x, dtype=float)
+        if x.ndim > 1 and not x.flags.c_contiguous and np.moveaxis(x, 0, -1).flags.c_contiguous:
+            return self._add_trials_last(x)
         if self.binary:
             zero_one = (x == 0) | (x == 1)
             self.binary = bool(zero_one.all() or np.all(zero_one | np.isnan(x)))
@@ -72,14 +105,79 @@ class Accumulator:
             dev *= finite
         m2_b = np.einsum("i...,i...->...", dev, dev)
         self._merge(n_b, mean_b, m2_b)
+        self._keep_sample(x, all_finite)
+
+    def _add_trials_last(self, x: np.ndarray) -> None:
+        """`add` for an (n, ...) view of an array stored with the trials last (e.g. np.moveaxis(a, -1, 0)):
+        the same statistics, computed over its contiguous rows of trials (x - mean and the sums then run
+        over long contiguous rows instead of short strided ones)."""
+        rows = np.moveaxis(x, 0, -1).reshape(-1, len(x))  # a view: (cells, n), C-contiguous
+        shape = x.shape[1:]
+        if self.binary:
+            zero_one = (rows == 0) | (rows == 1)
+            self.binary = bool(zero_one.all() or np.all(zero_one | np.isnan(rows)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = rows.sum(axis=-1)
+        all_finite = bool(np.all(np.isfinite(total)))
+        if all_finite:
+            n_b = np.full(len(rows), float(len(x)))
+            mean_b = total / len(x) if len(x) else np.zeros(len(rows))
+            dev = rows - mean_b[:, None]
+            m2_b = np.einsum("ij,ij->i", dev, dev)
+        else:
+            finite = np.isfinite(rows)
+            count = np.count_nonzero(finite, axis=-1)
+            n_b = count.astype(float)
+            if 4 * int(count.sum()) < rows.size:
+                # mostly undefined (e.g. a move that exists only where an actor rejects): the statistics of
+                # the finite values alone, gathered, with bincount over their rows
+                where = np.flatnonzero(finite)
+                values, row = rows.ravel()[where], where // len(x)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    mean_b = np.where(count > 0, np.bincount(row, values, len(rows)) / np.maximum(n_b, 1), 0.0)
+                values -= mean_b[row]
+                m2_b = np.bincount(row, values * values, len(rows))
+            else:
+                dev = np.where(finite, rows, 0.0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    mean_b = np.where(count > 0, dev.sum(axis=-1) / np.maximum(n_b, 1), 0.0)
+                dev -= mean_b[:, None]
+                dev *= finite
+                m2_b = np.einsum("ij,ij->i", dev, dev)
+        self._merge(n_b.reshape(shape), mean_b.reshape(shape), m2_b.reshape(shape))
+        self._keep_sample(x, all_finite)
+
+    def _add_one_hot(self, x: OneHot) -> None:
+        """`add` of the one-hot array x stands for, from its category codes (without building it): per cell
+        and category, n = the trials where the cell is defined, mean = the share of them in the category,
+        M2 = count (1 - mean) (the sum of squared deviations of 0/1 values)."""
+        codes, K = x.codes, x.categories
+        cells = int(np.prod(codes.shape[1:], dtype=int))
+        rows = np.moveaxis(codes, 0, -1).reshape(cells, len(codes))  # a copy unless stored trials last
+        n_b = np.count_nonzero(rows != OneHot.UNDEFINED, axis=-1).astype(float)
+        hit = rows >= 0
+        index = rows[hit] + K * np.nonzero(hit)[0]
+        counts = np.bincount(index, minlength=cells * K).astype(float).reshape(cells, K)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_b = np.where(n_b[:, None] > 0, counts / np.maximum(n_b, 1)[:, None], 0.0)
+        m2_b = counts * (1.0 - mean_b)
+        shape = codes.shape[1:] + (K,)
+        self._merge(np.broadcast_to(n_b[:, None], (cells, K)).reshape(shape), mean_b.reshape(shape),
+                    m2_b.reshape(shape))
+        room = self.sample_room(x)
+        if room > 0:
+            self.sample.append(x.dense(room))
+            self._sampled += min(room, len(codes))
+
+    def _keep_sample(self, x: np.ndarray, all_finite: bool) -> None:
         room = self.sample_room(x)
         if room > 0:
             head = x[:room]
             self.sample.append(head.copy() if all_finite else np.where(np.isfinite(head), head, np.nan))
             self._sampled += min(room, len(x))
 
-    def sample_room(self, x: np.ndarray) -> int:
-        """How many more trials of ``x``-shaped values the quantile sample takes."""
+    def sample_room(self, x: np.ndarray | OneHot) -> int:
+        """How many more trials of ``x``-shaped values (trials first) the quantile sample takes."""
         width = int(np.prod(x.shape[1:], dtype=int)) or 1
         return min(self.quantile_cap, max(self.quantile_values // width, 1)) - self._sampled
 

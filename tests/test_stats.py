@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.stats import Accumulator, Estimate, difference, estimate, wilson_interval
+from model.stats import Accumulator, Estimate, OneHot, difference, estimate, wilson_interval
 
 
 @settings(max_examples=50, deadline=None)
@@ -49,6 +49,47 @@ def test_non_finite_values_are_left_out_exactly_as_the_finite_ones_alone(seed, b
         if len(ok) > 1:
             assert acc.var()[k] == pytest.approx(ok.var(ddof=1), rel=1e-9, abs=1e-300)
     assert not np.isinf(np.concatenate(acc.sample)).any()
+
+
+def _same_summary(a: Accumulator, b: Accumulator) -> None:
+    for name in ("n", "mean", "m2"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12, atol=1e-12, err_msg=name)
+    assert a.binary == b.binary
+    np.testing.assert_array_equal(a.quantiles(), b.quantiles())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0, 1), st.sampled_from([np.nan, np.inf]), st.booleans())
+def test_trials_last_layout_gives_the_same_summary(seed, share, bad, binary):
+    """An (n, ...) view of an array stored trials-last (summed along its rows, and through the gathered
+    finite values when most are undefined) summarises exactly as the same values stored trials-first."""
+    rng = np.random.default_rng(seed)
+    a, b = Accumulator(quantile_cap=50), Accumulator(quantile_cap=50)
+    for n in (40, 50):
+        stored = rng.integers(0, 2, (3, 4, n)).astype(float) if binary else rng.normal(1, 2, (3, 4, n))
+        stored[rng.random(stored.shape) < share] = bad
+        view = np.moveaxis(stored, -1, 0)
+        assert np.moveaxis(view, 0, -1).flags.c_contiguous and not view.flags.c_contiguous
+        a.add(view)
+        b.add(np.ascontiguousarray(view))
+    _same_summary(a, b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 5), st.booleans())
+def test_one_hot_codes_summarise_as_the_one_hot_array(seed, categories, trials_last):
+    """OneHot (category codes, NONE, UNDEFINED) gives the statistics of the dense 0/1/NaN array."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(OneHot.UNDEFINED, categories, (70, 3))
+    if trials_last:
+        codes = np.ascontiguousarray(codes.T).T
+    a, b = Accumulator(quantile_cap=30), Accumulator(quantile_cap=30)
+    for rows in (slice(0, 25), slice(25, 70)):
+        part = OneHot(codes[rows], categories)
+        a.add(part)
+        b.add(part.dense())
+    _same_summary(a, b)
+    assert a.mean.shape == (3, categories)
 
 
 def test_quantile_sample_is_capped():
