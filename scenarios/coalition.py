@@ -28,6 +28,7 @@ from pydantic import Field, model_validator
 
 from model import coalition as M
 from model import params as P
+from model.stats import OneHot
 from scenarios import plots
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
 from scenarios.engine import Draws, Summaries
@@ -292,7 +293,7 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
       "plan_position" (n, K); detail outputs, m rows: "zopa_low", "zopa_high" (m, K) (NaN where empty),
       "zopa_nonempty" (m, K); "rejects" (m, V) 1 if the veto player's P(accept) < 1/2 (V = veto players in stage order);
       "dealbreaker_best" (m, V, K) one-hot of the dimension whose smallest move flips the veto player (NaN
-      where it does not reject); "dealbreaker_move" (m, V, K) signed move on each dimension alone that takes
+      where it does not reject), as a `model.stats.OneHot` of the (m, V) dimension codes; "dealbreaker_move" (m, V, K) signed move on each dimension alone that takes
       it to P(accept) = 1/2 (NaN where it does not reject or no move on that dimension suffices);
       "dealbreaker_p_after" (m, V) P(accept) after the best single move (NaN likewise).
     """
@@ -330,13 +331,14 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
         stop = min(start + DETAIL_BLOCK, m)
         for key, value in _details(x, cols, start, stop).items():
             if key not in full:
-                full[key] = np.empty(value.shape[:-1] + (m,))
+                full[key] = np.empty(value.shape[:-1] + (m,), dtype=value.dtype if value.dtype.kind == "i" else float)
             full[key][..., start:stop] = value
     res.update({key: np.moveaxis(value, -1, 0) for key, value in full.items()})
+    res["dealbreaker_best"] = OneHot(res["dealbreaker_best"], K)
     return res
 
 
-DETAIL_BLOCK = 2048  # trials per pass of the detail outputs: 7 veto players x 11 dimensions x 2048 x 8 B = 1.3 MB
+DETAIL_BLOCK = 1024  # trials per pass of the detail outputs: 7 veto players x 11 dimensions x 2048 x 8 B = 1.3 MB
 
 
 def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict[str, np.ndarray]:
@@ -367,12 +369,11 @@ def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict
         low, high, nonempty = (last(a, (K,)) for a in (zopa.low, zopa.high, zopa.nonempty))
         rejects, best, p_after = (last(a, (V,)) for a in (db.rejects, db.best_dimension, db.p_accept_after))
         move = last(db.move, (V, K)).copy()
-    accepts = ~rejects[:, None, :]
-    one_hot = (best[:, None, :] == np.arange(K)[None, :, None]).astype(float)
-    np.copyto(one_hot, np.nan, where=accepts)
-    np.copyto(move, np.nan, where=accepts)  # a fresh array of this call in both branches: overwritten in place
+    np.copyto(move, np.nan, where=~rejects[:, None, :])  # a fresh array of this call in both branches
+    # the best dimension as category codes (a one-hot for the accumulator, undefined where the actor accepts)
+    best = np.where(rejects, best, OneHot.UNDEFINED)  # best is -1 = OneHot.NONE where no single move suffices
     return {"zopa_low": low, "zopa_high": high, "zopa_nonempty": nonempty, "rejects": rejects,
-            "dealbreaker_best": one_hot, "dealbreaker_move": move,
+            "dealbreaker_best": best, "dealbreaker_move": move,
             "dealbreaker_p_after": np.where(rejects, p_after, np.nan)}
 
 

@@ -120,7 +120,8 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
         accs = [defaultdict(Accumulator) for _ in configs]
         # one chunk size for all, so that chunk k holds the same trials in every config (lockstep)
         size = first_cfg.model.run.chunk_size if first_cfg else None
-        iters = [iterate_chunks(cfg, n, sd, smp, size) for _, cfg in configs]
+        # headlines only: no detail outputs (the coalition's ZOPA and deal-breakers)
+        iters = [iterate_chunks(cfg, n, sd, smp, size, detail_trials=0) for _, cfg in configs]
         modules = [registry.get(cfg.scenario) for _, cfg in configs]
         for chunks in zip(*iters):
             outs = [o for _, o in chunks]
