@@ -21,6 +21,7 @@ one-hot metric (n_trials, ..., K) may come as its category codes (`OneHot`), sum
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +35,16 @@ def _column_sum(x: np.ndarray) -> np.ndarray:
     inner loop runs over the short trailing axes; neither uses BLAS, so the result does not depend on
     threads."""
     return x.sum(axis=0) if x.ndim == 1 else np.einsum("i...->...", x)
+
+
+def _zero_one(x: np.ndarray, total: np.ndarray) -> bool:
+    """Whether every value of x is 0, 1 or NaN, given its sums over trials: a finite sum that is not a whole
+    number rules it out at once (the usual case for a per-trial probability), else the values are checked."""
+    finite = np.isfinite(total)
+    if np.any(finite & (total != np.round(total))):
+        return False
+    zero_one = (x == 0) | (x == 1)
+    return bool(zero_one.all() or np.all(zero_one | np.isnan(x)))
 
 
 @dataclass(frozen=True)
@@ -83,11 +94,10 @@ class Accumulator:
         x = np.asarray(x, dtype=float)
         if x.ndim > 1 and not x.flags.c_contiguous and np.moveaxis(x, 0, -1).flags.c_contiguous:
             return self._add_trials_last(x)
-        if self.binary:
-            zero_one = (x == 0) | (x == 1)
-            self.binary = bool(zero_one.all() or np.all(zero_one | np.isnan(x)))
         with np.errstate(over="ignore", invalid="ignore"):  # inf + -inf, overflow: handled below
             total = _column_sum(x)
+        if self.binary:
+            self.binary = _zero_one(x, total)
         # A finite sum means every value is finite (a NaN or inf anywhere makes it NaN or inf): then plain
         # sums, no NaN bookkeeping. (A sum that overflows takes the careful path below, which is still right.)
         all_finite = bool(np.all(np.isfinite(total)))
@@ -113,11 +123,10 @@ class Accumulator:
         over long contiguous rows instead of short strided ones)."""
         rows = np.moveaxis(x, 0, -1).reshape(-1, len(x))  # a view: (cells, n), C-contiguous
         shape = x.shape[1:]
-        if self.binary:
-            zero_one = (rows == 0) | (rows == 1)
-            self.binary = bool(zero_one.all() or np.all(zero_one | np.isnan(rows)))
         with np.errstate(over="ignore", invalid="ignore"):
             total = rows.sum(axis=-1)
+        if self.binary:
+            self.binary = _zero_one(rows, total)
         all_finite = bool(np.all(np.isfinite(total)))
         if all_finite:
             n_b = np.full(len(rows), float(len(x)))
@@ -178,7 +187,7 @@ class Accumulator:
 
     def sample_room(self, x: np.ndarray | OneHot) -> int:
         """How many more trials of ``x``-shaped values (trials first) the quantile sample takes."""
-        width = int(np.prod(x.shape[1:], dtype=int)) or 1
+        width = math.prod(x.shape[1:]) or 1
         return min(self.quantile_cap, max(self.quantile_values // width, 1)) - self._sampled
 
     def _merge(self, n_b: np.ndarray, mean_b: np.ndarray, m2_b: np.ndarray) -> None:

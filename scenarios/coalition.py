@@ -165,7 +165,7 @@ class Schema(ConfigBase):
 
 def _array(values: list, shape: tuple[int, ...], n: int) -> np.ndarray:
     """Drawn values (floats or (n,) arrays) in row-major order -> shape, or (n, *shape) if any varies."""
-    fixed = [np.ndim(v) == 0 for v in values]
+    fixed = [not isinstance(v, np.ndarray) for v in values]  # a drawn parameter is an (n,) array
     if all(fixed):
         return np.array([float(v) for v in values]).reshape(shape)
     if len(shape) == 1:
@@ -290,7 +290,7 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
       player accepts) (0 for non-veto actors); "p_sole_blocker.<actor>" (n,) P(the plan fails only because of
       the veto player; veto players only); "p_stage.<stage>" (n,) P(stage passes | earlier stages passed); "p_through.<stage>" (n,)
       P(stages up to this one pass);
-      "plan_position" (n, K); detail outputs, m rows: "zopa_low", "zopa_high" (m, K) (NaN where empty),
+      detail outputs, m rows: "plan_position" (m, K); "zopa_low", "zopa_high" (m, K) (NaN where empty),
       "zopa_nonempty" (m, K); "rejects" (m, V) 1 if the veto player's P(accept) < 1/2 (V = veto players in stage order);
       "dealbreaker_best" (m, V, K) one-hot of the dimension whose smallest move flips the veto player (NaN
       where it does not reject), as a `model.stats.OneHot` of the (m, V) dimension codes; "dealbreaker_move" (m, V, K) signed move on each dimension alone that takes
@@ -318,31 +318,38 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
         res[f"p_stage.{s.name}"] = conditional[k]
         res[f"p_through.{s.name}"] = cumulative[k]
     K = len(x.dims)
-    res["plan_position"] = np.broadcast_to(x.plan, (n, K)).copy()
     m = draws.detail_n
     if m == 0:
         return res
+    # the plan itself, beside the ZOPA in its table, over the same trials (read only; (m, K) with each
+    # dimension's trials contiguous when drawn, see _array)
+    res["plan_position"] = x.plan[:m] if x.plan.ndim == 2 else np.broadcast_to(x.plan, (m, K))
     # ZOPA and deal-breakers concern the veto players only: compute them on that subset (cheaper), in one pass
     # per block of trials small enough that the (V, K, block) temporaries stay in the CPU cache. The blocks
     # fill arrays with the trials last (contiguous); the outputs are their (m, ...) transposed views.
     cols = [x.actors.index(a) for a in veto_names(coalition)]
-    full: dict[str, np.ndarray] = {}
+    V = len(cols)
+    full = {key: np.empty(shape + (m,), dtype=np.intp if key == "dealbreaker_best" else float)
+            for key, shape in (("zopa_low", (K,)), ("zopa_high", (K,)), ("zopa_nonempty", (K,)), ("rejects", (V,)),
+                               ("dealbreaker_best", (V,)), ("dealbreaker_move", (V, K)), ("dealbreaker_p_after", (V,)))}
     for start in range(0, m, DETAIL_BLOCK):
         stop = min(start + DETAIL_BLOCK, m)
-        for key, value in _details(x, cols, start, stop).items():
-            if key not in full:
-                full[key] = np.empty(value.shape[:-1] + (m,), dtype=value.dtype if value.dtype.kind == "i" else float)
-            full[key][..., start:stop] = value
+        move = full["dealbreaker_move"][..., start:stop]
+        for key, value in _details(x, cols, start, stop, move).items():
+            if value is not move:  # the move is written in place (the largest output: no copy)
+                full[key][..., start:stop] = value
     res.update({key: np.moveaxis(value, -1, 0) for key, value in full.items()})
     res["dealbreaker_best"] = OneHot(res["dealbreaker_best"], K)
     return res
 
 
-DETAIL_BLOCK = 1024  # trials per pass of the detail outputs: 7 veto players x 11 dimensions x 2048 x 8 B = 1.3 MB
+DETAIL_BLOCK = 1024  # trials per pass of the detail outputs: 7 veto players x 11 dimensions x 1024 x 8 B = 0.6 MB
 
 
-def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict[str, np.ndarray]:
-    """The detail outputs (ZOPA, deal-breakers) of trials start:stop (see `compute`), trials on the last axis."""
+def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int,
+             move_out: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The detail outputs (ZOPA, deal-breakers) of trials start:stop (see `compute`), trials on the last axis;
+    the move is written into ``move_out`` (V, K, stop - start) when given."""
 
     def rows(a: np.ndarray | float, base_ndim: int) -> np.ndarray | float:
         return a[start:stop] if np.ndim(a) > base_ndim else a
@@ -355,7 +362,8 @@ def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict
         ideal, sal = x.ideal[cols], x.salience[cols]
         net = np.asarray(M.utility(plan, ideal, sal, x.loss_power) - reservation).T
         scale = np.asarray(sigma).T if np.ndim(sigma) else sigma
-        d = M.zopa_and_deal_breakers_trial_last(plan.T, ideal, sal, net, scale, x.loss_power)
+        d = M.zopa_and_deal_breakers_trial_last(plan.T, ideal, sal, net, scale, x.loss_power, accepting_move=np.nan,
+                                                move_out=move_out)
         low, high, nonempty, rejects = d["low"], d["high"], d["nonempty"], d["rejects"]
         best, move, p_after = d["best_dimension"], d["move"], d["p_accept_after"]
     else:
@@ -368,8 +376,10 @@ def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict
 
         low, high, nonempty = (last(a, (K,)) for a in (zopa.low, zopa.high, zopa.nonempty))
         rejects, best, p_after = (last(a, (V,)) for a in (db.rejects, db.best_dimension, db.p_accept_after))
-        move = last(db.move, (V, K)).copy()
-    np.copyto(move, np.nan, where=~rejects[:, None, :])  # a fresh array of this call in both branches
+        move = np.where(rejects[:, None, :], last(db.move, (V, K)), np.nan)
+        if move_out is not None:
+            move_out[...] = move
+            move = move_out
     # the best dimension as category codes (a one-hot for the accumulator, undefined where the actor accepts)
     best = np.where(rejects, best, OneHot.UNDEFINED)  # best is -1 = OneHot.NONE where no single move suffices
     return {"zopa_low": low, "zopa_high": high, "zopa_nonempty": nonempty, "rejects": rejects,

@@ -54,6 +54,8 @@ class Draws:
         path = self._paths.get(id(spec))
         if path is not None and path in self.values:
             return self.values[path]
+        if spec.dist == "fixed":  # the common case, without building a distribution (models look up many)
+            return spec.value
         dist = spec.to_dist()
         if isinstance(dist, P.Fixed):
             return dist.value

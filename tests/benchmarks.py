@@ -9,7 +9,7 @@ settlement scenario (target: under 1 GiB). ``--quick`` scales the trial and poin
 test; the README quotes the full run). Prints a markdown table with the machine it ran on.
 """
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001 (cli before numpy: see below)
 
 import argparse
 import os
@@ -22,9 +22,9 @@ import warnings
 from importlib import metadata
 from pathlib import Path
 
-# as the `accord` command does (cli.py): one BLAS thread per process, parallelism over processes
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# the process settings of the `accord` command (one BLAS thread per process, parallelism over processes;
+# freed memory kept for reuse), made when cli.py is imported, before numpy
+import cli  # noqa: F401
 
 import numpy as np
 

@@ -66,8 +66,8 @@ def test_detail_outputs_cover_the_first_detail_trials_and_change_nothing_else():
     full = summarise(cfg, 5000, 3, "mc", chunk_size=1000, detail_trials=5000)
     part = summarise(cfg, 5000, 3, "mc", chunk_size=1000, detail_trials=2500, workers=2)  # ends mid-chunk
     none = summarise(cfg, 5000, 3, "mc", chunk_size=1000, detail_trials=0)
-    details = {"zopa_low", "zopa_high", "zopa_nonempty", "rejects", "dealbreaker_best", "dealbreaker_move",
-               "dealbreaker_p_after"}
+    details = {"plan_position", "zopa_low", "zopa_high", "zopa_nonempty", "rejects", "dealbreaker_best",
+               "dealbreaker_move", "dealbreaker_p_after"}
     assert set(full.acc) - set(none.acc) == details and set(part.acc) == set(full.acc)
     for k in none.acc:  # headline and table outputs do not depend on how many trials get details
         np.testing.assert_array_equal(none[k].mean_value(), full[k].mean_value(), err_msg=k)
