@@ -733,8 +733,6 @@ def zopa_and_deal_breakers_trial_last(
     net: np.ndarray,
     scale: np.ndarray | float,
     loss_power: float = 2.0,
-    accepting_move: float = 0.0,
-    move_out: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """`zopa_and_deal_breakers` (p_target 1/2, every actor a veto player) for actors shared by all trials,
     with the trials on the last axis: the same equations and the same rules (NaN for empty intervals, ties
@@ -745,9 +743,7 @@ def zopa_and_deal_breakers_trial_last(
     Returns "low", "high" (K, m) the ZOPA (NaN where empty), "nonempty" (K, m) bool, "rejects" (V, m) bool
     (P(accept) < 1/2), "best_dimension" (V, m) (-1 where the actor accepts or no single move suffices),
     "move" (V, K, m) the signed move on each dimension alone (0 where the actor accepts, NaN where no move on
-    that dimension suffices), "best_move" (V, m), "p_accept_after" (V, m). ``accepting_move`` replaces the 0
-    of "move" where the actor accepts (e.g. NaN, for a mean over the rejecting trials only); ``move_out``
-    (V, K, m), e.g. a view of a larger array, receives "move" (and is returned as it).
+    that dimension suffices), "best_move" (V, m), "p_accept_after" (V, m).
     """
     plan = np.asarray(plan, dtype=float)
     K, m = plan.shape
@@ -765,11 +761,10 @@ def zopa_and_deal_breakers_trial_last(
     rejects = p_before < 0.5
     move = np.maximum(plan[None], lo, out=lo)
     np.minimum(move, hi, out=move)
-    move = np.subtract(move, plan[None], out=lo if move_out is None else move_out)
-    np.copyto(move, accepting_move, where=~rejects[:, None, :])
-    # the smallest |move| over k (first on ties; NaN = impossible counts as inf: fmin drops the NaN; so does a
-    # NaN accepting_move, and an accepting actor's best is then dimension 0, as with moves of 0), by a running
-    # minimum over the K rows, then what sits at that dimension by gathers
+    move -= plan[None]
+    np.copyto(move, 0.0, where=~rejects[:, None, :])
+    # the smallest |move| over k (first on ties; NaN = impossible counts as inf: fmin drops the NaN), by a
+    # running minimum over the K rows, then what sits at that dimension by gathers
     size = np.fmin(np.abs(move, out=hi), np.inf, out=hi)
     best = np.zeros((V, m), dtype=np.intp)
     best_size = size[:, 0].copy()
@@ -788,7 +783,7 @@ def zopa_and_deal_breakers_trial_last(
     possible = ~np.isnan(best_move)
     # P(accept) after the best move: only dimension k's loss term changes (separable loss)
     distance_k = at_best(distance)
-    moved = np.add(distance_k, np.where(rejects, np.nan_to_num(best_move), 0.0))
+    moved = np.add(distance_k, np.nan_to_num(best_move))
     loss_after = _loss_in_place(np.abs(moved, out=moved), loss_power)
     loss_k = _loss_in_place(np.abs(distance_k, out=distance_k), loss_power)
     p_after = special.expit((net + salience[rows, best] * (loss_k - loss_after)) / scale)

@@ -16,7 +16,8 @@ For a metric X observed on n trials (NaN = undefined for that trial, e.g. a thre
   [0, 1] when the metric is a probability. The accumulator tracks whether every value it saw was 0 or 1.
 
 Arrays: a metric may have trailing axes, e.g. shape (n_trials, n_years); statistics keep those axes. A
-one-hot metric (n_trials, ..., K) may come as its category codes (`OneHot`), summarised from counts.
+metric (n_trials, ..., K) whose values are given by a category per trial and cell may come as the codes:
+a one-hot (`OneHot`) or values defined in one category only (`ByCategory`), summarised by category.
 """
 
 from __future__ import annotations
@@ -75,6 +76,36 @@ class OneHot:
         return out
 
 
+@dataclass(frozen=True)
+class ByCategory:
+    """Per-trial values that each belong to one category, for an accumulator: the value at (trial, ..., k) is
+    values[trial, ...] where codes[trial, ...] == k and NaN (undefined) elsewhere; a negative code is
+    undefined in every category. E.g. the move a trial needs on the dimension that is its best one.
+    `Accumulator.add` summarises it exactly as that (n, ..., K) array, by category (K times less data)."""
+
+    codes: np.ndarray  # integer, (n, ...)
+    values: np.ndarray  # float, (n, ...)
+    categories: int  # K
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.codes.shape + (self.categories,)
+
+    def dense(self, trials: int | None = None) -> np.ndarray:
+        """The (n, ..., K) float array (of the first ``trials`` trials)."""
+        codes = self.codes[:trials]
+        return np.where(codes[..., None] == np.arange(self.categories), self.values[:trials][..., None], np.nan)
+
+
+def _cells(codes: np.ndarray, *more: np.ndarray) -> list[np.ndarray]:
+    """(n, ...) arrays as (cells, n) rows (views when stored trials last)."""
+    cells = math.prod(codes.shape[1:])
+    return [np.moveaxis(a, 0, -1).reshape(cells, len(a)) for a in (codes, *more)]
+
+
 @dataclass
 class Accumulator:
     """Running summary of one metric, shape (n_trials, *shape) per update."""
@@ -88,9 +119,11 @@ class Accumulator:
     sample: list[np.ndarray] = field(default_factory=list)
     _sampled: int = 0
 
-    def add(self, x: np.ndarray | OneHot) -> None:
+    def add(self, x: np.ndarray | OneHot | ByCategory) -> None:
         if isinstance(x, OneHot):
             return self._add_one_hot(x)
+        if isinstance(x, ByCategory):
+            return self._add_by_category(x)
         x = np.asarray(x, dtype=float)
         if x.ndim > 1 and not x.flags.c_contiguous and np.moveaxis(x, 0, -1).flags.c_contiguous:
             return self._add_trials_last(x)
@@ -161,8 +194,8 @@ class Accumulator:
         and category, n = the trials where the cell is defined, mean = the share of them in the category,
         M2 = count (1 - mean) (the sum of squared deviations of 0/1 values)."""
         codes, K = x.codes, x.categories
-        cells = int(np.prod(codes.shape[1:], dtype=int))
-        rows = np.moveaxis(codes, 0, -1).reshape(cells, len(codes))  # a copy unless stored trials last
+        (rows,) = _cells(codes)
+        cells = len(rows)
         n_b = np.count_nonzero(rows != OneHot.UNDEFINED, axis=-1).astype(float)
         hit = rows >= 0
         index = rows[hit] + K * np.nonzero(hit)[0]
@@ -173,10 +206,33 @@ class Accumulator:
         shape = codes.shape[1:] + (K,)
         self._merge(np.broadcast_to(n_b[:, None], (cells, K)).reshape(shape), mean_b.reshape(shape),
                     m2_b.reshape(shape))
+        self._keep_dense_sample(x)
+
+    def _add_by_category(self, x: ByCategory) -> None:
+        """`add` of the array x stands for, from its codes and values (without building it): per cell and
+        category, the count, mean and M2 of the finite values in that category, by bincount."""
+        K = x.categories
+        rows, values = _cells(x.codes, np.asarray(x.values, dtype=float))
+        cells = len(rows)
+        hit = (rows >= 0) & np.isfinite(values)
+        index = rows[hit] + K * np.nonzero(hit)[0]
+        v = values[hit]
+        if self.binary:
+            self.binary = bool(np.all((v == 0) | (v == 1)))
+        n_b = np.bincount(index, minlength=cells * K).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_b = np.where(n_b > 0, np.bincount(index, v, cells * K) / np.maximum(n_b, 1), 0.0)
+        v = v - mean_b[index]
+        m2_b = np.bincount(index, v * v, cells * K)
+        shape = x.codes.shape[1:] + (K,)
+        self._merge(n_b.reshape(shape), mean_b.reshape(shape), m2_b.reshape(shape))
+        self._keep_dense_sample(x)
+
+    def _keep_dense_sample(self, x: OneHot | ByCategory) -> None:
         room = self.sample_room(x)
         if room > 0:
             self.sample.append(x.dense(room))
-            self._sampled += min(room, len(codes))
+            self._sampled += min(room, len(x))
 
     def _keep_sample(self, x: np.ndarray, all_finite: bool) -> None:
         room = self.sample_room(x)

@@ -28,7 +28,7 @@ from pydantic import Field, model_validator
 
 from model import coalition as M
 from model import params as P
-from model.stats import OneHot
+from model.stats import ByCategory, OneHot
 from scenarios import plots
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
 from scenarios.engine import Draws, Summaries
@@ -293,8 +293,9 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
       detail outputs, m rows: "plan_position" (m, K); "zopa_low", "zopa_high" (m, K) (NaN where empty),
       "zopa_nonempty" (m, K); "rejects" (m, V) 1 if the veto player's P(accept) < 1/2 (V = veto players in stage order);
       "dealbreaker_best" (m, V, K) one-hot of the dimension whose smallest move flips the veto player (NaN
-      where it does not reject), as a `model.stats.OneHot` of the (m, V) dimension codes; "dealbreaker_move" (m, V, K) signed move on each dimension alone that takes
-      it to P(accept) = 1/2 (NaN where it does not reject or no move on that dimension suffices);
+      where it does not reject), as a `model.stats.OneHot` of the (m, V) dimension codes; "dealbreaker_move"
+      (m, V, K) the signed move on that best dimension that takes it to P(accept) = 1/2 (NaN on the other
+      dimensions and where it does not reject or no single move suffices), as a `model.stats.ByCategory`;
       "dealbreaker_p_after" (m, V) P(accept) after the best single move (NaN likewise).
     """
     n = draws.n
@@ -331,25 +332,24 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
     V = len(cols)
     full = {key: np.empty(shape + (m,), dtype=np.intp if key == "dealbreaker_best" else float)
             for key, shape in (("zopa_low", (K,)), ("zopa_high", (K,)), ("zopa_nonempty", (K,)), ("rejects", (V,)),
-                               ("dealbreaker_best", (V,)), ("dealbreaker_move", (V, K)), ("dealbreaker_p_after", (V,)))}
+                               ("dealbreaker_best", (V,)), ("dealbreaker_move", (V,)), ("dealbreaker_p_after", (V,)))}
     for start in range(0, m, DETAIL_BLOCK):
         stop = min(start + DETAIL_BLOCK, m)
-        move = full["dealbreaker_move"][..., start:stop]
-        for key, value in _details(x, cols, start, stop, move).items():
-            if value is not move:  # the move is written in place (the largest output: no copy)
-                full[key][..., start:stop] = value
+        for key, value in _details(x, cols, start, stop).items():
+            full[key][..., start:stop] = value
     res.update({key: np.moveaxis(value, -1, 0) for key, value in full.items()})
-    res["dealbreaker_best"] = OneHot(res["dealbreaker_best"], K)
+    best = res["dealbreaker_best"]
+    res["dealbreaker_best"] = OneHot(best, K)
+    res["dealbreaker_move"] = ByCategory(best, res["dealbreaker_move"], K)
     return res
 
 
 DETAIL_BLOCK = 1024  # trials per pass of the detail outputs: 7 veto players x 11 dimensions x 1024 x 8 B = 0.6 MB
 
 
-def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int,
-             move_out: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict[str, np.ndarray]:
     """The detail outputs (ZOPA, deal-breakers) of trials start:stop (see `compute`), trials on the last axis;
-    the move is written into ``move_out`` (V, K, stop - start) when given."""
+    "dealbreaker_best" the best dimension's code and "dealbreaker_move" its move, (V, stop - start)."""
 
     def rows(a: np.ndarray | float, base_ndim: int) -> np.ndarray | float:
         return a[start:stop] if np.ndim(a) > base_ndim else a
@@ -362,10 +362,9 @@ def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int,
         ideal, sal = x.ideal[cols], x.salience[cols]
         net = np.asarray(M.utility(plan, ideal, sal, x.loss_power) - reservation).T
         scale = np.asarray(sigma).T if np.ndim(sigma) else sigma
-        d = M.zopa_and_deal_breakers_trial_last(plan.T, ideal, sal, net, scale, x.loss_power, accepting_move=np.nan,
-                                                move_out=move_out)
+        d = M.zopa_and_deal_breakers_trial_last(plan.T, ideal, sal, net, scale, x.loss_power)
         low, high, nonempty, rejects = d["low"], d["high"], d["nonempty"], d["rejects"]
-        best, move, p_after = d["best_dimension"], d["move"], d["p_accept_after"]
+        best, move, p_after = d["best_dimension"], d["best_move"], d["p_accept_after"]
     else:
         ideal, sal = rows(x.ideal, 2)[..., cols, :], rows(x.salience, 2)[..., cols, :]
         zopa, db = M.zopa_and_deal_breakers(plan, ideal, sal, reservation, sigma, np.ones(V, dtype=bool),
@@ -375,12 +374,10 @@ def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int,
             return np.moveaxis(np.broadcast_to(a, (n,) + shape), 0, -1)
 
         low, high, nonempty = (last(a, (K,)) for a in (zopa.low, zopa.high, zopa.nonempty))
-        rejects, best, p_after = (last(a, (V,)) for a in (db.rejects, db.best_dimension, db.p_accept_after))
-        move = np.where(rejects[:, None, :], last(db.move, (V, K)), np.nan)
-        if move_out is not None:
-            move_out[...] = move
-            move = move_out
-    # the best dimension as category codes (a one-hot for the accumulator, undefined where the actor accepts)
+        rejects, best, move, p_after = (last(a, (V,)) for a in (db.rejects, db.best_dimension, db.best_move,
+                                                                 db.p_accept_after))
+    # the best dimension as category codes (a one-hot for the accumulator, undefined where the actor accepts;
+    # the move is summarised in its best dimension's category)
     best = np.where(rejects, best, OneHot.UNDEFINED)  # best is -1 = OneHot.NONE where no single move suffices
     return {"zopa_low": low, "zopa_high": high, "zopa_nonempty": nonempty, "rejects": rejects,
             "dealbreaker_best": best, "dealbreaker_move": move,
@@ -434,7 +431,8 @@ def adoption_table(c: CoalitionBlock, s: Summaries) -> Table:
 
 def dealbreakers_table(c: CoalitionBlock, s: Summaries) -> Table:
     """Per veto player: how often it rejects (P(accept) < 1/2), and for the trials where it does, which
-    dimension's smallest move flips it, the mean move and P(accept) after it."""
+    dimension's move is the smallest that flips it (the share of those trials), the mean of that move over
+    the trials where that dimension is the smallest flip, and P(accept) after it."""
     stage = stage_of(c)
     dims = [d.name for d in c.dimensions]
     rows = []
@@ -593,7 +591,7 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
         n_detail = int(db[0]["n_trials"])
         lines += ["", "## Deal-breakers", "",
                   ("For each veto player that rejects (P(accept) < 1/2), the single dimension whose smallest move "
-                  "most often flips it to P(accept) = 1/2, with the mean move on the 0-1 scale"
+                  "most often flips it to P(accept) = 1/2, with the mean of that move (0-1 scale) where it is the smallest"
                   + (f" (from the first {n_detail:,} trials, `run.detail_trials`)" if n_detail < s.n_trials else "")
                   + ":"), ""]
         seen = set()

@@ -210,3 +210,44 @@ def test_detail_outputs_are_the_same_whether_actors_vary_by_trial_or_not():
     for key in fast:
         np.testing.assert_allclose(np.asarray(fast[key], float), np.asarray(general[key], float), rtol=1e-12,
                                    atol=1e-12, equal_nan=True, err_msg=key)
+
+
+def test_dealbreaker_table_statistics_are_those_of_the_per_trial_deal_breakers():
+    """P(rejects), the share of each best dimension and the mean move on it (over the trials where it is the
+    best) from the accumulated scenario outputs equal the same statistics computed directly from
+    model.coalition.deal_breakers on the chunk's per-trial arrays."""
+    from model import coalition as M
+    from model import params as P
+    from model.stats import Accumulator
+
+    cfg = load(ROOT / CONFIGS[0])
+    dists = cfg.uncertain()
+    paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
+    n = 3000
+    draws = Draws(P.draw(dists, P.Sampler(list(dists), 11, "mc"), 0, n), paths, n)
+    out = C.compute(cfg.model.coalition, draws)
+    acc = {k: Accumulator() for k in ("rejects", "dealbreaker_best", "dealbreaker_move")}
+    for k, a in acc.items():
+        a.add(out[k])
+    x = C.arrays(cfg.model.coalition, draws)
+    cols = [x.actors.index(a) for a in C.veto_names(cfg.model.coalition)]
+    db = M.deal_breakers(x.plan, x.ideal[cols], x.salience[cols], x.reservation[:, cols], x.sigma, x.loss_power)
+    checked = 0
+    for v in range(len(cols)):
+        rejects = db.rejects[:, v]
+        assert acc["rejects"].mean_value()[v] == pytest.approx(rejects.mean(), abs=1e-12)
+        for k in range(len(x.dims)):
+            best = rejects & (db.best_dimension[:, v] == k)
+            share = acc["dealbreaker_best"].mean_value()[v, k]
+            if not rejects.any():  # undefined: no trial where it rejects
+                assert np.isnan(share)
+                continue
+            assert share == pytest.approx(best.sum() / rejects.sum(), abs=1e-12)
+            if best.any():
+                assert acc["dealbreaker_move"].mean_value()[v, k] == pytest.approx(db.best_move[best, v].mean(),
+                                                                                  abs=1e-12)
+                assert acc["dealbreaker_move"].count[v, k] == best.sum()
+                checked += 1
+            else:
+                assert acc["dealbreaker_move"].count[v, k] == 0
+    assert checked >= 3

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.stats import Accumulator, Estimate, OneHot, difference, estimate, wilson_interval
+from model.stats import Accumulator, ByCategory, Estimate, OneHot, difference, estimate, wilson_interval
 
 
 @settings(max_examples=50, deadline=None)
@@ -127,3 +127,22 @@ def test_wilson_interval_matches_the_published_example():
 def test_difference_adds_independent_errors_in_quadrature():
     d = difference(Estimate(0.5, 0.03, 0, 0, 100), Estimate(0.2, 0.04, 0, 0, 100))
     assert d.mean == pytest.approx(0.3) and d.se == pytest.approx(0.05)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 5), st.booleans(), st.booleans())
+def test_values_by_category_summarise_as_their_dense_array(seed, categories, trials_last, binary):
+    """ByCategory (a value in one category per cell, undefined in the others) gives the statistics of the
+    dense array with NaN outside each value's category."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(-2, categories, (70, 3))
+    values = rng.integers(0, 2, (70, 3)).astype(float) if binary else rng.normal(size=(70, 3))
+    values[rng.random((70, 3)) < 0.1] = np.nan
+    if trials_last:
+        codes, values = np.ascontiguousarray(codes.T).T, np.ascontiguousarray(values.T).T
+    a, b = Accumulator(quantile_cap=30), Accumulator(quantile_cap=30)
+    for rows in (slice(0, 25), slice(25, 70)):
+        part = ByCategory(codes[rows], values[rows], categories)
+        a.add(part)
+        b.add(part.dense())
+    _same_summary(a, b)
