@@ -130,24 +130,35 @@ def utility(
         # up to rounding (~1e-16 for coordinates and saliences of order 1); a loss is never negative.
         weighted_ideal = salience * ideal
         if position.ndim == 2:
-            # One matrix product, computed actor-major: [-s, 2 s m, -(s m).m] @ [x^2; x; 1] is (A, n), returned
-            # as its transpose: the (n, A) result is Fortran-ordered, so each actor's column (a per-actor
-            # output) is contiguous; same values.
-            pos = position.T
-            K, n = pos.shape
-            stacked = np.empty((2 * K + 1, n))
-            np.multiply(pos, pos, out=stacked[:K])
-            stacked[K:2 * K] = pos
-            stacked[2 * K] = 1.0
-            coef = np.concatenate([-salience, 2.0 * weighted_ideal,
-                                   -np.sum(weighted_ideal * ideal, axis=-1, keepdims=True)], axis=1)
-            u = coef @ stacked
-            return np.minimum(u, 0.0, out=u).T
+            # actor-major (A, n) rows, returned transposed: the (n, A) result is Fortran-ordered, so each
+            # actor's column (a per-actor output) is contiguous; same values
+            loss = _loss_rows(position, ideal, salience)
+            np.maximum(loss, 0.0, out=loss)
+            return np.negative(loss, out=loss).T
         loss = (position * position) @ salience.T - 2.0 * (position @ weighted_ideal.T)
         loss += np.sum(weighted_ideal * ideal, axis=-1)
         return -np.maximum(loss, 0.0)
     loss = _loss_in_place(position[..., None, :] - ideal, loss_power)
     return -np.einsum("...k,...k->...", salience, loss)
+
+
+def _loss_rows(position: np.ndarray, ideal: np.ndarray, salience: np.ndarray, shift: np.ndarray | None = None
+               ) -> np.ndarray:
+    """The quadratic loss sum_k s_ik (x_k - x*_ik)^2 (+ shift_i) as (A, n) rows, for positions (n, K) and
+    actors shared by all trials (A, K): one matrix product [s, -2 s m, (s m).m + shift] @ [x^2; x; 1] (the
+    square expanded; equal to the direct sum up to rounding, ~1e-16 for coordinates and saliences of order
+    1, so it may come out a rounding below 0)."""
+    pos = np.asarray(position, dtype=float).T
+    K, n = pos.shape
+    stacked = np.empty((2 * K + 1, n))
+    np.multiply(pos, pos, out=stacked[:K])
+    stacked[K:2 * K] = pos
+    stacked[2 * K] = 1.0
+    weighted_ideal = salience * ideal
+    constant = np.sum(weighted_ideal * ideal, axis=-1, keepdims=True)
+    if shift is not None:
+        constant = constant + np.reshape(shift, (-1, 1))
+    return np.concatenate([salience, -2.0 * weighted_ideal, constant], axis=1) @ stacked
 
 
 def reservation_value(
@@ -193,13 +204,18 @@ def acceptance_probability(
     plan: (n, K) or (K,); ideal, salience: (n, A, K) or (A, K); reservation R_i: (n, A), (A,) or scalar;
     scale sigma_i > 0 (utility units; smaller = more decisive): (n, A), (A,) or scalar. Returns (n, A).
     """
-    u = utility(plan, ideal, salience, loss_power)
-    if u.ndim == 2 and u.flags.f_contiguous and not u.flags.c_contiguous:
-        # actor-major from `utility` (a fresh array): stay in that layout, in place (contiguous per-actor columns)
-        rows = u.T
-        np.subtract(np.broadcast_to(reservation, u.shape).T, rows, out=rows)
-        rows /= np.broadcast_to(scale, u.shape).T
+    plan, ideal, salience = (np.asarray(a, dtype=float) for a in (plan, ideal, salience))
+    if loss_power == 2.0 and plan.ndim == 2 and ideal.ndim == 2 and salience.ndim == 2:
+        # actor-major (A, n) rows, in place, returned transposed (contiguous per-actor columns):
+        # (R - U) / sigma = (loss + R) / sigma, a reservation shared by all trials folded into the product
+        A, n = ideal.shape[0], plan.shape[0]
+        shared = np.ndim(reservation) < 2
+        rows = _loss_rows(plan, ideal, salience, np.broadcast_to(reservation, (A,)) if shared else None)
+        if not shared:
+            rows += np.broadcast_to(reservation, (n, A)).T
+        rows /= np.broadcast_to(scale, (n, A)).T
         return _logistic_of_negative(rows).T
+    u = utility(plan, ideal, salience, loss_power)
     return special.expit((u - reservation) / scale)
 
 

@@ -253,7 +253,11 @@ def arrays(c: CoalitionBlock, draws: Draws) -> CoalitionArrays:
     else:
         ideal = ideal0
 
-    reservation = M.reservation_value(z, ideal, sal, beliefs, cost, c.loss_power, beliefs_per_actor=True)
+    reservation = M.reservation_value(z, ideal, sal, beliefs, 0.0, c.loss_power, beliefs_per_actor=True)
+    if np.ndim(cost) == 2 and np.ndim(reservation) < 2:  # R_i - c_i into the fresh (n, A) cost array
+        reservation = np.subtract(reservation, cost, out=cost)
+    else:
+        reservation = reservation - cost
     sigma = draws[c.sigma]
     sigma = sigma[:, None] if np.ndim(sigma) else float(sigma)
     stages = tuple(tuple(index[a] for a in s.actors) for s in c.stages)

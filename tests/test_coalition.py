@@ -86,6 +86,23 @@ def test_batched_acceptance_equals_per_trial_acceptance():
     assert shared.shape == (n, a)
 
 
+@pytest.mark.parametrize("reservation_shape", [(), (4,), (50, 4)])
+@pytest.mark.parametrize("scale_shape", [(), (50, 1), (50, 4)])
+def test_acceptance_of_many_plans_against_shared_actors_equals_the_logistic_of_the_utility(
+        reservation_shape, scale_shape):
+    """The actor-major path (reservation folded into the matrix product or added per trial) gives
+    logistic((U_i(plan) - R_i) / sigma_i) from the direct sum, for every broadcast shape of R and sigma."""
+    rng = np.random.default_rng(3)
+    plan, ideal, salience = rng.random((50, 3)), rng.random((4, 3)), rng.random((4, 3))
+    reservation = -0.3 * rng.random(reservation_shape)
+    scale = 0.02 + 0.1 * rng.random(scale_shape)
+    direct = -np.einsum("ak,nak->na", salience, (plan[:, None, :] - ideal) ** 2)
+    want = special.expit((direct - reservation) / scale)
+    got = c.acceptance_probability(plan, ideal, salience, reservation, scale)
+    assert got.shape == (50, 4)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.parametrize("loss_power", [1.0, 2.0, 1.5])
 def test_utility_of_many_plans_against_shared_actors_equals_the_direct_sum(loss_power):
     # Shared (A, K) actors with quadratic loss take the expanded-square matrix-product path.
