@@ -758,8 +758,8 @@ def zopa_and_deal_breakers_trial_last(
     plan (K, m); ideal, salience (V, K); net = U_i(plan) - R_i (V, m); scale sigma (V, m), (1, m) or scalar.
     Returns "low", "high" (K, m) the ZOPA (NaN where empty), "nonempty" (K, m) bool, "rejects" (V, m) bool
     (P(accept) < 1/2), "best_dimension" (V, m) (-1 where the actor accepts or no single move suffices),
-    "move" (V, K, m) the signed move on each dimension alone (0 where the actor accepts, NaN where no move on
-    that dimension suffices), "best_move" (V, m), "p_accept_after" (V, m).
+    "best_move" (V, m) the signed move on that dimension (0 where the actor accepts, NaN where no single move
+    suffices), "p_accept_after" (V, m); not the move on every dimension, which the general function returns.
     """
     plan = np.asarray(plan, dtype=float)
     K, m = plan.shape
@@ -775,27 +775,30 @@ def zopa_and_deal_breakers_trial_last(
 
     p_before = special.expit(net / scale)
     rejects = p_before < 0.5
-    move = np.maximum(plan[None], lo, out=lo)
-    np.minimum(move, hi, out=move)
-    move -= plan[None]
-    np.copyto(move, 0.0, where=~rejects[:, None, :])
-    # the smallest |move| over k (first on ties; NaN = impossible counts as inf: fmin drops the NaN), by a
-    # running minimum over the K rows, then what sits at that dimension by gathers
-    size = np.fmin(np.abs(move, out=hi), np.inf, out=hi)
+    # The move that takes plan_k into [lo, hi] is lo - plan_k (> 0) or hi - plan_k (< 0), so its size is
+    # max(lo - plan_k, plan_k - hi, 0) (0 inside, as for every accepting actor; NaN where the interval is
+    # empty); its sign is needed at the best dimension only.
+    below = np.subtract(lo, plan[None], out=lo)
+    size = np.subtract(plan[None], hi, out=hi)
+    np.maximum(size, below, out=size)
+    np.maximum(size, 0.0, out=size)
+    # the smallest size over k (first on ties; NaN = impossible: fmin skips it), by a running minimum over
+    # the K rows, then what sits at that dimension by gathers
     best = np.zeros((V, m), dtype=np.intp)
-    best_size = size[:, 0].copy()
+    best_size = np.fmin(size[:, 0], np.inf)
     better = np.empty((V, m), dtype=bool)
     for k in range(1, K):
         np.less(size[:, k], best_size, out=better)
         np.copyto(best, k, where=better)
-        np.minimum(best_size, size[:, k], out=best_size)
+        np.fmin(best_size, size[:, k], out=best_size)
     rows = np.arange(V)[:, None]
     trials = np.arange(m)
 
     def at_best(a: np.ndarray) -> np.ndarray:  # a[v, best[v, t], t], (V, m)
         return a[rows, best, trials]
 
-    best_move = at_best(move)
+    best_move = np.where(at_best(below) > 0, best_size, -best_size)
+    best_move[np.isinf(best_size)] = np.nan  # no dimension's move suffices
     possible = ~np.isnan(best_move)
     # P(accept) after the best move: only dimension k's loss term changes (separable loss)
     distance_k = at_best(distance)
@@ -806,7 +809,6 @@ def zopa_and_deal_breakers_trial_last(
     out.update(
         rejects=rejects,
         best_dimension=np.where(rejects & possible, best, -1),
-        move=move,
         best_move=np.where(rejects, best_move, 0.0),
         p_accept_after=np.where(rejects & ~possible, np.nan, p_after),
     )
