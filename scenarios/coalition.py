@@ -608,7 +608,7 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
                 share = r["share_best_flip"] if np.isfinite(r["share_best_flip"]) else 1.0
                 lines.append(head + f"no move on a single dimension flips it in {share:.0%} of those trials")
             else:
-                lines.append(head + f"move `{r['dimension']}` by {r['mean_move']:+.2f} (s.e. {r['move_se']:.2f}; "
+                lines.append(head + f"move `{r['dimension']}` by {r['mean_move']:+.2f} (s.e. {r['move_se']:.3f}; "
                              f"the smallest flip in {r['share_best_flip']:.0%} of those trials)")
     top = [b for b in blockers if s.estimate(f"p_sole_blocker.{b}").mean > 0.005]
     if top:
