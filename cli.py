@@ -32,7 +32,7 @@ def _keep_freed_memory() -> None:
     heap and the heap not trimmed, the pages are reused; the peak memory is unchanged (it is what one chunk
     needs). Environment variables for child processes (glibc reads them at start), mallopt for this one.
     Only on glibc, and only when the user has set none of these variables (their settings win)."""
-    names = {"MALLOC_MMAP_THRESHOLD_": -3, "MALLOC_TRIM_THRESHOLD_": -1}  # and mallopt's M_* parameters
+    names = {"MALLOC_MMAP_THRESHOLD_": -3, "MALLOC_TRIM_THRESHOLD_": -1}  # mallopt's M_MMAP_/M_TRIM_THRESHOLD
     if not sys.platform.startswith("linux") or any(name in os.environ for name in names):
         return
     values = {"MALLOC_MMAP_THRESHOLD_": 32 * 2**20, "MALLOC_TRIM_THRESHOLD_": 2**31 - 1}

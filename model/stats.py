@@ -48,8 +48,22 @@ def _zero_one(x: np.ndarray, total: np.ndarray) -> bool:
     return bool(zero_one.all() or np.all(zero_one | np.isnan(x)))
 
 
+class _Coded:
+    """An (n, ..., K) metric given by a category code per trial and cell (see OneHot, ByCategory)."""
+
+    codes: np.ndarray
+    categories: int
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.codes.shape + (self.categories,)
+
+
 @dataclass(frozen=True)
-class OneHot:
+class OneHot(_Coded):
     """Per-trial one-hot values given by category codes, for an accumulator: the value at (trial, ..., k) is
     1 where codes[trial, ...] == k and 0 elsewhere; all NaN (undefined for the trial) where the code is
     UNDEFINED; all 0 where it is NONE. `Accumulator.add` summarises it exactly as that (n, ..., K) array,
@@ -61,13 +75,6 @@ class OneHot:
     UNDEFINED = -2
     NONE = -1
 
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.codes.shape + (self.categories,)
-
     def dense(self, trials: int | None = None) -> np.ndarray:
         """The (n, ..., K) float array (of the first ``trials`` trials)."""
         codes = self.codes[:trials]
@@ -77,7 +84,7 @@ class OneHot:
 
 
 @dataclass(frozen=True)
-class ByCategory:
+class ByCategory(_Coded):
     """Per-trial values that each belong to one category, for an accumulator: the value at (trial, ..., k) is
     values[trial, ...] where codes[trial, ...] == k and NaN (undefined) elsewhere; a negative code is
     undefined in every category. E.g. the move a trial needs on the dimension that is its best one.
@@ -86,13 +93,6 @@ class ByCategory:
     codes: np.ndarray  # integer, (n, ...)
     values: np.ndarray  # float, (n, ...)
     categories: int  # K
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.codes.shape + (self.categories,)
 
     def dense(self, trials: int | None = None) -> np.ndarray:
         """The (n, ..., K) float array (of the first ``trials`` trials)."""
@@ -154,8 +154,8 @@ class Accumulator:
         """`add` for an (n, ...) view of an array stored with the trials last (e.g. np.moveaxis(a, -1, 0)):
         the same statistics, computed over its contiguous rows of trials (x - mean and the sums then run
         over long contiguous rows instead of short strided ones)."""
-        rows = np.moveaxis(x, 0, -1).reshape(-1, len(x))  # a view: (cells, n), C-contiguous
         shape = x.shape[1:]
+        rows = np.moveaxis(x, 0, -1).reshape(math.prod(shape), len(x))  # a view: (cells, n), C-contiguous
         with np.errstate(over="ignore", invalid="ignore"):
             total = rows.sum(axis=-1)
         if self.binary:
@@ -228,7 +228,7 @@ class Accumulator:
         self._merge(n_b.reshape(shape), mean_b.reshape(shape), m2_b.reshape(shape))
         self._keep_dense_sample(x)
 
-    def _keep_dense_sample(self, x: OneHot | ByCategory) -> None:
+    def _keep_dense_sample(self, x: _Coded) -> None:
         room = self.sample_room(x)
         if room > 0:
             self.sample.append(x.dense(room))
@@ -241,7 +241,7 @@ class Accumulator:
             self.sample.append(head.copy() if all_finite else np.where(np.isfinite(head), head, np.nan))
             self._sampled += min(room, len(x))
 
-    def sample_room(self, x: np.ndarray | OneHot) -> int:
+    def sample_room(self, x: np.ndarray | _Coded) -> int:
         """How many more trials of ``x``-shaped values (trials first) the quantile sample takes."""
         width = math.prod(x.shape[1:]) or 1
         return min(self.quantile_cap, max(self.quantile_values // width, 1)) - self._sampled

@@ -289,7 +289,7 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
     computed on the chunk's first m = draws.detail_n trials only (the run's ``detail_trials``), so their
     arrays have m rows and their tables state that count.
 
-    Returns (all float):
+    Returns float arrays, the two deal-breaker outputs as coded arrays for the accumulator:
       "p_adopted" (n,); "p_accept.<actor>" (n,) for every actor; "p_pivotal.<actor>" (n,) P(every other veto
       player accepts) (0 for non-veto actors); "p_sole_blocker.<actor>" (n,) P(the plan fails only because of
       the veto player; veto players only); "p_stage.<stage>" (n,) P(stage passes | earlier stages passed); "p_through.<stage>" (n,)
