@@ -1,4 +1,6 @@
 import os
+import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -20,3 +22,23 @@ def toy(monkeypatch):
 
     monkeypatch.setitem(registry.SCENARIOS, "toy", "tests.toy_scenario")
     return "toy"
+
+
+@pytest.fixture
+def runner():
+    """The CLI in process (test files that need another working directory define their own)."""
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+def write_toy_config(path: Path, trials: int) -> Path:
+    """A config of the 'toy' scenario (register it with the `toy` fixture): one uniform and one beta parameter."""
+    path.write_text(textwrap.dedent(f"""\
+        scenario: toy
+        run: {{trials: {trials}, seed: 11, chunk_size: 1000}}
+        toy:
+          x: {{dist: uniform, low: 0, high: 10, source: "assumption"}}
+          items: [{{name: a, weight: {{dist: beta, a: 2, b: 3}}}}]
+        """))
+    return path

@@ -4,14 +4,8 @@ import json
 import textwrap
 
 import pytest
-from click.testing import CliRunner
 
 import cli
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture

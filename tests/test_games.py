@@ -88,13 +88,7 @@ def test_forecast_salience_on_0_1_and_0_100_scales_agree(tmp_path):
     ("quota: 2\nmembers: [\n", "", "malformed YAML"),
 ])
 def test_bad_game_yaml_exits_2_with_one_line(runner, tmp_path, body, where, words):
-    p = tmp_path / "game.yaml"
-    p.write_text(body)
-    res = runner.invoke(cli.main, ["power", str(p)])
-    assert res.exit_code == 2
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in res.output, res.output
-    assert f"game.yaml{where}" in lines[0] and words in lines[0], lines[0]
+    _exits_2_with_one_line(runner, "power", tmp_path / "game.yaml", body, where, words)
 
 
 @pytest.mark.parametrize(("body", "where", "words"), [
@@ -106,13 +100,17 @@ def test_bad_game_yaml_exits_2_with_one_line(runner, tmp_path, body, where, word
     ("actor,capability,position,salience\nA,1,4,80\n", ":2: ", "at least two actors"),
 ])
 def test_bad_actors_csv_exits_2_with_one_line_naming_line_and_column(runner, tmp_path, body, where, words):
-    p = tmp_path / "actors.csv"
-    p.write_text(body)
-    res = runner.invoke(cli.main, ["forecast", str(p)])
+    _exits_2_with_one_line(runner, "forecast", tmp_path / "actors.csv", body, where, words)
+
+
+def _exits_2_with_one_line(runner, command, path, body, where, words):
+    """`accord COMMAND PATH` on a file holding body: exit 2, one line naming path:where and saying words."""
+    path.write_text(body)
+    res = runner.invoke(cli.main, [command, str(path)])
     assert res.exit_code == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in res.output, res.output
-    assert f"actors.csv{where}" in lines[0] and words in lines[0], lines[0]
+    assert f"{path.name}{where}" in lines[0] and words in lines[0], lines[0]
 
 
 def test_missing_files_are_config_errors(tmp_path):

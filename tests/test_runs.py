@@ -14,21 +14,14 @@ import pytest
 from scenarios import config as C
 from scenarios import engine, runs
 from scenarios.results import RunDirError, Table, atomic_dir
+from tests.conftest import write_toy_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def toy_cfg(tmp_path, toy):
-    p = tmp_path / "toy.yaml"
-    p.write_text(textwrap.dedent("""\
-        scenario: toy
-        run: {trials: 5000, seed: 11, chunk_size: 1000}
-        toy:
-          x: {dist: uniform, low: 0, high: 10, source: "assumption"}
-          items: [{name: a, weight: {dist: beta, a: 2, b: 3}}]
-        """))
-    return p
+    return write_toy_config(tmp_path / "toy.yaml", 5000)
 
 
 def tables(run_dir: Path) -> dict[str, str]:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,11 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs" / "forces"
 SYNTHETIC = Path(__file__).parent / "data" / "lanchester_synthetic.csv"
 OPTIONS = {"28-point plan (600,000 cap)", "28-point plan (forces halved)", "E3 counter-proposal", "no deal"}
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 def _run(runner, config, out, *extra):

@@ -6,7 +6,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import cli
 from scenarios import guarantees as G
@@ -18,11 +17,6 @@ PLAN = ROOT / "configs" / "guarantees" / "plan_28_points.yaml"
 COUNTER = ROOT / "configs" / "guarantees" / "counterproposal.yaml"
 BUDAPEST = ROOT / "configs" / "reference" / "budapest_1994.yaml"
 ARTICLE5 = ROOT / "configs" / "reference" / "nato_article5.yaml"
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 def _run(runner, config, out, *extra):

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from scenarios import config as C
 from scenarios import engine
 from scenarios import sweep as S
 from scenarios.results import RunDirError
+from tests.conftest import write_toy_config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRA = "toy=tests.toy_scenario,ishigami=tests.ishigami_scenario"
@@ -31,15 +31,7 @@ EXTRA = "toy=tests.toy_scenario,ishigami=tests.ishigami_scenario"
 @pytest.fixture
 def toy_cfg(tmp_path, toy, monkeypatch):
     monkeypatch.setenv("ACCORD_EXTRA_SCENARIOS", EXTRA)
-    p = tmp_path / "toy.yaml"
-    p.write_text(textwrap.dedent("""\
-        scenario: toy
-        run: {trials: 3000, seed: 11, chunk_size: 1000}
-        toy:
-          x: {dist: uniform, low: 0, high: 10, source: "assumption"}
-          items: [{name: a, weight: {dist: beta, a: 2, b: 3}}]
-        """))
-    return p
+    return write_toy_config(tmp_path / "toy.yaml", 3000)
 
 
 def sweep(cfg, out, grid=(), values=(), lhs=None, ranges=(), trials=2000, seed=7, workers=1, dask_local=None,
