@@ -66,17 +66,30 @@ honoured, the second adds nothing beyond the cap). Free riding (Olson & Zeckhaus
 Theory of Alliances"), optional: ``free_riding_stake`` shrinks each guarantor's stake by the others' share of
 capability.
 
-Challenger's decision (deterrence; MODELS.md section 1, after Huth 1988): the challenger attacks if
+The challenger's war payoff with a guarantee (MODELS.md section 1; Huth 1988, Zagare & Kilgour 2000). With
+q the probability-weighted response of the guarantors (the expected capability-weighted response after
+escape clauses, q_eff below), G = V p the challenger's expected gain from war against the protected state
+alone and G_g = V p_g its expected gain against the state plus the guarantors' full response (p_g <= p: the
+same war model with the guarantors' capability added), k its cost of war and P the further cost a response
+imposes (sanctions, losses) whether or not the attack succeeds, the gain of attacking over the status quo is
 
-    net_gain = V * p_win - k_war - q * punishment * (1 - p_win) > 0,
+    payoff = EU_A(attack) - U(status quo) = (1 - q) (G - k) + q (G_g - k - P)
+           = (G - k) - q (G - G_g + P).
 
-made probabilistic with a probit noise scale s:  P(attack) = Phi(net_gain / s),  P(deterred) = 1 - P(attack);
-s = 0 gives the deterministic rule (deterred iff net_gain <= 0). The credibility threshold
-q* = (V p_win - k_war) / (punishment (1 - p_win)) is where net_gain = 0 (P(deterred) = 1/2): q* = 0 when
-the attack does not pay even without any guarantee, and q* = NaN when no credibility in [0, 1] deters
-(q* > 1, or punishment (1 - p_win) = 0 with a positive gain). NaN is the house convention for "threshold
-does not exist" (model/stats.py ignores NaNs and reports the count). Effective credibility after escape
-clauses: q_eff = expected_response * (1 - p_void).
+The response is linear in the delivered capability r = min(1, sum of the honouring guarantors' capability):
+a share r of a full response lowers the gain by r (G - G_g) and costs r P, so the expectation over who
+honours is exactly the formula with q = E[r] (and p_g that of a full response). This one function is the
+deterrence decision here and the challenger's side of the bargaining range in model/bargaining.py. (The
+older form q P (1 - p) made any guarantee useless to a protected state that would lose alone, p -> 1: the
+very case a guarantee exists for; here a capable guarantor deters through G - G_g even then.)
+
+Deterrence: the challenger attacks if payoff > 0, made probabilistic with a probit noise scale s:
+P(attack) = Phi(payoff / s), P(deterred) = 1 - P(attack); s = 0 gives the deterministic rule (deterred iff
+payoff <= 0). The credibility threshold q* = (G - k) / (G - G_g + P) is where payoff = 0 (P(deterred) = 1/2):
+q* = 0 when the attack does not pay even without a guarantee, and q* = NaN when no credibility in [0, 1]
+deters (q* > 1, or G - G_g + P <= 0 with a positive gain). NaN is the house convention for "threshold does
+not exist" (model/stats.py ignores NaNs and reports the count). Effective credibility after escape clauses:
+q_eff = expected_response * (1 - p_void).
 
 Calibration: ``fit_binary_response`` fits logit or probit weights to a reference table by maximum
 likelihood (scipy.optimize.minimize), with optional ridge or Firth (1993) penalty for separated data
@@ -487,59 +500,64 @@ def joint_honour(
 # Challenger
 
 
-def challenger_net_gain(
-    q: ArrayLike, value: ArrayLike, p_win: ArrayLike, cost_of_war: ArrayLike, punishment: ArrayLike
+def war_payoff(
+    q: ArrayLike, gain: ArrayLike, gain_guaranteed: ArrayLike, cost_of_war: ArrayLike, punishment: ArrayLike
 ) -> np.ndarray:
-    """net_gain = V p_win - k_war - q punishment (1 - p_win), shape (n_trials,).
+    """The challenger's gain from attacking over the status quo, with a guarantee (module docstring):
 
-    q credibility in [0, 1]; value V, cost_of_war k_war and punishment in the same utility units
-    (e.g. V = 1, the rest as shares of V); p_win in [0, 1] from the force model.
-    """
-    q, value, p_win, cost_of_war, punishment = (
-        np.asarray(v, dtype=float) for v in (q, value, p_win, cost_of_war, punishment)
+        payoff = (1 - q) (G - k) + q (G_g - k - P)
+
+    q: the guarantors' expected capability-weighted response in [0, 1] (q_eff); gain G = V p: the expected
+    gain of a war against the protected state alone; gain_guaranteed G_g = V p_g: the same against the state
+    and a full guarantor response; cost_of_war k >= 0; punishment P >= 0: the further cost a full response
+    imposes. All in the same utility units (shares of the stake V). Broadcastable shapes, e.g. (n,) or
+    (n, T). Positive: the challenger prefers war. One implementation for deterrence and for the bargaining
+    range (model.bargaining)."""
+    q, gain, gain_g, cost, punish = (
+        np.asarray(v, dtype=float) for v in (q, gain, gain_guaranteed, cost_of_war, punishment)
     )
-    return value * p_win - cost_of_war - q * punishment * (1.0 - p_win)
+    return (1.0 - q) * (gain - cost) + q * (gain_g - cost - punish)
 
 
 def deterrence_probability(
     q: ArrayLike,
-    value: ArrayLike,
-    p_win: ArrayLike,
+    gain: ArrayLike,
+    gain_guaranteed: ArrayLike,
     cost_of_war: ArrayLike,
     punishment: ArrayLike,
     noise_scale: ArrayLike = 0.1,
 ) -> np.ndarray:
-    """P(deterred) = Phi(-net_gain / noise_scale), shape (n_trials,); noise_scale = 0: 1{net_gain <= 0}.
+    """P(deterred) = Phi(-payoff / noise_scale), payoff = war_payoff(...); noise_scale = 0: 1{payoff <= 0}.
 
     noise_scale (utility units, >= 0; assumption 0.1, range 0.02 - 0.3 with V = 1) is the spread of the
     challenger's private assessment of its gain (random utility).
     """
-    gain = challenger_net_gain(q, value, p_win, cost_of_war, punishment)
+    payoff = war_payoff(q, gain, gain_guaranteed, cost_of_war, punishment)
     noise_scale = np.asarray(noise_scale, dtype=float)
     if np.any(noise_scale < 0):
         raise ValueError("noise_scale must be >= 0")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        smooth = special.ndtr(-gain / np.where(noise_scale > 0, noise_scale, 1.0))
-    return np.where(noise_scale > 0, smooth, (gain <= 0).astype(float))
+        smooth = special.ndtr(-payoff / np.where(noise_scale > 0, noise_scale, 1.0))
+    return np.where(noise_scale > 0, smooth, (payoff <= 0).astype(float))
 
 
 def credibility_threshold(
-    value: ArrayLike, p_win: ArrayLike, cost_of_war: ArrayLike, punishment: ArrayLike
+    gain: ArrayLike, gain_guaranteed: ArrayLike, cost_of_war: ArrayLike, punishment: ArrayLike
 ) -> np.ndarray:
-    """q* in [0, 1] at which net_gain = 0, shape (n_trials,); NaN where no q in [0, 1] deters.
+    """q* in [0, 1] at which war_payoff = 0; NaN where no q in [0, 1] deters.
 
-        q* = (V p_win - k_war) / (punishment (1 - p_win))
-    q* = 0 when V p_win - k_war <= 0 (deterred without any guarantee); NaN when q* > 1 or the denominator
-    is 0 while the gain is positive (p_win = 1 or no punishment: nothing the guarantor can threaten deters).
+        q* = (G - k) / (G - G_g + P)
+    q* = 0 when G - k <= 0 (deterred without any guarantee); NaN when q* > 1 or the guarantee's leverage
+    G - G_g + P is not positive while the gain is (nothing the guarantors can do deters).
     """
-    value, p_win, cost_of_war, punishment = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (value, p_win, cost_of_war, punishment))
+    gain, gain_g, cost, punish = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (gain, gain_guaranteed, cost_of_war, punishment))
     )
-    gain_unopposed = value * p_win - cost_of_war
-    denominator = punishment * (1.0 - p_win)
+    unguaranteed = gain - cost
+    leverage = gain - gain_g + punish
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # overflow: inf, no deterrence
-        raw = np.where(denominator > 0, gain_unopposed / np.where(denominator > 0, denominator, 1.0), np.inf)
-    q_star = np.where(gain_unopposed <= 0, 0.0, raw)
+        raw = np.where(leverage > 0, unguaranteed / np.where(leverage > 0, leverage, 1.0), np.inf)
+    q_star = np.where(unguaranteed <= 0, 0.0, raw)
     return np.where(q_star > 1.0, np.nan, q_star)
 
 
@@ -563,8 +581,8 @@ def evaluate_guarantee(
     free_riding: ArrayLike = 0.0,
     rho: ArrayLike = 0.0,
     p_void: ArrayLike = 0.0,
-    value: ArrayLike = 1.0,
-    p_win: ArrayLike = 0.5,
+    gain: ArrayLike = 0.5,
+    gain_guaranteed: ArrayLike | None = None,
     cost_of_war: ArrayLike = 0.2,
     punishment: ArrayLike = 1.0,
     noise_scale: ArrayLike = 0.1,
@@ -574,12 +592,16 @@ def evaluate_guarantee(
 
     Per-guarantor inputs (scalar, (G,) or (n_trials, G)): stake, cost, binding, tripwire, automatic,
     capability, audience, tau, alpha, sigma, baseline. Per-trial inputs (scalar or (n_trials,)):
-    free_riding, rho, p_void (e.g. from ``void_probability``), value, p_win, cost_of_war, punishment,
+    free_riding, rho, p_void (e.g. from ``void_probability``), gain (V p), gain_guaranteed (V p_g; default:
+    equal to gain, i.e. the guarantors add punishment but no capability), cost_of_war, punishment,
     noise_scale. Equations in the module docstring; q_eff = expected_response * (1 - p_void).
 
     Returns arrays: p_honour (n, G), mean_utility (n, G), p_any, p_all, expected_response, p_void, q_eff,
-    net_gain, p_deterred, q_star (NaN where no credibility deters), credibility_gap = q_eff - q_star, all (n,).
+    net_gain (the war payoff at q_eff), p_deterred, q_star (NaN where no credibility deters),
+    credibility_gap = q_eff - q_star, all (n,).
     """
+    if gain_guaranteed is None:
+        gain_guaranteed = gain
     if np.any(np.asarray(free_riding, dtype=float) != 0):
         stake = free_riding_stake(stake, capability, free_riding)
     mean_utility = _mean_utility(stake, cost, binding, tripwire, automatic, audience, tau, alpha, baseline)
@@ -588,7 +610,7 @@ def evaluate_guarantee(
         raise ValueError("sigma must be positive")
     p_honour = special.ndtr(mean_utility / sigma_2d)
     trial_shapes = [
-        np.shape(v) for v in (free_riding, rho, p_void, value, p_win, cost_of_war, punishment, noise_scale)
+        np.shape(v) for v in (free_riding, rho, p_void, gain, gain_guaranteed, cost_of_war, punishment, noise_scale)
     ]
     (n_trials,) = np.broadcast_shapes(p_honour.shape[:1], *trial_shapes)
     n_guarantors = np.broadcast_shapes(p_honour.shape, _as_per_guarantor(capability).shape)[1]
@@ -599,11 +621,11 @@ def evaluate_guarantee(
     )
     p_void_1d = np.broadcast_to(np.asarray(p_void, dtype=float), (n_trials,))
     q_eff = effective_credibility(joint.expected_response, p_void_1d)
-    net_gain = np.broadcast_to(challenger_net_gain(q_eff, value, p_win, cost_of_war, punishment), (n_trials,))
+    net_gain = np.broadcast_to(war_payoff(q_eff, gain, gain_guaranteed, cost_of_war, punishment), (n_trials,))
     p_deterred = np.broadcast_to(
-        deterrence_probability(q_eff, value, p_win, cost_of_war, punishment, noise_scale), (n_trials,)
+        deterrence_probability(q_eff, gain, gain_guaranteed, cost_of_war, punishment, noise_scale), (n_trials,)
     )
-    q_star = np.broadcast_to(credibility_threshold(value, p_win, cost_of_war, punishment), (n_trials,))
+    q_star = np.broadcast_to(credibility_threshold(gain, gain_guaranteed, cost_of_war, punishment), (n_trials,))
     return {
         "p_honour": np.array(p_honour),
         "mean_utility": np.array(mean_utility),

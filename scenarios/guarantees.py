@@ -7,8 +7,10 @@ Wires ``model/guarantees.py`` (MODELS.md section 1) into a scenario. Per trial, 
 
 (Schelling 1966; Fearon 1997; Huth 1988); the guarantors' decisions share a common factor with correlation
 rho; escape clauses void the guarantee with p_void; the challenger sees q_eff = expected capability-weighted
-response x (1 - p_void) and is deterred with P(deterred) = Phi(-(V p_win - k_war - q_eff P (1 - p_win)) / s);
-q* is the credibility at which the attack stops paying.
+response x (1 - p_void); the challenger's war payoff with the guarantee is
+payoff = (1 - q_eff)(V p - k) + q_eff (V p_g - k - P) (model.guarantees.war_payoff: p its chance against the
+protected state alone, p_g against the state and a full guarantor response) and it is deterred with
+P(deterred) = Phi(-payoff / s); q* is the credibility at which the attack stops paying.
 
 Config keys (the settlement scenario reuses them, see notes/WIRING.md)::
 
@@ -20,7 +22,7 @@ Config keys (the settlement scenario reuses them, see notes/WIRING.md)::
         - {name: strike_on_moscow, p_triggered: 0.03, p_manufactured: 0.3, p_accepted: 0.3}
     guarantees:           # one Guarantor per guarantor, addressed by name: --set guarantees.us.binding=0.9
       - {name: us, stake: 0.75, cost: 1.5, binding: 0.3, tripwire: 0, automatic: 0.3, capability: 0.8}
-    challenger: {value: 1, p_win: 0.5, cost_of_war: 0.2, punishment: 1, noise_scale: 0.1}
+    challenger: {value: 1, p_win: 0.5, p_win_guaranteed: 0.1, cost_of_war: 0.2, punishment: 1, noise_scale: 0.1}
 
 The weights of the guarantor's utility (``guarantee.weights``) come in three forms:
 
@@ -130,10 +132,13 @@ class Guarantor(Block):
 
 
 class Challenger(Block):
-    """The challenger's deterrence decision: attack if V p_win - k_war - q P (1 - p_win) > 0."""
+    """The challenger's deterrence decision: attack if (1 - q)(V p - k) + q (V p_g - k - P) > 0
+    (model.guarantees.war_payoff). In a settlement the war model supplies V p and V p_g."""
 
     value: Param(0, 10, "utility (V = 1 by convention)", "value of the objective") = 1.0
-    p_win: Param(0, 1, "probability", "chance a renewed attack succeeds (the settlement takes it from the forces model)")
+    p_win: Param(0, 1, "probability", "chance the attack reaches its objective against the protected state alone")
+    p_win_guaranteed: Param(0, 1, "probability",
+                            "chance it does against the state and a full guarantor response (p_g; capped at p_win)")
     cost_of_war: Param(0, 10, "utility (share of V)", "the challenger's cost of war k_war")
     punishment: Param(0, 10, "utility (share of V)", "cost a full guarantor response imposes")
     noise_scale: Param(0, 2, "utility (share of V)", "spread of the challenger's private assessment") = 0.1
@@ -257,12 +262,14 @@ def compute(
     guarantors: tuple[Guarantor, ...],
     challenger: Challenger,
     draws: Draws,
-    p_win: np.ndarray | None = None,
+    gain: np.ndarray | None = None,
+    gain_guaranteed: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-trial credibility and deterrence for one chunk of n trials.
 
-    p_win: None uses the challenger's own p_win parameter; an (n,) array overrides it (the settlement passes
-    the force model's breakthrough probability). Returns arrays of shape (n,) unless stated:
+    gain, gain_guaranteed: None uses the challenger's own V p_win and V p_win_guaranteed (p_g capped at p);
+    (n,) arrays override them (a settlement passes the war model's expected gains). Returns arrays of shape
+    (n,) unless stated:
 
     - ``p_honour.<name>``: each guarantor's P(honour);
     - ``utility_terms.<name>`` (n, 7): the contributions of TERMS to the probit index z (utility / sigma),
@@ -270,10 +277,11 @@ def compute(
     - ``p_any``, ``p_all``: P(at least one honours), P(all honour);
     - ``expected_response``: E[min(1, sum of the honouring guarantors' capability)];
     - ``p_void``: P(an escape clause voids the guarantee); ``q_eff`` = expected_response (1 - p_void);
-    - ``net_gain``, ``p_deterred``, ``q_star`` (NaN where no credibility in [0, 1] deters),
-      ``credibility_gap`` = q_eff - q_star;
-    - ``challenger.gain_unopposed`` = V p_win - k_war, ``challenger.punishment_at_risk`` = P (1 - p_win),
-      ``challenger.noise_scale``: what the deterrence curve P(deterred | q) needs per trial.
+    - ``net_gain`` (the war payoff at q_eff), ``p_deterred``, ``q_star`` (NaN where no credibility in [0, 1]
+      deters), ``credibility_gap`` = q_eff - q_star;
+    - ``challenger.payoff_unguaranteed`` = V p - k, ``challenger.guarantee_leverage`` = V p - V p_g + P,
+      ``challenger.noise_scale``: what the deterrence curve P(deterred | q) needs per trial (the payoff at
+      credibility q is payoff_unguaranteed - q guarantee_leverage).
     """
     n = draws.n
     if not guarantors:
@@ -298,15 +306,20 @@ def compute(
         [draws.full(c.p_manufactured) for c in clauses],
         [draws.full(c.p_accepted) for c in clauses],
     ), (n,))
-    p_win = draws.full(challenger.p_win) if p_win is None else np.broadcast_to(np.asarray(p_win, float), (n,))
     value, cost_of_war = draws.full(challenger.value), draws.full(challenger.cost_of_war)
     punishment, noise_scale = draws.full(challenger.punishment), draws.full(challenger.noise_scale)
+    if gain is None:
+        p_win = draws.full(challenger.p_win)
+        gain = value * p_win
+        gain_guaranteed = value * np.minimum(draws.full(challenger.p_win_guaranteed), p_win)
+    gain = np.broadcast_to(np.asarray(gain, float), (n,))
+    gain_guaranteed = gain if gain_guaranteed is None else np.broadcast_to(np.asarray(gain_guaranteed, float), (n,))
 
     res = gm.evaluate_guarantee(
         stake=stake_utility, cost=cost_utility, binding=binding, tripwire=tripwire, automatic=automatic,
         capability=capability, audience=w["audience"], tau=w["tau"], alpha=w["alpha"], sigma=w["sigma"],
-        baseline=w["baseline"], rho=draws.full(guarantee.rho), p_void=p_void, value=value, p_win=p_win,
-        cost_of_war=cost_of_war, punishment=punishment, noise_scale=noise_scale,
+        baseline=w["baseline"], rho=draws.full(guarantee.rho), p_void=p_void, gain=gain,
+        gain_guaranteed=gain_guaranteed, cost_of_war=cost_of_war, punishment=punishment, noise_scale=noise_scale,
     )
     terms = gm.honour_utility_terms(stake_utility, cost_utility, binding, tripwire, automatic,
                                     audience=w["audience"], tau=w["tau"], alpha=w["alpha"], baseline=w["baseline"])
@@ -321,14 +334,15 @@ def compute(
     for key in ("p_any", "p_all", "expected_response", "p_void", "q_eff", "net_gain", "p_deterred", "q_star",
                 "credibility_gap"):
         out[key] = res[key]
-    out["challenger.gain_unopposed"] = value * p_win - cost_of_war
-    out["challenger.punishment_at_risk"] = punishment * (1.0 - p_win)
+    out["challenger.payoff_unguaranteed"] = gain - cost_of_war
+    out["challenger.guarantee_leverage"] = gain - gain_guaranteed + punishment
     out["challenger.noise_scale"] = noise_scale
     return out
 
 
 def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The scenario's per-trial outputs: ``compute`` with the challenger's own p_win (no randomness used)."""
+    """The scenario's per-trial outputs: ``compute`` with the challenger's own p_win, p_win_guaranteed (no
+    randomness used)."""
     return compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws)
 
 
@@ -356,10 +370,11 @@ def deterrence_curve(s: Summaries, grid: np.ndarray = DETERRENCE_GRID,
                      max_trials: int = CURVE_SAMPLE) -> tuple[np.ndarray, np.ndarray, int]:
     """P(deterred | credibility q) averaged over the parameter uncertainty, on ``grid``: (mean, se, trials).
 
-    Per trial P(deterred | q) = Phi(-(gain_unopposed - q punishment_at_risk) / noise_scale) (noise 0: a step).
+    Per trial P(deterred | q) = Phi(-(payoff_unguaranteed - q guarantee_leverage) / noise_scale) (noise 0: a
+    step; model.guarantees.war_payoff).
     """
-    gain = _sample(s, "challenger.gain_unopposed")[:max_trials]
-    at_risk = _sample(s, "challenger.punishment_at_risk")[:max_trials]
+    gain = _sample(s, "challenger.payoff_unguaranteed")[:max_trials]
+    at_risk = _sample(s, "challenger.guarantee_leverage")[:max_trials]
     noise = _sample(s, "challenger.noise_scale")[:max_trials]
     net = gain[None, :] - grid[:, None] * at_risk[None, :]  # (len(grid), m)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -110,7 +110,7 @@ def test_duplicate_guarantor_names_are_a_config_error(tmp_path, runner):
         guarantees:
           - {name: us, stake: 1, cost: 1, binding: 0.5}
           - {name: us, stake: 1, cost: 1, binding: 0.5}
-        challenger: {p_win: 0.5, cost_of_war: 0.2, punishment: 1}
+        challenger: {p_win: 0.5, p_win_guaranteed: 0.1, cost_of_war: 0.2, punishment: 1}
         """))
     res = runner.invoke(cli.main, ["validate", str(bad)])
     assert res.exit_code == 2 and "unique" in res.stderr
