@@ -8,52 +8,63 @@ A the expected share p - c_A and B the share 1 - p - c_B, so every division x (A
 
 is at least as good as war for both.
 
+accord's reading (MODELS.md sections 0, 1, 3). The stake is the territorial dispute (model/terms.py: the
+coalition's territory scale), x the plan's position on it, and "war" is one campaign season of renewed
+fighting from the settlement's line, whose territorial outcome comes from the one war model (model/war.py)
+year by year. Each side's value of war is its expected share after the season net of its costs; relative
+to the settlement, i.e. as a PAYOFF of war over peace (positive: that side prefers war):
+
+    challenger  payoff_A(t) = (1 - q) (G_A(t) - c_A) + q (G_Ag(t) - c_A - P)     (model.guarantees.war_payoff)
+    defender    payoff_B(t) = G_B(t) - c_B
+
+G_A the challenger's expected gain (stake shares) of an offensive against the defender alone, G_Ag the same
+against the defender and a full guarantor response, q the guarantors' expected response, P the further
+cost a response imposes; G_B the defender's expected gain of its own offensive (a guarantee does not cover
+a war the protected state starts: point 22 of the 28-point plan voids it). With no guarantee (q = 0) and
+p = x + G, these are Fearon's conditions: payoff_A > 0 iff x < p - c_A, payoff_B > 0 iff x > p_B + c_B.
+The bargaining range of the challenger's share is [x + payoff_A, x - payoff_B], and the gap
+
+    g(t) = max(payoff_A(t), payoff_B(t))
+
+is how far (in stake shares) x lies outside it; either side may prefer war, the defender too when the
+balance shifts its way.
+
 Powell (2006), "War as a Commitment Problem", International Organization 60(1): 169-203: when power shifts,
-the rising side cannot commit not to use its future strength, and war can occur under full information.
-accord uses the infinite-horizon form of Powell's model: each year a flow of size 1 (the stake) is divided;
-war is absorbing and gives the winner the whole flow for ever, so with discount factor delta a war at t is
-worth (p_t - c_A) / (1 - delta) to A and (1 - p_t - c_B) / (1 - delta) to B (costs, like Fearon's, are
-shares of the stake, paid every year of the war's consequences). Suppose A is rising (p_{t+1} > p_t). The most
-B can get without fighting is the whole flow at t, plus, from t+1 on, what A leaves once it can threaten a war
-at p_{t+1}: at most (1 - p_{t+1} + c_A) / (1 - delta). B therefore prefers war at t whenever
+the rising side cannot commit not to use its future strength, and the declining side may fight now, under
+full information. In the infinite-horizon form (a flow of size 1 divided each year; war absorbing, a side's
+war value v per year for ever; discount factor delta), the most the declining defender can get without
+fighting is the whole flow at t plus, from t+1 on, what the rising challenger leaves once it can threaten
+war: 1 - v_A(t+1). So B prefers war at t when v_B(t) / (1 - delta) > 1 + delta (1 - v_A(t+1)) / (1 - delta),
 
-    (1 - p_t - c_B) / (1 - delta) > 1 + delta (1 - p_{t+1} + c_A) / (1 - delta)
-    <=>  delta p_{t+1} - p_t > c_B + delta c_A                                     (B declining)
+    s_B(t) = v_B(t) + delta v_A(t+1) - 1 > 0,     and symmetrically   s_A(t) = v_A(t) + delta v_B(t+1) - 1 > 0
 
-and symmetrically A, if it is the declining side, prefers war at t whenever
+for a declining challenger. With v_A = x + payoff_A and v_B = 1 - x + payoff_B,
 
-    delta (1 - p_{t+1}) - (1 - p_t) > c_A + delta c_B                              (A declining).
+    s_B(t) = payoff_B(t) + delta payoff_A(t+1) - (1 - delta) x
+    s_A(t) = payoff_A(t) + delta payoff_B(t+1) - (1 - delta) (1 - x)
 
-Written as delta (p_{t+1} - p_t) > (1 - delta) p_t + c_B + delta c_A, this is Powell's statement that war
-happens when the discounted shift in power exceeds what the rising side can hand over today (the current
-flow) plus the costs of war it saves; as delta -> 1 it is the familiar "shift larger than the costs of war".
-It is a sufficient condition for breakdown at t: whatever happens after t+1, the rising side can always
-fight, so the bound holds. A fixed share x inside both years' ranges rules the condition out (from
-p_{t+1} - c_A <= x <= p_t + c_B, delta p_{t+1} - p_t <= delta (c_A + c_B) - (1 - delta) p_t <= c_B + delta c_A,
-and likewise for A), so for a fixed settlement the commitment problem brings a break forward (a preventive war
-the year before the terms would leave the range) rather than adding new ones. Slower, persistent shifts can also cause war (Krainin 2017, PSRM 5(1)); accord does
-not model that path. The printed inequality above is derived here from the model as Powell sets it out; the
-paper's own equation numbering was not available to check against.
+and s(t) = max(s_A, s_B), Powell's power-shift term (the declining side's net gain from a preventive war,
+stake shares; the last year has no successor: s = -inf there). With no guarantee this is the familiar
+delta p_{t+1} - p_t > c_B + delta c_A (derived here from the model as Powell sets it out; the paper's own
+equation numbering was not available to check against). A fixed x inside both years' ranges rules it out,
+so a shift breaks the peace only when the next year's terms would leave the range faster than the costs
+absorb: a preventive war brought forward. Slower, persistent shifts can also cause war (Krainin 2017, PSRM
+5(1)); accord does not model that path.
 
-What accord adds (MODELS.md section 3): p(t) comes from the force model year by year, and the guarantee's
-expected response q (0-1, from the credibility model) with punishment cost P (share of the stake) raises the
-challenger's cost of war:
+Survival (MODELS.md section 3). The mechanism alone (the deterministic range rule): a trial's peace breaks in
+the first year with g(t) > 0 or s(t) > 0. The combined model the headline uses puts the mechanism on top of
+the record's reference-class hazard h0(t) (Fortna 2003, 2004: highest early, falling with time; strong
+agreements lower it) as a proportional-hazards multiplier,
 
-    c_A_eff(t) = c_A + q * P.
+    h(t) = 1 - (1 - h0(t)) ^ exp(gamma_g g(t)+ + gamma_s s(t)+)
 
-The guarantee enters through the cost, not through p: a guarantor's forces already in the force balance are
-part of p_win from the force model, and counting them again in p would double count; what the response adds
-on top (sanctions, strikes, losses to the guarantor's forces) is a cost, as in the deterrence condition of
-MODELS.md section 1. A trial's settlement breaks in the first year its terms leave the range (rule 'range',
-optionally also in the first year the commitment problem holds), or by a per-year hazard (rule 'hazard')
+the grouped-time (complementary log-log) form of h0(t) exp(...) (Prentice & Gloeckler 1978), which stays a
+probability however large the multiplier; gamma_g, gamma_s are stated priors with ranges (sweepable).
+Survival S(t) = prod_{k < t} (1 - h(k)).
 
-    h(t) = logistic((g(t) - h0) / s),   g(t) = (p(t) - c_A_eff(t)) - x(t),
-
-g the challenger's net gain of attacking (its expected war share minus its settlement share).
-
-Shapes: n_trials = n, n_years = T. p paths, shares and costs may be scalars, (n,) (one value per trial, held
-over the years) or (n, T). A 1-D array is always read as per trial. All shares, probabilities and costs are in
-[0, 1] (costs >= 0; the range is clipped to [0, 1]); the discount factor delta is per year, in [0, 1).
+Shapes: n_trials = n, n_years = T. Payoffs are (n, T) (or broadcast to it); shares, costs and the discount
+factor are scalars or (n,) (one value per trial, held over the years), and a 1-D array is always read as per
+trial. Shares in [0, 1]; the discount factor delta is per year, in [0, 1).
 """
 
 from __future__ import annotations
@@ -61,221 +72,120 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
+from model.guarantees import war_payoff
 from model.stats import Z95, wilson_interval
 
-RULES = ("range", "hazard")
-SIDES = ("either", "challenger", "defender")
 
-
-def _per_year(value: np.ndarray | float, n_dim: int) -> np.ndarray:
-    """A scalar, (n,) per-trial or (n, T) array, made to broadcast against (n, T) when n_dim == 2."""
+def _per_trial(value: np.ndarray | float) -> np.ndarray:
+    """A scalar or (n,) per-trial value as a column that broadcasts against (n, T)."""
     arr = np.asarray(value, dtype=float)
-    if n_dim == 2 and arr.ndim == 1:
-        return arr[:, None]
-    return arr
+    return arr[:, None] if arr.ndim == 1 else arr
+
+
+def war_payoffs(
+    guarantee_response: np.ndarray | float,
+    gain_challenger: np.ndarray,
+    gain_challenger_guaranteed: np.ndarray,
+    gain_defender: np.ndarray,
+    cost_challenger: np.ndarray | float,
+    cost_defender: np.ndarray | float,
+    punishment: np.ndarray | float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(payoff_A, payoff_B), each (n, T): the two sides' payoffs of war over the settlement (module
+    docstring). The challenger's is model.guarantees.war_payoff, the one implementation deterrence uses too.
+
+    guarantee_response q in [0, 1]: scalar, (n,) or (n, T) (a credibility that changes over the horizon);
+    gains (n, T) in stake shares; costs and punishment scalars or (n,)."""
+    q = np.asarray(guarantee_response, dtype=float)
+    q = q[:, None] if q.ndim == 1 else q
+    c_a, c_b, punish = _per_trial(cost_challenger), _per_trial(cost_defender), _per_trial(punishment)
+    payoff_a = war_payoff(q, gain_challenger, gain_challenger_guaranteed, c_a, punish)
+    payoff_b = np.asarray(gain_defender, dtype=float) - c_b
+    return payoff_a, payoff_b
 
 
 def bargaining_range(
-    p_win: np.ndarray | float,
-    cost_challenger: np.ndarray | float,
-    cost_defender: np.ndarray | float,
+    settlement_share: np.ndarray | float, payoff_challenger: np.ndarray, payoff_defender: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fearon's (1995) bargaining range of the challenger's share: lower = p - c_A, upper = p + c_B.
-
-    p_win: the challenger's probability of winning a war, in [0, 1]; cost_challenger c_A and
-    cost_defender c_B: each side's cost of war as a share of the stake, >= 0. Any shape that broadcasts
-    (scalars, (n,), (n, T)). Returns (lower, upper), clipped to [0, 1] because a share lives there.
-    """
-    p = np.asarray(p_win, dtype=float)
-    lower = np.clip(p - np.asarray(cost_challenger, dtype=float), 0.0, 1.0)
-    upper = np.clip(p + np.asarray(cost_defender, dtype=float), 0.0, 1.0)
+    """The range of the challenger's share that both sides prefer to war: [x + payoff_A, x - payoff_B],
+    clipped to [0, 1] (module docstring; Fearon 1995). Empty where lower > upper."""
+    x = _per_trial(settlement_share)
+    lower = np.clip(x + np.asarray(payoff_challenger, dtype=float), 0.0, 1.0)
+    upper = np.clip(x - np.asarray(payoff_defender, dtype=float), 0.0, 1.0)
     return lower, upper
 
 
-def in_range(
+def bargaining_gap(payoff_challenger: np.ndarray, payoff_defender: np.ndarray) -> np.ndarray:
+    """g = max(payoff_A, payoff_B): how far the settlement lies outside the bargaining range (stake shares);
+    positive where a side prefers war."""
+    return np.maximum(np.asarray(payoff_challenger, dtype=float), np.asarray(payoff_defender, dtype=float))
+
+
+def commitment_shift(
     settlement_share: np.ndarray | float,
-    p_win: np.ndarray | float,
-    cost_challenger: np.ndarray | float,
-    cost_defender: np.ndarray | float,
-) -> np.ndarray:
-    """True where p - c_A <= x <= p + c_B (Fearon 1995): the settlement beats war for both sides.
-
-    settlement_share x: the challenger's share of the stake under the settlement, in [0, 1]. Shapes
-    broadcast; returns a bool array of the broadcast shape.
-    """
-    lower, upper = bargaining_range(p_win, cost_challenger, cost_defender)
-    x = np.asarray(settlement_share, dtype=float)
-    return (x >= lower) & (x <= upper)
-
-
-def commitment_problem(
-    p_path: np.ndarray,
-    cost_challenger: np.ndarray | float,
-    cost_defender: np.ndarray | float,
+    payoff_challenger: np.ndarray,
+    payoff_defender: np.ndarray,
     discount: np.ndarray | float,
-    side: str = "either",
 ) -> np.ndarray:
-    """Years in which a shift of power makes war preferable for the declining side (Powell 2006).
-
-    Flags year t (for t < T-1) when, with delta the discount factor,
-
-        defender declining:   delta p_{t+1} - p_t > c_B(t) + delta c_A(t+1)
-        challenger declining: delta (1 - p_{t+1}) - (1 - p_t) > c_A(t) + delta c_B(t+1)
-
-    (the declining side's cost is its cost of fighting now, the rising side's is that of the war it could
-    threaten next year; see the module docstring for the derivation). The last year has no successor and is
-    never flagged.
-
-    p_path: (n, T) the challenger's p_win by year. Costs (shares of the stake, >= 0) and discount (per year,
-    [0, 1)) are scalars, (n,) or (n, T). side: 'either' (default), 'challenger' (only the challenger's
-    preventive war: it is declining) or 'defender'. Returns bool (n, T).
-    """
-    if side not in SIDES:
-        raise ValueError(f"side must be one of {SIDES}, got {side!r}")
-    p = np.asarray(p_path, dtype=float)
-    if p.ndim != 2:
-        raise ValueError(f"p_path must have shape (n_trials, n_years), got {p.shape}")
-    n, n_years = p.shape
-    c_a = np.broadcast_to(_per_year(cost_challenger, 2), (n, n_years))
-    c_b = np.broadcast_to(_per_year(cost_defender, 2), (n, n_years))
-    delta = _per_year(discount, 2)
-    if np.ndim(delta) == 2 and np.shape(delta)[1] == n_years:
-        delta = delta[:, :-1]
-    p_now, p_next = p[:, :-1], p[:, 1:]
-    flags = np.zeros((n, n_years), dtype=bool)
-    if side in ("either", "defender"):
-        flags[:, :-1] |= delta * p_next - p_now > c_b[:, :-1] + delta * c_a[:, 1:]
-    if side in ("either", "challenger"):
-        flags[:, :-1] |= delta * (1.0 - p_next) - (1.0 - p_now) > c_a[:, :-1] + delta * c_b[:, 1:]
-    return flags
+    """Powell's (2006) power-shift term s(t) = max(s_A(t), s_B(t)) (module docstring), shape (n, T); the last
+    year -inf (no successor). Positive: the declining side prefers a preventive war in year t."""
+    pa = np.asarray(payoff_challenger, dtype=float)
+    pb = np.asarray(payoff_defender, dtype=float)
+    pa, pb = np.broadcast_arrays(pa, pb)
+    x = _per_trial(settlement_share)
+    delta = _per_trial(discount)
+    out = np.full(pa.shape, -np.inf)
+    if pa.shape[-1] > 1:
+        s_b = pb[..., :-1] + delta * pa[..., 1:] - (1.0 - delta) * x
+        s_a = pa[..., :-1] + delta * pb[..., 1:] - (1.0 - delta) * (1.0 - x)
+        out[..., :-1] = np.maximum(s_a, s_b)
+    return out
 
 
-def effective_cost_challenger(
-    cost_challenger: np.ndarray | float,
-    guarantee_response: np.ndarray | float,
-    punish_cost: np.ndarray | float,
-    n_dim: int = 1,
+def first_break_year(broken: np.ndarray) -> np.ndarray:
+    """Index of the first True along the year axis, or T where there is none; shape (n,)."""
+    n_years = broken.shape[-1]
+    return np.where(broken.any(axis=-1), broken.argmax(axis=-1), n_years)
+
+
+def mechanism_break_year(gap: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """The mechanism alone (deterministic): the first year (0-based) with g(t) > 0 or s(t) > 0, T where the
+    settlement holds through the horizon; int (n,)."""
+    return first_break_year((np.asarray(gap) > 0) | (np.asarray(shift) > 0))
+
+
+def combined_hazard(
+    base_hazard: np.ndarray | float,
+    gap: np.ndarray,
+    shift: np.ndarray,
+    gamma_gap: np.ndarray | float,
+    gamma_shift: np.ndarray | float,
 ) -> np.ndarray:
-    """c_A_eff = c_A + q * P: the challenger's cost of war including the expected guarantee response.
+    """h(t) = 1 - (1 - h0(t)) ^ exp(gamma_g g(t)+ + gamma_s s(t)+), shape of the broadcast (n, T).
 
-    guarantee_response q in [0, 1] (expected capability-weighted response, from the credibility model);
-    punish_cost P >= 0, the cost an honoured response imposes, as a share of the stake. n_dim=2 reads 1-D
-    inputs as per trial against an (n, T) year axis.
-    """
-    return _per_year(cost_challenger, n_dim) + _per_year(guarantee_response, n_dim) * _per_year(
-        punish_cost, n_dim
-    )
-
-
-def break_hazard(
-    settlement_share: np.ndarray | float,
-    p_path: np.ndarray,
-    guarantee_response: np.ndarray | float,
-    punish_cost: np.ndarray | float,
-    cost_challenger: np.ndarray | float,
-    hazard_midpoint: np.ndarray | float = 0.0,
-    hazard_scale: np.ndarray | float = 0.05,
-) -> np.ndarray:
-    """Per-year probability that the challenger breaks the settlement, shape (n, T).
-
-    h(t) = logistic((g(t) - h0) / s), g(t) = p(t) - c_A_eff(t) - x(t): the challenger's expected war share
-    minus its settlement share (both shares of the stake). h0 (hazard_midpoint, share of the stake) is the net
-    gain at which h = 1/2; s > 0 (hazard_scale, share of the stake) how sharply h rises around it.
-    """
-    p = np.asarray(p_path, dtype=float)
-    c_a_eff = effective_cost_challenger(cost_challenger, guarantee_response, punish_cost, n_dim=2)
-    net_gain = p - c_a_eff - _per_year(settlement_share, 2)
-    z = (net_gain - _per_year(hazard_midpoint, 2)) / _per_year(hazard_scale, 2)
-    return np.broadcast_to(special.expit(z), p.shape).copy()
+    base_hazard h0 in [0, 1]: the reference-class yearly hazard (scalar, (n,) or (n, T)); gap, shift (n, T)
+    in stake shares (negative parts count 0); gamma_g, gamma_s >= 0 per stake share (scalar or (n,)).
+    With gap and shift <= 0 it is h0; it rises with each, towards 1."""
+    h0 = np.clip(np.asarray(base_hazard, dtype=float), 0.0, 1.0)
+    if h0.ndim == 1:
+        h0 = h0[:, None]
+    eta = _per_trial(gamma_gap) * np.maximum(gap, 0.0) + _per_trial(gamma_shift) * np.maximum(shift, 0.0)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_keep = np.log1p(-h0) * np.exp(eta)  # log(1 - h)
+    return np.where(h0 >= 1.0, 1.0, -np.expm1(log_keep))
 
 
 def survival_from_hazard(hazard: np.ndarray) -> np.ndarray:
-    """Per-trial probability of holding at least t years, S(t) = prod_{s<t} (1 - h(s)), shape (n, T+1).
-
-    The closed form of the 'hazard' rule: its mean over trials is the expected survival curve without
-    sampling noise.
-    """
+    """Per-trial probability of holding at least t years, S(t) = prod_{s<t} (1 - h(s)), shape (n, T+1)."""
     h = np.asarray(hazard, dtype=float)
     ones = np.ones(h.shape[:-1] + (1,))
     return np.concatenate([ones, np.cumprod(1.0 - h, axis=-1)], axis=-1)
 
 
-def _first_true(flags: np.ndarray) -> np.ndarray:
-    """Index of the first True along the year axis, or T where there is none; shape (n,)."""
-    n_years = flags.shape[-1]
-    return np.where(flags.any(axis=-1), flags.argmax(axis=-1), n_years)
-
-
-def expected_war_share(settlement_share: np.ndarray | float, p_breakthrough: np.ndarray) -> np.ndarray:
-    """The challenger's expected share of the stake from a renewed war, Fearon's p, when war starts from the
-    settlement's line:
-
-        p(t) = x + p_b(t) * (1 - x)
-
-    x in [0, 1]: the challenger's share under the settlement (what it holds if its offensive fails);
-    p_b(t) in [0, 1]: its probability of a breakthrough (winning: it takes the whole stake). Shapes: x scalar
-    or (n,), p_b (n, T) -> (n, T). With this p the defender never prefers war (x <= p + c_B always), and the
-    challenger prefers war iff p_b (1 - x) > c_A_eff: a settlement that already gives the challenger most of
-    the stake leaves it less to gain. accord's reading of Fearon's (1995) p for a war fought from the
-    settlement's line (an assumption: the defender does not counter-attack to retake ground).
-    """
-    x = np.asarray(settlement_share, dtype=float)
-    if x.ndim == 1:
-        x = x[:, None]
-    return x + np.asarray(p_breakthrough, dtype=float) * (1.0 - x)
-
-
-def settlement_breaks(
-    settlement_share: np.ndarray | float,
-    p_path: np.ndarray,
-    guarantee_response: np.ndarray | float,
-    punish_cost: np.ndarray | float,
-    cost_challenger: np.ndarray | float,
-    cost_defender: np.ndarray | float,
-    discount: np.ndarray | float = 0.9,
-    *,
-    rule: str = "range",
-    include_commitment: bool = False,
-    hazard_midpoint: np.ndarray | float = 0.0,
-    hazard_scale: np.ndarray | float = 0.05,
-    rng: np.random.Generator | None = None,
-) -> np.ndarray:
-    """First year (0-based) in which each trial's settlement breaks; n_years where it holds throughout.
-
-    rule='range': year t breaks when x(t) is outside [p(t) - c_A_eff(t), p(t) + c_B(t)] (Fearon 1995) or,
-    with include_commitment, when commitment_problem flags t (Powell 2006; c_A_eff used there too).
-    rule='hazard': each year breaks with probability break_hazard(...) (h0 = hazard_midpoint,
-    s = hazard_scale); one (n, T) block of uniforms is drawn from ``rng`` and the break is the first year
-    with u < h, so a given seed gives the same break years.
-
-    settlement_share x: the challenger's share of the stake, scalar, (n,) or (n, T). p_path (n, T): the
-    challenger's p_win by year. guarantee_response q in [0, 1] and punish_cost P (share of the stake): see
-    effective_cost_challenger. Costs are shares of the stake; discount per year in [0, 1).
-    Returns int (n,): a value t < n_years is the year of breakdown (peace held t full years); n_years means
-    the settlement held through the horizon. A higher q never makes a break earlier under 'range'.
-    """
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    p = np.asarray(p_path, dtype=float)
-    if p.ndim != 2:
-        raise ValueError(f"p_path must have shape (n_trials, n_years), got {p.shape}")
-    if rule == "hazard":
-        if rng is None:
-            raise ValueError("rule='hazard' needs an explicit numpy Generator (rng)")
-        hazard = break_hazard(
-            settlement_share, p, guarantee_response, punish_cost, cost_challenger, hazard_midpoint, hazard_scale
-        )
-        uniforms = rng.random(p.shape)
-        return _first_true(uniforms < hazard)
-    c_a_eff = effective_cost_challenger(cost_challenger, guarantee_response, punish_cost, n_dim=2)
-    c_b = _per_year(cost_defender, 2)
-    broken = ~in_range(_per_year(settlement_share, 2), p, c_a_eff, c_b)
-    broken = np.broadcast_to(broken, p.shape)
-    if include_commitment:
-        broken = broken | commitment_problem(p, c_a_eff, c_b, discount)
-    return _first_true(broken)
+def survival_from_break_year(break_year: np.ndarray, n_years: int) -> np.ndarray:
+    """1{break_year >= t} for t = 0..T: (n, T+1) 0/1 survival of the deterministic rule."""
+    return (np.asarray(break_year)[:, None] >= np.arange(n_years + 1)[None, :]).astype(float)
 
 
 @dataclass(frozen=True)
@@ -303,8 +213,8 @@ class SurvivalCurve:
 def survival_curve(break_year: np.ndarray, n_years: int) -> SurvivalCurve:
     """The empirical survival function of the break years: S(t) = P(break_year >= t), t = 0..T.
 
-    break_year: int (n,) from settlement_breaks, values in 0..n_years (n_years = held throughout; nothing is
-    censored before the horizon, so the empirical survival function is exact). Returns a SurvivalCurve.
+    break_year: int (n,) in 0..n_years (n_years = held throughout; nothing is censored before the horizon,
+    so the empirical survival function is exact). Returns a SurvivalCurve.
     """
     years_broken = np.asarray(break_year)
     if years_broken.ndim != 1 or years_broken.size == 0:
@@ -314,16 +224,8 @@ def survival_curve(break_year: np.ndarray, n_years: int) -> SurvivalCurve:
     n = years_broken.size
     counts = np.bincount(years_broken.astype(int), minlength=n_years + 1).astype(float)
     pmf = counts / n
-    # S(t) = P(B >= t) = sum of the pmf from t on: a reversed cumulative sum, exactly 1 at t = 0.
-    survival = np.cumsum(counts[::-1])[::-1] / n
+    survival = np.cumsum(counts[::-1])[::-1] / n  # S(t) = P(B >= t): a reversed cumulative sum, 1 at t = 0
     se = np.sqrt(survival * (1.0 - survival) / n)
     ci_low, ci_high = wilson_interval(survival, n)
-    return SurvivalCurve(
-        years=np.arange(n_years + 1),
-        survival=survival,
-        se=se,
-        ci_low=np.asarray(ci_low),
-        ci_high=np.asarray(ci_high),
-        break_year_pmf=pmf,
-        n_trials=n,
-    )
+    return SurvivalCurve(years=np.arange(n_years + 1), survival=survival, se=se, ci_low=np.asarray(ci_low),
+                         ci_high=np.asarray(ci_high), break_year_pmf=pmf, n_trials=n)

@@ -297,38 +297,69 @@ class Accumulator:
                 return np.nanquantile(data, qs, axis=0)
 
 
+SPREAD_QUANTILES = (0.1, 0.9)  # the spread over assumptions: 10% and 90% of the per-draw value
+
+
 @dataclass(frozen=True)
 class Estimate:
-    """A Monte Carlo estimate: mean, standard error, 95% interval of the mean, and the trial count."""
+    """A Monte Carlo estimate with its two spreads, named apart (MODELS.md section 6):
+
+    - the Monte Carlo error of the mean: ``se`` and the 95% interval ``lo``-``hi`` (it shrinks with trials);
+    - the spread over assumptions: ``spread_lo``-``spread_hi``, the 10% and 90% quantiles of the per-draw
+      value (what the number is in one draw of the uncertain parameters; it does not shrink with trials);
+      NaN when the per-draw value is not defined (a difference of two runs, say).
+
+    ``n`` is the trial count; ``n_eff`` the effective sample size where trials are weighted (Kish 1965:
+    n_eff = (sum w)^2 / sum w^2; for a conditional probability weighted by P(adopted)), else equal to n."""
 
     mean: float
     se: float
     lo: float
     hi: float
     n: int
+    spread_lo: float = float("nan")
+    spread_hi: float = float("nan")
+    n_eff: float | None = None
+
+    @property
+    def effective_n(self) -> float:
+        return float(self.n if self.n_eff is None else self.n_eff)
 
     def as_dict(self) -> dict[str, float]:
-        return {"mean": self.mean, "se": self.se, "ci95_low": self.lo, "ci95_high": self.hi, "n_trials": self.n}
+        return {"mean": self.mean, "se": self.se, "ci95_low": self.lo, "ci95_high": self.hi, "n_trials": self.n,
+                "n_effective": self.effective_n, "spread10": self.spread_lo, "spread90": self.spread_hi}
+
+    def digits(self, percent: bool = False) -> int:
+        """Decimals the s.e. warrants: one significant digit of it (at least one for percentages), so a
+        small probability reads 0.025%, not 0.0%."""
+        se = abs(self.se * (100.0 if percent else 1.0))
+        if se > 0 and np.isfinite(se):
+            return int(np.clip(-np.floor(np.log10(se)), 1 if percent else 0, 4))
+        return 1 if percent else 3
 
     def text(self, digits: int | None = None, percent: bool = False) -> str:
-        """Mean, s.e., 95% interval and n; by default with as many decimals as the s.e. warrants (one
-        significant digit of the s.e., at least one decimal for percentages), so a small probability
-        reads 0.025%, not 0.0%."""
+        """Mean, the Monte Carlo error (s.e. and 95% interval), the spread over assumptions (10-90% of the
+        per-draw value) and the trial count (and the effective sample size where it differs)."""
         scale, unit = (100.0, "%") if percent else (1.0, "")
-        if digits is None:
-            se = abs(self.se * scale)
-            digits = int(np.clip(-np.floor(np.log10(se)), 1 if percent else 0, 4)) if se > 0 and np.isfinite(se) \
-                else (1 if percent else 3)
+        digits = self.digits(percent) if digits is None else digits
 
         def f(x: float) -> str:
             return f"{x * scale:,.{digits}f}"
 
-        return f"{f(self.mean)}{unit} (s.e. {f(self.se)}{unit}; 95% CI {f(self.lo)}-{f(self.hi)}{unit}; n={self.n:,})"
+        spread = ""
+        if np.isfinite(self.spread_lo) and np.isfinite(self.spread_hi):
+            spread = f"; over assumptions 10-90% {f(self.spread_lo)}-{f(self.spread_hi)}{unit}"
+        n = f"n={self.n:,}"
+        if self.n_eff is not None and round(self.n_eff) != self.n:
+            n += f", effective {self.n_eff:,.0f}"
+        return (f"{f(self.mean)}{unit} (MC s.e. {f(self.se)}{unit}; 95% CI {f(self.lo)}-{f(self.hi)}{unit}"
+                f"{spread}; {n})")
 
 
 def estimate(acc: Accumulator, index: tuple = (), proportion: bool = False) -> Estimate:
     """The estimate of one element of an accumulator's metric. ``proportion``: the metric is a probability;
-    a 0/1 outcome then gets Wilson's interval, a per-trial probability the normal interval clipped to [0, 1]."""
+    a 0/1 outcome then gets Wilson's interval, a per-trial probability the normal interval clipped to [0, 1].
+    The spread over assumptions is the 10-90% range of the per-trial values in the accumulator's sample."""
     n = int(np.asarray(acc.n)[index]) if acc.n is not None else 0
     mean = float(np.asarray(acc.mean_value())[index])
     se = float(np.asarray(acc.se())[index])
@@ -338,7 +369,26 @@ def estimate(acc: Accumulator, index: tuple = (), proportion: bool = False) -> E
         lo, hi = mean - Z95 * se, mean + Z95 * se
         if proportion:
             lo, hi = max(lo, 0.0), min(hi, 1.0)
-    return Estimate(mean, se, lo, hi, n)
+    spread = (float("nan"), float("nan"))
+    if acc.sample:
+        q = acc.quantiles(SPREAD_QUANTILES)
+        spread = (float(np.asarray(q[0])[index]), float(np.asarray(q[1])[index]))
+    return Estimate(mean, se, lo, hi, n, *spread)
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
+    """Quantiles of ``values`` (n,) under non-negative ``weights`` (n,) (the weighted empirical CDF, inverted
+    at its first crossing); NaN values and zero weights are left out; NaN if no weight remains."""
+    v, w = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    keep = np.isfinite(v) & np.isfinite(w) & (w > 0)
+    v, w = v[keep], w[keep]
+    if v.size == 0:
+        return np.full(len(qs), np.nan)
+    order = np.argsort(v, kind="stable")
+    v, cdf = v[order], np.cumsum(w[order])
+    cdf /= cdf[-1]
+    idx = np.searchsorted(cdf, np.asarray(qs, dtype=float) - 1e-12, side="left")
+    return v[np.minimum(idx, v.size - 1)]
 
 
 def wilson_interval(p_hat: np.ndarray | float, n: np.ndarray | int, z: float = Z95) -> tuple:

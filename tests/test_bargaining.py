@@ -1,4 +1,4 @@
-"""Bargaining range (Fearon 1995), commitment problem (Powell 2006), settlement survival."""
+"""Bargaining range (Fearon 1995), commitment problem (Powell 2006), settlement survival (MODELS.md s. 3)."""
 
 import numpy as np
 import pytest
@@ -6,127 +6,151 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from model import guarantees as gm
 from model.bargaining import (
+    bargaining_gap,
     bargaining_range,
-    break_hazard,
-    commitment_problem,
-    in_range,
-    settlement_breaks,
+    combined_hazard,
+    commitment_shift,
+    mechanism_break_year,
     survival_curve,
+    survival_from_break_year,
     survival_from_hazard,
+    war_payoffs,
 )
 
-SETTINGS = settings(max_examples=50, deadline=None)
+SETTINGS = settings(max_examples=60, deadline=None)
 unit = st.floats(0.0, 1.0)
 cost = st.floats(0.0, 0.5)
 
 
-def test_bargaining_range_is_fearons_closed_form():
-    """Fearon (1995): p - c_A <= x <= p + c_B; hand-computed cases, vectorised over trials."""
-    lower, upper = bargaining_range(np.array([0.6, 0.3]), np.array([0.1, 0.05]), np.array([0.15, 0.2]))
-    assert np.allclose(lower, [0.5, 0.25])
-    assert np.allclose(upper, [0.75, 0.5])
+def _fearon(x, p, c_a, c_b, q=0.0, p_g=None, punish=0.0):
+    """Payoffs of a symmetric war from the line x: the challenger's expected share becomes p, so its gain is
+    p - x and the defender's gain from its own offensive is x - p (the same war, fought the other way)."""
+    p = np.atleast_2d(p)
+    p_g = p if p_g is None else np.atleast_2d(p_g)
+    return war_payoffs(q, p - x, p_g - x, x - p, c_a, c_b, punish)
 
 
-def test_bargaining_range_is_clipped_to_shares():
-    lower, upper = bargaining_range(0.95, 1.2, 0.3)
-    assert lower == 0.0 and upper == 1.0
+def test_without_a_guarantee_the_range_is_fearons_closed_form():
+    """p - c_A <= x <= p + c_B (Fearon 1995): at p = 0.6, c_A = 0.1, c_B = 0.2 the range is [0.5, 0.8]."""
+    for x in (0.3, 0.5, 0.7, 0.8, 0.9):
+        pa, pb = _fearon(x, 0.6, 0.1, 0.2)
+        lower, upper = bargaining_range(x, pa, pb)
+        assert lower[0, 0] == pytest.approx(0.5) and upper[0, 0] == pytest.approx(0.8)
+        inside = 0.5 <= x <= 0.8
+        assert (bargaining_gap(pa, pb)[0, 0] <= 1e-12) == inside
 
 
-def test_in_range_hand_cases():
-    x = np.array([0.49, 0.5, 0.75, 0.76])
-    assert in_range(x, 0.6, 0.1, 0.15).tolist() == [False, True, True, False]
+def test_the_defender_prefers_war_when_the_terms_give_the_challenger_more_than_war_would():
+    """x = 0.9 > p + c_B = 0.8: the defender's payoff of war is 0.1, the challenger's is negative."""
+    pa, pb = _fearon(0.9, 0.6, 0.1, 0.2)
+    assert pb[0, 0] == pytest.approx(0.1) and pa[0, 0] < 0
+    assert bargaining_gap(pa, pb)[0, 0] == pytest.approx(0.1)
 
 
-def test_in_range_broadcasts_per_trial_values_over_years():
-    p_path = np.array([[0.5, 0.6, 0.7], [0.2, 0.2, 0.2]])
-    share = np.array([[0.5], [0.5]])
-    assert in_range(share, p_path, 0.15, 0.1).tolist() == [[True, True, False], [False, False, False]]
-
-
-def test_commitment_problem_defender_declining_hand_case():
-    """delta p_{t+1} - p_t > c_B + delta c_A: 0.9*0.6 - 0.3 = 0.24 > 0.1 + 0.09 = 0.19."""
-    flags = commitment_problem(np.array([[0.3, 0.6], [0.3, 0.54]]), 0.1, 0.1, 0.9)
-    # second trial: 0.9*0.54 - 0.3 = 0.186 < 0.19
-    assert flags.tolist() == [[True, False], [False, False]]
-
-
-def test_commitment_problem_challenger_declining_hand_case():
-    """delta (1 - p_{t+1}) - (1 - p_t) > c_A + delta c_B: 0.9*0.6 - 0.3 = 0.24 > 0.19."""
-    p_path = np.array([[0.7, 0.4]])
-    assert commitment_problem(p_path, 0.1, 0.1, 0.9).tolist() == [[True, False]]
-    assert commitment_problem(p_path, 0.1, 0.1, 0.9, side="challenger").tolist() == [[True, False]]
-    assert commitment_problem(p_path, 0.1, 0.1, 0.9, side="defender").tolist() == [[False, False]]
+def test_the_challenger_payoff_is_the_deterrence_function():
+    """One implementation: the bargaining range's challenger side is model.guarantees.war_payoff."""
+    rng = np.random.default_rng(3)
+    q, g, gg, k, punish = rng.uniform(0, 1, (5, 200))
+    pa, _ = war_payoffs(q, g[:, None], gg[:, None], np.zeros((200, 1)), k, 0.0, punish)
+    np.testing.assert_array_equal(pa[:, 0], gm.war_payoff(q, g, gg, k, punish))
 
 
 @SETTINGS
-@given(p_now=unit, p_next=unit, c_a=cost, c_b=cost, delta=st.floats(0.0, 0.99))
-def test_commitment_flag_is_the_declining_sides_payoff_comparison(p_now, p_next, c_a, c_b, delta):
-    """Powell (2006): the flag is 'war now beats the most peace can offer', computed from payoffs directly."""
-    # defender (B) fights at t: its war payoff vs the whole flow now plus what A leaves it from t+1.
-    b_war = (1 - p_now - c_b) / (1 - delta)
-    b_peace_max = 1 + delta * (1 - p_next + c_a) / (1 - delta)
-    a_war = (p_now - c_a) / (1 - delta)
-    a_peace_max = 1 + delta * (p_next + c_b) / (1 - delta)
-    margin_b, margin_a = b_war - b_peace_max, a_war - a_peace_max
-    flags = commitment_problem(np.array([[p_now, p_next]]), c_a, c_b, delta)
-    if abs(margin_b) > 1e-9 and abs(margin_a) > 1e-9:
-        assert flags[0, 0] == (margin_b > 0 or margin_a > 0)
-    assert not flags[0, 1]
+@given(p_now=unit, p_next=unit, x=unit, c_a=cost, c_b=cost, delta=st.floats(0.0, 0.99))
+def test_power_shift_is_powells_condition(p_now, p_next, x, c_a, c_b, delta):
+    """Without a guarantee the shift term reduces to Powell's (2006) declining-side conditions:
+    defender declining  delta p_{t+1} - p_t > c_B + delta c_A;  challenger declining
+    delta (1 - p_{t+1}) - (1 - p_t) > c_A + delta c_B (derived in the module docstring)."""
+    pa, pb = _fearon(x, [[p_now, p_next]], c_a, c_b)
+    s = commitment_shift(x, pa, pb, delta)
+    s_b = delta * p_next - p_now - c_b - delta * c_a
+    s_a = delta * (1 - p_next) - (1 - p_now) - c_a - delta * c_b
+    assert s[0, 0] == pytest.approx(max(s_a, s_b), abs=1e-12)
+    assert s[0, 1] == -np.inf  # no successor year
 
 
 @SETTINGS
-@given(p=unit, c_a=cost, c_b=cost, delta=st.floats(0.0, 0.99))
-def test_no_commitment_problem_without_a_shift_in_power(p, c_a, c_b, delta):
-    assert not commitment_problem(np.full((1, 5), p), c_a, c_b, delta).any()
+@given(p_now=unit, p_next=unit, x=unit, c_a=cost, c_b=cost, delta=st.floats(0.0, 0.99))
+def test_no_preventive_war_while_the_terms_stay_in_both_years_ranges(p_now, p_next, x, c_a, c_b, delta):
+    """A fixed share inside both years' ranges rules the commitment problem out (module docstring)."""
+    pa, pb = _fearon(x, [[p_now, p_next]], c_a, c_b)
+    if np.all(bargaining_gap(pa, pb) <= 0):
+        assert commitment_shift(x, pa, pb, delta)[0, 0] <= 1e-12
 
 
-def test_settlement_breaks_in_first_year_out_of_range():
-    p_path = np.array([[0.55, 0.6, 0.7, 0.8]])
-    no_guarantee = settlement_breaks(0.5, p_path, 0.0, 0.2, 0.1, 0.3)
-    assert no_guarantee.tolist() == [2]  # p - c_A = 0.6 > 0.5 first in year 2
-    guaranteed = settlement_breaks(0.5, p_path, 1.0, 0.2, 0.1, 0.3)
-    assert guaranteed.tolist() == [4]  # c_A_eff = 0.3: 0.8 - 0.3 = 0.5, holds through the 4-year horizon
+def test_a_fast_shift_breaks_the_peace_a_year_early_though_each_year_is_in_range_then_out():
+    """Hand case: x = 0.5, c_A = c_B = 0.1, delta = 0.95; p rises 0.5 -> 0.75 (the challenger's war share
+    jumps past x + c_A in year 2). Year 1 is in range, year 2 not; Powell's defender (declining) fights in
+    year 1: 0.95 * 0.75 - 0.5 = 0.2125 > 0.1 + 0.095."""
+    pa, pb = _fearon(0.5, [[0.5, 0.75, 0.75]], 0.1, 0.1)
+    gap, shift = bargaining_gap(pa, pb), commitment_shift(0.5, pa, pb, 0.95)
+    assert gap[0, 0] < 0 < gap[0, 1]
+    assert shift[0, 0] > 0
+    assert mechanism_break_year(gap, shift)[0] == 0
+    assert mechanism_break_year(gap, np.full_like(shift, -np.inf))[0] == 1  # the range rule alone: a year later
 
 
-def test_commitment_problem_brings_the_break_forward_to_a_preventive_war():
-    """The challenger declines fast: the share leaves the range in year 1, but Powell's condition holds in
-    year 0 (0.9 * 0.6 - 0.3 = 0.24 > 0.1 + 0.09), so the challenger strikes a year earlier."""
-    p_path = np.array([[0.7, 0.4, 0.4]])
-    assert settlement_breaks(0.6, p_path, 0.0, 0.0, 0.1, 0.1).tolist() == [1]
-    assert settlement_breaks(0.6, p_path, 0.0, 0.0, 0.1, 0.1, 0.9, include_commitment=True).tolist() == [0]
-
-
-@SETTINGS
-@given(p_now=unit, p_next=unit, share=unit, c_a=cost, c_b=cost, delta=st.floats(0.0, 0.99))
-def test_no_commitment_problem_while_a_fixed_share_stays_in_both_years_ranges(
-    p_now, p_next, share, c_a, c_b, delta
-):
-    """A fixed division inside both years' ranges is itself a credible deal, so Powell's condition fails."""
-    p_path = np.array([[p_now, p_next]])
-    if in_range(share, p_path, c_a, c_b).all():
-        assert not commitment_problem(p_path, c_a, c_b, delta).any()
+def test_a_defender_favourable_shift_can_break_the_peace():
+    """The challenger declining: its war share falls 0.5 -> 0.2 (x = 0.45, c_A = c_B = 0.1). Year 1 is in
+    range, year 2's range [0.1, 0.3] excludes x, and the challenger, declining, strikes first in year 1:
+    0.95 (1 - 0.2) - (1 - 0.5) = 0.26 > c_A + 0.95 c_B = 0.195."""
+    pa, pb = _fearon(0.45, [[0.5, 0.2]], 0.1, 0.1)
+    shift = commitment_shift(0.45, pa, pb, 0.95)
+    assert shift[0, 0] == pytest.approx(0.95 * 0.8 - 0.5 - 0.1 - 0.095)
+    assert bargaining_gap(pa, pb)[0, 0] < 0  # year 1 itself is in range: the break is the shift's
+    assert mechanism_break_year(bargaining_gap(pa, pb), shift)[0] == 0
 
 
 @SETTINGS
 @given(
-    p_path=arrays(float, (6, 8), elements=unit),
-    share=arrays(float, (6,), elements=unit),
-    q_low=arrays(float, (6,), elements=unit),
-    q_extra=arrays(float, (6,), elements=unit),
-    punish=st.floats(0.0, 0.5),
-    c_a=cost,
-    c_b=cost,
-    with_commitment=st.booleans(),
+    gains=arrays(float, (8, 6), elements=st.floats(-0.3, 0.5)),
+    guaranteed=arrays(float, (8, 6), elements=st.floats(-0.5, 0.5)),
+    defender=arrays(float, (8, 6), elements=st.floats(-0.3, 0.3)),
+    q_low=unit, q_extra=unit, punish=st.floats(0.0, 2.0), c_a=cost, c_b=cost, x=unit,
 )
-def test_stronger_guarantee_response_never_shortens_survival(
-    p_path, share, q_low, q_extra, punish, c_a, c_b, with_commitment
-):
-    q_high = np.minimum(q_low + q_extra, 1.0)
-    kwargs = {"include_commitment": with_commitment}
-    weak = settlement_breaks(share, p_path, q_low, punish, c_a, c_b, 0.9, **kwargs)
-    strong = settlement_breaks(share, p_path, q_high, punish, c_a, c_b, 0.9, **kwargs)
-    assert np.all(strong >= weak)
+def test_a_more_credible_guarantee_never_brings_the_break_forward(gains, guaranteed, defender, q_low, q_extra,
+                                                                  punish, c_a, c_b, x):
+    """A guarantee that helps the defender (G_Ag <= G_A) lowers the challenger's payoff as q rises, so the
+    mechanism's break year never comes earlier (Powell's term included: its A side falls, its B side uses
+    next year's payoff_A, which falls too)."""
+    guaranteed = np.minimum(guaranteed, gains)
+    q_high = min(q_low + q_extra, 1.0)
+    years = []
+    for q in (q_low, q_high):
+        pa, pb = war_payoffs(q, gains, guaranteed, defender, c_a, c_b, punish)
+        years.append(mechanism_break_year(bargaining_gap(pa, pb), commitment_shift(x, pa, pb, 0.9)))
+    assert np.all(years[1] >= years[0])
+
+
+def test_combined_hazard_is_the_reference_hazard_when_the_terms_hold():
+    h0 = np.array([[0.2, 0.1, 0.05]])
+    out = combined_hazard(h0, np.full((1, 3), -0.1), np.full((1, 3), -np.inf), 10.0, 10.0)
+    np.testing.assert_allclose(out, h0)
+
+
+@SETTINGS
+@given(h0=st.floats(0.0, 0.99), g1=st.floats(-0.5, 0.5), g2=st.floats(-0.5, 0.5), s=st.floats(-0.5, 0.5),
+       gamma=st.floats(0.0, 30.0))
+def test_combined_hazard_rises_with_the_gap_and_stays_a_probability(h0, g1, g2, s, gamma):
+    lo, hi = sorted((g1, g2))
+    a = combined_hazard(h0, np.array([[lo]]), np.array([[s]]), gamma, gamma)
+    b = combined_hazard(h0, np.array([[hi]]), np.array([[s]]), gamma, gamma)
+    assert 0.0 <= a[0, 0] <= b[0, 0] + 1e-15 <= 1.0 + 1e-15
+
+
+def test_combined_hazard_is_proportional_for_a_small_base_hazard():
+    """h0 -> 0: 1 - (1 - h0)^e^eta ~ h0 e^eta, the proportional-hazards form of MODELS.md section 3."""
+    h0, g, gamma = 1e-6, 0.1, 8.0
+    out = combined_hazard(h0, np.array([[g]]), np.array([[-1.0]]), gamma, 0.0)[0, 0]
+    assert out == pytest.approx(h0 * np.exp(gamma * g), rel=1e-5)
+
+
+def test_survival_from_hazard_and_from_break_years():
+    np.testing.assert_allclose(survival_from_hazard(np.array([[0.5, 0.5]])), [[1.0, 0.5, 0.25]])
+    np.testing.assert_array_equal(survival_from_break_year(np.array([0, 2, 1]), 2),
+                                  [[1, 0, 0], [1, 1, 1], [1, 1, 0]])
 
 
 def test_survival_curve_hand_case():
@@ -147,76 +171,8 @@ def test_survival_starts_at_one_and_never_rises(case):
     assert np.all(np.diff(curve.survival) <= 0)
     assert np.isclose(curve.break_year_pmf.sum(), 1.0)
     assert np.all(curve.ci_low <= curve.survival + 1e-12) and np.all(curve.survival <= curve.ci_high + 1e-12)
-    lo, hi = curve.normal_interval()
-    assert np.all(lo <= hi)
 
 
 def test_survival_rejects_break_years_beyond_the_horizon():
     with pytest.raises(ValueError):
         survival_curve(np.array([0, 5]), n_years=4)
-
-
-def _hazard_case(n=4000):
-    rng = np.random.default_rng(7)
-    p_path = np.clip(0.5 + np.cumsum(rng.normal(0, 0.03, (n, 10)), axis=1), 0, 1)
-    share = rng.uniform(0.3, 0.5, n)
-    q = rng.uniform(0, 1, n)
-    return share, p_path, q
-
-
-def test_hazard_rule_is_reproducible_for_a_seed():
-    share, p_path, q = _hazard_case()
-    kwargs = {"rule": "hazard", "hazard_midpoint": 0.0, "hazard_scale": 0.05}
-    first = settlement_breaks(share, p_path, q, 0.2, 0.1, 0.1, rng=np.random.default_rng(42), **kwargs)
-    again = settlement_breaks(share, p_path, q, 0.2, 0.1, 0.1, rng=np.random.default_rng(42), **kwargs)
-    other = settlement_breaks(share, p_path, q, 0.2, 0.1, 0.1, rng=np.random.default_rng(43), **kwargs)
-    assert np.array_equal(first, again)
-    assert not np.array_equal(first, other)
-
-
-def test_hazard_rule_needs_an_explicit_generator():
-    share, p_path, q = _hazard_case(10)
-    with pytest.raises(ValueError):
-        settlement_breaks(share, p_path, q, 0.2, 0.1, 0.1, rule="hazard")
-
-
-def test_hazard_rule_sampling_agrees_with_its_closed_form_survival():
-    """The sampled survival curve lies within 4 binomial standard errors of mean prod(1 - h)."""
-    share, p_path, q = _hazard_case()
-    hazard = break_hazard(share, p_path, q, 0.2, 0.1, 0.0, 0.05)
-    expected = survival_from_hazard(hazard).mean(axis=0)
-    breaks = settlement_breaks(share, p_path, q, 0.2, 0.1, 0.1, rule="hazard", rng=np.random.default_rng(1))
-    curve = survival_curve(breaks, p_path.shape[1])
-    se = np.sqrt(expected * (1 - expected) / len(breaks))
-    assert np.all(np.abs(curve.survival - expected) <= 4 * se + 1e-12)
-
-
-def test_hazard_is_one_half_at_the_midpoint_and_rises_with_net_gain():
-    p_path = np.array([[0.6, 0.7, 0.8]])
-    hazard = break_hazard(0.5, p_path, 0.0, 0.0, 0.1, hazard_midpoint=0.0, hazard_scale=0.05)
-    assert np.isclose(hazard[0, 0], 0.5)  # net gain 0.6 - 0.1 - 0.5 = 0
-    assert np.all(np.diff(hazard[0]) > 0)
-
-
-def test_expected_war_share_spans_the_settlement_line_to_the_whole_stake():
-    from model.bargaining import expected_war_share
-
-    x = np.array([0.5, 0.75])
-    p_b = np.array([[0.0, 1.0, 0.4], [0.0, 1.0, 0.4]])
-    p = expected_war_share(x, p_b)
-    np.testing.assert_allclose(p[:, 0], x)  # an offensive that cannot break through gains nothing
-    np.testing.assert_allclose(p[:, 1], 1.0)  # a certain breakthrough takes the whole stake
-    np.testing.assert_allclose(p[:, 2], x + 0.4 * (1 - x))
-
-
-def test_with_the_war_share_only_the_challenger_can_leave_the_range():
-    """x <= p + c_B always; the break condition reduces to p_b (1 - x) > c_A (no guarantee)."""
-    from model.bargaining import expected_war_share, settlement_breaks
-
-    rng = np.random.default_rng(1)
-    x = rng.uniform(0, 1, 500)
-    p_b = rng.uniform(0, 1, (500, 1))
-    c_a = rng.uniform(0, 0.5, 500)
-    year = settlement_breaks(x, expected_war_share(x, p_b), 0.0, 0.0, c_a, 0.0)
-    expected_break = p_b[:, 0] * (1 - x) > c_a
-    np.testing.assert_array_equal(year == 0, expected_break)

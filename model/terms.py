@@ -1,0 +1,183 @@
+"""One world per trial: the maps from a plan's terms to what each model reads (MODELS.md section 0).
+
+A plan's terms (land ceded, the force cap, weapons and aid limits, the guarantee's text, sanctions relief,
+...) are drawn once per trial and mapped, by the explicit functions below, to the inputs of each model: the
+plan's position on the coalition's issue dimensions, the force model's cap, aid and rearmament, and the
+territorial stake of the bargaining model. So adoption and durability share their causes, and the selection
+effect can appear: adopted plans are disproportionately those the parties would keep (Fortna 2004; Werner &
+Yuen 2005).
+
+The territorial stake. The bargaining model's stake is the territorial dispute on the coalition's territory
+scale in [0, 1] (its anchors in configs/base.yaml: 0 the 1991 borders, 1/2 the line of contact with nothing
+recognised, 1 the Russian June 2025 memorandum: Crimea and four oblasts). Fearon's settlement share x is the
+plan's position on that scale, and a renewed war moves the position by the territory it changes hands. The
+anchors tie the scale to areas: from the 1991 borders to the line of contact Russia comes to hold the
+occupied area O (km2), from the line of contact to the memorandum it would take the Kyiv-held rest C of the
+claimed oblasts. So, near the line, a km2 Russia takes is worth 0.5 / C of the scale and a km2 Ukraine
+retakes 0.5 / O (piecewise linear between the anchors):
+
+    position(held) = 0.5 held / O                  held <= O      (held: km2 Russia holds)
+                   = 0.5 + 0.5 (held - O) / C      held >= O
+
+The scale is the parties' own valuation (their ideal points and saliences are coded on it), so its kink is
+theirs: land at the front, contested in the claimed oblasts, counts for more per km2 than land far behind
+Russian lines. Position changes are capped at the scale's ends (a war cannot take more than the whole stake).
+
+Expected changes under uncertainty: a war's territorial outcome X (km2) over a campaign season is given by
+its mean and standard deviation (the war model, model/war.py); X is read as normal for these maps, and the
+expectations of the capped, piecewise-linear position are exact Gaussian integrals: with a = (c - mu) / s,
+
+    E[min(X, c)] = mu - (mu - c) Phi(-a) - s phi(a)        (Mills; e.g. Greene, Econometric Analysis, ch. 19)
+
+Shapes: every function takes scalars or arrays that broadcast ((n,) per trial, (n, T) per trial and year).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import special
+
+# the coalition's force_cap scale (configs/base.yaml): 0 = no cap (today's ~900,000), 1 = 85,000
+FORCE_CAP_PERSONS_AT_0 = 900_000.0  # "just under 900,000" active (AFP via Al Jazeera, 21 Nov 2025)
+FORCE_CAP_PERSONS_AT_1 = 85_000.0  # Russia's 2022 proposal (firstpost/Reuters, FACTS.md)
+DAYS_PER_YEAR = 365.0
+_SQRT2 = np.sqrt(2.0)
+
+
+def force_cap_position(
+    cap_persons: ArrayLike, at_0: float = FORCE_CAP_PERSONS_AT_0, at_1: float = FORCE_CAP_PERSONS_AT_1
+) -> np.ndarray:
+    """The coalition's force_cap position of a cap on Ukraine's armed forces (persons; inf = no cap):
+
+        position = clip((at_0 - cap) / (at_0 - at_1), 0, 1)
+
+    (the dimension's anchors: 0 no cap / today's ~900,000; 0.368 the 28-point plan's 600,000; 1 85,000)."""
+    cap = np.asarray(cap_persons, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.clip((at_0 - cap) / (at_0 - at_1), 0.0, 1.0)
+
+
+def weapons_limits_position(strike_ban: ArrayLike, aid_cut: ArrayLike) -> np.ndarray:
+    """The coalition's weapons_limits position: the dimension's top anchor is "a ban on long-range strike +
+    an end of foreign military aid", so each half of the scale is one of them:
+
+        position = (strike_ban + aid_cut) / 2,    strike_ban, aid_cut in [0, 1]
+
+    strike_ban: the share of Ukraine's long-range strike the plan bans; aid_cut: the plan's cut of foreign
+    military aid as a share of today's."""
+    return 0.5 * (np.asarray(strike_ban, dtype=float) + np.asarray(aid_cut, dtype=float))
+
+
+def aid_under_plan(aid_today: ArrayLike, aid_cut: ArrayLike) -> np.ndarray:
+    """Foreign military aid under the plan (EUR bn/year): today's level times (1 - aid_cut)."""
+    return np.asarray(aid_today, dtype=float) * (1.0 - np.asarray(aid_cut, dtype=float))
+
+
+def rearmament_with_relief(base_per_year: ArrayLike, sanctions_relief: ArrayLike,
+                           extra_at_full_relief: ArrayLike) -> np.ndarray:
+    """Russia's net peacetime force growth (persons/year) under the plan: today's trend plus the resources
+    sanctions relief frees, linear in the relief position (0 all sanctions stay, 1 all lifted):
+
+        rearmament = base + sanctions_relief * extra_at_full_relief"""
+    return np.asarray(base_per_year, dtype=float) + np.asarray(sanctions_relief, dtype=float) * np.asarray(
+        extra_at_full_relief, dtype=float)
+
+
+def guarantee_strength(binding: ArrayLike, capability: ArrayLike) -> np.ndarray:
+    """The coalition's guarantee_strength position of a guarantee: its guarantors' legal bindingness (the
+    same scale: declaration 0.1, memorandum 0.2, executive agreement 0.5, ratified treaty 0.9; MODELS.md
+    section 1) weighted by what each can deliver:
+
+        strength = sum_g capability_g binding_g / sum_g capability_g     (0 with no guarantor)
+
+    binding, capability: (n, G) or (G,); returns (n,) (or a scalar). With no guarantor (G = 0) it is 0."""
+    b = np.asarray(binding, dtype=float)
+    c = np.asarray(capability, dtype=float)
+    if b.shape[-1:] == (0,):
+        return np.zeros(b.shape[:-1])
+    total = c.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, (c * b).sum(axis=-1) / np.where(total > 0, total, 1.0), 0.0)
+
+
+def elections_position(days_to_election: ArrayLike) -> np.ndarray:
+    """The coalition's elections position: 1 - days / 365, clipped to [0, 1]; inf (no imposed date) = 0."""
+    d = np.asarray(days_to_election, dtype=float)
+    return np.clip(1.0 - d / DAYS_PER_YEAR, 0.0, 1.0)
+
+
+# ---------------------------------------------------------------------------------- the territorial stake
+
+
+def territory_slopes(claimed_km2: ArrayLike, occupied_km2: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Position per km2 near the line: (Russian gains 0.5 / C, Ukrainian gains 0.5 / O); module docstring."""
+    return 0.5 / np.asarray(claimed_km2, dtype=float), 0.5 / np.asarray(occupied_km2, dtype=float)
+
+
+def expected_min(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.ndarray:
+    """E[min(X, c)] for X ~ N(mean, sd^2) (sd >= 0; sd = 0 gives min(mean, c)):
+
+        E[min(X, c)] = mu - (mu - c) Phi(-a) - s phi(a),   a = (c - mu) / s."""
+    mu, s, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sd, cap)))
+    positive = s > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (c - mu) / np.where(positive, s, 1.0)
+    smooth = mu - (mu - c) * special.ndtr(-a) - s * np.exp(-0.5 * a * a) / np.sqrt(2.0 * np.pi)
+    return np.where(positive, smooth, np.minimum(mu, c))
+
+
+def expected_gain_share(mean_km2: ArrayLike, sd_km2: ArrayLike, slope: ArrayLike, room: ArrayLike) -> np.ndarray:
+    """The attacker's expected gain in stake shares from a season whose territorial outcome is X km2
+    (X ~ N(mean, sd^2), positive = the attacker gains): E[min(slope X, room)], room >= 0 the share it can
+    still take (the challenger 1 - x, the defender x). A loss (X < 0) counts at the same slope (the
+    defender's counter-attack in the attacker's sector): a season can cost the attacker ground."""
+    slope = np.asarray(slope, dtype=float)
+    return slope * expected_min(mean_km2, sd_km2, np.asarray(room, dtype=float) / slope)
+
+
+def _partial_moments(mu: np.ndarray, sd: np.ndarray, lo: np.ndarray, hi: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For X ~ N(mu, sd^2), sd > 0: (P(lo < X < hi), E[X 1{lo < X < hi}], E[X^2 1{lo < X < hi}]), from the
+    standard normal's partial moments on [za, zb]: int phi = Phi(zb) - Phi(za), int z phi = phi(za) - phi(zb),
+    int z^2 phi = Phi(zb) - Phi(za) + za phi(za) - zb phi(zb) (infinite ends contribute 0)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        za, zb = (lo - mu) / sd, (hi - mu) / sd
+
+    def pdf(z: np.ndarray) -> np.ndarray:
+        return np.where(np.isfinite(z), np.exp(-0.5 * np.where(np.isfinite(z), z, 0.0) ** 2), 0.0) / np.sqrt(2 * np.pi)
+
+    def zpdf(z: np.ndarray) -> np.ndarray:
+        return np.where(np.isfinite(z), np.where(np.isfinite(z), z, 0.0) * pdf(z), 0.0)
+
+    p0 = special.ndtr(zb) - special.ndtr(za)
+    p1 = pdf(za) - pdf(zb)
+    p2 = p0 + zpdf(za) - zpdf(zb)
+    return p0, mu * p0 + sd * p1, mu * mu * p0 + 2 * mu * sd * p1 + sd * sd * p2
+
+
+def position_moments(start: ArrayLike, mean_km2: ArrayLike, sd_km2: ArrayLike, claimed_km2: ArrayLike,
+                     occupied_km2: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of the territory position after Russia's net gains X km2 (X ~ N(mean, sd^2)) from
+    a starting position: up at 0.5 / C per km2 gained, down at 0.5 / O per km2 lost (the piecewise map of the
+    module docstring, kinked at the start), clipped to [0, 1]. Exact: the map is linear on four intervals of
+    X (below the 0 clip, loss, gain, above the 1 clip), so both moments are sums of the normal's partial
+    moments on them (`_partial_moments`). sd = 0 gives the map of the mean and variance 0. Shapes broadcast;
+    returns (mean, variance)."""
+    start, mu, s, claimed, occupied = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (start, mean_km2, sd_km2, claimed_km2, occupied_km2)))
+    up, down = 0.5 / claimed, 0.5 / occupied
+    floor_at, ceil_at = -start / down, (1.0 - start) / up  # X where the position reaches 0, 1
+    point = np.clip(start + np.where(mu >= 0, up * mu, down * mu), 0.0, 1.0)
+    sd = np.where(s > 0, s, 1.0)
+    m1, m2 = np.zeros(mu.shape), np.zeros(mu.shape)
+    inf = np.full(mu.shape, np.inf)
+    zero = np.zeros(mu.shape)
+    for lo, hi, a, b in ((-inf, floor_at, zero, zero), (floor_at, zero, start, down), (zero, ceil_at, start, up),
+                         (ceil_at, inf, np.ones(mu.shape), zero)):
+        p0, e1, e2 = _partial_moments(mu, sd, lo, hi)
+        m1 += a * p0 + b * e1  # E[(a + b X) 1{}]
+        m2 += a * a * p0 + 2 * a * b * e1 + b * b * e2
+    mean = np.where(s > 0, m1, point)
+    var = np.where(s > 0, np.maximum(m2 - m1 * m1, 0.0), 0.0)
+    return mean, var
