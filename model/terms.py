@@ -127,6 +127,14 @@ def expected_min(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.ndarray:
     return np.where(positive, smooth, np.minimum(mu, c))
 
 
+def exceedance(threshold: ArrayLike, mean: ArrayLike, sd: ArrayLike) -> np.ndarray:
+    """P(X >= threshold) for X ~ N(mean, sd^2) (sd = 0: a step)."""
+    thr, mu, s = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (threshold, mean, sd)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (mu - thr) / np.where(s > 0, s, 1.0)
+    return np.where(s > 0, special.ndtr(z), (mu >= thr).astype(float))
+
+
 def expected_gain_share(mean_km2: ArrayLike, sd_km2: ArrayLike, slope: ArrayLike, room: ArrayLike) -> np.ndarray:
     """The attacker's expected gain in stake shares from a season whose territorial outcome is X km2
     (X ~ N(mean, sd^2), positive = the attacker gains): E[min(slope X, room)], room >= 0 the share it can

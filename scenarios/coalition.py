@@ -29,7 +29,10 @@ from pydantic import Field, model_validator
 from model import coalition as M
 from model import params as P
 from model.stats import ByCategory, OneHot
+from scenarios import forces as F
+from scenarios import guarantees as G
 from scenarios import plots
+from scenarios import world as W
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
 from scenarios.engine import Draws, Summaries
 from scenarios.results import Headline, Report, Result, Table
@@ -108,7 +111,9 @@ class CoalitionBlock(Block):
     no_deal: tuple[NoDealOutcome, ...] = Field(min_length=1)
     stages: tuple[Stage, ...] = Field(min_length=1)
     influence: InfluenceBlock = InfluenceBlock()
-    plan: dict[str, Position] = Field(description="the plan's position per dimension (every dimension)")
+    plan: dict[str, Position] | None = Field(
+        None, description="the plan's position per dimension (every dimension); in a settlement it is mapped from "
+                          "the plan's `terms` instead (model/terms.py)")
     negotiable: tuple[str, ...] = Field((), description="dimensions `accord amend` may change")
     sigma: Param(0.001, 1, "utility units", "acceptance noise: scale of the logistic") = 0.05
     rho: Param(0, 1, "correlation", "common shock correlation of the actors' decisions") = 0.0
@@ -133,7 +138,8 @@ class CoalitionBlock(Block):
             if complete and missing:
                 raise ValueError(f"{where}: missing {', '.join(missing)} (every one of {', '.join(allowed)} is needed)")
 
-        check_keys(self.plan, dims, "plan", True)
+        if self.plan is not None:
+            check_keys(self.plan, dims, "plan", True)
         check_keys(self.negotiable, dims, "negotiable", False)
         for o in self.no_deal:
             check_keys(o.position, dims, f"no_deal.{o.name}.position", True)
@@ -157,7 +163,33 @@ class CoalitionBlock(Block):
 
 
 class Schema(ConfigBase):
+    """A coalition config: the block alone (with its `plan`), or a view of a settlement's world (a config that
+    extends one and sets `scenario: coalition`): then the plan is mapped from the world's `terms` and no deal
+    is the war going on under its war model (scenarios/world.py)."""
+
     coalition: CoalitionBlock
+    terms: W.TermsBlock | None = None
+    war: W.WarBlock | None = None
+    forces: F.ForcesBlock | None = None
+    cession: F.CessionBlock | None = None
+    guarantee: G.GuaranteeBlock | None = None
+    guarantees: tuple[G.Guarantor, ...] = ()
+    settlement: W.SettlementBlock | None = None
+
+    @model_validator(mode="after")
+    def _has_plan(self) -> Schema:
+        if self.coalition.plan is None and self.terms is None:
+            raise ValueError("coalition.plan is required (the plan's position on every dimension), or the world's "
+                             "`terms` to map it from")
+        if self.terms is not None and (self.war is None or self.forces is None):
+            raise ValueError("a world's `terms` need its `war` and `forces` blocks (extend the settlement config)")
+        return self
+
+
+def check(config: Config) -> None:
+    """A view of a world: one draw per real-world quantity (scenarios.world.check_world)."""
+    if getattr(config.model, "terms", None) is not None:
+        W.check_world(config)
 
 
 # ------------------------------------------------------------------------------------------- arrays
@@ -208,13 +240,61 @@ class CoalitionArrays:
     loss_power: float
 
 
-def arrays(c: CoalitionBlock, draws: Draws) -> CoalitionArrays:
-    """Draw the block into arrays, apply Friedkin-Johnsen influence and compute reservation values."""
+@dataclass(frozen=True)
+class WarReservation:
+    """No deal as the war going on over the settlement's horizon, under the one war model (MODELS.md section
+    0): what the reservation values read instead of the config's no-deal outcomes and beliefs.
+
+    dimension: the territory dimension; m1, m2: (n,) the discounted means over the horizon of E[position] and
+    E[position^2] of that dimension (model.terms.position_moments year by year); the other dimensions keep
+    the config's single no-deal state. side_cost: actor -> its side's cost of a season of war in stake
+    shares ((n,) or scalar), for the actors who fight it; their utility cost is side_cost times the utility
+    the whole stake is worth to them (|U_i(0) - U_i(1)| on the territory dimension)."""
+
+    dimension: str
+    m1: np.ndarray
+    m2: np.ndarray
+    side_cost: dict[str, np.ndarray | float]
+
+
+def war_reservation(ideal: np.ndarray, sal: np.ndarray, z: np.ndarray, cost: np.ndarray, dims: tuple[str, ...],
+                    names: tuple[str, ...], world: WarReservation) -> np.ndarray:
+    """R_i = E[U_i(no deal)] - c_i with the territory of the no-deal state uncertain (WarReservation), for the
+    quadratic loss: E[(Z - a)^2] = (E Z - a)^2 + Var Z, so
+
+        R_i = U_i(z with territory = m1) - s_i,terr (m2 - m1^2) - c_i.
+
+    ideal, sal (A, K) or (n, A, K); z (K,) or (n, K) the no-deal state; cost (A,) or (n, A) (the config's);
+    returns (n, A)."""
+    n = len(world.m1)
+    kt = dims.index(world.dimension)
+    zt = np.array(np.broadcast_to(z, (n, len(dims))), dtype=float)
+    zt[:, kt] = world.m1
+    s_t = sal[..., kt]  # (A,) or (n, A)
+    x_t = ideal[..., kt]
+    reservation = M.utility(zt, ideal, sal, 2.0) - s_t * (world.m2 - world.m1 * world.m1)[:, None]
+    cost = np.array(np.broadcast_to(cost, (n, len(names))), dtype=float)
+    stake_utility = s_t * np.abs(1.0 - 2.0 * x_t)  # |U_i(territory 0) - U_i(territory 1)|, quadratic loss
+    stake_utility = np.broadcast_to(stake_utility, (n, len(names)))
+    for i, a in enumerate(names):
+        if a in world.side_cost:
+            cost[:, i] = np.asarray(world.side_cost[a], dtype=float) * stake_utility[:, i]
+    return reservation - cost
+
+
+def arrays(c: CoalitionBlock, draws: Draws, plan: dict[str, np.ndarray | float] | None = None,
+           world: WarReservation | None = None) -> CoalitionArrays:
+    """Draw the block into arrays, apply Friedkin-Johnsen influence and compute reservation values.
+
+    plan: the plan's position per dimension when it is mapped from a settlement's terms (else the block's
+    `plan`); world: no deal as the war going on (WarReservation; else the block's no-deal outcomes)."""
     n = draws.n
     dims = tuple(d.name for d in c.dimensions)
     names = tuple(a.name for a in c.actors)
     K, A, J = len(dims), len(names), len(c.no_deal)
-    plan = _array([draws[c.plan[k]] for k in dims], (K,), n)
+    if plan is None:
+        plan = {k: draws[c.plan[k]] for k in dims}
+    plan = _array([plan[k] for k in dims], (K,), n)
     ideal0 = _array([draws[a.ideal[k]] for a in c.actors for k in dims], (A, K), n)
     zero = 0.0
     sal = _array([draws[a.salience[k]] if k in a.salience else zero for a in c.actors for k in dims], (A, K), n)
@@ -253,11 +333,16 @@ def arrays(c: CoalitionBlock, draws: Draws) -> CoalitionArrays:
     else:
         ideal = ideal0
 
-    reservation = M.reservation_value(z, ideal, sal, beliefs, 0.0, c.loss_power, beliefs_per_actor=True)
-    if np.ndim(cost) == 2 and np.ndim(reservation) < 2:  # R_i - c_i into the fresh (n, A) cost array
-        reservation = np.subtract(reservation, cost, out=cost)
+    if world is not None:
+        if c.loss_power != 2.0 or J != 1:
+            raise ValueError("no deal as the war going on needs loss_power 2 and one no-deal state")
+        reservation = war_reservation(ideal, sal, z[..., 0, :], cost, dims, names, world)
     else:
-        reservation = reservation - cost
+        reservation = M.reservation_value(z, ideal, sal, beliefs, 0.0, c.loss_power, beliefs_per_actor=True)
+        if np.ndim(cost) == 2 and np.ndim(reservation) < 2:  # R_i - c_i into the fresh (n, A) cost array
+            reservation = np.subtract(reservation, cost, out=cost)
+        else:
+            reservation = reservation - cost
     sigma = draws[c.sigma]
     sigma = sigma[:, None] if np.ndim(sigma) else float(sigma)
     stages = tuple(tuple(index[a] for a in s.actors) for s in c.stages)
@@ -282,8 +367,14 @@ def stage_of(c: CoalitionBlock) -> dict[str, str]:
     return out
 
 
-def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
+def compute(coalition: CoalitionBlock, draws: Draws, *, plan: dict[str, np.ndarray | float] | None = None,
+            world: WarReservation | None = None,
+            alternatives: dict[str, dict[str, np.ndarray | float]] | None = None) -> dict[str, np.ndarray]:
     """Per-trial outputs of the coalition model for one chunk (n = draws.n trials).
+
+    plan, world: see `arrays` (a settlement passes the plan mapped from its terms and no deal as the war
+    going on). alternatives: name -> {dimension: position} changes of the plan whose P(adopted) is wanted
+    too, on the same draws (e.g. the plan without its guarantee): returned as "p_adopted@<name>".
 
     The ZOPA and deal-breaker outputs (the detail outputs: (n, V, K) arrays, most of the model's cost) are
     computed on the chunk's first m = draws.detail_n trials only (the run's ``detail_trials``), so their
@@ -303,15 +394,22 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
       "dealbreaker_p_after" (m, V) P(accept) after the best single move (NaN likewise).
     """
     n = draws.n
-    x = arrays(coalition, draws)
+    x = arrays(coalition, draws, plan, world)
     p_accept = M.acceptance_probability(x.plan, x.ideal, x.salience, x.reservation, x.sigma, x.loss_power)
     ad = M.adoption(p_accept, x.stages, x.rho)
+    extra: dict[str, np.ndarray] = {}
+    for name, change in (alternatives or {}).items():
+        alt = np.array(np.broadcast_to(x.plan, (n, len(x.dims))), dtype=float)
+        for dim, value in change.items():
+            alt[:, x.dims.index(dim)] = value
+        p_alt = M.acceptance_probability(alt, x.ideal, x.salience, x.reservation, x.sigma, x.loss_power)
+        extra[f"p_adopted@{name}"] = np.broadcast_to(M.adoption(p_alt, x.stages, x.rho).p_adopted, (n,)).copy()
 
     def columns(a: np.ndarray) -> np.ndarray:
         """(n, J) or (J,) -> (J, n), each row contiguous: one pass instead of a strided copy per column."""
         return np.ascontiguousarray(np.broadcast_to(a, (n, a.shape[-1])).T)
 
-    res: dict[str, np.ndarray] = {"p_adopted": np.broadcast_to(ad.p_adopted, (n,)).copy()}
+    res: dict[str, np.ndarray] = {"p_adopted": np.broadcast_to(ad.p_adopted, (n,)).copy(), **extra}
     accept, pivotal, blocking = columns(p_accept), columns(ad.p_pivotal), columns(ad.p_pivotal_blocking)
     for i, a in enumerate(x.actors):
         res[f"p_accept.{a}"] = accept[i]
@@ -389,7 +487,10 @@ def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict
 
 
 def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    return compute(cfg.coalition, draws)
+    if cfg.terms is None:
+        return compute(cfg.coalition, draws)
+    war = F.compute(cfg.forces, cfg.cession, draws, plan=W.forces_plan(cfg, draws))
+    return compute(cfg.coalition, draws, plan=W.coalition_plan(cfg, draws), world=W.no_deal_war(cfg, draws, war))
 
 
 # ------------------------------------------------------------------------------------------- report

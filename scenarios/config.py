@@ -595,7 +595,16 @@ def from_data(
         model = schema.model_validate(data)
     except ValidationError as exc:
         raise ConfigErrors(_explain(exc, data, locs, label, schema)) from None
-    return Config(model=model, data=data, locs=locs, files=files or [label], overrides=list(overrides), path=path)
+    config = Config(model=model, data=data, locs=locs, files=files or [label], overrides=list(overrides), path=path)
+    from scenarios.registry import get as scenario_module
+
+    try:
+        check = getattr(scenario_module(str(scenario)), "check", None)
+    except KeyError:  # a schema given by the caller for a scenario the registry does not know
+        check = None
+    if check is not None:
+        check(config)  # a scenario's own consistency rules (ConfigError naming file, line and key)
+    return config
 
 
 # ----------------------------------------------------------------------------------- error explanation

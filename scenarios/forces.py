@@ -171,7 +171,7 @@ def _median(spec: object) -> float:
 class CessionBlock(Block):
     """What the settlement hands over and what that does to the front (top-level key ``cession:``)."""
 
-    ceded_km2: Param(0, 603_700, "km2", "area Ukraine gives up")
+    ceded_km2: Param(0, 603_700, "km2", "area Ukraine gives up (in a settlement: the plan's terms.ceded_km2)") | None = None
     ceded_population: Param(0, 5e7, "persons", "people living there")
     held_km2_before: Param(0, 603_700, "km2", "area under Kyiv's control before the cession") = 484_000.0
     held_population_before: Param(0, 5e7, "persons", "population under Kyiv's control before") = 31e6
@@ -239,18 +239,32 @@ def balance_params(forces: ForcesBlock, cession: CessionBlock | None, draws: Dra
     }
 
 
-def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws) -> dict[str, np.ndarray]:
+def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *, plan: dict | None = None,
+            response_troops: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per-trial balance for one chunk: (n, T) arrays by year of the peace and (n,) cession effects.
 
     See the module docstring for the names; T = forces.horizon_years, year index 0 = year 1 of the peace.
+    INTERIM (lead's branch, replaced by the calibrated war model of branch issue-19-war): `plan` replaces
+    the block's ukraine_cap, long_range_strike_ban, aid_eur_bn_per_year, russia_rearmament_per_year and the
+    cession's ceded_km2; the war.* and nodeal.* outputs are rough stand-ins derived from the 30-day campaign.
     """
     p = balance_params(forces, cession, draws)
+    plan = plan or {}
+    n = draws.n
+    if "ukraine_cap" in plan:
+        p["defender_cap_troops"] = np.broadcast_to(np.asarray(plan["ukraine_cap"], float), (n,))
+    for key, name in (("long_range_strike_ban", "long_range_strike_ban"), ("aid_eur_bn_per_year", "aid_usd_bn_per_year"),
+                      ("russia_rearmament_per_year", "attacker_rearmament_troops_per_year")):
+        if key in plan:
+            p[name] = np.broadcast_to(np.asarray(plan[key], float), (n,))
     bal = FM.balance_trajectory(forces.horizon_years, law=forces.law, n_steps=forces.n_steps, **p)
+    ceded = (np.broadcast_to(np.asarray(plan["ceded_km2"], float), (n,)) if "ceded_km2" in plan
+             else np.zeros(n) if cession is None or cession.ceded_km2 is None else draws.full(cession.ceded_km2))
     out = {
         "force_ratio": bal["force_ratio"],
         "p_breakthrough": bal["p_breakthrough"],
         "km2_lost": bal["km2_lost"],
-        "cession_ceded_km2": np.zeros(draws.n) if cession is None else draws.full(cession.ceded_km2),
+        "cession_ceded_km2": ceded,
         "cession_ceded_population": (
             np.zeros(draws.n) if cession is None else draws.full(cession.ceded_population)
         ),
@@ -261,6 +275,24 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws) -> 
         "cession_density_before": p["defender_strength_now_troops"] / p["front_length_before_km"],
         "cession_density_after": bal["force_density_troops_per_km"][:, 0],
     }
+    season = 365.0 / np.asarray(p["campaign_days"])[:, None]
+    out["war.ru.mean_km2"] = bal["km2_lost"] * season * 0.5
+    out["war.ru.sd_km2"] = 0.6 * out["war.ru.mean_km2"]
+    out["war.ru.p_success"] = bal["p_breakthrough"]
+    ratio = bal["effective_force_ratio"]
+    out["war.ua.mean_km2"] = out["war.ru.mean_km2"] * np.clip(1.0 / np.maximum(ratio, 1e-9) - 1.0, 0.0, 3.0) * 0.3
+    out["war.ua.sd_km2"] = 0.6 * out["war.ua.mean_km2"] + 100.0
+    if response_troops is not None:
+        q = np.asarray(p["defender_strength_now_troops"])[:, None]
+        factor = (q / (q + np.asarray(response_troops)[:, None])) ** 2
+        out["war.ru_resp.mean_km2"] = out["war.ru.mean_km2"] * factor - 2000.0 * (1 - factor)
+        out["war.ru_resp.sd_km2"] = out["war.ru.sd_km2"]
+    p0 = balance_params(forces, None, draws)
+    nd = FM.balance_trajectory(forces.horizon_years, law=forces.law, n_steps=forces.n_steps, **p0)
+    per_year = nd["km2_lost"][:, :1] * 365.0 / np.asarray(p0["campaign_days"])[:, None] * 0.35
+    years = np.arange(1, forces.horizon_years + 1)[None, :]
+    out["nodeal.cum_mean_km2"] = per_year * years
+    out["nodeal.cum_sd_km2"] = 0.5 * per_year * np.sqrt(years)
     if cession is not None:
         eff = FM.cession_effects(
             held_area_km2=draws.full(cession.held_km2_before),

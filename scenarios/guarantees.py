@@ -260,16 +260,20 @@ def _per_guarantor(draws: Draws, guarantors: tuple[Guarantor, ...], attribute: s
 def compute(
     guarantee: GuaranteeBlock,
     guarantors: tuple[Guarantor, ...],
-    challenger: Challenger,
+    challenger: Challenger | None,
     draws: Draws,
     gain: np.ndarray | None = None,
     gain_guaranteed: np.ndarray | None = None,
+    cost_of_war: np.ndarray | None = None,
+    punishment: np.ndarray | None = None,
+    noise_scale: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-trial credibility and deterrence for one chunk of n trials.
 
     gain, gain_guaranteed: None uses the challenger's own V p_win and V p_win_guaranteed (p_g capped at p);
-    (n,) arrays override them (a settlement passes the war model's expected gains). Returns arrays of shape
-    (n,) unless stated:
+    (n,) arrays override them (a settlement passes the war model's expected gains). cost_of_war, punishment,
+    noise_scale likewise override the challenger block's (a settlement, which has no challenger block, passes
+    its war block's). Returns arrays of shape (n,) unless stated:
 
     - ``p_honour.<name>``: each guarantor's P(honour);
     - ``utility_terms.<name>`` (n, 7): the contributions of TERMS to the probit index z (utility / sigma),
@@ -306,12 +310,19 @@ def compute(
         [draws.full(c.p_manufactured) for c in clauses],
         [draws.full(c.p_accepted) for c in clauses],
     ), (n,))
-    value, cost_of_war = draws.full(challenger.value), draws.full(challenger.cost_of_war)
-    punishment, noise_scale = draws.full(challenger.punishment), draws.full(challenger.noise_scale)
-    if gain is None:
-        p_win = draws.full(challenger.p_win)
-        gain = value * p_win
-        gain_guaranteed = value * np.minimum(draws.full(challenger.p_win_guaranteed), p_win)
+    if challenger is not None:
+        value = draws.full(challenger.value)
+        cost_of_war = draws.full(challenger.cost_of_war) if cost_of_war is None else cost_of_war
+        punishment = draws.full(challenger.punishment) if punishment is None else punishment
+        noise_scale = draws.full(challenger.noise_scale) if noise_scale is None else noise_scale
+        if gain is None:
+            p_win = draws.full(challenger.p_win)
+            gain = value * p_win
+            gain_guaranteed = value * np.minimum(draws.full(challenger.p_win_guaranteed), p_win)
+    if gain is None or cost_of_war is None or punishment is None or noise_scale is None:
+        raise ValueError("without a challenger block, gain, cost_of_war, punishment and noise_scale are needed")
+    cost_of_war, punishment, noise_scale = (np.broadcast_to(np.asarray(v, float), (n,))
+                                            for v in (cost_of_war, punishment, noise_scale))
     gain = np.broadcast_to(np.asarray(gain, float), (n,))
     gain_guaranteed = gain if gain_guaranteed is None else np.broadcast_to(np.asarray(gain_guaranteed, float), (n,))
 

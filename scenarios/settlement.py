@@ -1,158 +1,282 @@
-"""The settlement: is the plan adopted, and if it is, does the peace hold?
+"""The settlement: is the plan adopted, and if it is, does the peace hold? One world per trial.
 
-Per trial the composite runs coalition -> (forces, guarantees) -> bargaining (MODELS.md section 3):
+MODELS.md sections 0, 1 and 3. Per trial, the world is drawn once (scenarios/world.py: the plan's terms, the
+world without it, the guarantee's text) and every model reads it through explicit maps (model/terms.py):
 
-1. coalition acceptance gives P(adopted); rather than tossing that coin, each trial carries it as a weight, and
-   metrics conditional on adoption are weighted means over all trials (``conditional``);
-2. the force model gives the challenger's chance of a breakthrough in a renewed war, year by year, p_b(t), and
-   the expected territory a renewed offensive takes; Fearon's p (the challenger's expected share of the
-   stake from war) is p(t) = x + p_b(t) (1 - x) for a war fought from the settlement's line x
-   (model.bargaining.expected_war_share);
-3. the guarantee model gives the expected response q (credibility after escape clauses), which raises the
-   challenger's cost of war: c_A_eff = c_A + q * P_punish;
-4. the settlement breaks in the first year its terms leave Fearon's (1995) bargaining range
-   p(t) - c_A_eff <= x <= p(t) + c_B (optionally also when Powell's (2006) commitment condition holds),
-   or, as a configured alternative, by a yearly hazard from the challenger's net gain.
+1. the one war model (scenarios.forces.compute; model/war.py) gives, for each year t of the peace, the
+   distribution of a renewed war's territorial outcome over a campaign season, for either side attacking,
+   and for the challenger against a full guarantor response; mapped to the bargaining model's stake shares
+   from the settlement's line x (the plan's territory position): the expected gains G_A(t), G_Ag(t), G_B(t);
+2. the coalition (scenarios/coalition.py) accepts or rejects the plan, each actor comparing it with no deal =
+   the same war going on over the same horizon (its reservation value), the two sides' actors paying the same
+   costs of war c_A, c_B the bargaining model uses; each trial carries its P(adopted) w as a weight;
+3. the guarantee model gives the guarantors' expected response q (credibility after escape clauses), and the
+   one war payoff (model.guarantees.war_payoff) gives the challenger's payoff of war over peace
+   payoff_A(t) = (1 - q)(G_A - c_A) + q (G_Ag - c_A - P), the defender's payoff_B(t) = G_B - c_B;
+4. survival (model/bargaining.py): the bargaining gap g(t) = max(payoff_A, payoff_B) and Powell's power-shift
+   term s(t); under the mechanism rule the peace breaks in the first year g > 0 or s > 0.
 
-Outcomes (probabilities, averaged over trials): not adopted (war continues), adopted and holds through the
-horizon, adopted and breaks in year t. Territory under Kyiv's control at the horizon: today's area, minus the cession if adopted, minus the
-expected loss of a renewed offensive if the peace breaks, or minus the continued war's yearly losses if the
-plan is not adopted (a linear extrapolation, marked as an assumption in the configs).
+Conditional on adoption, by weighting (Rao-Blackwellising the adoption coin): P(holds t | adopted) =
+E[w S(t)] / E[w] over all trials, with a delta-method standard error (Cochran 1977, ch. 6), an interval from
+Wilson (1927) on the effective sample n_eff = n E[w]^2 / E[w^2] (Kish 1965), and its spread over
+assumptions: the w-weighted 10-90% range of the per-trial S(t). Because adoption and durability share their
+draws, P(holds t | adopted) can differ from the unconditional P(holds t) (the selection effect; both shown).
+
+Every run also evaluates the same world without the guarantee (q = 0 and the coalition's guarantee_strength
+0, on the same draws): the "no guarantee" rows show the guarantee's contribution.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model import bargaining as B
-from model.stats import Z95, Estimate
+from model.stats import SPREAD_QUANTILES, Estimate, weighted_quantiles, wilson_interval
 from scenarios import coalition as C
 from scenarios import forces as F
 from scenarios import guarantees as G
 from scenarios import plots
-from scenarios.config import Block, Config, ConfigBase, Param
-from scenarios.engine import Draws, Summaries, summarise_variants
+from scenarios import world as W
+from scenarios.config import Config, ConfigBase
+from scenarios.engine import Draws, Summaries, summarise, summarise_variants
 from scenarios.results import Headline, Result, Table, number_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 NAME = "settlement"
-SUMMARY = "the composite: adoption (coalition), then the balance (forces), guarantees and bargaining year by year"
+SUMMARY = "the composite, one world per trial: adoption (coalition), the war model, the guarantee, bargaining"
 MILESTONES = (1, 3, 5, 10)
 OUTCOME_LABELS = ("not adopted (war continues)", "adopted and holds through the horizon", "adopted, breaks")
-
-
-class TerritoryBlock(Block):
-    kyiv_km2_now: Param(0, 603_700, "km2", "area under Kyiv's control today (the cession's held_km2_before when the "
-                        "config has a `cession:` block)")
-    ceded_km2: Param(0, 603_700, "km2", "area Ukraine gives up (used only when the config has no `cession:` block)") = 0.0
-    war_loss_km2_per_year: Param(0, 100_000, "km2/year", "Russian gains per year if the war goes on") = 0.0
-
-
-class SettlementBlock(Block):
-    rule: Literal["range", "hazard"] = "range"
-    include_commitment: bool = False
-    settlement_share: Param(0, 1, "share of the stake", "the challenger's share under the settlement (Fearon's x)")
-    cost_challenger: Param(0, 1, "share of the stake", "the challenger's cost of a renewed war (c_A)")
-    cost_defender: Param(0, 1, "share of the stake", "the defender's cost of a renewed war (c_B)")
-    punishment: Param(0, 2, "share of the stake",
-                      "cost a full guarantor response imposes (P_punish); default: the challenger block's") | None = None
-    discount: Param(0, 0.99, "per year", "discount factor (Powell's delta)") = 0.9
-    hazard_midpoint: Param(-1, 1, "share of the stake", "net gain at which the yearly hazard is 1/2") = 0.0
-    hazard_scale: Param(0.001, 1, "share of the stake", "spread of the hazard's logistic") = 0.05
-    territory: TerritoryBlock
+NO_GUARANTEE = "no_guarantee"
+VARIANT_LABELS = {"": "as configured", NO_GUARANTEE: "without the guarantee"}
 
 
 class Schema(ConfigBase):
+    terms: W.TermsBlock
+    war: W.WarBlock
     coalition: C.CoalitionBlock
     forces: F.ForcesBlock
     cession: F.CessionBlock | None = None
     guarantee: G.GuaranteeBlock | None = None
     guarantees: tuple[G.Guarantor, ...] = ()
-    challenger: G.Challenger | None = None
-    settlement: SettlementBlock
+    challenger: G.Challenger | None = None  # not in a world config: check() says where its quantities live
+    settlement: W.SettlementBlock = W.SettlementBlock()
+
+
+def check(config: Config) -> None:
+    """One draw per real-world quantity (scenarios.world.check_world)."""
+    W.check_world(config)
+
+
+def _has_guarantee(cfg: Schema) -> bool:
+    return bool(cfg.guarantees) and cfg.guarantee is not None
+
+
+# ------------------------------------------------------------------------------------------------ the model
+
+
+def _survival(x: np.ndarray, q: np.ndarray | float, gain_a: np.ndarray, gain_ag: np.ndarray, gain_b: np.ndarray,
+              c_a: np.ndarray, c_b: np.ndarray, punish: np.ndarray, delta: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-trial survival S(t), t = 0..T, of one world (with credibility q), and what drives it."""
+    pa, pb = B.war_payoffs(q, gain_a, gain_ag, gain_b, c_a, c_b, punish)
+    gap, shift = B.bargaining_gap(pa, pb), B.commitment_shift(x, pa, pb, delta)
+    breaks = B.mechanism_break_year(gap, shift)
+    return {"S": B.survival_from_break_year(breaks, gap.shape[1]), "payoff_a": pa, "payoff_b": pb, "gap": gap,
+            "shift": shift}
+
+
+def _weighted_outputs(out: dict[str, np.ndarray], w: np.ndarray, S: np.ndarray, suffix: str) -> None:
+    """The ratio-estimator terms of the conditional headlines (see `conditional`) for one world."""
+    w2 = w * w
+    held = S[:, 1:].sum(axis=1)  # expected years of peace within the horizon: sum_{t >= 1} S(t)
+    out[f"p_adopted{suffix}"] = w
+    out[f"p_adopted{suffix}.w2"] = w2
+    out[f"survival{suffix}"] = S
+    out[f"survival{suffix}.w"] = w[:, None] * S
+    out[f"survival{suffix}.w2v"] = w2[:, None] * S
+    out[f"survival{suffix}.w2v2"] = w2[:, None] * S * S
+    out[f"years_of_peace{suffix}"] = held
+    out[f"years_of_peace{suffix}.w"] = w * held
+    out[f"years_of_peace{suffix}.w2v"] = w2 * held
+    out[f"years_of_peace{suffix}.w2v2"] = w2 * held * held
 
 
 def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Per-trial outputs, arrays (n,), (n, T) or (n, T+1).
-
-    Adoption is not sampled: each trial carries its probability of adoption w = P(adopted | parameters) as a
-    weight (conditioning by weighting, i.e. Rao-Blackwellisation of the adoption coin), so that
-    P(holds t | adopted) = E[w * alive_t] / E[w] uses every trial, not only the few in which a rarely
-    accepted plan happens to be adopted. The outputs ending in ``.w`` and ``.w2`` feed that ratio estimator
-    and its delta-method standard error (see ``conditional``)."""
+    """Per-trial outputs, arrays (n,), (n, T) or (n, T+1); see the module docstring. Deterministic given the
+    draws (no model-internal randomness)."""
     n = draws.n
-    s = cfg.settlement
-    coal = C.compute(cfg.coalition, draws)
-    w = np.broadcast_to(np.asarray(coal["p_adopted"], float), (n,))
+    war = cfg.war
+    guaranteed = _has_guarantee(cfg)
+    x = draws.full(cfg.terms.territory)
+    world = F.compute(cfg.forces, cfg.cession, draws, plan=W.forces_plan(cfg, draws),
+                      response_troops=draws.full(war.response_troops) if guaranteed else None)
+    stake = W.war_in_stake(cfg, draws, world, x)
+    T = stake.gain_challenger.shape[1]
 
-    bal = F.compute(cfg.forces, cfg.cession, draws)
-    p_path = np.clip(bal["p_breakthrough"], 0.0, 1.0)  # (n, T)
-    T = p_path.shape[1]
-    km2_lost = bal["km2_lost"]  # (n, T): expected loss of a renewed offensive launched in year t
+    plan = W.coalition_plan(cfg, draws)
+    alternatives = {NO_GUARANTEE: {"guarantee_strength": 0.0}} if guaranteed and "guarantee_strength" in plan else {}
+    coal = C.compute(cfg.coalition, draws, plan=plan, world=W.no_deal_war(cfg, draws, world),
+                     alternatives=alternatives)
+    w = coal.pop("p_adopted")
 
-    if cfg.guarantees and cfg.guarantee is not None and cfg.challenger is not None:
-        # the challenger's chance of winning a renewed war at the start of the peace (year 1)
-        gua = G.compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws, gain=p_path[:, 0])
-        q = np.broadcast_to(gua["q_eff"], (n,))
+    c_a, c_b = draws.full(war.cost_challenger), draws.full(war.cost_defender)
+    punish, delta = draws.full(war.punishment), draws.full(war.discount)
+    gain_ag = stake.gain_challenger_guaranteed if guaranteed else stake.gain_challenger
+    if guaranteed:
+        gua = G.compute(cfg.guarantee, cfg.guarantees, None, draws, gain=stake.gain_challenger[:, 0],
+                        gain_guaranteed=gain_ag[:, 0], cost_of_war=c_a, punishment=punish,
+                        noise_scale=draws.full(war.noise_scale))
+        q = gua["q_eff"]
     else:
         gua, q = {}, np.zeros(n)
+    worlds = {"": (w, q)}
+    if guaranteed:
+        worlds[NO_GUARANTEE] = (coal.pop(f"p_adopted@{NO_GUARANTEE}", w), np.zeros(n))
 
-    # one draw per trial of each quantity the components share: the punishment a full response imposes
-    # (the guarantee model's challenger.punishment) and the area Kyiv holds today (the cession's)
-    if s.punishment is not None:
-        punishment = draws[s.punishment]
-    elif cfg.challenger is not None:
-        punishment = draws[cfg.challenger.punishment]
-    else:
-        punishment = 0.0  # no guarantee, nobody to punish
-    share = draws[s.settlement_share]
-    break_year = B.settlement_breaks(
-        share, B.expected_war_share(share, p_path), q, punishment, draws[s.cost_challenger],
-        draws[s.cost_defender], draws[s.discount], rule=s.rule, include_commitment=s.include_commitment,
-        hazard_midpoint=draws[s.hazard_midpoint], hazard_scale=draws[s.hazard_scale], rng=rng,
-    )  # (n,) in 0..T: the number of years the peace holds if the plan is in force; T = through the horizon
-    years = np.arange(T + 1)
-    alive = (break_year[:, None] >= years[None, :]).astype(float)  # (n, T+1): held at least t years
-    held_years = np.minimum(break_year, T).astype(float)
-
-    t = s.territory
-    now = bal["cession_held_km2_before"] if "cession_held_km2_before" in bal else draws.full(t.kyiv_km2_now)
-    war_loss = draws.full(t.war_loss_km2_per_year)
-    # one draw of the ceded area per trial: the force model's cession, when the config has one
-    ceded = bal["cession_ceded_km2"] if cfg.cession is not None else draws.full(t.ceded_km2)
-    breaks = break_year < T
-    lost_in_renewed_war = np.where(breaks, km2_lost[np.arange(n), np.minimum(break_year, T - 1)], 0.0)
-    km2_if_adopted = np.maximum(now - ceded - lost_in_renewed_war, 0.0)
-    km2_if_not = np.maximum(now - war_loss * T, 0.0)
-
-    w2 = w * w
-    out = {
-        "p_adopted": w,
-        "p_adopted.w2": w2,
-        "survival.w": w[:, None] * alive,
-        "survival.w2": w2[:, None] * alive,
-        "years_of_peace.w": w * held_years,
-        "years_of_peace.w2": w2 * held_years,
-        "years_of_peace.w2v2": w2 * held_years**2,
-        "kyiv_km2_at_horizon": w * km2_if_adopted + (1 - w) * km2_if_not,
-        "outcome_not_adopted": 1 - w,
-        "outcome_holds": w * (~breaks),
-        "outcome_breaks_year": w[:, None] * (break_year[:, None] == years[None, :T]),
-        "q_eff": q,
-        "p_breakthrough": p_path,
-    }
-    for m in MILESTONES:
-        if m <= T:
-            out[f"p_adopted_and_holds_{m}y"] = w * alive[:, m]
+    out: dict[str, np.ndarray] = {}
+    now = draws.full(war.kyiv_km2_now)
+    ceded = world["cession_ceded_km2"]
+    nodeal_km2 = np.maximum(now - world["nodeal.cum_mean_km2"][:, T - 1], 0.0)
+    for suffix_name, (w_v, q_v) in worlds.items():
+        suffix = f"@{suffix_name}" if suffix_name else ""
+        surv = _survival(x, q_v, stake.gain_challenger, gain_ag, stake.gain_defender, c_a, c_b, punish, delta)
+        S = surv["S"]
+        _weighted_outputs(out, w_v, S, suffix)
+        pmf = S[:, :-1] - S[:, 1:]  # P(breaks in year t | adopted), t = 0..T-1
+        # the war that breaks the peace is the one its side prefers more; Kyiv loses (or regains) its ground
+        ru = (1.0 - np.asarray(q_v)[:, None]) * world["war.ru.mean_km2"]
+        if guaranteed:
+            ru = ru + np.asarray(q_v)[:, None] * world["war.ru_resp.mean_km2"]
+        change = np.where(surv["payoff_a"] >= surv["payoff_b"], -ru, world["war.ua.mean_km2"])
+        km2_adopted = np.maximum(now - ceded + (pmf * change).sum(axis=1), 0.0)
+        out[f"kyiv_km2_at_horizon{suffix}"] = w_v * km2_adopted + (1 - w_v) * nodeal_km2
+        out[f"outcome_not_adopted{suffix}"] = 1 - w_v
+        out[f"outcome_holds{suffix}"] = w_v * S[:, T]
+        out[f"outcome_breaks_year{suffix}"] = w_v[:, None] * pmf
+        if not suffix:
+            out["payoff_challenger"] = surv["payoff_a"]
+            out["payoff_defender"] = surv["payoff_b"]
+            out["gap"] = surv["gap"]
+            out["shift"] = np.where(np.isfinite(surv["shift"]), surv["shift"], np.nan)
+    out["q_eff"] = np.asarray(q, dtype=float)
+    out["gain_challenger"] = stake.gain_challenger
+    out["gain_defender"] = stake.gain_defender
+    out["p_objective"] = stake.p_objective
+    out["settlement_share"] = x
     # the components' own per-trial outputs, so their tables and figures come with the default run
-    for part in (coal, bal, gua):
+    for part in (coal, world, gua):
         for name, value in part.items():
             out.setdefault(name, value)
     return out
+
+
+# ---------------------------------------------------------------------------------------------- estimates
+
+
+def _sample(s: Summaries, name: str) -> np.ndarray:
+    return np.concatenate(s[name].sample, axis=0) if s[name].sample else np.empty(0)
+
+
+def conditional(s: Summaries, name: str, index: tuple = (), suffix: str = "", binary: bool = True) -> Estimate:
+    """E[v | adopted] = E[w v] / E[w] over the trials (w = P(adopted | parameters)), with the delta-method
+    standard error of a ratio estimator (Cochran 1977, ch. 6),
+
+        R = mean(w v) / mean(w),   se(R) = sqrt((E[w^2 v^2] - 2 R E[w^2 v] + R^2 E[w^2]) / n) / mean(w),
+
+    the effective sample size n_eff = n mean(w)^2 / mean(w^2) (Kish 1965), and for a probability (binary:
+    v in [0, 1]) Wilson's (1927) interval on n_eff, which stays honest where few trials carry the weight
+    (a normal interval otherwise); the spread over assumptions is the w-weighted 10-90% range of v."""
+    n = s.n_trials
+    mw, mw2 = s[f"p_adopted{suffix}"].mean_value(), s[f"p_adopted{suffix}.w2"].mean_value()
+    a = s[f"{name}{suffix}.w"].mean_value()[index]
+    b = s[f"{name}{suffix}.w2v"].mean_value()[index]
+    c = s[f"{name}{suffix}.w2v2"].mean_value()[index]
+    nan = float("nan")
+    if not mw > 0:
+        return Estimate(nan, nan, nan, nan, n, n_eff=0.0)
+    r = float(a / mw)
+    se = float(np.sqrt(max(float(c - 2 * r * b + r * r * mw2), 0.0) / n) / mw)
+    n_eff = float(n * mw * mw / mw2)
+    if binary:
+        r = min(max(r, 0.0), 1.0)  # a ratio of two float sums can stray past 1 by rounding
+        lo, hi = wilson_interval(r, max(n_eff, 1e-9))
+    else:
+        lo, hi = r - 1.959964 * se, r + 1.959964 * se
+    values, weights = _sample(s, f"{name}{suffix}"), _sample(s, f"p_adopted{suffix}")
+    m = min(len(values), len(weights))
+    spread = (nan, nan)
+    if m:
+        v = values[:m][(slice(None), *index)] if index else values[:m]
+        spread = tuple(float(q) for q in weighted_quantiles(v, weights[:m], SPREAD_QUANTILES))
+    return Estimate(r, se, float(lo), float(hi), n, spread[0], spread[1], n_eff)
+
+
+def headline(s: Summaries, suffix: str = "") -> dict[str, Headline]:
+    """The headline metrics of one world (suffix "" as configured, "@no_guarantee" without the guarantee)."""
+    h = {"p_adopted": Headline("P(adopted)", s.estimate(f"p_adopted{suffix}", proportion=True))}
+    T = len(s[f"survival{suffix}.w"].mean_value()) - 1
+    for m in MILESTONES:
+        if m <= T:
+            h[f"p_holds_{m}y"] = Headline(f"P(holds {m} year{'s' if m > 1 else ''} | adopted)",
+                                          conditional(s, "survival", (m,), suffix))
+    if 5 <= T:
+        h["p_holds_5y_unconditional"] = Headline("P(holds 5 years), adopted or not (selection)",
+                                                 s.estimate(f"survival{suffix}", (5,), proportion=True))
+        h["p_adopted_and_holds_5y"] = Headline("P(adopted and holds 5 years)",
+                                               s.estimate(f"survival{suffix}.w", (5,), proportion=True))
+    h["years_of_peace"] = Headline("expected years of peace | adopted",
+                                   conditional(s, "years_of_peace", suffix=suffix, binary=False), percent=False)
+    h["kyiv_km2_at_horizon"] = Headline("km2 under Kyiv's control at the horizon",
+                                        s.estimate(f"kyiv_km2_at_horizon{suffix}"), percent=False)
+    return h
+
+
+def survival_table(s: Summaries, suffix: str = "") -> Table:
+    T = len(s[f"survival{suffix}.w"].mean_value()) - 1
+    rows = []
+    for t in range(T + 1):
+        e = conditional(s, "survival", (t,), suffix)
+        u = s.estimate(f"survival{suffix}", (t,), proportion=True)
+        rows.append([t, e.mean, e.se, e.lo, e.hi, e.spread_lo, e.spread_hi, round(e.effective_n, 1), e.n, u.mean,
+                     u.se])
+    return Table(["year", "p_holds", "se", "ci95_low", "ci95_high", "spread10", "spread90", "n_effective",
+                  "n_trials", "p_holds_unconditional", "p_holds_unconditional_se"], rows)
+
+
+def outcomes_table(s: Summaries) -> Table:
+    rows = []
+    for key, label in (("outcome_not_adopted", OUTCOME_LABELS[0]), ("outcome_holds", OUTCOME_LABELS[1])):
+        e = s.estimate(key, proportion=True)
+        rows.append([label, "", e.mean, e.se, e.lo, e.hi, e.n])
+    acc = s["outcome_breaks_year"]
+    mean, se = acc.mean_value(), acc.se()
+    for t in range(len(mean)):
+        rows.append([OUTCOME_LABELS[2], t + 1, float(mean[t]), float(se[t]), max(float(mean[t] - 1.959964 * se[t]), 0.0),
+                     min(float(mean[t] + 1.959964 * se[t]), 1.0), s.n_trials])
+    return Table(["outcome", "breaks_in_year", "probability", "se", "ci95_low", "ci95_high", "n_trials"], rows)
+
+
+def mechanism_table(s: Summaries) -> Table:
+    """Why the peace holds or breaks, year by year: each side's payoff of war over peace (stake shares), the
+    gap, Powell's shift term, and how often each is positive (unconditional, over all trials)."""
+    rows = []
+    T = len(s["gap"].mean_value())
+    for t in range(T):
+        cells = [t + 1]
+        for name in ("gain_challenger", "gain_defender", "payoff_challenger", "payoff_defender", "gap", "shift"):
+            e = s.estimate(name, (t,))
+            cells += [e.mean, e.se, e.spread_lo, e.spread_hi]
+        cells.append(float(np.mean(_sample(s, "gap")[:, t] > 0)) if s["gap"].sample else float("nan"))
+        cells.append(s.n_trials)
+        rows.append(cells)
+    cols = ["year"]
+    for name in ("gain_challenger", "gain_defender", "payoff_challenger", "payoff_defender", "gap", "shift"):
+        cols += [name, f"{name}_se", f"{name}_spread10", f"{name}_spread90"]
+    return Table(cols + ["share_gap_positive", "n_trials"], rows)
 
 
 def paired_ratios(outputs: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -165,72 +289,10 @@ def paired_ratios(outputs: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray,
     return ratios
 
 
-def conditional(s: Summaries, name: str, index: tuple = (), binary: bool = True) -> tuple[Estimate, float]:
-    """E[v | adopted] = E[w v] / E[w] over the trials (w = P(adopted | parameters)), with the delta-method
-    standard error of a ratio estimator (Cochran 1977, ch. 6):
-
-        R = mean(w v) / mean(w),   se(R) = sqrt((E[w^2 v^2] - 2 R E[w^2 v] + R^2 E[w^2]) / n) / mean(w)
-
-    and the effective sample size n_eff = n mean(w)^2 / mean(w^2). For a 0/1 v, E[w^2 v^2] = E[w^2 v].
-    Returns (estimate with a normal 95% interval, clipped to [0, 1] for 0/1 outcomes; n_eff)."""
-    n = s.n_trials
-    mw, mw2 = s["p_adopted"].mean_value(), s["p_adopted.w2"].mean_value()
-    a = s[f"{name}.w"].mean_value()[index]
-    b = s[f"{name}.w2"].mean_value()[index]
-    c = b if binary else s[f"{name}.w2v2"].mean_value()[index]
-    if not mw > 0:
-        nan = float("nan")
-        return Estimate(nan, nan, nan, nan, n), 0.0
-    r = float(a / mw)
-    var = max(float(c - 2 * r * b + r * r * mw2), 0.0)
-    se = float(np.sqrt(var / n) / mw)
-    if binary:
-        r = min(max(r, 0.0), 1.0)  # a ratio of two float sums can stray past 1 by rounding
-    lo, hi = r - Z95 * se, r + Z95 * se
-    if binary:
-        lo, hi = max(lo, 0.0), min(hi, 1.0)
-    return Estimate(r, se, lo, hi, n), float(n * mw * mw / mw2)
+# ----------------------------------------------------------------------------------------------- figures
 
 
-def headline(s: Summaries) -> dict[str, Headline]:
-    h = {"p_adopted": Headline("P(adopted)", s.estimate("p_adopted", proportion=True))}
-    T = len(s["survival.w"].mean_value()) - 1
-    for m in MILESTONES:
-        if m <= T:
-            h[f"p_holds_{m}y"] = Headline(f"P(holds {m} year{'s' if m > 1 else ''} | adopted)", conditional(s, "survival", (m,))[0])
-    if 5 <= T:
-        h["p_adopted_and_holds_5y"] = Headline("P(adopted and holds 5 years)",
-                                               s.estimate("p_adopted_and_holds_5y", proportion=True))
-    h["years_of_peace"] = Headline("expected years of peace | adopted", conditional(s, "years_of_peace",
-                                                                               binary=False)[0], percent=False)
-    h["kyiv_km2_at_horizon"] = Headline("km2 under Kyiv's control at the horizon", s.estimate("kyiv_km2_at_horizon"),
-                                        percent=False)
-    return h
-
-
-def survival_table(s: Summaries) -> Table:
-    T = len(s["survival.w"].mean_value()) - 1
-    rows = []
-    for t in range(T + 1):
-        e, n_eff = conditional(s, "survival", (t,))
-        rows.append([t, e.mean, e.se, e.lo, e.hi, round(n_eff, 1), e.n])
-    return Table(["year", "p_holds", "se", "ci95_low", "ci95_high", "n_effective", "n_trials"], rows)
-
-
-def outcomes_table(s: Summaries) -> Table:
-    rows = []
-    for key, label in (("outcome_not_adopted", OUTCOME_LABELS[0]), ("outcome_holds", OUTCOME_LABELS[1])):
-        e = s.estimate(key, proportion=True)
-        rows.append([label, "", e.mean, e.se, e.lo, e.hi])
-    acc = s["outcome_breaks_year"]
-    mean, se = acc.mean_value(), acc.se()
-    for t in range(len(mean)):
-        rows.append([OUTCOME_LABELS[2], t + 1, float(mean[t]), float(se[t]), max(float(mean[t] - Z95 * se[t]), 0.0),
-                     min(float(mean[t] + Z95 * se[t]), 1.0)])
-    return Table(["outcome", "breaks_in_year", "probability", "se", "ci95_low", "ci95_high"], rows)
-
-
-def survival_figure(curves: dict[str, Table]) -> Figure:
+def survival_figure(curves: dict[str, Table], n_trials: int | None = None) -> Figure:
     fig = plots.figure(figsize=(7, 4.2))
     ax = fig.subplots()
     for label, table in curves.items():
@@ -242,7 +304,8 @@ def survival_figure(curves: dict[str, Table]) -> Figure:
     ax.set(xlabel="years since the settlement", ylabel="P(peace holds | adopted)", ylim=(0, 1.02))
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
-    ax.set_title("Survival of the settlement (95% Monte Carlo band)")
+    n = f"{n_trials:,} trials; " if n_trials else ""
+    ax.set_title(f"Survival of the settlement ({n}band: 95% interval, Wilson on the effective sample)", fontsize=9)
     return fig
 
 
@@ -277,104 +340,209 @@ def outcome_bars(s: Summaries) -> dict[str, tuple[float, float]]:
     }
 
 
-OAT_METRICS = ("p_adopted", "p_holds_5y")
+# -------------------------------------------------------------------------------- what matters, variants
+
+OAT_METRICS = {"p_adopted": "P(adopted)", "p_holds_5y": "P(holds 5 years | adopted)",
+               "p_adopted_and_holds_5y": "P(adopted and holds 5 years)"}
+OAT_OUTPUTS = ("p_adopted", "p_adopted.w2", "survival", "survival.w", "survival.w2v", "survival.w2v2")
+VARIANT_TRIALS = 4000
 
 
-def one_at_a_time(config: Config, trials: int = 2000, top: int = 3) -> list[dict]:
-    """Quick one-at-a-time sensitivity: each uncertain parameter set to its 10% and 90% quantiles, the others
-    drawn as usual (same seed: common random numbers), effect on P(adopted) and P(holds 5 years | adopted).
-    Returns the ``top`` parameters by the larger of the two swings: dicts with path and, per metric,
-    (value at 10%, value at 90%, swing, s.e. of the swing if the two runs were independent: an upper bound),
-    ranked by the relative swing of their product, P(adopted and holds 5 years)."""
+def _oat_metrics(s: Summaries) -> dict[str, Estimate]:
+    out = {"p_adopted": s.estimate("p_adopted", proportion=True)}
+    if len(s["survival.w"].mean_value()) > 5:
+        out["p_holds_5y"] = conditional(s, "survival", (5,))
+        out["p_adopted_and_holds_5y"] = s.estimate("survival.w", (5,), proportion=True)
+    return out
+
+
+def one_at_a_time(config: Config, trials: int = 2000, top: int = 5) -> list[dict]:
+    """One-at-a-time sensitivity: each uncertain parameter set to its 10% and 90% quantiles, the others drawn
+    as usual (same seed: common random numbers). Returns the ``top`` parameters ranked by the largest change
+    they make in any headline (in probability points; not a product, which a tiny P(adopted) would
+    dominate): dicts with path, kind "parameter", and per metric (value at 10%, value at 90%, change, s.e. of
+    the change if the two runs were independent: an upper bound)."""
     dists = config.uncertain()
     variants = [{path: float(dist.ppf(np.array([q]))[0])} for path, dist in dists.items() for q in (0.1, 0.9)]
-    # each variant as if run alone with `--set path=value` (same seed, sampler mc), without re-validating
-    summaries = summarise_variants(config, trials, config.model.run.seed, variants,
-                                   outputs=("p_adopted", "p_adopted.w2", "survival.w", "survival.w2"))
-
-    def metrics(s: Summaries) -> dict[str, Estimate]:  # OAT_METRICS, as the headline computes them
-        out = {"p_adopted": s.estimate("p_adopted", proportion=True)}
-        if len(s["survival.w"].mean_value()) > 5:
-            out["p_holds_5y"] = conditional(s, "survival", (5,))[0]
-        return out
-
+    summaries = summarise_variants(config, trials, config.model.run.seed, variants, outputs=OAT_OUTPUTS)
     rows = []
     for i, path in enumerate(dists):
-        at = [metrics(summaries[2 * i]), metrics(summaries[2 * i + 1])]
-        row: dict = {"path": path}
+        at = [_oat_metrics(summaries[2 * i]), _oat_metrics(summaries[2 * i + 1])]
+        row: dict = {"path": path, "kind": "parameter", "low": "10%", "high": "90%"}
         for m in OAT_METRICS:
             if m in at[0]:
                 lo, hi = at[0][m], at[1][m]
-                row[m] = (lo.mean, hi.mean, abs(hi.mean - lo.mean), float(np.hypot(lo.se, hi.se)))
-        # rank by the relative swing of P(adopted and holds 5 years) = P(adopted) * P(holds 5 | adopted)
-        lo_joint = np.prod([row[m][0] for m in OAT_METRICS if m in row])
-        hi_joint = np.prod([row[m][1] for m in OAT_METRICS if m in row])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            swing = abs(float(np.log(hi_joint) - np.log(lo_joint)))
-        row["swing"] = swing if np.isfinite(swing) else (0.0 if lo_joint == hi_joint else np.inf)
-        row["joint"] = (float(lo_joint), float(hi_joint))
+                row[m] = (lo.mean, hi.mean, hi.mean - lo.mean, float(np.hypot(lo.se, hi.se)))
         rows.append(row)
-    rows.sort(key=lambda r: -r["swing"])
-    return rows[:top]
+    return sorted(rows, key=_moves, reverse=True)[:top]
 
+
+def _moves(row: dict) -> float:
+    """What a row moves: the largest absolute change in any headline (NaN counts 0)."""
+    changes = [abs(row[m][2]) for m in OAT_METRICS if m in row and np.isfinite(row[m][2])]
+    return max(changes, default=0.0)
+
+
+def structural_variants(config: Config) -> list[tuple[str, str, list[str]]]:
+    """The named structural choices of a settlement config: (name, what it changes, --set overrides)."""
+    cfg: Schema = config.model  # type: ignore[assignment]
+    out: list[tuple[str, str, list[str]]] = []
+    out.append(("coalition decisions independent", "coalition.rho = 0 (common shock off)", ["coalition.rho=0"]))
+    out.append(("coalition decisions correlated", "coalition.rho = 0.5", ["coalition.rho=0.5"]))
+    stages = [s.name for s in cfg.coalition.stages]
+    if len(stages) > 1:
+        last = stages[-1]
+        kept = [s for s in config.data["coalition"]["stages"] if s["name"] != last]
+        vetoes = {a for s in kept for a in s["actors"]}
+        actors = [dict(a, veto=a["name"] in vetoes) for a in config.data["coalition"]["actors"]]
+        out.append((f"without the {last} stage", f"veto set without stage '{last}'",
+                    [f"coalition.stages={json.dumps(kept)}", f"coalition.actors={json.dumps(actors)}"]))
+    if _has_guarantee(cfg):
+        for weights in ("default", "fitted"):
+            if cfg.guarantee.weights != weights:
+                out.append((f"guarantee weights {weights}", f"guarantee.weights = {weights}",
+                            [f"guarantee.weights={weights}"]))
+    return out
+
+
+def variants_rows(config: Config, s: Summaries, trials: int = VARIANT_TRIALS) -> list[dict]:
+    """The headline under each structural choice beside the default: the no-guarantee world from the run
+    itself (same draws, all trials), the others re-run with the config's seed at ``trials`` trials (the
+    default re-run at the same count, so the comparison is like for like and on common random numbers)."""
+    from scenarios.config import from_data
+
+    rows = [{"variant": "as configured", "change": "(the run)", "trials": s.n_trials, **_oat_metrics(s)}]
+    if NO_GUARANTEE in "".join(s.acc):
+        rows.append({"variant": "without the guarantee", "change": "q = 0 and the coalition's guarantee_strength 0 "
+                     "(same draws)", "trials": s.n_trials, **_no_guarantee_metrics(s)})
+    named = structural_variants(config)
+    if not named:
+        return rows
+    seed = config.model.run.seed
+    base = summarise(config, trials, seed, "mc", detail_trials=0)
+    rows.append({"variant": "as configured", "change": f"(re-run at {trials:,} trials for the rows below)",
+                 "trials": trials, **_oat_metrics(base)})
+    for name, change, overrides in named:
+        cfg = from_data(config.data, config.locs, config.files, [*config.overrides, *overrides], path=config.path)
+        rows.append({"variant": name, "change": change, "trials": trials,
+                     **_oat_metrics(summarise(cfg, trials, seed, "mc", detail_trials=0))})
+    return rows
+
+
+def _no_guarantee_metrics(s: Summaries) -> dict[str, Estimate]:
+    suffix = f"@{NO_GUARANTEE}"
+    return {"p_adopted": s.estimate(f"p_adopted{suffix}", proportion=True),
+            "p_holds_5y": conditional(s, "survival", (5,), suffix),
+            "p_adopted_and_holds_5y": s.estimate(f"survival{suffix}.w", (5,), proportion=True)}
+
+
+def variants_table(rows: list[dict]) -> Table:
+    cols = ["variant", "change", "trials"]
+    for m in OAT_METRICS:
+        cols += [m, f"{m}_se", f"{m}_spread10", f"{m}_spread90"]
+    out = []
+    for r in rows:
+        cells = [r["variant"], r["change"], r["trials"]]
+        for m in OAT_METRICS:
+            e = r.get(m)
+            cells += [e.mean, e.se, e.spread_lo, e.spread_hi] if e else [float("nan")] * 4
+        out.append(cells)
+    return Table(cols, out)
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+
+def _pct(v: float) -> str:
+    return number_text(v, percent=True)
 
 
 def report(config: Config, s: Summaries) -> Result:
     cfg: Schema = config.model  # type: ignore[assignment]
     label = cfg.title or config.stem
     head = headline(s)
+    guaranteed = _has_guarantee(cfg)
+    if guaranteed:
+        for k, h in headline(s, f"@{NO_GUARANTEE}").items():
+            if k in ("p_adopted", "p_holds_5y", "p_adopted_and_holds_5y"):
+                head[f"{k}@{NO_GUARANTEE}"] = Headline(f"{h.label}, without the guarantee", h.estimate, h.percent)
     survival = survival_table(s)
-    tables = {"outcomes": outcomes_table(s), "survival": survival}
-    tables["headline"] = Table(["metric", "label", "mean", "se", "ci95_low", "ci95_high", "n_trials"],
-                               [[k, h.label, *h.estimate.as_dict().values()] for k, h in head.items()])
-    figures = {"survival": survival_figure({label: survival}), "outcomes": outcomes_figure({label: outcome_bars(s)})}
-    components = [C, F] + ([G] if cfg.guarantees and cfg.guarantee is not None and cfg.challenger is not None else [])
+    tables = {"outcomes": outcomes_table(s), "survival": survival, "mechanism": mechanism_table(s)}
+    curves = {label: survival}
+    if guaranteed:
+        tables["survival_no_guarantee"] = survival_table(s, f"@{NO_GUARANTEE}")
+        curves[f"{label}, without the guarantee"] = tables["survival_no_guarantee"]
+    tables["headline"] = Table(
+        ["metric", "label", "mean", "se", "ci95_low", "ci95_high", "n_trials", "n_effective", "spread10",
+         "spread90"], [[k, h.label, *h.estimate.as_dict().values()] for k, h in head.items()])
+    rows = variants_rows(config, s)
+    tables["variants"] = variants_table(rows)
+    figures = {"survival": survival_figure(curves, s.n_trials), "outcomes": outcomes_figure({label: outcome_bars(s)})}
+    components = [C, F] + ([G] if guaranteed else [])
     for part in components:
         part_tables, part_figures = part.tables_figures(config, s)
         tables = {**part_tables, **tables}
         figures = {**part_figures, **figures}
-
     oat = one_at_a_time(config) if config.uncertain() else []
-    e5 = head.get("p_holds_5y")
+    return Result(NAME, head, tables, figures, _brief(config, s, head, survival, rows, oat, tables, figures))
+
+
+def _brief(config: Config, s: Summaries, head: dict[str, Headline], survival: Table, variants: list[dict],
+           oat: list[dict], tables: dict, figures: dict) -> str:
+    cfg: Schema = config.model  # type: ignore[assignment]
+    label = cfg.title or config.stem
     pa = head["p_adopted"].estimate
-    lines = [
-        "## In one sentence", "",
-        f"Under this config ({label}), the chance that the plan is adopted is {number_text(pa.mean, percent=True)} "
-        f"(95% CI {number_text(pa.lo, percent=True)}-{number_text(pa.hi, percent=True)}, {pa.n:,} simulated futures)"
-        + (f"; if it is adopted, the peace still holds after five years with probability {number_text(e5.estimate.mean, percent=True)} "
-           f"(95% CI {number_text(e5.estimate.lo, percent=True)}-{number_text(e5.estimate.hi, percent=True)})." if e5 and np.isfinite(e5.estimate.mean) else "."),
-        "",
-        ("Conditional figures weight each simulated future by its probability of adoption (effective sample size "
-         f"{survival.records()[0]['n_effective']:,.0f} of {pa.n:,})."),
-        "",
-        "## P(peace holds | adopted)", "",
-        "| years | P(holds) | 95% interval |", "|---|---|---|",
-    ]
+    e5 = head.get("p_holds_5y")
+    lines = ["## In one sentence", ""]
+    sentence = (f"Under this config ({label}), the chance that the plan is adopted is {_pct(pa.mean)} (95% CI "
+                f"{_pct(pa.lo)}-{_pct(pa.hi)}, {pa.n:,} simulated futures; 10-90% over the assumptions "
+                f"{_pct(pa.spread_lo)}-{_pct(pa.spread_hi)})")
+    if e5 and np.isfinite(e5.estimate.mean):
+        e = e5.estimate
+        sentence += (f"; if it is adopted, the peace still holds after five years with probability {_pct(e.mean)} "
+                     f"(95% CI {_pct(e.lo)}-{_pct(e.hi)} on an effective sample of {e.effective_n:,.0f}; "
+                     f"10-90% over the assumptions {_pct(e.spread_lo)}-{_pct(e.spread_hi)})")
+    lines += [sentence + ".", ""]
+    ng = head.get(f"p_holds_5y@{NO_GUARANTEE}")
+    if ng is not None and e5 is not None:
+        lines += [f"Without the guarantee (the same draws, q = 0 and no guarantee on the table), P(adopted) would "
+                  f"be {_pct(head[f'p_adopted@{NO_GUARANTEE}'].estimate.mean)} and P(holds 5 years | adopted) "
+                  f"{_pct(ng.estimate.mean)} (95% CI {_pct(ng.estimate.lo)}-{_pct(ng.estimate.hi)}).", ""]
+    u5 = head.get("p_holds_5y_unconditional")
+    if u5 is not None and e5 is not None:
+        lines += [f"Selection: over all simulated futures, adopted or not, the terms would hold five years with "
+                  f"probability {_pct(u5.estimate.mean)}; among the futures in which the plan is adopted, "
+                  f"{_pct(e5.estimate.mean)}: adoption and durability share their causes (the costs of war, the "
+                  f"war model, the terms).", ""]
+    lines += ["## P(peace holds | adopted)", "",
+              "| years | P(holds) | 95% interval | 10-90% over assumptions | effective n |", "|---|---|---|---|---|"]
     for r in survival.records():
         if r["year"] in (0, *MILESTONES):
-            lines.append(f"| {r['year']} | {r['p_holds']:.3f} | {r['ci95_low']:.3f}-{r['ci95_high']:.3f} |")
+            lines.append(f"| {r['year']} | {r['p_holds']:.3f} | {r['ci95_low']:.3f}-{r['ci95_high']:.3f} | "
+                         f"{r['spread10']:.3f}-{r['spread90']:.3f} | {r['n_effective']:,.0f} |")
+    lines += ["", "## Structural variants", "",
+              "The headline under each named structural choice beside the default (`tables/variants.csv`):", "",
+              "| variant | change | trials | P(adopted) | P(holds 5 years given adoption) |", "|---|---|---|---|---|"]
+    for r in variants:
+        cells = [_pct(r[m].mean) if m in r and np.isfinite(r[m].mean) else "n/a" for m in ("p_adopted", "p_holds_5y")]
+        lines.append(f"| {r['variant']} | {r['change']} | {r['trials']:,} | {cells[0]} | {cells[1]} |")
     if oat:
         lines += ["", "## The assumptions that matter most", "",
-                  ("One at a time, each uncertain parameter at its 10% and 90% quantile (others drawn as usual, 2,000 "
-                   "trials each, common random numbers), ranked by the relative change in P(adopted and holds 5 "
-                   "years):"), "",
-                  ("| parameter | P(adopted) at 10% -> 90% | P(holds 5 years given adoption) at 10% -> 90% | "
-                   "P(adopted and holds 5 years) changes by |"),
-                  "|---|---|---|---|"]
+                  ("One at a time, each uncertain parameter at its 10% and 90% quantile (others drawn as usual, "
+                   "2,000 trials each, common random numbers), ranked by the largest change it makes in any "
+                   "headline (probability points); the structural variants above are the other half of the "
+                   "picture:"), "",
+                  "| parameter | " + " | ".join(f"{v} at 10% -> 90%" for v in OAT_METRICS.values()) + " |",
+                  "|---|" + "---|" * len(OAT_METRICS)]
         for r in oat:
             cells = []
             for m in OAT_METRICS:
                 if m in r:
                     lo, hi, _, se = r[m]
-                    cells.append(f"{number_text(lo, percent=True)} -> {number_text(hi, percent=True)} (s.e. of the swing <= {number_text(se, percent=True)})")
+                    cells.append(f"{_pct(lo)} -> {_pct(hi)} (s.e. of the change <= {_pct(se)})")
                 else:
                     cells.append("n/a")
-            lo_j, hi_j = r["joint"]
-            ratio = hi_j / lo_j if lo_j > 0 else np.inf
-            factor = "n/a" if not np.isfinite(ratio) else f"x{ratio:,.0f}" if ratio >= 100 else f"x{ratio:.2g}"
-            lines.append(f"| `{r['path']}` | {cells[0]} | {cells[1]} | {factor} |")
-    where = ("Figures: " + ", ".join(f"`figures/{k}.png`" for k in figures) + ". Tables: "
-             + ", ".join(f"`tables/{k}.csv`" for k in tables) + ".")
-    lines += ["", where]
-    return Result(NAME, head, tables, figures, "\n".join(lines))
-
+            lines.append(f"| `{r['path']}` | " + " | ".join(cells) + " |")
+    lines += ["", "Figures: " + ", ".join(f"`figures/{k}.png`" for k in figures) + ". Tables: "
+              + ", ".join(f"`tables/{k}.csv`" for k in tables) + "."]
+    return "\n".join(lines)

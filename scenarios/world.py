@@ -1,0 +1,305 @@
+"""One world per trial (MODELS.md section 0): the plan's terms, the one war model, the one war payoff.
+
+A settlement config describes one world: the plan's ``terms:`` (drawn once per trial), the world without the
+plan (``forces:`` today's levels and trends, ``coalition:`` the actors, ``war:`` the costs and stakes of a
+renewed war), and the guarantee's text (``guarantee:``, ``guarantees:``). Every model reads what it needs
+through the explicit maps of model/terms.py, so no quantity is drawn twice:
+
+    terms.territory                 -> coalition plan.territory; the settlement share x (bargaining)
+    terms.ceded_km2                 -> the force model's cession; Kyiv's area after the settlement
+    terms.force_cap                 -> forces.ukraine_cap; coalition plan.force_cap (force_cap_position)
+    terms.long_range_strike_ban     -> forces.long_range_strike_ban; coalition plan.weapons_limits (with aid_cut)
+    terms.aid_cut                   -> forces.aid_eur_bn_per_year (aid_under_plan); plan.weapons_limits
+    terms.sanctions_relief          -> coalition plan.sanctions_relief; Russia's rearmament (rearmament_with_relief)
+    guarantees.*.binding/capability -> coalition plan.guarantee_strength (guarantee_strength); the guarantee
+    terms.<other dimension>         -> coalition plan.<dimension> (identity)
+    war.cost_challenger (c_A)       -> bargaining, deterrence (k), the challenger's actors' cost of no deal
+    war.cost_defender (c_B)         -> bargaining, the defender's actors' cost of no deal
+
+The war model (scenarios.forces.compute, model/war.py) gives, year by year, the distribution of a renewed
+war's territorial outcome in a campaign season, for either side attacking and for the challenger against a
+full guarantor response; `war_in_stake` turns it into the bargaining model's stake shares, and the no-deal
+war (the war going on over the horizon) into the coalition's reservation values (`no_deal_war`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from model import terms as TM
+from scenarios.config import Block, Config, ConfigError, Param, lookup_loc
+from scenarios.engine import Draws
+
+Position = Param(0, 1, "issue scale 0-1", "the plan's position on the coalition dimension of the same name")
+
+# coalition dimensions mapped from terms (the Ukraine case's dimensions, configs/base.yaml); any other
+# dimension of a config's coalition must be given in terms.positions (identity)
+MAPPED_DIMENSIONS = {
+    "territory": "terms.territory",
+    "force_cap": "terms.force_cap (model.terms.force_cap_position)",
+    "weapons_limits": "terms.long_range_strike_ban, terms.aid_cut (model.terms.weapons_limits_position)",
+    "guarantee_strength": "guarantees.*.binding, capability (model.terms.guarantee_strength)",
+    "elections": "terms.elections_within_days (model.terms.elections_position)",
+}
+IDENTITY_DIMENSIONS = ("foreign_troops", "sanctions_relief", "frozen_assets", "nato_membership", "domestic_policy",
+                       "amnesty")
+
+
+class TermsBlock(Block):
+    """The plan's terms, in the units they are reported in; drawn once per trial, read by every model."""
+
+    territory: Position = Field(description="territorial terms on the coalition's territory scale (0 = 1991 "
+                                            "borders, 0.5 = line of contact, 1 = Russian June 2025 memorandum)")
+    ceded_km2: Param(0, 603_700, "km2", "Kyiv-held land the plan hands over") = 0.0
+    force_cap: Param(0, 3e6, "persons", "cap on Ukraine's armed forces (omit: no cap)") | None = None
+    long_range_strike_ban: Param(0, 1, "share", "share of Ukraine's long-range strike the plan bans") = 0.0
+    aid_cut: Param(0, 1, "share", "the plan's cut of foreign military aid, as a share of today's") = 0.0
+    elections_within_days: Param(1, 3650, "days", "elections imposed within this many days (omit: none)") | None = None
+    foreign_troops: Position = 0.0
+    sanctions_relief: Position = 0.0
+    frozen_assets: Position = 0.0
+    nato_membership: Position = 0.0
+    domestic_policy: Position = 0.0
+    amnesty: Position = 0.0
+    positions: dict[str, Position] = Field(
+        default_factory=dict, description="positions on further coalition dimensions (identity maps)")
+
+
+class WarBlock(Block):
+    """A renewed war and the territorial stake: what bargaining, deterrence and acceptance share."""
+
+    cost_challenger: Param(0, 2, "share of the stake per season",
+                           "c_A: the challenger's cost of a season of renewed war (k in deterrence)")
+    cost_defender: Param(0, 2, "share of the stake per season", "c_B: the defender's cost of a season of war")
+    punishment: Param(0, 5, "share of the stake",
+                      "P: the further cost a full guarantor response imposes (sanctions, losses)") = 0.0
+    response_troops: Param(0, 5e6, "troop-equivalents",
+                           "what a full guarantor response adds to the defender in the war model") = 0.0
+    noise_scale: Param(0, 2, "share of the stake", "spread of the challenger's private assessment (deterrence)") = 0.1
+    objective_km2: Param(0, 603_700, "km2", "the challenger's stated objective in a renewed war (reported: "
+                                            "P(the season's gains reach it))") = 6_000.0
+    claimed_km2: Param(100, 603_700, "km2", "C: the Kyiv-held rest of the claimed oblasts (the line of contact to "
+                                            "the memorandum: half the territory scale)")
+    occupied_km2: Param(100, 603_700, "km2", "O: the area Russia holds (the 1991 borders to the line of contact)")
+    kyiv_km2_now: Param(0, 603_700, "km2", "area under Kyiv's control today")
+    rearmament_at_full_relief: Param(0, 1e6, "persons/year",
+                                     "extra net Russian force growth if all sanctions were lifted") = 0.0
+    discount: Param(0, 0.99, "per year", "delta: Powell's discount factor; also weighs the horizon's years") = 0.9
+    challenger_actors: tuple[str, ...] = Field(
+        ("russia",), description="coalition actors who bear the challenger's cost of no deal (war.cost_challenger)")
+    defender_actors: tuple[str, ...] = Field(
+        ("ukraine_government", "verkhovna_rada", "ukrainian_voters"),
+        description="coalition actors who bear the defender's cost of no deal (war.cost_defender)")
+    territory_dimension: str = Field("territory", description="the coalition dimension that is the stake")
+
+
+class SettlementBlock(Block):
+    """How the settlement's survival is read (model/bargaining.py)."""
+
+    rule: Literal["mechanism"] = Field("mechanism", description="mechanism: the first year the terms leave the "
+                                       "bargaining range or a power shift makes war pay (deterministic)")
+
+
+# ------------------------------------------------------------------------------------------------ the maps
+
+
+def coalition_plan(cfg: Any, draws: Draws) -> dict[str, np.ndarray | float]:
+    """The plan's position on every coalition dimension, mapped from the terms and the guarantee."""
+    t: TermsBlock = cfg.terms
+    out: dict[str, np.ndarray | float] = {}
+    for d in cfg.coalition.dimensions:
+        k = d.name
+        if k == "territory":
+            out[k] = draws[t.territory]
+        elif k == "force_cap":
+            out[k] = TM.force_cap_position(np.inf if t.force_cap is None else draws[t.force_cap])
+        elif k == "weapons_limits":
+            out[k] = TM.weapons_limits_position(draws[t.long_range_strike_ban], draws[t.aid_cut])
+        elif k == "guarantee_strength":
+            out[k] = guarantee_strength(cfg, draws)
+        elif k == "elections":
+            out[k] = 0.0 if t.elections_within_days is None else TM.elections_position(draws[t.elections_within_days])
+        elif k in t.positions:
+            out[k] = draws[t.positions[k]]
+        else:
+            out[k] = draws[getattr(t, k)]
+    return out
+
+
+def guarantee_strength(cfg: Any, draws: Draws) -> np.ndarray | float:
+    """The coalition's guarantee_strength of the config's guarantors (0 without a guarantee)."""
+    guarantors = getattr(cfg, "guarantees", ()) or ()
+    if not guarantors:
+        return 0.0
+    binding = np.column_stack([draws.full(g.binding) for g in guarantors])
+    capability = np.column_stack([draws.full(g.capability) for g in guarantors])
+    return TM.guarantee_strength(binding, capability)
+
+
+def forces_plan(cfg: Any, draws: Draws) -> dict[str, np.ndarray]:
+    """What the plan changes in the force model (the `plan` of scenarios.forces.compute)."""
+    t: TermsBlock = cfg.terms
+    f = cfg.forces
+    out = {
+        "long_range_strike_ban": draws.full(t.long_range_strike_ban),
+        "aid_eur_bn_per_year": TM.aid_under_plan(draws.full(f.aid_eur_bn_per_year), draws.full(t.aid_cut)),
+        "russia_rearmament_per_year": TM.rearmament_with_relief(
+            draws.full(f.russia_rearmament_per_year), draws.full(t.sanctions_relief),
+            draws.full(cfg.war.rearmament_at_full_relief)),
+        "ceded_km2": draws.full(t.ceded_km2),
+    }
+    if t.force_cap is not None:
+        out["ukraine_cap"] = draws.full(t.force_cap)
+    return out
+
+
+@dataclass(frozen=True)
+class WarInStake:
+    """The one war model's outcomes in the bargaining model's stake shares, per trial and year (n, T).
+
+    gain_challenger: E[the challenger's gain] of an offensive against the defender alone (capped at 1 - x);
+    gain_challenger_guaranteed: the same against a full guarantor response (None without a guarantee);
+    gain_defender: E[the defender's gain] of its own offensive (capped at x); p_objective: P(the
+    challenger's season gains reach war.objective_km2)."""
+
+    gain_challenger: np.ndarray
+    gain_challenger_guaranteed: np.ndarray | None
+    gain_defender: np.ndarray
+    p_objective: np.ndarray
+
+
+def war_in_stake(cfg: Any, draws: Draws, war: dict[str, np.ndarray], share: np.ndarray) -> WarInStake:
+    """Map the war model's km2 outcomes (war.ru.*, war.ru_resp.*, war.ua.* of scenarios.forces.compute) to
+    expected gains in stake shares (model.terms.expected_gain_share) from the settlement's line x."""
+    w: WarBlock = cfg.war
+    up, down = TM.territory_slopes(draws.full(w.claimed_km2)[:, None], draws.full(w.occupied_km2)[:, None])
+    x = np.asarray(share, dtype=float)[:, None]
+    gain_a = TM.expected_gain_share(war["war.ru.mean_km2"], war["war.ru.sd_km2"], up, 1.0 - x)
+    gain_ag = None
+    if "war.ru_resp.mean_km2" in war:
+        gain_ag = TM.expected_gain_share(war["war.ru_resp.mean_km2"], war["war.ru_resp.sd_km2"], up, 1.0 - x)
+    gain_b = TM.expected_gain_share(war["war.ua.mean_km2"], war["war.ua.sd_km2"], down, x)
+    p_obj = TM.exceedance(draws.full(w.objective_km2)[:, None], war["war.ru.mean_km2"], war["war.ru.sd_km2"])
+    return WarInStake(gain_a, gain_ag, gain_b, p_obj)
+
+
+def no_deal_war(cfg: Any, draws: Draws, war: dict[str, np.ndarray]):
+    """No deal = the war going on over the horizon (nodeal.* of scenarios.forces.compute) as the coalition's
+    reservation inputs (scenarios.coalition.WarReservation): the territory position's discounted moments
+    from the no-deal state's line (the coalition's single no-deal state: today's line of contact) and each
+    fighting actor's cost share."""
+    from scenarios.coalition import WarReservation
+
+    w: WarBlock = cfg.war
+    line = draws.full(cfg.coalition.no_deal[0].position[w.territory_dimension])[:, None]
+    mean, var = TM.position_moments(line, war["nodeal.cum_mean_km2"], war["nodeal.cum_sd_km2"],
+                                    draws.full(w.claimed_km2)[:, None], draws.full(w.occupied_km2)[:, None])
+    T = mean.shape[1]
+    delta = np.asarray(draws.full(w.discount), dtype=float)[:, None]
+    weights = delta ** np.arange(T)[None, :]
+    weights = weights / weights.sum(axis=1, keepdims=True)
+    m1 = (weights * mean).sum(axis=1)
+    m2 = (weights * (var + mean * mean)).sum(axis=1)
+    c_a, c_b = draws.full(w.cost_challenger), draws.full(w.cost_defender)
+    side = {a: c_a for a in w.challenger_actors} | {a: c_b for a in w.defender_actors}
+    return WarReservation(w.territory_dimension, m1, m2, side)
+
+
+# -------------------------------------------------------------------------------------- one draw, checked
+
+
+# quantities a world config must not set a second time: (path, where the world's value comes from)
+SET_ONCE = (
+    (("coalition", "plan"), "terms (model/terms.py maps the plan's terms to the coalition's plan position)"),
+    (("forces", "ukraine_cap"), "terms.force_cap"),
+    (("forces", "long_range_strike_ban"), "terms.long_range_strike_ban"),
+    (("cession", "ceded_km2"), "terms.ceded_km2"),
+    (("cession", "held_km2_before"), "war.kyiv_km2_now"),
+    (("challenger",), "war (cost_challenger, punishment, noise_scale; the war model gives V p and V p_g)"),
+)
+
+
+def check_world(config: Config) -> None:
+    """One draw per real-world quantity: a world config that sets a mapped quantity a second time, or leaves
+    a model input without a map, is a ConfigError naming the key (exit code 2)."""
+    data, model = config.data, config.model
+    label = config.files[0] if config.files else config.path
+
+    def fail(path: tuple, message: str) -> None:
+        loc = lookup_loc(config.locs, path) or (label, None)
+        raise ConfigError(message, loc[0], loc[1], ".".join(map(str, path)))
+
+    for path, source in SET_ONCE:
+        node: Any = data
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None:
+            fail(path, f"set twice: in a settlement this quantity comes from {source}; remove it here")
+    for block in ("terms", "war", "forces", "coalition"):
+        if getattr(model, block, None) is None:
+            fail((block,), f"a world config needs a `{block}:` block (see configs/plan_28_points.yaml)")
+    dims = [d.name for d in model.coalition.dimensions]
+    terms = model.terms
+    for k in dims:
+        if k not in MAPPED_DIMENSIONS and k not in IDENTITY_DIMENSIONS and k not in terms.positions:
+            fail(("coalition", "dimensions"), f"dimension '{k}' has no map from the plan's terms; give its position "
+                 f"in terms.positions.{k} (mapped: {', '.join([*MAPPED_DIMENSIONS, *IDENTITY_DIMENSIONS])})")
+    for k in terms.positions:
+        if k not in dims:
+            fail(("terms", "positions", k), f"unknown coalition dimension '{k}'; allowed: {', '.join(dims)}")
+        if k in MAPPED_DIMENSIONS or k in IDENTITY_DIMENSIONS:
+            fail(("terms", "positions", k), f"set twice: {k} is mapped from {MAPPED_DIMENSIONS.get(k, 'terms.' + k)}")
+    if "territory" not in dims or model.war.territory_dimension not in dims:
+        fail(("war", "territory_dimension"), f"the stake '{model.war.territory_dimension}' is not a coalition "
+             f"dimension; allowed: {', '.join(dims)}")
+    actors = {a.name: a for a in model.coalition.actors}
+    for key in ("challenger_actors", "defender_actors"):
+        for a in getattr(model.war, key):
+            if a not in actors:
+                fail(("war", key), f"unknown actor '{a}'; allowed: {', '.join(actors)}")
+            if "cost" in (data["coalition"]["actors"][list(actors).index(a)] or {}):
+                i = list(actors).index(a)
+                fail(("coalition", "actors", i, "cost"), f"set twice: {a}'s cost of no deal is war."
+                     f"{'cost_challenger' if key == 'challenger_actors' else 'cost_defender'} x the stake's worth to it")
+    for i, a in enumerate(model.coalition.actors):
+        if a.beliefs is not None:
+            fail(("coalition", "actors", i, "beliefs"), "set twice: in a settlement the war model gives the no-deal "
+                 "outcome (the war going on); remove the actor's beliefs")
+    if len(model.coalition.no_deal) != 1:
+        fail(("coalition", "no_deal"), "a settlement's no deal is the war going on (the war model): give one "
+             "no-deal state for the other dimensions")
+    if getattr(model, "guarantees", ()) and "punishment" not in (data.get("war") or {}):
+        fail(("war", "punishment"), "a guarantee needs war.punishment (the cost its full response imposes)")
+    if getattr(model, "guarantees", ()) and "response_troops" not in (data.get("war") or {}):
+        fail(("war", "response_troops"), "a guarantee needs war.response_troops (what a full response adds)")
+
+
+def readers() -> dict[str, str]:
+    """What reads each world quantity (for `accord show`), by path prefix."""
+    return {
+        "terms.territory": "coalition plan.territory; bargaining x (settlement share)",
+        "terms.ceded_km2": "forces cession; Kyiv's area after the settlement",
+        "terms.force_cap": "forces ukraine_cap; coalition plan.force_cap (force_cap_position)",
+        "terms.long_range_strike_ban": "forces; coalition plan.weapons_limits (weapons_limits_position)",
+        "terms.aid_cut": "forces aid (aid_under_plan); coalition plan.weapons_limits",
+        "terms.sanctions_relief": "coalition plan.sanctions_relief; forces rearmament (rearmament_with_relief)",
+        "terms.elections_within_days": "coalition plan.elections (elections_position)",
+        "terms.": "coalition plan (identity)",
+        "guarantees.": "guarantee credibility; coalition plan.guarantee_strength (binding, capability)",
+        "war.cost_challenger": "bargaining c_A; deterrence k; the challenger's actors' cost of no deal",
+        "war.cost_defender": "bargaining c_B; the defender's actors' cost of no deal",
+        "war.punishment": "bargaining and deterrence (war payoff P)",
+        "war.response_troops": "war model against a full guarantor response (V p_g)",
+        "war.claimed_km2": "territory scale (km2 -> stake shares)",
+        "war.occupied_km2": "territory scale (km2 -> stake shares)",
+        "war.": "settlement",
+        "forces.": "war model (year by year)",
+        "cession.": "war model (the front after the cession)",
+        "coalition.": "coalition acceptance",
+        "guarantee.": "guarantee credibility",
+        "settlement.": "survival",
+    }
