@@ -325,11 +325,19 @@ def show(config: str | None, overrides: tuple[str, ...], as_json: bool) -> None:
     if cfg.overrides:
         click.echo("overrides: " + "  ".join(cfg.overrides))
     click.echo("")
-    rows = [(k, v["value"], v["set_at"], v["source"] or "(no source: assumption?)") for k, v in info["parameters"].items()]
-    width = [max(len(str(r[i])) for r in rows + [("parameter", "value", "set at", "")]) for i in range(3)]
-    click.echo(f"{'parameter':<{width[0]}}  {'value':<{width[1]}}  {'set at':<{width[2]}}  source")
-    for key, value, at, source in rows:
-        click.echo(f"{key:<{width[0]}}  {value:<{width[1]}}  {at:<{width[2]}}  {source}")
+    params = info["parameters"]
+    read = any("read_by" in v for v in params.values())
+    rows = [(k, v["value"], v["set_at"], v.get("read_by", ""), v["source"] or "(no source: assumption?)")
+            for k, v in params.items()]
+    header = ("parameter", "value", "set at", "read by" if read else "", "")
+    width = [max(len(str(r[i])) for r in rows + [header]) for i in range(4)]
+    if read:
+        click.echo("One world: each quantity once, with the models that read it (scenarios/world.py).")
+    click.echo("  ".join(f"{h:<{w}}" for h, w in zip(header[:4], width) if w) + "  source")
+    for key, value, at, readers, source in rows:
+        cells = [f"{key:<{width[0]}}", f"{value:<{width[1]}}", f"{at:<{width[2]}}"] + (
+            [f"{readers:<{width[3]}}"] if read else [])
+        click.echo("  ".join(cells) + f"  {source}")
 
 
 @main.command("list", context_settings=CONTEXT, epilog="""\b

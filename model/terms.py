@@ -144,48 +144,42 @@ def expected_gain_share(mean_km2: ArrayLike, sd_km2: ArrayLike, slope: ArrayLike
     return slope * expected_min(mean_km2, sd_km2, np.asarray(room, dtype=float) / slope)
 
 
-def _partial_moments(mu: np.ndarray, sd: np.ndarray, lo: np.ndarray, hi: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For X ~ N(mu, sd^2), sd > 0: (P(lo < X < hi), E[X 1{lo < X < hi}], E[X^2 1{lo < X < hi}]), from the
-    standard normal's partial moments on [za, zb]: int phi = Phi(zb) - Phi(za), int z phi = phi(za) - phi(zb),
-    int z^2 phi = Phi(zb) - Phi(za) + za phi(za) - zb phi(zb) (infinite ends contribute 0)."""
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        za, zb = (lo - mu) / sd, (hi - mu) / sd
-
-    def pdf(z: np.ndarray) -> np.ndarray:
-        return np.where(np.isfinite(z), np.exp(-0.5 * np.where(np.isfinite(z), z, 0.0) ** 2), 0.0) / np.sqrt(2 * np.pi)
-
-    def zpdf(z: np.ndarray) -> np.ndarray:
-        return np.where(np.isfinite(z), np.where(np.isfinite(z), z, 0.0) * pdf(z), 0.0)
-
-    p0 = special.ndtr(zb) - special.ndtr(za)
-    p1 = pdf(za) - pdf(zb)
-    p2 = p0 + zpdf(za) - zpdf(zb)
-    return p0, mu * p0 + sd * p1, mu * mu * p0 + 2 * mu * sd * p1 + sd * sd * p2
-
-
 def position_moments(start: ArrayLike, mean_km2: ArrayLike, sd_km2: ArrayLike, claimed_km2: ArrayLike,
                      occupied_km2: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance of the territory position after Russia's net gains X km2 (X ~ N(mean, sd^2)) from
     a starting position: up at 0.5 / C per km2 gained, down at 0.5 / O per km2 lost (the piecewise map of the
     module docstring, kinked at the start), clipped to [0, 1]. Exact: the map is linear on four intervals of
     X (below the 0 clip, loss, gain, above the 1 clip), so both moments are sums of the normal's partial
-    moments on them (`_partial_moments`). sd = 0 gives the map of the mean and variance 0. Shapes broadcast;
-    returns (mean, variance)."""
+    moments on them: on [za, zb] in standard units, int phi = Phi(zb) - Phi(za), int z phi = phi(za) -
+    phi(zb), int z^2 phi = Phi(zb) - Phi(za) + za phi(za) - zb phi(zb) (infinite ends contribute 0); the
+    three cut points are shared by neighbouring intervals. sd = 0 gives the map of the mean and variance 0.
+    Shapes broadcast; returns (mean, variance)."""
     start, mu, s, claimed, occupied = np.broadcast_arrays(
         *(np.asarray(v, dtype=float) for v in (start, mean_km2, sd_km2, claimed_km2, occupied_km2)))
     up, down = 0.5 / claimed, 0.5 / occupied
-    floor_at, ceil_at = -start / down, (1.0 - start) / up  # X where the position reaches 0, 1
-    point = np.clip(start + np.where(mu >= 0, up * mu, down * mu), 0.0, 1.0)
     sd = np.where(s > 0, s, 1.0)
+    cuts = (-start / down, np.zeros(mu.shape), (1.0 - start) / up)  # X where the position reaches 0, start, 1
+    cdf, pdf, zpdf = [0.0], [0.0], [0.0]  # at -inf
+    for c in cuts:
+        z = (c - mu) / sd
+        phi = np.exp(-0.5 * z * z) * (1.0 / np.sqrt(2.0 * np.pi))
+        cdf.append(special.ndtr(z))
+        pdf.append(phi)
+        zpdf.append(z * phi)
+    cdf.append(1.0)
+    pdf.append(0.0)
+    zpdf.append(0.0)
     m1, m2 = np.zeros(mu.shape), np.zeros(mu.shape)
-    inf = np.full(mu.shape, np.inf)
-    zero = np.zeros(mu.shape)
-    for lo, hi, a, b in ((-inf, floor_at, zero, zero), (floor_at, zero, start, down), (zero, ceil_at, start, up),
-                         (ceil_at, inf, np.ones(mu.shape), zero)):
-        p0, e1, e2 = _partial_moments(mu, sd, lo, hi)
-        m1 += a * p0 + b * e1  # E[(a + b X) 1{}]
+    # (intercept a, slope b) of the position on each interval: clipped at 0, loss, gain, clipped at 1
+    for i, (a, b) in enumerate(((0.0, 0.0), (start, down), (start, up), (1.0, 0.0))):
+        p0 = cdf[i + 1] - cdf[i]
+        p1 = pdf[i] - pdf[i + 1]
+        p2 = p0 + zpdf[i] - zpdf[i + 1]
+        e1 = mu * p0 + sd * p1  # E[X 1{}]
+        e2 = mu * mu * p0 + 2 * mu * sd * p1 + sd * sd * p2  # E[X^2 1{}]
+        m1 += a * p0 + b * e1
         m2 += a * a * p0 + 2 * a * b * e1 + b * b * e2
+    point = np.clip(start + np.where(mu >= 0, up * mu, down * mu), 0.0, 1.0)
     mean = np.where(s > 0, m1, point)
     var = np.where(s > 0, np.maximum(m2 - m1 * m1, 0.0), 0.0)
     return mean, var

@@ -166,6 +166,7 @@ def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
 def describe_config(cfg: Config) -> dict[str, Any]:
     """The resolved config with every parameter's value, where it was set and its source."""
     params: dict[str, Any] = {}
+    readers = _readers(cfg)
     for key, (spec, loc) in cfg.params().items():
         params[key] = {
             "value": spec.describe(),
@@ -174,6 +175,8 @@ def describe_config(cfg: Config) -> dict[str, Any]:
             "source": spec.source or _enclosing_source(cfg.data, key),
             "set_at": f"{loc[0]}:{loc[1]}" if loc and loc[1] else (loc[0] if loc else "default"),
         }
+        if readers:
+            params[key]["read_by"] = next((r for prefix, r in readers.items() if key.startswith(prefix)), "")
     return {
         "path": cfg.path,
         "scenario": cfg.scenario,
@@ -183,6 +186,16 @@ def describe_config(cfg: Config) -> dict[str, Any]:
         "parameters": params,
         "resolved": cfg.data,
     }
+
+
+def _readers(cfg: Config) -> dict[str, str]:
+    """For a world config (a settlement or a view of one): what reads each quantity, by path prefix
+    (scenarios.world.readers); empty for other configs."""
+    if getattr(cfg.model, "terms", None) is None:
+        return {}
+    from scenarios.world import readers
+
+    return readers()
 
 
 def _enclosing_source(data: Any, path: str) -> str | None:
