@@ -731,12 +731,20 @@ def report(config: Config, s: Summaries) -> Result:
 # ------------------------------------------------------------------------------------------- amend
 
 
-def _coalition_draws(cfg: Config, trials: int, seed: int, chunk: int) -> Draws:
-    """Draws of the coalition block's uncertain parameters only (other blocks are irrelevant here)."""
-    dists = {p: d for p, d in cfg.uncertain().items() if p.startswith("coalition.")}
+def _coalition_arrays(cfg: Config, trials: int, seed: int, chunk: int) -> CoalitionArrays:
+    """The coalition's arrays for `trials` draws. A coalition block on its own needs only its own uncertain
+    parameters; in a world (a settlement config or a view of one, with `terms`) the plan and the reservation
+    values depend on the terms, the war model and the costs of war, so every parameter is drawn."""
+    model = cfg.model
+    world = getattr(model, "terms", None) is not None
+    dists = {p: d for p, d in cfg.uncertain().items() if world or p.startswith("coalition.")}
     paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
     sampler = P.Sampler(list(dists), seed, "mc")
-    return Draws(P.draw(dists, sampler, chunk, trials), paths, trials)
+    draws = Draws(P.draw(dists, sampler, chunk, trials), paths, trials)
+    if not world:
+        return arrays(model.coalition, draws)
+    war = F.compute(model.forces, model.cession, draws, plan=W.forces_plan(model, draws))
+    return arrays(model.coalition, draws, W.coalition_plan(model, draws), W.no_deal_war(model, draws, war))
 
 
 def _p_adopted_trials(x: CoalitionArrays, plan: np.ndarray) -> np.ndarray:
@@ -758,7 +766,9 @@ def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), tria
     drawn values, the negotiable ones are set to x (the base is their median). P(adopted) before and after is
     then re-estimated on a fresh, independent set of draws (so the search cannot flatter its own estimate),
     with common random numbers: the s.e. of the gain is that of the paired per-trial differences.
-    Works on any config with a `coalition:` block (a coalition or a settlement config).
+    Works on any config with a `coalition:` block (a coalition or a settlement config). In a world the
+    amendment moves the plan's position on the coalition's dimensions (what the actors weigh), not the terms
+    the war model reads: it says which positions could win every veto player.
     """
     c = getattr(cfg.model, "coalition", None)
     if not isinstance(c, CoalitionBlock):
@@ -771,16 +781,16 @@ def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), tria
     seed = cfg.model.run.seed if seed is None else seed
     dims = [d.name for d in c.dimensions]
     mask = np.array([d in c.negotiable for d in dims])
-    base = np.array([float(c.plan[d].to_dist().ppf(np.array([0.5]))[0]) for d in dims])
-    search = arrays(c, _coalition_draws(cfg, trials, seed, 0))
+    search = _coalition_arrays(cfg, trials, seed, 0)
     drawn = np.broadcast_to(search.plan, (trials, len(dims)))
+    base = np.median(drawn, axis=0)  # the plan's median position per dimension (as mapped, in a world)
 
     def p_fn(xv: np.ndarray) -> float:
         plan = np.where(mask, xv, drawn)
         return float(np.mean(_p_adopted_trials(search, plan)))
 
     found = M.search_amendments(p_fn, base, mask, penalties, seed=seed % (2**32), maxiter=maxiter, popsize=popsize)
-    fresh = arrays(c, _coalition_draws(cfg, trials, seed, 1))
+    fresh = _coalition_arrays(cfg, trials, seed, 1)
     drawn_fresh = np.broadcast_to(fresh.plan, (trials, len(dims)))
     before = _p_adopted_trials(fresh, drawn_fresh)
     b_mean, b_se = float(before.mean()), float(before.std(ddof=1) / np.sqrt(trials))

@@ -20,6 +20,7 @@ from scenarios.engine import Draws
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ["configs/coalition/plan_28_points.yaml", "configs/coalition/counterproposal.yaml",
            "configs/coalition/no_deal.yaml"]
+STANDALONE = "tests/data/coalition_standalone.yaml"  # the block on its own (plan given), for unit tests
 TABLES = ("acceptance", "adoption", "dealbreakers", "zopa")
 FIGURES = ("network", "acceptance", "zopa")
 
@@ -99,8 +100,7 @@ def test_counterproposal_is_more_likely_adopted_than_the_28_point_plan():
     p = {}
     for config in CONFIGS[:2]:
         cfg = _at_means(config, "coalition.sigma=0.05")
-        out = C.compute(cfg.model.coalition, Draws({}, {}, 1))
-        p[config] = out
+        p[config] = C.evaluate(cfg.model, Draws({}, {}, 1), np.random.default_rng(0))
     plan, e3 = (p[c] for c in CONFIGS[:2])
     assert plan["p_adopted"][0] < 0.02 < e3["p_adopted"][0]
     assert plan["p_accept.russia"][0] > 0.9 and plan["p_accept.verkhovna_rada"][0] < 0.2
@@ -108,7 +108,7 @@ def test_counterproposal_is_more_likely_adopted_than_the_28_point_plan():
 
 
 def test_actors_are_addressable_by_name_and_veto_flag_must_match_the_stages(runner):
-    ok = runner.invoke(cli.main, ["validate", CONFIGS[0], "--set", "coalition.actors.russia.cost=0.05"])
+    ok = runner.invoke(cli.main, ["validate", CONFIGS[0], "--set", "coalition.actors.germany.cost=0.05"])
     assert ok.exit_code == 0, ok.output
     bad = runner.invoke(cli.main, ["validate", CONFIGS[0], "--set", "coalition.actors.germany.veto=true"])
     assert bad.exit_code == 2
@@ -163,7 +163,7 @@ def _at_means(config: str, *overrides: str):
     return load(ROOT / config, [f"{p}={d.mean()!r}" for p, d in cfg.uncertain().items()] + list(overrides))
 
 
-_BLOCK = _at_means(CONFIGS[0]).model.coalition
+_BLOCK = _at_means(STANDALONE).model.coalition
 _IDEAL = C.arrays(_BLOCK, Draws({}, {}, 1)).ideal  # (A, K) after influence: what acceptance compares with
 _DIMS = [d.name for d in _BLOCK.dimensions]
 _ACTORS = [a.name for a in _BLOCK.actors]
@@ -196,7 +196,7 @@ def test_detail_outputs_are_the_same_whether_actors_vary_by_trial_or_not():
     from scenarios.config import load
     from scenarios.engine import Draws
 
-    cfg = load(ROOT / CONFIGS[0])
+    cfg = load(ROOT / STANDALONE)
     dists = cfg.uncertain()
     paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
     n = 300
@@ -220,7 +220,7 @@ def test_dealbreaker_table_statistics_are_those_of_the_per_trial_deal_breakers()
     from model import params as P
     from model.stats import Accumulator
 
-    cfg = load(ROOT / CONFIGS[0])
+    cfg = load(ROOT / STANDALONE)
     dists = cfg.uncertain()
     paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
     n = 3000
@@ -231,7 +231,8 @@ def test_dealbreaker_table_statistics_are_those_of_the_per_trial_deal_breakers()
         a.add(out[k])
     x = C.arrays(cfg.model.coalition, draws)
     cols = [x.actors.index(a) for a in C.veto_names(cfg.model.coalition)]
-    db = M.deal_breakers(x.plan, x.ideal[cols], x.salience[cols], x.reservation[:, cols], x.sigma, x.loss_power)
+    reservation = np.broadcast_to(x.reservation, (n, len(x.actors)))
+    db = M.deal_breakers(x.plan, x.ideal[cols], x.salience[cols], reservation[:, cols], x.sigma, x.loss_power)
     checked = 0
     for v in range(len(cols)):
         rejects = db.rejects[:, v]

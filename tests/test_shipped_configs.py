@@ -16,24 +16,24 @@ BAD = ROOT / "tests" / "data" / "bad_configs"
 # not the file itself: a cycle is reported at the `extends` that closes it])
 BROKEN = {
     "wrong_type.yaml": ("run.trials", 3, "whole number"),
-    "out_of_range.yaml": ("settlement.cost_challenger", 3, "[0, 1]"),
-    "unknown_key.yaml": ("settlement.cost_challengr", 3, "did you mean 'cost_challenger'"),
+    "out_of_range.yaml": ("war.cost_challenger", 3, "[0, 2]"),
+    "unknown_key.yaml": ("war.cost_challengr", 3, "did you mean 'cost_challenger'"),
     "unknown_block.yaml": ("setlement", 2, "did you mean 'settlement'"),
-    "bad_distribution_name.yaml": ("settlement.punishment.dist", 3, "unknown distribution 'gaussian'"),
-    "uniform_low_above_high.yaml": ("settlement.punishment", 3, "low < high"),
-    "normal_missing_sd.yaml": ("settlement.punishment.sd", 3, "missing required key 'sd'"),
-    "distribution_outside_range.yaml": ("settlement.cost_defender", 3, "truncate"),
-    "negative_sd.yaml": ("settlement.punishment.sd", 3, "must be > 0"),
-    "choice_weights_mismatch.yaml": ("settlement.punishment", 3, "one weight per value"),
+    "bad_distribution_name.yaml": ("war.punishment.dist", 3, "unknown distribution 'gaussian'"),
+    "uniform_low_above_high.yaml": ("war.punishment", 3, "low < high"),
+    "normal_missing_sd.yaml": ("war.punishment.sd", 3, "missing required key 'sd'"),
+    "distribution_outside_range.yaml": ("war.cost_defender", 3, "truncate"),
+    "negative_sd.yaml": ("war.punishment.sd", 3, "must be > 0"),
+    "choice_weights_mismatch.yaml": ("war.punishment", 3, "one weight per value"),
     "cycle_a.yaml": ("extends", 1, "extends cycle: tests/data/bad_configs/cycle_a.yaml -> ", "cycle_b.yaml"),
     "missing_extends.yaml": ("extends", 1, "does not exist"),
     "malformed.yaml": ("", 4, "malformed YAML"),
     "bad_sampler.yaml": ("run.sampler", 3, "allowed: 'mc', 'lhs' or 'sobol'"),
     "unknown_scenario.yaml": ("scenario", 2, "did you mean 'settlement'"),
-    "duplicate_key.yaml": ("settlement.discount", 4, "duplicate key"),
+    "duplicate_key.yaml": ("war.discount", 4, "duplicate key"),
     "bad_rule.yaml": ("settlement.rule", 3, "allowed"),
-    "not_a_number.yaml": ("settlement.territory.ceded_km2", 4, "expected a number or a distribution"),
-    "pert_mode_outside.yaml": ("settlement.punishment", 3, "low <= mode <= high"),
+    "not_a_number.yaml": ("terms.ceded_km2", 4, "expected a number or a distribution"),
+    "pert_mode_outside.yaml": ("war.punishment", 3, "low <= mode <= high"),
 }
 
 
@@ -65,9 +65,9 @@ def test_broken_config_exits_2_with_one_line_naming_file_line_and_key(name, monk
 @pytest.mark.parametrize("setting, words", [
     ("settlement.nope=1", "unknown key 'nope'"),
     ("guarantees.martians.binding=0.5", "no list item 'martians'"),
-    ("settlement.cost_challenger=abc", "expected a number"),
-    ("settlement.cost_challenger", "KEY=VALUE"),
-    ("settlement.cost_challenger={dist: uniform, low: 0, high: 3}", "[0, 1]"),
+    ("war.cost_challenger=abc", "expected a number"),
+    ("war.cost_challenger", "KEY=VALUE"),
+    ("war.cost_challenger={dist: uniform, low: 0, high: 3}", "[0, 2]"),
 ])
 def test_bad_set_exits_2_with_one_line(setting, words, monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
