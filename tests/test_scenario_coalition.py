@@ -220,7 +220,9 @@ def test_dealbreaker_table_statistics_are_those_of_the_per_trial_deal_breakers()
     from model import params as P
     from model.stats import Accumulator
 
-    cfg = load(ROOT / STANDALONE)
+    # the two warring sides' costs of no deal uncertain (as in the settlement, where they are the war's costs)
+    cfg = load(ROOT / STANDALONE, ["coalition.actors.russia.cost={dist: pert, low: 0.02, mode: 0.04, high: 0.08}",
+                                   "coalition.actors.ukraine_government.cost={dist: pert, low: 0.06, mode: 0.12, high: 0.24}"])
     dists = cfg.uncertain()
     paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
     n = 3000
