@@ -337,7 +337,7 @@ def fit_survival(durations: np.ndarray, events: np.ndarray, design: np.ndarray, 
         warnings.simplefilter("always")
         try:
             fitter.fit(frame, "T", "E", regressors=regressors)
-        except Exception as exc:  # lifelines raises ConvergenceError and numerical errors alike
+        except Exception as exc:  # noqa: BLE001 - lifelines raises ConvergenceError and numerical errors alike
             raise ValueError(f"the survival fit did not converge: {str(exc).splitlines()[0]}") from None
     if any("converge" in str(w.message).lower() for w in caught):
         converged = False
@@ -409,11 +409,11 @@ def cox_hazard_ratios(durations: np.ndarray, events: np.ndarray, design: np.ndar
 PROVISIONS: dict[str, tuple[str, str]] = {
     "ceasefire": ("ceasefire", "UCDP cease: the agreement contains a ceasefire"),
     "peacekeepers": ("peacekeeping", "UCDP pko: a peacekeeping operation is deployed"),
-    "foreign_troops": ("peacekeeping", "foreign troops deployed on the ground as a guarantee: the UCDP pko "
-                                       "coding is the nearest (a third party's forces present)"),
+    "foreign_troops": ("peacekeeping", ("foreign troops deployed on the ground as a guarantee: the UCDP pko "
+                                       "coding is the nearest (a third party's forces present)")),
     "withdrawal": ("withdrawal", "UCDP withd: withdrawal of forces"),
-    "demilitarised_zone": ("withdrawal", "UCDP does not code demilitarised zones; the separation of forces they "
-                                         "need is coded as withdrawal (withd), the nearest provision: a proxy"),
+    "demilitarised_zone": ("withdrawal", ("UCDP does not code demilitarised zones; the separation of forces they "
+                                         "need is coded as withdrawal (withd), the nearest provision: a proxy")),
     "implementation_commission": ("commission", "UCDP co_impl: a commission to oversee implementation"),
     "third_party_guarantors": ("third_party", "UCDP pa_3rd: third parties named in the agreement"),
     "full_agreement": ("full", "UCDP pa_type 1: the agreement settles the whole incompatibility"),

@@ -7,12 +7,6 @@ the column, what was wrong and what is allowed; the CLI prints one line and exit
 
 from __future__ import annotations
 
-# ============================================================================ durability (issue 14)
-# Spell tables for survival models of peace: the UCDP Peace Agreement Dataset (one spell per agreement), the
-# Correlates of War inter-state wars (one spell per pair of states after each war they fought each other)
-# and a generic table of durations and events. Owned by the durability work; other readers go in their own
-# sections of this file.
-
 import csv
 import datetime as dt
 import io
@@ -24,6 +18,12 @@ from typing import Any
 import numpy as np
 
 from scenarios.config import ConfigError
+
+# ============================================================================ durability (issue 14)
+# Spell tables for survival models of peace: the UCDP Peace Agreement Dataset (one spell per agreement), the
+# Correlates of War inter-state wars (one spell per pair of states after each war they fought each other)
+# and a generic table of durations and events. Owned by the durability work; other readers go in their own
+# sections of this file.
 
 DAYS_PER_YEAR = 365.25
 
@@ -327,7 +327,7 @@ def read_cow_participants(path: Path, header: list[str] | None = None,
     """The participations of a COW Inter-State War Data v4.0 table (one row per state per war)."""
     label = str(path)
     if rows is None:
-        header, rows = _read_csv(path)
+        _header, rows = _read_csv(path)
     out = []
     for line, row in rows:
         ints = {}
@@ -427,8 +427,8 @@ def cow_pair_spells(participants: list[Participation], source: str = "",
         "a pair: two states on opposite sides of one war whose participation overlapped in time",
         "peace starts the day after the last day both were in the war",
         "recurrence: the same two states next on opposite sides of a later war (from the first day both are in it)",
-        f"pairs with no later war between them are censored at the end of COW v4.0's coverage, {coverage_end}; "
-        "states that ceased to exist stay at risk until then",
+        (f"pairs with no later war between them are censored at the end of COW v4.0's coverage, {coverage_end}; "
+        "states that ceased to exist stay at risk until then"),
         "pairs from one war form one group: a robust variance and a split keep them together",
     )
     return Spells("cow", source, np.array(ids), np.array(durations), np.array(events, dtype=bool),
