@@ -473,6 +473,49 @@ def calibrate_durability(table: str, covariates: str | None, baseline: str, pena
     emit_report(durability.calibrate(Path(table), names, baseline, penalty), as_json, quiet, out)
 
 
+# Placeholder group until issue 13's `accord backtest` framework is merged: at the merge keep issue 13's
+# group and its options, and attach `backtest_durability` below to it.
+@main.group(context_settings=CONTEXT)
+def backtest() -> None:
+    """Fit an outside-view model on one table, predict another, and score the predictions."""
+
+
+@backtest.command("durability", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord backtest durability --train train.csv --test test.csv
+  accord backtest durability --train configs/reference/peace_agreements_ucdp_v22.1_1975_2011.csv --folds 5
+  accord backtest durability --train A.csv --test B.csv --horizons 1,2,5,10 --json | jq '.model.brier'
+""")
+@click.option("--train", "train", required=True, type=click.Path(dir_okay=False), help="Table to fit on.")
+@click.option("--test", "test", type=click.Path(dir_okay=False), help="Table to predict and score.")
+@click.option("--folds", type=click.IntRange(min=2), help="Grouped K-fold cross-validation on --train instead.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the fold split.")
+@click.option("--horizons", default="1,2,5", show_default=True, help="Years at which to score, comma-separated.")
+@click.option("--covariates", help="Comma-separated covariates [default: the dataset's predictive set].")
+@click.option("--baseline", type=click.Choice(["piecewise", "weibull"]), default="piecewise", show_default=True)
+@click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty [default: 0.1].")
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def backtest_durability(train: str, test: str | None, folds: int | None, seed: int, horizons: str,
+                        covariates: str | None, baseline: str, penalty: float | None, out: str | None,
+                        as_json: bool, quiet: bool) -> None:
+    """Predict how long each test spell of peace lasts (survival at each horizon) and score the model and the
+    training table's Kaplan-Meier curve alike: concordance index, and IPCW Brier scores (Graf et al. 1999)."""
+    from scenarios import durability
+
+    try:
+        hs = [float(h) for h in horizons.split(",") if h.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{horizons!r} is not a comma-separated list of years", param_hint="--horizons") from None
+    if not hs or any(h <= 0 for h in hs):
+        raise click.BadParameter("horizons must be positive numbers of years", param_hint="--horizons")
+    names = [c.strip() for c in covariates.split(",") if c.strip()] if covariates is not None else None
+    report = durability.backtest(Path(train), Path(test) if test else None, folds, hs, names, baseline, penalty, seed)
+    emit_report(report, as_json, quiet, out)
+
+
 # ------------------------------------------------------------------------- end of durability (issue 14)
 
 

@@ -482,19 +482,16 @@ def concordance(durations: np.ndarray, events: np.ndarray, predicted_survival: n
                                    np.asarray(events, dtype=bool)))
 
 
-def brier_ipcw(durations: np.ndarray, events: np.ndarray, predicted_survival: np.ndarray,
-               horizon: float) -> float:
-    """Graf et al. (1999) Brier score at ``horizon`` with inverse probability of censoring weights.
+def ipcw_weights(durations: np.ndarray, events: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """Graf et al. (1999) weights at ``horizon``: (weights (m,), alive (m,) 0/1).
 
-    predicted_survival (m,) = S_i(horizon). G is the Kaplan-Meier estimate of the censoring distribution of
-    these cases (censoring as the event), G(T_i-) just before T_i. Cases censored before the horizon get
-    weight 0 (their information is carried by the weights of the others). NaN if G(horizon) = 0.
-    """
+    A case that ended by the horizon weighs 1 / G(T_i-), one still at peace after it 1 / G(horizon), one
+    censored before it 0; G is the Kaplan-Meier estimate of the censoring distribution of these cases
+    (censoring as the event). NaN weights if G(horizon) = 0 (no case is followed that long)."""
     from lifelines import KaplanMeierFitter
 
     t = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=bool)
-    s = np.asarray(predicted_survival, dtype=float)
     censor = KaplanMeierFitter().fit(t, ~e)
     curve = censor.survival_function_.iloc[:, 0]
     grid, values = curve.index.to_numpy(dtype=float), curve.to_numpy(dtype=float)
@@ -503,11 +500,27 @@ def brier_ipcw(durations: np.ndarray, events: np.ndarray, predicted_survival: np
         idx = np.searchsorted(grid, x, side="left") - 1
         return np.where(idx >= 0, values[np.clip(idx, 0, None)], 1.0)
 
-    g_h = values[max(np.searchsorted(grid, horizon, side="right") - 1, 0)] if grid[0] <= horizon else 1.0
-    if g_h <= 0:
-        return float("nan")
+    idx_h = np.searchsorted(grid, horizon, side="right") - 1
+    g_h = values[idx_h] if idx_h >= 0 else 1.0
     died = (t <= horizon) & e
     alive = t > horizon
+    if g_h <= 0:
+        return np.full(t.shape, np.nan), alive.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        w_died = np.where(died, 1.0 / g_before(t), 0.0)
-    return float(np.mean(s**2 * w_died + (1.0 - s) ** 2 * alive / g_h))
+        w = np.where(died, 1.0 / g_before(t), np.where(alive, 1.0 / g_h, 0.0))
+    return w, alive.astype(float)
+
+
+def ipcw_losses(durations: np.ndarray, events: np.ndarray, predicted_survival: np.ndarray,
+                horizon: float) -> np.ndarray:
+    """Per-case Brier losses w_i (1{T_i > horizon} - S_i(horizon))^2 with the weights of ``ipcw_weights``:
+    (m,); their mean is the Graf et al. (1999) Brier score (so differences can be paired case by case)."""
+    w, alive = ipcw_weights(durations, events, horizon)
+    return w * (alive - np.asarray(predicted_survival, dtype=float)) ** 2
+
+
+def brier_ipcw(durations: np.ndarray, events: np.ndarray, predicted_survival: np.ndarray,
+               horizon: float) -> float:
+    """Graf et al. (1999) Brier score at ``horizon`` with inverse probability of censoring weights (see the
+    module docstring): predicted_survival (m,) = S_i(horizon). NaN if no case is followed to the horizon."""
+    return float(np.mean(ipcw_losses(durations, events, predicted_survival, horizon)))

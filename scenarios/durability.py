@@ -25,7 +25,6 @@ the default prediction. For inter-state pairs (COW) both derived covariates (dec
 from __future__ import annotations
 
 import functools
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -334,32 +333,234 @@ def curves_figure(spells: Spells, km: sv.KaplanMeier, model: sv.SurvivalModel,
 
 
 # ------------------------------------------------------------------------------------ backtest
+# `accord backtest durability`: the conventions of scenarios/backtest.py (issue 13: predictions, scores and
+# reliability tables, a reliability figure, the model against a reference forecast with a paired difference
+# clustered by group), with the scores a survival forecast needs: the concordance index, and at each horizon
+# the IPCW Brier score (Graf et al. 1999), for the model and for the training set's Kaplan-Meier curve.
+
+RELIABILITY_BINS = 10
 
 
-def score(train: Spells, test: Spells, horizons: Sequence[float] = (1, 2, 5), covariates: Sequence[str] | None = None,
-          baseline: str = "piecewise", penalizer: float | None = None) -> dict[str, Any]:
-    """Fit on ``train``, predict ``test``: the model's and the training Kaplan-Meier curve's predicted survival
-    at each horizon (m, H), Harrell's C and the IPCW Brier score per horizon for both."""
-    if train.dataset != test.dataset and "table" not in (train.dataset, test.dataset):
-        raise ConfigError(f"the training table is {train.dataset} data and the test table {test.dataset} data; "
-                          "give two tables of one kind", test.source)
+def grouped_folds(groups: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Fold (0..k-1) of each case, whole groups to one fold, groups shuffled by ``seed`` then dealt in turn."""
+    names = np.unique(groups)
+    order = np.random.default_rng(seed).permutation(names.size)
+    fold_of = {names[j]: i % k for i, j in enumerate(order)}
+    return np.array([fold_of[g] for g in groups])
+
+
+def paired_difference(loss_a: np.ndarray, loss_b: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+    """Mean of loss_a - loss_b and its standard error clustered by group (sum of each group's deviations,
+    with the G / (G - 1) correction); NaN s.e. with fewer than 2 groups."""
+    d = np.asarray(loss_a, dtype=float) - np.asarray(loss_b, dtype=float)
+    mean = float(np.mean(d))
+    _, idx = np.unique(groups, return_inverse=True)
+    n_groups = int(idx.max()) + 1
+    if n_groups < 2:
+        return mean, float("nan")
+    sums = np.bincount(idx, weights=d - mean, minlength=n_groups)
+    return mean, float(np.sqrt(n_groups / (n_groups - 1) * np.sum(sums**2)) / d.size)
+
+
+def wilson(k: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson (1927) score interval for k successes in n."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def _predict(train: Spells, test: Spells, horizons: Sequence[float], covariates: Sequence[str] | None,
+             baseline: str, penalizer: float | None) -> tuple[sv.SurvivalModel, np.ndarray, np.ndarray]:
     model = fit(train, covariates, baseline, penalizer)
     missing = [c for c in model.covariates if c not in test.covariates]
     if missing:
-        raise ConfigError(f"the test table does not code {missing[0]!r}", test.source, None, missing[0])
+        raise ConfigError(f"the test table does not code {missing[0]!r}, which the model uses", test.source, None,
+                          missing[0])
     km = sv.kaplan_meier(train.durations, train.events)
     pred_model = model.survival(test.design(model.covariates), horizons)
-    pred_km = np.broadcast_to(km.at(horizons)[0], pred_model.shape)
-    out: dict[str, Any] = {"model": model, "horizons": list(horizons), "pred_model": pred_model, "pred_km": pred_km}
-    for key, pred in (("model", pred_model), ("kaplan_meier", pred_km)):
-        # the risk ranking: predicted survival at the longest horizon (the whole curve for the PH model)
-        c = sv.concordance(test.durations, test.events, pred[:, -1]) if key == "model" else 0.5
-        out[key] = {"concordance": c,
-                    "brier": {f"{h:g}": sv.brier_ipcw(test.durations, test.events, pred[:, j], h)
-                              for j, h in enumerate(horizons)},
-                    "n": test.n}
+    pred_km = np.broadcast_to(km.at(horizons)[0], pred_model.shape).copy()
+    return model, pred_model, pred_km
+
+
+def score(test: Spells, horizons: Sequence[float], pred_model: np.ndarray, pred_km: np.ndarray) -> dict[str, Any]:
+    """Scores of the model's and the Kaplan-Meier curve's predictions (m, H) of the test spells:
+    ``{"model": {"concordance", "brier": {"1": ..}, "n"}, "kaplan_meier": {...}, "difference": {"1": {"mean",
+    "se"}}, "followed": {"1": m_h}}``. The model's concordance ranks by its predicted survival (a PH model ranks
+    the same at every horizon); the Kaplan-Meier curve predicts one value for all, so its concordance is 0.5."""
+    out: dict[str, Any] = {"model": {"concordance": sv.concordance(test.durations, test.events, pred_model[:, -1]),
+                                     "brier": {}, "n": test.n},
+                           "kaplan_meier": {"concordance": 0.5, "brier": {}, "n": test.n},
+                           "difference": {}, "followed": {}}
+    for j, h in enumerate(horizons):
+        key = f"{h:g}"
+        lm = sv.ipcw_losses(test.durations, test.events, pred_model[:, j], h)
+        lk = sv.ipcw_losses(test.durations, test.events, pred_km[:, j], h)
+        out["model"]["brier"][key] = float(np.mean(lm))
+        out["kaplan_meier"]["brier"][key] = float(np.mean(lk))
+        mean, se = paired_difference(lm, lk, test.groups)
+        out["difference"][key] = {"mean": mean, "se": se}
+        out["followed"][key] = int(np.sum((test.durations > h) | test.events))
     return out
 
 
-def backtest_json(scores: dict[str, Any]) -> str:
-    return json.dumps({k: scores[k] for k in ("model", "kaplan_meier")}, indent=2)
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def backtest(train_path: str | Path, test_path: str | Path | None = None, folds: int | None = None,
+             horizons: Sequence[float] = (1, 2, 5), covariates: Sequence[str] | None = None,
+             baseline: str = "piecewise", penalizer: float | None = None, seed: int = 0) -> Report:
+    """``accord backtest durability``: fit on one table and predict another (or grouped K-fold
+    cross-validation on one: no conflict or war on both sides of a split); score the model and the training
+    Kaplan-Meier curve at each horizon."""
+    if (test_path is None) == (folds is None):
+        raise ConfigError("give a test table (--test B.csv) or cross-validation folds (--folds K), not both and not "
+                          "neither", None, None, "--test/--folds")
+    horizons = sorted(float(h) for h in horizons)
+    if not horizons or any(h <= 0 for h in horizons):
+        raise ConfigError("horizons must be positive numbers of years", None, None, "--horizons")
+    train = read_spells(train_path)
+    if test_path is not None:
+        test = read_spells(test_path)
+        if train.dataset != test.dataset and "table" not in (train.dataset, test.dataset):
+            raise ConfigError(f"the training table is {train.dataset} data and the test table {test.dataset} data; "
+                              "give two tables of one kind", str(test_path))
+        model, pred_model, pred_km = _predict(train, test, horizons, covariates, baseline, penalizer)
+        fold = None
+        mode = f"fitted on {train.source} ({train.n} spells), predicting {test.source} ({test.n} spells)"
+        fits = [model]
+    else:
+        test = train
+        groups = np.unique(train.groups).size
+        if not 2 <= folds <= groups:
+            raise ConfigError(f"{folds} folds need at least {folds} groups (a group is never split); the table has "
+                              f"{groups}", train.source, None, "--folds")
+        fold = grouped_folds(train.groups, folds, seed)
+        pred_model = np.empty((train.n, len(horizons)))
+        pred_km = np.empty_like(pred_model)
+        fits = []
+        for k in range(folds):
+            held = fold == k
+            m, pm, pk = _predict(train.subset(~held), train.subset(held), horizons, covariates, baseline, penalizer)
+            pred_model[held], pred_km[held] = pm, pk
+            fits.append(m)
+        model = fits[0]
+        mode = (f"grouped {folds}-fold cross-validation on {train.source} ({train.n} spells, "
+                f"{np.unique(train.groups).size} groups, none on both sides of a split; fold seed {seed})")
+    scores = score(test, horizons, pred_model, pred_km)
+    keys = [f"{h:g}" for h in horizons]
+    lines = [f"Backtest of the durability of peace: {mode}.",
+             f"Model: proportional hazards, {baseline} baseline, covariates {', '.join(model.covariates) or 'none'}, "
+             f"ridge penalty {model.penalizer:g}"
+             + (f"; refitted in each of the {len(fits)} folds." if fold is not None else "."),
+             "Reference forecast: the training spells' Kaplan-Meier curve (the same survival for every case).",
+             "Brier scores weight each case by the inverse probability of its censoring (Graf et al. 1999); "
+             + (f"test spells censored at {test.coverage_end}." if test.coverage_end else ""),
+             "",
+             f"{'forecast':<14} {'n':>5} {'concordance':>11}  " + "  ".join(f"{'Brier ' + k + ' y':>10}" for k in keys)]
+    for name, label in (("model", "model"), ("kaplan_meier", "Kaplan-Meier")):
+        sc = scores[name]
+        lines.append(f"{label:<14} {sc['n']:>5} {sc['concordance']:>11.3f}  "
+                     + "  ".join(f"{sc['brier'][k]:>10.3f}" for k in keys))
+    diff_text = "; ".join(f"{k} y {d['mean']:+.3f} (s.e. {d['se']:.3f})" for k, d in scores["difference"].items())
+    lines += ["", (f"Model minus Kaplan-Meier Brier, clustered by group ({np.unique(test.groups).size} groups): "
+              f"{diff_text} (negative: the model is better)."),
+              "Cases with a known status at each horizon: "
+              + ", ".join(f"{k} y {scores['followed'][k]}" for k in keys) + f" of {test.n}."]
+    # tables in the framework's conventions
+    pred_rows = []
+    for i in range(test.n):
+        row = [test.ids[i], test.groups[i], float(test.durations[i]), int(test.events[i])]
+        for j, h in enumerate(horizons):
+            status = "" if (test.durations[i] <= h and not test.events[i]) else int(test.durations[i] > h)
+            row += [status, float(pred_model[i, j]), float(pred_km[i, j])]
+        if fold is not None:
+            row.append(int(fold[i]))
+        pred_rows.append(row)
+    pred_cols = ["case_id", "group", "years", "ended"]
+    for k in keys:
+        pred_cols += [f"at_peace_{k}y", f"model_{k}y", f"kaplan_meier_{k}y"]
+    if fold is not None:
+        pred_cols.append("fold")
+    score_rows = []
+    for name in ("model", "kaplan_meier"):
+        for k in keys:
+            d = scores["difference"][k]
+            score_rows.append([name, k, test.n, scores["followed"][k], scores[name]["concordance"],
+                               scores[name]["brier"][k], d["mean"] if name == "model" else float("nan"),
+                               d["se"] if name == "model" else float("nan")])
+    rel_rows, panels = [], []
+    for j, (h, k) in enumerate(zip(horizons, keys)):
+        w, alive = sv.ipcw_weights(test.durations, test.events, h)
+        known = w > 0
+        edges = np.linspace(0, 1, RELIABILITY_BINS + 1)
+        which = np.clip(np.digitize(pred_model[:, j], edges) - 1, 0, RELIABILITY_BINS - 1)
+        panel = []
+        for b in range(RELIABILITY_BINS):
+            m = known & (which == b)
+            n_b = int(m.sum())
+            mean_pred = float(np.mean(pred_model[m, j])) if n_b else float("nan")
+            observed = float(np.sum(w[m] * alive[m]) / np.sum(w[m])) if n_b else float("nan")
+            lo, hi = wilson(observed * n_b, n_b) if n_b else (float("nan"), float("nan"))
+            rel_rows.append([k, float(edges[b]), float(edges[b + 1]), n_b, mean_pred, observed, lo, hi])
+            panel.append((n_b, mean_pred, observed, lo, hi))
+        km_obs = float(np.sum(w[known] * alive[known]) / np.sum(w[known])) if known.any() else float("nan")
+        panels.append((k, panel, float(pred_km[0, j]), km_obs, int(known.sum())))
+    tables = {
+        "predictions": Table(pred_cols, pred_rows),
+        "scores": Table(["forecast", "horizon_years", "n", "n_followed", "concordance", "brier",
+                         "brier_minus_kaplan_meier", "difference_se"], score_rows),
+        "reliability": Table(["horizon_years", "bin_low", "bin_high", "n", "mean_predicted", "observed",
+                              "observed_lo95", "observed_hi95"], rel_rows),
+    }
+    data = {
+        "model": {"concordance": scores["model"]["concordance"],
+                  "brier": {k: _finite(v) for k, v in scores["model"]["brier"].items()}, "n": test.n},
+        "kaplan_meier": {"concordance": 0.5,
+                         "brier": {k: _finite(v) for k, v in scores["kaplan_meier"]["brier"].items()},
+                         "n": test.n},
+        "difference": {k: {"mean": _finite(d["mean"]), "se": _finite(d["se"])} for k, d in scores["difference"].items()},
+        "followed": scores["followed"], "horizons": [float(h) for h in horizons],
+        "kind": "durability", "mode": "folds" if fold is not None else "test", "train": train.source,
+        "test": None if fold is not None else test.source, "covariates": list(model.covariates),
+        "baseline": baseline, "penalizer": model.penalizer,
+        "fits": [{"coefficients": dict(zip(m.names, m.coef.tolist())), "n": m.n, "events": m.n_events}
+                 for m in fits],
+    }
+    figure = reliability_figure(panels, f"Durability backtest: {Path(test.source).name}, {test.n} spells "
+                                        f"({int(test.events.sum())} ended)")
+    return Report(kind="backtest-durability", text="\n".join(lines), data=data, tables=tables,
+                  figures={"reliability": figure},
+                  inputs={"kind": "durability", "train": str(train_path),
+                          "test": None if test_path is None else str(test_path), "folds": folds, "seed": seed,
+                          "horizons": [float(h) for h in horizons], "covariates": list(model.covariates),
+                          "baseline": baseline, "penalizer": model.penalizer})
+
+
+def reliability_figure(panels: list[tuple[str, list[tuple], float, float, int]], title: str):
+    """One panel per horizon: observed share still at peace (IPCW-weighted, Wilson 95% bars, n beside each
+    bin) against the model's mean predicted survival per bin; the diagonal; the Kaplan-Meier forecast as a
+    red diamond at (its prediction, the observed share of all cases)."""
+    fig = plots.figure((4.2 * len(panels), 4.6))
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (key, panel, km_pred, km_obs, n_known) in zip(axes, panels):
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":", label="perfect calibration")
+        full = [b for b in panel if b[0] > 0]
+        if full:
+            n, x, y, lo, hi = (np.array(v, dtype=float) for v in zip(*full))
+            ax.errorbar(x, y, yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)], fmt="o", color="#2166ac",
+                        ecolor="#92c5de", capsize=3, label="model (bins of 0.1)")
+            for xi, yi, ni in zip(x, y, n):
+                ax.annotate(f"n={int(ni)}", (xi, yi), textcoords="offset points", xytext=(6, -10), fontsize=7)
+        ax.plot([km_pred], [km_obs], marker="D", color="#b2182b", ls="none", label="Kaplan-Meier (one value)")
+        ax.set(xlim=(0, 1.02), ylim=(0, 1.04), xlabel=f"predicted survival at {key} y",
+               )
+        ax.set_title(f"{key} year{'s' if key != '1' else ''} ({n_known} cases with a known status)", fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("observed share still at peace (IPCW)")
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(title, fontsize=9)
+    return fig
