@@ -235,9 +235,9 @@ def _lifelines_fitter(baseline: str, starts: tuple[float, ...], penalizer: np.nd
         def _cumulative_hazard(self, params, T, Xs):
             lp = anp.dot(Xs["beta_"], params["beta_"]) if has_beta else 0.0
             total = 0.0
-            for j in range(n_pieces):
+            for j in range(n_pieces):  # intercept-only rates: read the parameter, not lifelines' slow slicer
                 spent = anp.clip(T - starts_arr[j], 0.0, widths[j])
-                total = total + anp.exp(anp.dot(Xs[f"r{j:02d}_"], params[f"r{j:02d}_"])) * spent
+                total = total + anp.exp(params[f"r{j:02d}_"][0]) * spent
             return total * anp.exp(lp)
 
     class _WeibullPH(ParametricRegressionFitter):
@@ -245,8 +245,8 @@ def _lifelines_fitter(baseline: str, starts: tuple[float, ...], penalizer: np.nd
 
         def _cumulative_hazard(self, params, T, Xs):
             lp = anp.dot(Xs["beta_"], params["beta_"]) if has_beta else 0.0
-            log_scale = anp.dot(Xs["w0_log_scale_"], params["w0_log_scale_"])
-            rho = anp.exp(anp.dot(Xs["w1_log_rho_"], params["w1_log_rho_"]))
+            log_scale = params["w0_log_scale_"][0]
+            rho = anp.exp(params["w1_log_rho_"][0])
             return anp.exp(rho * (anp.log(T) - log_scale) + lp)
 
     # lifelines orders its Hessian (so variance_matrix_) and an array penalizer by the sorted parameter names
@@ -255,30 +255,41 @@ def _lifelines_fitter(baseline: str, starts: tuple[float, ...], penalizer: np.nd
     return cls(penalizer=penalizer)
 
 
-def _log_likelihood_terms(baseline: str, starts: tuple[float, ...], p: int):
-    """Per-case log-likelihood l_i(theta) = e_i log h(t_i) - H(t_i) as an autograd function of theta."""
-    from autograd import numpy as anp
+def log_likelihood_terms(model_or_baseline: SurvivalModel | str, theta: np.ndarray, durations: np.ndarray,
+                         events: np.ndarray, design: np.ndarray, starts: Sequence[float] = ()
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-case log-likelihood l_i = e_i log h(t_i | x_i) - H(t_i | x_i) and its scores dl_i/dtheta: ((m,), (m, q)).
 
-    starts_arr = np.asarray(starts, dtype=float)
-    widths = np.append(np.diff(starts_arr), np.inf)
-
-    def terms(theta, t, e, x):
-        lp = anp.dot(x, theta[:p]) if p else anp.zeros(t.shape)
-        if baseline == "piecewise":
-            r = theta[p:]
-            spent = np.clip(t[:, None] - starts_arr[None, :], 0.0, widths)
-            inside = (t[:, None] >= starts_arr[None, :]) & (t[:, None] < starts_arr[None, :] + widths)
-            big_h = anp.dot(spent, anp.exp(r)) * anp.exp(lp)
-            log_h = anp.dot(inside.astype(float), r) + lp
-        else:
-            log_scale, log_rho = theta[p], theta[p + 1]
-            rho = anp.exp(log_rho)
-            z = rho * (anp.log(t) - log_scale) + lp
-            big_h = anp.exp(z)
-            log_h = log_rho - anp.log(t) + z
-        return e * log_h - big_h
-
-    return terms
+    With H_i = H0(t_i) exp(beta . x_i): dl_i/dbeta = x_i (e_i - H_i); piecewise: dl_i/dr_j = e_i 1{t_i in
+    interval j} - exp(beta . x_i) exp(r_j) (time in interval j); Weibull with z_i = rho (log t_i - log sigma)
+    + beta . x_i: dl_i/dlog sigma = -rho (e_i - H_i), dl_i/dlog rho = e_i (1 + u_i) - H_i u_i, u_i = rho (log t_i -
+    log sigma)."""
+    if isinstance(model_or_baseline, SurvivalModel):
+        baseline, starts = model_or_baseline.baseline, model_or_baseline.breakpoints
+    else:
+        baseline = model_or_baseline
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=float)
+    x = np.asarray(design, dtype=float).reshape(t.size, -1)
+    p = x.shape[1]
+    lp = x @ theta[:p]
+    if baseline == "piecewise":
+        starts_arr = np.asarray(starts, dtype=float)
+        widths = np.append(np.diff(starts_arr), np.inf)
+        spent = np.clip(t[:, None] - starts_arr[None, :], 0.0, widths)
+        inside = ((t[:, None] >= starts_arr) & (t[:, None] < starts_arr + widths)).astype(float)
+        per_piece = spent * np.exp(theta[p:]) * np.exp(lp)[:, None]
+        big_h = per_piece.sum(axis=1)
+        terms = e * (inside @ theta[p:] + lp) - big_h
+        base_scores = e[:, None] * inside - per_piece
+    else:
+        log_scale, log_rho = theta[p], theta[p + 1]
+        rho = np.exp(log_rho)
+        u = rho * (np.log(t) - log_scale)
+        big_h = np.exp(u + lp)
+        terms = e * (log_rho - np.log(t) + u + lp) - big_h
+        base_scores = np.column_stack([-rho * (e - big_h), e * (1 + u) - big_h * u])
+    return terms, np.column_stack([x * (e - big_h)[:, None], base_scores])
 
 
 def fit_survival(durations: np.ndarray, events: np.ndarray, design: np.ndarray, covariates: Sequence[str],
@@ -292,8 +303,6 @@ def fit_survival(durations: np.ndarray, events: np.ndarray, design: np.ndarray, 
     penalizer/2 sum (beta_k sd_k)^2). Raises ValueError on bad input.
     """
     import pandas as pd
-    from autograd import jacobian
-
     durations = np.asarray(durations, dtype=float)
     events = np.asarray(events, dtype=bool)
     design = np.asarray(design, dtype=float).reshape(durations.size, -1)
@@ -353,9 +362,9 @@ def fit_survival(durations: np.ndarray, events: np.ndarray, design: np.ndarray, 
     free = np.array(varying + list(range(p, p + len(base_params))))
     v_model = np.zeros((len(theta), len(theta)))
     v_model[np.ix_(free, free)] = v_fit
-    terms = _log_likelihood_terms(baseline, starts, p)
-    log_lik = float(np.sum(terms(theta, durations, events.astype(float), design)))
-    scores = jacobian(lambda th: terms(th, durations, events.astype(float), design))(theta)[:, free]
+    terms, scores = log_likelihood_terms(baseline, theta, durations, events, design, starts)
+    log_lik = float(np.sum(terms))
+    scores = scores[:, free]
     group_ids = np.arange(durations.size) if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
     n_groups = int(group_ids.max()) + 1
     summed = np.zeros((n_groups, free.size))

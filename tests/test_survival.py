@@ -215,3 +215,21 @@ def test_breakpoints_merge_until_each_interval_has_events():
     e = np.array([1, 1, 1, 1, 1, 1, 0, 0], dtype=bool)
     assert sv.merge_breakpoints(t, e, (1, 2, 5, 10), min_events=3) == (0.0, 1.0)
     assert sv.merge_breakpoints(t, e, (1, 2, 5, 10), min_events=1) == (0.0, 1.0, 2.0)
+
+
+@pytest.mark.parametrize("baseline", ["piecewise", "weibull"])
+def test_scores_are_the_gradient_of_the_log_likelihood(ucdp, baseline):
+    """The robust covariance's scores against central finite differences of the per-case log-likelihood."""
+    names = ("full", "commission")
+    x = ucdp.design(names)
+    starts = (0.0, 1.0, 2.0, 5.0) if baseline == "piecewise" else ()
+    theta = np.array([-0.4, 0.3, -1.5, -2.8, -3.6, -5.7]) if baseline == "piecewise" else np.array([-0.4, 0.3, 5.0, -1.0])
+    _, scores = sv.log_likelihood_terms(baseline, theta, ucdp.durations, ucdp.events, x, starts)
+    step = 1e-6
+    for k in range(theta.size):
+        up, down = theta.copy(), theta.copy()
+        up[k] += step
+        down[k] -= step
+        numeric = (sv.log_likelihood_terms(baseline, up, ucdp.durations, ucdp.events, x, starts)[0]
+                   - sv.log_likelihood_terms(baseline, down, ucdp.durations, ucdp.events, x, starts)[0]) / (2 * step)
+        assert scores[:, k] == pytest.approx(numeric, rel=1e-5, abs=1e-7)
