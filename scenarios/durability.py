@@ -32,7 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from model import calibration as cal
 from model import survival as sv
+from model.stats import wilson_interval
+from scenarios import backtest as B
 from scenarios import plots
 from scenarios.config import ConfigError
 from scenarios.reference import Spells, filter_spells, read_spells
@@ -341,37 +344,6 @@ def curves_figure(spells: Spells, km: sv.KaplanMeier, model: sv.SurvivalModel,
 RELIABILITY_BINS = 10
 
 
-def grouped_folds(groups: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
-    """Fold (0..k-1) of each case, whole groups to one fold, groups shuffled by ``seed`` then dealt in turn."""
-    names = np.unique(groups)
-    order = np.random.default_rng(seed).permutation(names.size)
-    fold_of = {names[j]: i % k for i, j in enumerate(order)}
-    return np.array([fold_of[g] for g in groups])
-
-
-def paired_difference(loss_a: np.ndarray, loss_b: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
-    """Mean of loss_a - loss_b and its standard error clustered by group (sum of each group's deviations,
-    with the G / (G - 1) correction); NaN s.e. with fewer than 2 groups."""
-    d = np.asarray(loss_a, dtype=float) - np.asarray(loss_b, dtype=float)
-    mean = float(np.mean(d))
-    _, idx = np.unique(groups, return_inverse=True)
-    n_groups = int(idx.max()) + 1
-    if n_groups < 2:
-        return mean, float("nan")
-    sums = np.bincount(idx, weights=d - mean, minlength=n_groups)
-    return mean, float(np.sqrt(n_groups / (n_groups - 1) * np.sum(sums**2)) / d.size)
-
-
-def wilson(k: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson (1927) score interval for k successes in n."""
-    if n <= 0:
-        return float("nan"), float("nan")
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 def _predict(train: Spells, test: Spells, horizons: Sequence[float], covariates: Sequence[str] | None,
              baseline: str, penalizer: float | None) -> tuple[sv.SurvivalModel, np.ndarray, np.ndarray]:
     model = fit(train, covariates, baseline, penalizer)
@@ -400,8 +372,8 @@ def score(test: Spells, horizons: Sequence[float], pred_model: np.ndarray, pred_
         lk = sv.ipcw_losses(test.durations, test.events, pred_km[:, j], h)
         out["model"]["brier"][key] = float(np.mean(lm))
         out["kaplan_meier"]["brier"][key] = float(np.mean(lk))
-        mean, se = paired_difference(lm, lk, test.groups)
-        out["difference"][key] = {"mean": mean, "se": se}
+        d = cal.paired_difference(lm, lk, test.groups)
+        out["difference"][key] = {"mean": d.mean, "se": d.se}
         out["followed"][key] = int(np.sum((test.durations > h) | test.events))
     return out
 
@@ -438,7 +410,7 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
         if not 2 <= folds <= groups:
             raise ConfigError(f"{folds} folds need at least {folds} groups (a group is never split); the table has "
                               f"{groups}", train.source, None, "--folds")
-        fold = grouped_folds(train.groups, folds, seed)
+        fold = cal.grouped_folds(train.groups, folds, seed)
         pred_model = np.empty((train.n, len(horizons)))
         pred_km = np.empty_like(pred_model)
         fits = []
@@ -456,7 +428,8 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
              f"Model: proportional hazards, {baseline} baseline, covariates {', '.join(model.covariates) or 'none'}, "
              f"ridge penalty {model.penalizer:g}"
              + (f"; refitted in each of the {len(fits)} folds." if fold is not None else "."),
-             "Reference forecast: the training spells' Kaplan-Meier curve (the same survival for every case).",
+             ("Reference forecast: the training spells' Kaplan-Meier curve (the same survival for every case; the "
+             "figures' base rate)."),
              "Brier scores weight each case by the inverse probability of its censoring (Graf et al. 1999); "
              + (f"test spells censored at {test.coverage_end}." if test.coverage_end else ""),
              "",
@@ -492,23 +465,18 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
             score_rows.append([name, k, test.n, scores["followed"][k], scores[name]["concordance"],
                                scores[name]["brier"][k], d["mean"] if name == "model" else float("nan"),
                                d["se"] if name == "model" else float("nan")])
-    rel_rows, panels = [], []
+    rel_rows, figures = [], {}
+    edges = np.linspace(0.0, 1.0, RELIABILITY_BINS + 1)
     for j, (h, k) in enumerate(zip(horizons, keys)):
-        w, alive = sv.ipcw_weights(test.durations, test.events, h)
-        known = w > 0
-        edges = np.linspace(0, 1, RELIABILITY_BINS + 1)
-        which = np.clip(np.digitize(pred_model[:, j], edges) - 1, 0, RELIABILITY_BINS - 1)
-        panel = []
-        for b in range(RELIABILITY_BINS):
-            m = known & (which == b)
-            n_b = int(m.sum())
-            mean_pred = float(np.mean(pred_model[m, j])) if n_b else float("nan")
-            observed = float(np.sum(w[m] * alive[m]) / np.sum(w[m])) if n_b else float("nan")
-            lo, hi = wilson(observed * n_b, n_b) if n_b else (float("nan"), float("nan"))
-            rel_rows.append([k, float(edges[b]), float(edges[b + 1]), n_b, mean_pred, observed, lo, hi])
-            panel.append((n_b, mean_pred, observed, lo, hi))
-        km_obs = float(np.sum(w[known] * alive[known]) / np.sum(w[known])) if known.any() else float("nan")
-        panels.append((k, panel, float(pred_km[0, j]), km_obs, int(known.sum())))
+        bins = ipcw_reliability_bins(test.durations, test.events, pred_model[:, j], h, edges)
+        rel_rows += [[k, float(edges[b]), float(edges[b + 1]), int(bins.count[b]), float(bins.mean_predicted[b]),
+                      float(bins.observed[b]), float(bins.observed_lo[b]), float(bins.observed_hi[b])]
+                     for b in range(RELIABILITY_BINS)]
+        title = (f"Durability, {k} year{'s' if k != '1' else ''}: {'cross-validated' if fold is not None else 'test'} "
+                 f"predictions, {int(bins.count.sum())} spells with a known status at {k} y")
+        figures[f"reliability_{k}y"] = B.reliability_figure(
+            bins, float(pred_km[0, j]) if fold is None else float(np.mean(pred_km[:, j])), title,
+            f"S({k} y)", "at peace", (scores["model"]["brier"][k], scores["kaplan_meier"]["brier"][k]))
     tables = {
         "predictions": Table(pred_cols, pred_rows),
         "scores": Table(["forecast", "horizon_years", "n", "n_followed", "concordance", "brier",
@@ -530,37 +498,47 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
         "fits": [{"coefficients": dict(zip(m.names, m.coef.tolist())), "n": m.n, "events": m.n_events}
                  for m in fits],
     }
-    figure = reliability_figure(panels, f"Durability backtest: {Path(test.source).name}, {test.n} spells "
-                                        f"({int(test.events.sum())} ended)")
     return Report(kind="backtest-durability", text="\n".join(lines), data=data, tables=tables,
-                  figures={"reliability": figure},
+                  figures=figures,
                   inputs={"kind": "durability", "train": str(train_path),
                           "test": None if test_path is None else str(test_path), "folds": folds, "seed": seed,
                           "horizons": [float(h) for h in horizons], "covariates": list(model.covariates),
                           "baseline": baseline, "penalizer": model.penalizer})
 
 
-def reliability_figure(panels: list[tuple[str, list[tuple], float, float, int]], title: str):
-    """One panel per horizon: observed share still at peace (IPCW-weighted, Wilson 95% bars, n beside each
-    bin) against the model's mean predicted survival per bin; the diagonal; the Kaplan-Meier forecast as a
-    red diamond at (its prediction, the observed share of all cases)."""
-    fig = plots.figure((4.2 * len(panels), 4.6))
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (key, panel, km_pred, km_obs, n_known) in zip(axes, panels):
-        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":", label="perfect calibration")
-        full = [b for b in panel if b[0] > 0]
-        if full:
-            n, x, y, lo, hi = (np.array(v, dtype=float) for v in zip(*full))
-            ax.errorbar(x, y, yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)], fmt="o", color="#2166ac",
-                        ecolor="#92c5de", capsize=3, label="model (bins of 0.1)")
-            for xi, yi, ni in zip(x, y, n):
-                ax.annotate(f"n={int(ni)}", (xi, yi), textcoords="offset points", xytext=(6, -10), fontsize=7)
-        ax.plot([km_pred], [km_obs], marker="D", color="#b2182b", ls="none", label="Kaplan-Meier (one value)")
-        ax.set(xlim=(0, 1.02), ylim=(0, 1.04), xlabel=f"predicted survival at {key} y",
-               )
-        ax.set_title(f"{key} year{'s' if key != '1' else ''} ({n_known} cases with a known status)", fontsize=9)
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("observed share still at peace (IPCW)")
-    axes[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(title, fontsize=9)
-    return fig
+def ipcw_reliability_bins(durations: np.ndarray, events: np.ndarray, predicted: np.ndarray, horizon: float,
+                          edges: np.ndarray) -> cal.ReliabilityBins:
+    """Reliability bins of predicted survival at ``horizon``: per bin of prediction, the spells with a known
+    status at the horizon (ended by then, or followed past it), their mean prediction, and the observed share
+    still at peace weighted by the inverse probability of censoring (Graf et al. 1999), with a Wilson interval
+    on the bin's count."""
+    w, alive = sv.ipcw_weights(durations, events, horizon)
+    known = w > 0
+    n_bins = len(edges) - 1
+    index = np.clip(np.searchsorted(edges, predicted, side="left") - 1, 0, n_bins - 1)
+    count = np.bincount(index[known], minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_p = np.bincount(index[known], weights=predicted[known], minlength=n_bins) / count
+        weight = np.bincount(index[known], weights=w[known], minlength=n_bins)
+        observed = np.bincount(index[known], weights=(w * alive)[known], minlength=n_bins) / weight
+    lo, hi = wilson_interval(observed, count)
+    empty = count == 0
+    return cal.ReliabilityBins(edges, count, mean_p, observed, np.where(empty, np.nan, lo), np.where(empty, np.nan, hi))
+
+
+class _Backtest:
+    """The durability kind of ``accord backtest`` (scenarios/backtest.py): censored times of peace, so it
+    scores itself (``run``) with the framework's folds, paired differences, reliability bins and figure."""
+
+    name = "durability"
+    title = "the durability of peace"
+    outcome_label = "at peace"
+    prediction_label = "S(horizon)"
+
+    def run(self, train_path: Path, test_path: Path | None, folds: int | None, seed: int,
+            options: dict[str, Any]) -> Report:
+        return backtest(train_path, test_path, folds, options.get("horizons", (1, 2, 5)), options.get("covariates"),
+                        options.get("baseline", "piecewise"), options.get("penalty"), seed)
+
+
+BACKTEST = _Backtest()

@@ -158,7 +158,7 @@ def test_time_split_backtest_prints_its_scores(runner, split, tmp_path):
     assert result.exit_code == 0, result.output
     assert "predicting" in result.output and "107 spells" in result.output
     assert "Brier 1 y" in result.output and "Kaplan-Meier" in result.output
-    assert (tmp_path / "bt/figures/reliability.png").is_file()
+    assert (tmp_path / "bt/figures/reliability_1y.png").is_file()
     for name in ("predictions", "scores", "reliability"):
         assert (tmp_path / f"bt/tables/{name}.csv").is_file()
 
