@@ -564,22 +564,26 @@ Examples:
   accord backtest durability --train train.csv --test test.csv
   accord backtest durability --train configs/reference/peace_agreements_ucdp_v22.1_1975_2011.csv --folds 5
   accord backtest durability --train A.csv --test B.csv --horizons 1,2,5,10 --json | jq '.model.brier'
+  accord backtest durability --train configs/reference/peace_agreements_ucdp_v22.1_1975_2011.csv --split-year 2000
 Tables as for `accord calibrate durability` (UCDP agreements, COW wars, or years + event); both of one kind.
 """)
 @backtest_options
+@click.option("--split-year", type=int, help="Instead of --test or --folds: fit on the spells of --train that began "
+                                             "before this year, predict those that began in it or later.")
 @click.option("--horizons", default="1,2,5", show_default=True, help="Years at which to score, comma-separated.")
 @click.option("--covariates", help="Comma-separated covariates [default: the dataset's predictive set].")
 @click.option("--baseline", type=click.Choice(["piecewise", "weibull"]), default="piecewise", show_default=True)
 @click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty [default: 0.1].")
 @handle_errors
 def backtest_durability(train: str, test: str | None, folds: int | None, seed: int, out: str | None, as_json: bool,
-                        quiet: bool, horizons: str, covariates: str | None, baseline: str,
+                        quiet: bool, split_year: int | None, horizons: str, covariates: str | None, baseline: str,
                         penalty: float | None) -> None:
     """Predict how long each test spell of peace lasts (survival at each horizon) and score the model and the
     training table's Kaplan-Meier curve alike: concordance index, and IPCW Brier scores (Graf et al. 1999)."""
     from scenarios import backtest as B
 
-    _backtest_mode(test, folds)
+    if sum(x is not None for x in (test, folds, split_year)) != 1:
+        raise click.UsageError("give --test B.csv, --folds K or --split-year Y (one of them)")
     try:
         hs = [float(h) for h in horizons.split(",") if h.strip()]
     except ValueError:
@@ -587,8 +591,13 @@ def backtest_durability(train: str, test: str | None, folds: int | None, seed: i
     if not hs or any(h <= 0 for h in hs):
         raise click.BadParameter("horizons must be positive numbers of years", param_hint="--horizons")
     names = [c.strip() for c in covariates.split(",") if c.strip()] if covariates is not None else None
-    report = B.run("durability", Path(train), Path(test) if test else None, folds, seed,
-                   {"horizons": hs, "covariates": names, "baseline": baseline, "penalty": penalty})
+    from scenarios import durability
+
+    if split_year is not None:  # a time split of one table: not one of the framework's two modes
+        report = durability.backtest(Path(train), None, None, hs, names, baseline, penalty, seed, split_year)
+    else:
+        report = B.run("durability", Path(train), Path(test) if test else None, folds, seed,
+                       {"horizons": hs, "covariates": names, "baseline": baseline, "penalty": penalty})
     emit_report(report, as_json, quiet, out)
 
 

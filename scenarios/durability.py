@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -384,18 +385,34 @@ def _finite(x: float) -> float | None:
 
 def backtest(train_path: str | Path, test_path: str | Path | None = None, folds: int | None = None,
              horizons: Sequence[float] = (1, 2, 5), covariates: Sequence[str] | None = None,
-             baseline: str = "piecewise", penalizer: float | None = None, seed: int = 0) -> Report:
-    """``accord backtest durability``: fit on one table and predict another (or grouped K-fold
-    cross-validation on one: no conflict or war on both sides of a split); score the model and the training
-    Kaplan-Meier curve at each horizon."""
-    if (test_path is None) == (folds is None):
-        raise ConfigError("give a test table (--test B.csv) or cross-validation folds (--folds K), not both and not "
-                          "neither", None, None, "--test/--folds")
+             baseline: str = "piecewise", penalizer: float | None = None, seed: int = 0,
+             split_year: int | None = None) -> Report:
+    """``accord backtest durability``: fit on one table and predict another, or split one table in time
+    (``split_year``: fit on the spells that began before it, predict those that began in it or later), or
+    grouped K-fold cross-validation on one (no conflict or war on both sides of a split); score the model and
+    the training Kaplan-Meier curve at each horizon."""
+    if sum(x is not None for x in (test_path, folds, split_year)) != 1:
+        raise ConfigError("give one of a test table (--test B.csv), cross-validation folds (--folds K) or a split "
+                          "year (--split-year Y)", None, None, "--test/--folds/--split-year")
     horizons = sorted(float(h) for h in horizons)
     if not horizons or any(h <= 0 for h in horizons):
         raise ConfigError("horizons must be positive numbers of years", None, None, "--horizons")
     train = read_spells(train_path)
-    if test_path is not None:
+    if split_year is not None:
+        later = train.start_year >= split_year
+        if later.all() or not later.any():
+            raise ConfigError(f"every spell began {'in or after' if later.all() else 'before'} {split_year}; a split "
+                              f"year must leave spells on both sides ({train.start_year.min()}-"
+                              f"{train.start_year.max()})", train.source, None, "--split-year")
+        whole = train
+        train, test = whole.subset(~later), whole.subset(later)
+        train = replace(train, source=f"{whole.source} [began before {split_year}]")
+        test = replace(test, source=f"{whole.source} [began {split_year} or later]")
+        model, pred_model, pred_km = _predict(train, test, horizons, covariates, baseline, penalizer)
+        fold = None
+        mode = f"fitted on {train.source} ({train.n} spells), predicting {test.source} ({test.n} spells)"
+        fits = [model]
+    elif test_path is not None:
         test = read_spells(test_path)
         if train.dataset != test.dataset and "table" not in (train.dataset, test.dataset):
             raise ConfigError(f"the training table is {train.dataset} data and the test table {test.dataset} data; "
@@ -502,6 +519,7 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
                   figures=figures,
                   inputs={"kind": "durability", "train": str(train_path),
                           "test": None if test_path is None else str(test_path), "folds": folds, "seed": seed,
+                          "split_year": split_year,
                           "horizons": [float(h) for h in horizons], "covariates": list(model.covariates),
                           "baseline": baseline, "penalizer": model.penalizer})
 
@@ -538,7 +556,7 @@ class _Backtest:
     def run(self, train_path: Path, test_path: Path | None, folds: int | None, seed: int,
             options: dict[str, Any]) -> Report:
         return backtest(train_path, test_path, folds, options.get("horizons", (1, 2, 5)), options.get("covariates"),
-                        options.get("baseline", "piecewise"), options.get("penalty"), seed)
+                        options.get("baseline", "piecewise"), options.get("penalty"), seed, options.get("split_year"))
 
 
 BACKTEST = _Backtest()

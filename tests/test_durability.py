@@ -242,3 +242,15 @@ def test_calibrate_the_inter_state_record(runner, tmp_path):
     data = json.loads(result.output)
     assert data["n"] == 376 and data["events"] == 83 and data["censored_at"] == "2007-12-31"
     assert data["covariates"] == ["decisive", "post1945"]
+
+
+def test_split_year_is_the_same_time_split_as_two_files(runner, split, tmp_path):
+    train, test = split
+    files = runner.invoke(cli.main, ["backtest", "durability", "--train", str(train), "--test", str(test), "--json",
+                                     "--quiet", "--out", str(tmp_path / "a")])
+    one = runner.invoke(cli.main, ["backtest", "durability", "--train", str(UCDP), "--split-year", "2000", "--json",
+                                   "--quiet", "--out", str(tmp_path / "b")])
+    a, b = json.loads(files.output), json.loads(one.output)
+    assert a["model"] == b["model"] and a["kaplan_meier"] == b["kaplan_meier"]
+    exit2_one_line(runner, ["backtest", "durability", "--train", str(UCDP), "--split-year", "1950"], "--split-year",
+                   "both sides")
