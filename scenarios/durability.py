@@ -152,7 +152,7 @@ def _pct(x: float) -> str:
 def _profiles(model: sv.SurvivalModel) -> list[tuple[str, np.ndarray]]:
     """Provision profiles to print: none, each alone, all (at most 2 + p rows)."""
     p = model.p
-    rows = [("no provision", np.zeros(p))]
+    rows = [("none (every covariate 0)", np.zeros(p))]
     for k, name in enumerate(model.covariates):
         x = np.zeros(p)
         x[k] = 1.0
@@ -244,7 +244,7 @@ def calibrate(path: str | Path, covariates: Sequence[str] | None = None, baselin
     for j, start in enumerate(pw.breakpoints):
         end = f"{pw.breakpoints[j + 1]:g}" if j + 1 < len(pw.breakpoints) else "on"
         lines.append(f"  years {f'{start:g}-{end}':<8} yearly hazard {rates[j]:.3f} ({rlo[j]:.3f}-{rhi[j]:.3f}) "
-                     "with no provision")
+                     "with every covariate 0")
         shape_rows.append([f"{start:g}-{end}", float(rates[j]), float(rlo[j]), float(rhi[j])])
     rho, rho_lo, rho_hi = wb.shape(alpha)
     trend = "falls" if rho_hi < 1 else "rises" if rho_lo > 1 else "neither rises nor falls clearly"
