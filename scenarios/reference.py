@@ -466,29 +466,9 @@ class Spells:
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header (stripped names) and (line number, row) pairs of a CSV file; ConfigError if unreadable."""
-    label = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the table: {getattr(exc, 'strerror', None) or exc}", label) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise ConfigError("empty file; expected a CSV table with a header line", label, 1) from None
-    except csv.Error as exc:
-        raise ConfigError(f"not a CSV table: {exc}", label, 1) from None
-    rows = []
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            rows.append((reader.line_num, {h: (values[i].strip() if i < len(values) else "")
-                                           for i, h in enumerate(header)}))
-    except csv.Error as exc:
-        raise ConfigError(f"not a CSV table: {exc}", label, reader.line_num) from None
-    return header, rows
+    """Header and (line number, row) pairs of a CSV file, through the shared ``read_csv``."""
+    table = read_csv(path)
+    return list(table.header), list(zip(table.lines, table.rows))
 
 
 def detect_format(header: list[str]) -> str | None:
@@ -527,7 +507,7 @@ def read_spells(path: str | Path) -> Spells:
     if kind == "ucdp":
         return _ucdp_spells(path, rows)
     if kind == "cow":
-        return cow_pair_spells(read_cow_participants(path, header, rows), str(path))
+        return cow_pair_spells(read_cow_participants(path, header, rows), _label(path))
     if kind == "table":
         return _table_spells(path, header, rows)
     raise ConfigError(
@@ -535,7 +515,7 @@ def read_spells(path: str | Path) -> Spells:
         "duration), a COW inter-state war table (WarNum, ccode, Side, StartYear1, EndYear1, ...) or a table with "
         f"a duration column ({' or '.join(TABLE_DURATION_COLUMNS)}, in years) and an event column "
         f"({', '.join(TABLE_EVENT_COLUMNS)}: 1 ended, 0 censored); found: {', '.join(header[:12])}"
-        + (" ..." if len(header) > 12 else ""), str(path), 1)
+        + (" ..." if len(header) > 12 else ""), _label(path), 1)
 
 
 # ----------------------------------------------------------------------------------------- UCDP
@@ -579,7 +559,7 @@ def _ucdp_spells(path: Path, rows: list[tuple[int, dict[str, str]]]) -> Spells:
     signature year (the day unknown, the year known) is read as the middle of the rest of that year, and
     the run says so. An end on the day of signature counts as half a day.
     """
-    label = str(path)
+    label = _label(Path(path))
     if not rows:
         raise ConfigError("no agreements in the table", label, 2)
     ids, durations, events, years, groups, notes = [], [], [], [], [], []
@@ -699,7 +679,7 @@ def _cow_date(row: dict[str, str], which: str, k: int, label: str, line: int) ->
 def read_cow_participants(path: Path, header: list[str] | None = None,
                           rows: list[tuple[int, dict[str, str]]] | None = None) -> list[Participation]:
     """The participations of a COW Inter-State War Data v4.0 table (one row per state per war)."""
-    label = str(path)
+    label = _label(Path(path))
     if rows is None:
         _header, rows = _read_csv(path)
     out = []
@@ -816,7 +796,7 @@ def cow_pair_spells(participants: list[Participation], source: str = "",
 def _table_spells(path: Path, header: list[str], rows: list[tuple[int, dict[str, str]]]) -> Spells:
     """A generic table: a duration in years, an event flag, optional id, group, start_year and 0/1 covariates
     named as in UCDP_COVARIATES or COW_COVARIATES."""
-    label = str(path)
+    label = _label(Path(path))
     t_col, e_col = _table_columns(set(header))  # type: ignore[misc]
     known = {**UCDP_COVARIATES, **COW_COVARIATES}
     cov_names = [h for h in header if h in known]
