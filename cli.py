@@ -523,7 +523,7 @@ def forecast(source: str, dimension: str | None, rounds: int | None, rule: str |
                        "--option": options, "--set": overrides}
         given = [k for k, v in config_only.items() if v not in (None, ())]
         if given:
-            raise click.UsageError(f"{', '.join(given)} apply to a config; a CSV holds one issue and one run")
+            raise click.UsageError(f"{', '.join(given)}: only with a config; a CSV holds one issue and one run")
         report = games.forecast(Path(source), rounds=rounds or 10, rule=rule or "all_pairs",
                                 compromise=compromise or "lowest_weighted")
     else:

@@ -380,15 +380,16 @@ def _coalition_config(path: Path, overrides: Sequence[str] = (), *, forecast: bo
     cfg = C.load(path, list(overrides), schema_for=_forecast_schema if forecast else None)
     if not hasattr(cfg.model, "coalition"):
         loc = cfg.locs.get(("scenario",), (str(path), None))
-        raise ConfigError(f"a '{cfg.scenario}' config has no coalition.actors; the forecast needs a coalition or "
-                          "settlement config", loc[0], loc[1], "scenario")
+        need = ("the forecast needs a coalition or settlement config (coalition.actors)" if forecast else
+                "an option to compare needs a coalition or settlement config (coalition.plan)")
+        raise ConfigError(f"a '{cfg.scenario}' config has no coalition block; {need}", loc[0], loc[1], "scenario")
     return cfg
 
 
 def _check_dimension(cfg: Any, dimension: str | None, label: str) -> int:
     dims = [d.name for d in cfg.model.coalition.dimensions]
     if dimension is None:
-        raise ConfigError(f"--dimension is needed with a config: one of {', '.join(dims)}", label, None, "--dimension")
+        raise ConfigError(f"needed with a config: one of {', '.join(dims)}", label, None, "--dimension")
     if dimension not in dims:
         close = difflib.get_close_matches(dimension, dims, n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -584,13 +585,14 @@ def _band(s: dict[str, Any]) -> str:
 
 def _case_text(d: dict[str, Any], names: list[str], share: np.ndarray) -> str:
     anchors = "; ".join(f"{a['at']:g} = {a['means']}" for a in d["anchors"])
+    anchors = f" ({anchors})" if anchors else ""
     how = {"all_pairs": "P normalised over all pairs", "per_pair": "P normalised per pair (eq. 31 as printed)"}
     comp = {"lowest_weighted": "compromises as Scholz et al.'s program", "least_move": "least-move compromises"}
     sal = {"relative": "salience relative to each actor's top dimension", "share": "salience as a share"}
     n, last = d["n_trials"], d["rounds"][-1]
     end = d["end"]
     lines = [
-        (f"Expected-utility forecast on '{d['dimension']}' ({anchors}) among the {len(names)} actors of "
+        (f"Expected-utility forecast on '{d['dimension']}'{anchors} among the {len(names)} actors of "
          f"{d['config']}: {n:,} trials, seed {d['seed']}, sampler {d['sampler']}; {how[d['rule']]}, "
          f"{comp[d['compromise']]}, {sal[d['salience']]}, Q = {d['q_status_quo']:g}, {d['max_rounds']} rounds at most."),
         (f"Forecast (median voter position) after round {last['round']}: {_num(end['median'])} (median of {n:,} "
