@@ -1,7 +1,9 @@
 """The game commands: `accord power GAME.yaml` (power indices of a weighted voting game, model/power.py) and
-`accord forecast ACTORS.csv` (Bueno de Mesquita's expected-utility forecast as specified by Scholz, Calbert &
-Smith 2011, model/negotiation.py). Both read a file, validate it with errors naming file, line and key or
-column, and return a :class:`scenarios.results.Report`.
+`accord forecast` (Bueno de Mesquita's expected-utility forecast as specified by Scholz, Calbert & Smith 2011,
+model/negotiation.py), from an actors CSV (one deterministic run) or from a coalition or settlement config
+(`forecast_config`: the actors of `coalition.actors` on one issue dimension, drawn per trial, and the forecast's
+end compared with the options' plan positions, which only `option_positions` reads). Each reads its input,
+validates it with errors naming file, line and key or column, and returns a :class:`scenarios.results.Report`.
 """
 
 from __future__ import annotations
@@ -596,8 +598,8 @@ def _case_text(d: dict[str, Any], names: list[str], share: np.ndarray) -> str:
          f"{d['config']}: {n:,} trials, seed {d['seed']}, sampler {d['sampler']}; {how[d['rule']]}, "
          f"{comp[d['compromise']]}, {sal[d['salience']]}, Q = {d['q_status_quo']:g}, {d['max_rounds']} rounds at most."),
         (f"Forecast (median voter position) after round {last['round']}: {_num(end['median'])} (median of {n:,} "
-         f"trials, 95% CI {_num(end['median_ci95'][0])}-{_num(end['median_ci95'][1])}; 10-90%: "
-         f"{_num(end['q10'])}-{_num(end['q90'])}); weighted mean {_band(last['mean_position'])}; positions "
+         f"trials, 95% CI {_num(end['median_ci95'][0])} to {_num(end['median_ci95'][1])}; 10-90%: "
+         f"{_num(end['q10'])} to {_num(end['q90'])}); weighted mean {_band(last['mean_position'])}; positions "
          f"stopped moving before the last round in {d['settled_share']:.0%} of trials."),
         "",
         "round  forecast: median   10%    90%   weighted mean: median   10%    90%",
