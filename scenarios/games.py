@@ -335,7 +335,7 @@ def _forecast_figure(positions: np.ndarray, forecast_path: np.ndarray, names: li
 # ------------------------------------------------------------------------------------ forecast on a case
 
 FORECAST_TRIALS = 2_000
-FORECAST_SLICE = 1_000  # trials per model call: the vote tensor of P is (n_actors, n_actors, slice) per voter
+SLICE_CELLS = 2_000_000  # trials x actor pairs per model call (each pair array is ~16 MB; results do not depend on it)
 PATH_CAP = 20_000  # trials whose every actor's path is kept for the figure's per-actor medians
 ROOT = Path(__file__).resolve().parent.parent
 # the three options of the shipped case, compared with the forecast by default
@@ -484,7 +484,7 @@ def forecast_config(path: Path | str, dimension: str | None, *, overrides: Seque
     Actors are the config's `coalition.actors`: position = the actor's ideal point on the dimension, salience
     = its weight there (relative to its most salient dimension, or its share; `negotiation.salience`),
     capability = its `capability`. All three are drawn per trial from their distributions, and the model runs
-    on every trial at once (in slices of FORECAST_SLICE trials). Arguments left None come from the config's
+    on every trial at once (in slices of SLICE_CELLS / n_actors^2 trials). Arguments left None come from the config's
     `negotiation:` block (defaults in NegotiationBlock) and `run:` (seed). The final-round forecast is compared
     with each option's plan position on the dimension (option_positions; default: the three shipped options).
     """
@@ -511,8 +511,9 @@ def forecast_config(path: Path | str, dimension: str | None, *, overrides: Seque
     rounds_run = np.empty(trials, dtype=int)
     challenges, eu_sum = np.zeros((A, A)), np.zeros((A, A))
     first_kind, first_from = np.zeros((A, 4)), np.zeros((A, A))
-    for lo in range(0, trials, FORECAST_SLICE):
-        part = slice(lo, min(trials, lo + FORECAST_SLICE))
+    size = int(np.clip(SLICE_CELLS // A**2, 100, 20_000))
+    for lo in range(0, trials, size):
+        part = slice(lo, min(trials, lo + size))
         res = N.expected_utility_forecast(case["capability"][part], case["position"][part], case["salience"][part],
                                           n_rounds=rounds, q_status_quo=neg.q_status_quo, rule=rule,
                                           compromise=compromise)
