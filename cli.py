@@ -635,24 +635,70 @@ def amend(config: str, penalties: str, trials: int, seed: int | None, overrides:
     emit_report(coalition.amend(cfg, penalties=pens, trials=trials, seed=seed), as_json, quiet, out)
 
 
+# ----------------------------------------------------------------------------- forecast (issue 18)
+
+
 @main.command(context_settings=CONTEXT, epilog="""\b
 Examples:
   accord forecast configs/games/emission_standards.csv
-  accord forecast actors.csv --rounds 20 --json
-CSV columns: actor, capability, position, salience (salience on 0-1 or 0-100)
+  accord forecast actors.csv --rounds 20 --rule per_pair --json
+  accord forecast configs/plan_28_points.yaml --dimension territory
+  accord forecast configs/coalition/counterproposal.yaml -d nato_membership -n 5000 --salience share
+\b
+A CSV has the columns actor, capability, position, salience (salience on 0-1 or 0-100): one issue, one run.
+A config (coalition or settlement) gives the actors of coalition.actors: positions (ideal points) and
+saliences on the --dimension, capabilities from each actor's `capability`, all drawn per trial; an optional
+`negotiation:` block sets rule, compromise, salience, rounds, q_status_quo and trials (options here win).
+The forecast's end is compared with the options' plan positions on the dimension (--option, repeatable;
+default the three shipped options: configs/coalition/{plan_28_points,counterproposal,no_deal}.yaml).
 """)
-@click.argument("actors", type=click.Path(dir_okay=False))
-@click.option("--rounds", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--dimension", "-d", help="Issue dimension of a config, e.g. territory (a config only).")
+@click.option("--rounds", type=click.IntRange(1, 1000), help="Rounds at most  [default: 10, or negotiation.rounds]")
+@click.option("--rule", type=click.Choice(["all_pairs", "per_pair"]),
+              help="Normalisation of P_ij: over all pairs (reproduces Scholz et al.'s Table 2) or per pair (their "
+                   "eq. 31 as printed)  [default: all_pairs]")
+@click.option("--compromise", type=click.Choice(["lowest_weighted", "least_move"]),
+              help="Which compromise an actor takes: as Scholz et al.'s program, or the least move  "
+                   "[default: lowest_weighted]")
+@click.option("--salience", type=click.Choice(["relative", "share"]),
+              help="A config's salience weights as the model's salience: relative to the actor's most salient "
+                   "dimension, or their share  [default: relative] (a config only)")
+@click.option("--trials", "-n", type=click.IntRange(10, 200_000),
+              help="Monte Carlo trials  [default: 2,000, or negotiation.trials] (a config only)")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Seed  [default: the config's run.seed] (a config only)")
+@click.option("--option", "options", multiple=True, type=click.Path(dir_okay=False),
+              help="A config whose plan position is compared with the forecast (repeatable; a config only).")
+@set_option
 @out_option
 @json_option
 @quiet_option
 @handle_errors
-def forecast(actors: str, rounds: int, out: str | None, as_json: bool, quiet: bool) -> None:
+def forecast(source: str, dimension: str | None, rounds: int | None, rule: str | None, compromise: str | None,
+             salience: str | None, trials: int | None, seed: int | None, options: tuple[str, ...],
+             overrides: tuple[str, ...], out: str | None, as_json: bool, quiet: bool) -> None:
     """Expected-utility negotiation forecast (Bueno de Mesquita, as specified by Scholz, Calbert & Smith
-    2011) on one issue dimension, round by round, as a table and a plot."""
+    2011) on one issue dimension, round by round: from an actors CSV (one deterministic run), or from a
+    coalition or settlement config (the distribution over trials of the forecast per round, who challenges
+    whom in round 1, and where the forecast ends against the options' terms)."""
     from scenarios import games
 
-    emit_report(games.forecast(Path(actors), rounds=rounds), as_json, quiet, out)
+    if Path(source).suffix.lower() == ".csv":
+        config_only = {"--dimension": dimension, "--salience": salience, "--trials": trials, "--seed": seed,
+                       "--option": options, "--set": overrides}
+        given = [k for k, v in config_only.items() if v not in (None, ())]
+        if given:
+            raise click.UsageError(f"{', '.join(given)}: only with a config; a CSV holds one issue and one run")
+        report = games.forecast(Path(source), rounds=rounds or 10, rule=rule or "all_pairs",
+                                compromise=compromise or "lowest_weighted")
+    else:
+        report = games.forecast_config(Path(source), dimension, overrides=overrides, trials=trials, seed=seed,
+                                       rounds=rounds, rule=rule, compromise=compromise, salience=salience,
+                                       options=[Path(o) for o in options] or None)
+    emit_report(report, as_json, quiet, out)
+
+
+# ----------------------------------------------------------------------------- end of forecast (issue 18)
 
 
 @main.command(context_settings=CONTEXT, epilog="""\b
