@@ -24,7 +24,9 @@ the default prediction. For inter-state pairs (COW) both derived covariates (dec
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 import math
 from collections.abc import Sequence
 from dataclasses import replace
@@ -107,7 +109,88 @@ def _reference(dataset: str, frozen: tuple, covariates: tuple[str, ...] | None) 
     spells = filter_spells(read_spells(dataset_path(dataset)),
                            {k: list(v) if isinstance(v, tuple) else v for k, v in frozen},
                            "settlement.reference.filter")
-    return spells, fit(spells, covariates)
+    return spells, _disk_cached(("model", dataset, frozen, covariates), lambda: fit(spells, covariates),
+                                _model_to_json, _model_from_json)
+
+
+# A fit of the reference class takes ~3 s (lifelines' import and optimiser) and every `accord run` of a settlement
+# needs one, in every worker process: the result is kept on disk, keyed by the data file's bytes, the request and
+# the fitting code's own source, so any change to either refits. Numbers round-trip exactly (repr floats).
+_CACHE_VERSION = 1
+
+
+def _cache_dir() -> Path | None:
+    root = os.environ.get("ACCORD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "accord")
+    return None if root in ("", "0", "off") else Path(root) / "reference"
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    import hashlib
+
+    import model.survival
+
+    h = hashlib.sha256(str(_CACHE_VERSION).encode())
+    for mod_file in (model.survival.__file__, __file__, reference_path_of_module()):
+        h.update(Path(mod_file).read_bytes())
+    return h.hexdigest()
+
+
+def reference_path_of_module() -> str:
+    import scenarios.reference
+
+    return scenarios.reference.__file__
+
+
+def _disk_cached(key: tuple, compute, dump, load):
+    """compute(), or its value from the disk cache (see above); a cache that cannot be read or written is skipped."""
+    import hashlib
+    import json as _json
+
+    directory = _cache_dir()
+    if directory is None:
+        return compute()
+    data_file = dataset_path(key[1])
+    digest = hashlib.sha256(repr(key).encode() + Path(data_file).read_bytes() + _code_digest().encode()).hexdigest()
+    path = directory / f"{digest[:32]}.json"
+    try:
+        return load(_json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    value = compute()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(_json.dumps(dump(value)), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return value
+
+
+def _model_to_json(m: sv.SurvivalModel) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(m):
+        if f.name.startswith("_"):
+            continue
+        v = getattr(m, f.name)
+        out[f.name] = v.tolist() if isinstance(v, np.ndarray) else list(v) if isinstance(v, tuple) else v
+    return out
+
+
+def _model_from_json(d: dict[str, Any]) -> sv.SurvivalModel:
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(sv.SurvivalModel):
+        if f.name.startswith("_"):
+            continue
+        v = d[f.name]
+        if f.name in ("coef", "cov", "cov_model"):
+            v = np.asarray(v, dtype=float)
+        elif isinstance(v, list):
+            v = tuple(v)
+        kwargs[f.name] = v
+    return sv.SurvivalModel(**kwargs)
 
 
 def reference_model(dataset: str, filter: dict[str, Any] | None = None,
@@ -134,12 +217,16 @@ def reference_survival(dataset: str, filter: dict[str, Any] | None = None, years
     """The reference class alone, for the brief: Kaplan-Meier survival at ``years`` with its interval, the
     class size, its events and the censoring date, e.g. ``{"years": [1, 2], "survival": [...], "lower": [...],
     "upper": [...], "n": 303, "events": 116, "censored_at": "2021-12-31", "dataset": ..., "filter": ...}``."""
-    spells = reference_spells(dataset, filter)
-    km = sv.kaplan_meier(spells.durations, spells.events, alpha)
-    s, lo, hi = km.at(years)
-    return {"dataset": dataset, "filter": filter or {}, "years": list(years), "survival": s.tolist(),
-            "lower": lo.tolist(), "upper": hi.tolist(), "n": spells.n, "events": int(spells.events.sum()),
-            "censored_at": str(spells.coverage_end) if spells.coverage_end else None}
+    def compute() -> dict[str, Any]:
+        spells = reference_spells(dataset, filter)
+        km = sv.kaplan_meier(spells.durations, spells.events, alpha)
+        s, lo, hi = km.at(years)
+        return {"dataset": dataset, "filter": filter or {}, "years": list(years), "survival": s.tolist(),
+                "lower": lo.tolist(), "upper": hi.tolist(), "n": spells.n, "events": int(spells.events.sum()),
+                "censored_at": str(spells.coverage_end) if spells.coverage_end else None}
+
+    key = ("km", dataset, _freeze(filter), tuple(float(y) for y in years), float(alpha))
+    return _disk_cached(key, compute, lambda v: v, lambda v: v)
 
 
 # ----------------------------------------------------------------------------------- calibrate

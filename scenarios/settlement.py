@@ -80,13 +80,18 @@ def _has_guarantee(cfg: Schema) -> bool:
 
 
 def _survival(x: np.ndarray, q: np.ndarray | float, gain_a: np.ndarray, gain_ag: np.ndarray, gain_b: np.ndarray,
-              c_a: np.ndarray, c_b: np.ndarray, punish: np.ndarray, delta: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-trial survival S(t), t = 0..T, of one world (with credibility q), and what drives it."""
+              c_a: np.ndarray, c_b: np.ndarray, punish: np.ndarray, delta: np.ndarray, rule: str,
+              h0: np.ndarray, gamma_gap: np.ndarray, gamma_shift: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-trial survival S(t), t = 0..T, of one world (with credibility q) under the rule, the mechanism
+    alone, and what drives them (MODELS.md section 3)."""
     pa, pb = B.war_payoffs(q, gain_a, gain_ag, gain_b, c_a, c_b, punish)
     gap, shift = B.bargaining_gap(pa, pb), B.commitment_shift(x, pa, pb, delta)
-    breaks = B.mechanism_break_year(gap, shift)
-    return {"S": B.survival_from_break_year(breaks, gap.shape[1]), "payoff_a": pa, "payoff_b": pb, "gap": gap,
-            "shift": shift}
+    mechanism = B.survival_from_break_year(B.mechanism_break_year(gap, shift), gap.shape[1])
+    if rule == "mechanism":
+        S = mechanism
+    else:
+        S = B.survival_from_hazard(B.combined_hazard(h0, gap, shift, gamma_gap, gamma_shift))
+    return {"S": S, "mechanism": mechanism, "payoff_a": pa, "payoff_b": pb, "gap": gap, "shift": shift}
 
 
 def _weighted_outputs(out: dict[str, np.ndarray], w: np.ndarray, S: np.ndarray, suffix: str) -> None:
@@ -137,15 +142,23 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     if guaranteed:
         worlds[NO_GUARANTEE] = (coal.pop(f"p_adopted@{NO_GUARANTEE}", w), np.zeros(n))
 
+    rule = cfg.settlement.rule
+    h0 = W.reference_hazard(cfg, draws, rng, T)
+    gamma_gap, gamma_shift = draws.full(cfg.settlement.gamma_gap), draws.full(cfg.settlement.gamma_shift)
     out: dict[str, np.ndarray] = {}
+    if rule != "mechanism":  # the outside view alone, beside the mechanism alone and the combined model
+        _weighted_outputs(out, w, B.survival_from_hazard(h0), "~reference")
     now = draws.full(war.kyiv_km2_now)
     ceded = world["cession_ceded_km2"]
     nodeal_km2 = np.maximum(now - world["nodeal.cum_mean_km2"][:, T - 1], 0.0)
     for suffix_name, (w_v, q_v) in worlds.items():
         suffix = f"@{suffix_name}" if suffix_name else ""
-        surv = _survival(x, q_v, stake.gain_challenger, gain_ag, stake.gain_defender, c_a, c_b, punish, delta)
+        surv = _survival(x, q_v, stake.gain_challenger, gain_ag, stake.gain_defender, c_a, c_b, punish, delta, rule,
+                         h0, gamma_gap, gamma_shift)
         S = surv["S"]
         _weighted_outputs(out, w_v, S, suffix)
+        if rule != "mechanism" and not suffix:
+            _weighted_outputs(out, w_v, surv["mechanism"], "~mechanism")
         pmf = S[:, :-1] - S[:, 1:]  # P(breaks in year t | adopted), t = 0..T-1
         # the war that breaks the peace is the one its side prefers more; Kyiv loses (or regains) its ground
         ru = (1.0 - np.asarray(q_v)[:, None]) * world["war.ru.mean_km2"]
@@ -235,16 +248,30 @@ def headline(s: Summaries, suffix: str = "") -> dict[str, Headline]:
     return h
 
 
+CURVES = {"~reference": "reference class alone", "~mechanism": "mechanism alone"}
+
+
 def survival_table(s: Summaries, suffix: str = "") -> Table:
+    """P(holds t | adopted) under the config's rule (the headline) with both spreads and the effective
+    sample, P(holds t) over all trials (adopted or not), and, under the combined rule, the reference class
+    alone and the mechanism alone, each given adoption (MODELS.md section 3: the three curves)."""
     T = len(s[f"survival{suffix}.w"].mean_value()) - 1
+    others = [k for k in CURVES if not suffix and f"p_adopted{k}" in s]
     rows = []
     for t in range(T + 1):
         e = conditional(s, "survival", (t,), suffix)
         u = s.estimate(f"survival{suffix}", (t,), proportion=True)
-        rows.append([t, e.mean, e.se, e.lo, e.hi, e.spread_lo, e.spread_hi, round(e.effective_n, 1), e.n, u.mean,
-                     u.se])
-    return Table(["year", "p_holds", "se", "ci95_low", "ci95_high", "spread10", "spread90", "n_effective",
-                  "n_trials", "p_holds_unconditional", "p_holds_unconditional_se"], rows)
+        row = [t, e.mean, e.se, e.lo, e.hi, e.spread_lo, e.spread_hi, round(e.effective_n, 1), e.n, u.mean, u.se]
+        for k in others:
+            c = conditional(s, "survival", (t,), k)
+            row += [c.mean, c.se]
+        rows.append(row)
+    cols = ["year", "p_holds", "se", "ci95_low", "ci95_high", "spread10", "spread90", "n_effective", "n_trials",
+            "p_holds_unconditional", "p_holds_unconditional_se"]
+    for k in others:
+        name = "reference" if k == "~reference" else "mechanism"
+        cols += [f"p_holds_{name}", f"p_holds_{name}_se"]
+    return Table(cols, rows)
 
 
 def outcomes_table(s: Summaries) -> Table:
@@ -293,14 +320,22 @@ def paired_ratios(outputs: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray,
 
 
 def survival_figure(curves: dict[str, Table], n_trials: int | None = None) -> Figure:
+    """P(holds | adopted) per option (solid, with its 95% band), and where the table has them the reference
+    class alone (dashed) and the mechanism alone (dotted) in the same colour."""
     fig = plots.figure(figsize=(7, 4.2))
     ax = fig.subplots()
     for label, table in curves.items():
         rec = table.records()
         years = [r["year"] for r in rec]
-        line, = ax.step(years, [r["p_holds"] for r in rec], where="post", label=label)
+        line, = ax.step(years, [r["p_holds"] for r in rec], where="post", label=f"{label} (combined)"
+                        if "p_holds_reference" in table.columns else label)
         ax.fill_between(years, [r["ci95_low"] for r in rec], [r["ci95_high"] for r in rec], step="post",
                         alpha=0.2, color=line.get_color())
+        for column, style, what in (("p_holds_reference", "--", "reference class alone"),
+                                    ("p_holds_mechanism", ":", "mechanism alone")):
+            if column in table.columns:
+                ax.step(years, [r[column] for r in rec], where="post", ls=style, color=line.get_color(), lw=1.2,
+                        label=f"{label}: {what}")
     ax.set(xlabel="years since the settlement", ylabel="P(peace holds | adopted)", ylim=(0, 1.02))
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
@@ -397,6 +432,13 @@ def structural_variants(config: Config) -> list[tuple[str, str, list[str]]]:
         actors = [dict(a, veto=a["name"] in vetoes) for a in config.data["coalition"]["actors"]]
         out.append((f"without the {last} stage", f"veto set without stage '{last}'",
                     [f"coalition.stages={json.dumps(kept)}", f"coalition.actors={json.dumps(actors)}"]))
+    if cfg.settlement.rule == "combined":
+        out.append(("survival: mechanism alone", "settlement.rule = mechanism (no reference-class hazard)",
+                    ["settlement.rule=mechanism"]))
+        other = "cow_interstate_wars" if cfg.settlement.reference.dataset == "ucdp_peace_agreements" else \
+            "ucdp_peace_agreements"
+        out.append((f"reference class: {other}", f"settlement.reference = {other}, all cases",
+                    [f"settlement.reference={{dataset: {other}}}"]))
     if _has_guarantee(cfg):
         for weights in ("default", "fitted"):
             if cfg.guarantee.weights != weights:
@@ -451,6 +493,36 @@ def variants_table(rows: list[dict]) -> Table:
 
 
 # ------------------------------------------------------------------------------------------------ report
+
+
+def _survival_text(cfg: Schema, survival: Table) -> list[str]:
+    """Which survival model the headline uses, the reference class it starts from, and which provisions move it."""
+    from model import survival as SV
+    from scenarios.durability import reference_model, reference_survival
+
+    ref = cfg.settlement.reference
+    if cfg.settlement.rule == "mechanism":
+        return ["The headline uses the mechanism alone (`settlement.rule: mechanism`): a trial's peace breaks in the "
+                "first year the terms leave the bargaining range or a power shift makes a preventive war pay; the "
+                "record's hazard is not used."]
+    km = reference_survival(ref.dataset, ref.filter or None, years=(1, 5, 10))
+    model = reference_model(ref.dataset, ref.filter or None)
+    given = [k for k, v in cfg.terms.provisions.model_dump().items() if v.get("value", 1) != 0]
+    unused = SV.unused_provisions(model, {k: 1 for k in given})
+    used = [k for k in given if k not in unused]
+    flt = ", ".join(f"{k} {v}" for k, v in (ref.filter or {}).items()) or "all cases"
+    text = (f"The headline uses the combined model (MODELS.md section 3): the yearly hazard of the reference class, "
+            f"{ref.dataset} ({flt}: {km['n']} cases, {km['events']} ended; Kaplan-Meier "
+            f"{km['survival'][0]:.0%} in force after 1 year, {km['survival'][1]:.0%} after 5, {km['survival'][2]:.0%} "
+            f"after 10; censored at {km['censored_at']}), for this plan's provisions "
+            f"({', '.join(used) or 'none that the model weighs'}), its coefficients drawn per trial from the fit's "
+            f"sampling distribution, times the mechanism's multiplier exp(gamma_gap g+ + gamma_shift s+) (g the "
+            f"bargaining gap, s Powell's power-shift term).")
+    if unused:
+        text += (f" In this reference class's model {', '.join(unused)} do not change the hazard (the record does "
+                 "not show them lowering it; `accord calibrate durability` prints the hazard ratios).")
+    return [text, "", ("The table gives the three curves: the combined model (the headline), the reference class "
+                       "alone and the mechanism alone (deterministic: the terms leave the range or they do not).")]
 
 
 def _pct(v: float) -> str:
@@ -514,12 +586,14 @@ def _brief(config: Config, s: Summaries, head: dict[str, Headline], survival: Ta
                   f"probability {_pct(u5.estimate.mean)}; among the futures in which the plan is adopted, "
                   f"{_pct(e5.estimate.mean)}: adoption and durability share their causes (the costs of war, the "
                   f"war model, the terms).", ""]
-    lines += ["## P(peace holds | adopted)", "",
-              "| years | P(holds) | 95% interval | 10-90% over assumptions | effective n |", "|---|---|---|---|---|"]
+    lines += ["## P(peace holds | adopted)", ""] + _survival_text(cfg, survival) + [
+        "", "| years | P(holds) | 95% interval | 10-90% over assumptions | effective n | reference class alone | "
+        "mechanism alone |", "|---|---|---|---|---|---|---|"]
     for r in survival.records():
         if r["year"] in (0, *MILESTONES):
+            ref, mech = (f"{r[c]:.3f}" if c in r else "n/a" for c in ("p_holds_reference", "p_holds_mechanism"))
             lines.append(f"| {r['year']} | {r['p_holds']:.3f} | {r['ci95_low']:.3f}-{r['ci95_high']:.3f} | "
-                         f"{r['spread10']:.3f}-{r['spread90']:.3f} | {r['n_effective']:,.0f} |")
+                         f"{r['spread10']:.3f}-{r['spread90']:.3f} | {r['n_effective']:,.0f} | {ref} | {mech} |")
     lines += ["", "## Structural variants", "",
               "The headline under each named structural choice beside the default (`tables/variants.csv`):", "",
               "| variant | change | trials | P(adopted) | P(holds 5 years given adoption) |", "|---|---|---|---|---|"]

@@ -49,6 +49,20 @@ IDENTITY_DIMENSIONS = ("foreign_troops", "sanctions_relief", "frozen_assets", "n
                        "amnesty")
 
 
+class ProvisionsBlock(Block):
+    """The agreement's provisions, as the reference class codes them (model.survival.PROVISIONS); each 0/1, or a
+    probability the plan contains it (a `choice` of 0 and 1, or a share)."""
+
+    ceasefire: Param(0, 1, "0/1", "the agreement contains a ceasefire") = 0.0
+    demilitarised_zone: Param(0, 1, "0/1", "a demilitarised zone (UCDP codes the nearest: withdrawal)") = 0.0
+    withdrawal: Param(0, 1, "0/1", "withdrawal of forces") = 0.0
+    peacekeepers: Param(0, 1, "0/1", "a peacekeeping operation is deployed") = 0.0
+    foreign_troops: Param(0, 1, "0/1", "foreign troops on the ground as a guarantee (UCDP: peacekeeping)") = 0.0
+    implementation_commission: Param(0, 1, "0/1", "a commission oversees implementation") = 0.0
+    third_party_guarantors: Param(0, 1, "0/1", "third parties named as guarantors") = 0.0
+    full_agreement: Param(0, 1, "0/1", "the agreement settles the whole incompatibility") = 0.0
+
+
 class TermsBlock(Block):
     """The plan's terms, in the units they are reported in; drawn once per trial, read by every model."""
 
@@ -67,6 +81,8 @@ class TermsBlock(Block):
     amnesty: Position = 0.0
     positions: dict[str, Position] = Field(
         default_factory=dict, description="positions on further coalition dimensions (identity maps)")
+    provisions: ProvisionsBlock = Field(
+        ProvisionsBlock(), description="the agreement's provisions, for the reference class's hazard")
 
 
 class WarBlock(Block):
@@ -97,11 +113,27 @@ class WarBlock(Block):
     territory_dimension: str = Field("territory", description="the coalition dimension that is the stake")
 
 
-class SettlementBlock(Block):
-    """How the settlement's survival is read (model/bargaining.py)."""
+class ReferenceBlock(Block):
+    """The outside view: which record's survival the settlement's hazard starts from (scenarios/durability.py)."""
 
-    rule: Literal["mechanism"] = Field("mechanism", description="mechanism: the first year the terms leave the "
-                                       "bargaining range or a power shift makes war pay (deterministic)")
+    dataset: Literal["ucdp_peace_agreements", "cow_interstate_wars"] = Field(
+        "ucdp_peace_agreements", description="ucdp_peace_agreements (UCDP peace agreements 1975-2011, with their "
+        "provisions) or cow_interstate_wars (recurrence of war between the same pair of states, COW 1823-2003)")
+    filter: dict[str, Any] = Field(default_factory=dict, description="the class within it: years: [first, last] "
+                                   "and covariate: 0/1 (e.g. territorial: 1)")
+    source: str = ""
+
+
+class SettlementBlock(Block):
+    """How the settlement's survival is read (model/bargaining.py; MODELS.md section 3)."""
+
+    rule: Literal["combined", "mechanism"] = Field(
+        "combined", description="combined: the reference class's hazard for the plan's provisions times the "
+        "mechanism's multiplier exp(gamma_gap g+ + gamma_shift s+) (the headline); mechanism: the first year the "
+        "terms leave the bargaining range or a power shift makes war pay (deterministic)")
+    reference: ReferenceBlock = ReferenceBlock()
+    gamma_gap: Param(0, 200, "per stake share", "how the hazard rises with the bargaining gap g") = 10.0
+    gamma_shift: Param(0, 200, "per stake share", "how the hazard rises with Powell's power-shift term s") = 10.0
 
 
 # ------------------------------------------------------------------------------------------------ the maps
@@ -209,6 +241,23 @@ def no_deal_war(cfg: Any, draws: Draws, war: dict[str, np.ndarray]):
     return WarReservation(w.territory_dimension, m1, m2, side)
 
 
+def reference_hazard(cfg: Any, draws: Draws, rng: np.random.Generator, years: int) -> np.ndarray:
+    """The reference class's yearly hazard h0(t), t = 1..years, for each trial's provisions, its coefficients
+    drawn from the fit's sampling distribution (standard normals from `rng`, the chunk's own stream, so a
+    seed gives the same numbers whatever the workers): (n, years). scenarios/durability.py fits the class
+    once per process."""
+    from model import survival as SV
+    from scenarios.durability import reference_model
+
+    ref = cfg.settlement.reference
+    model = reference_model(ref.dataset, ref.filter or None)
+    prov = cfg.terms.provisions
+    values = {name: draws.full(getattr(prov, name)) for name in type(prov).model_fields}
+    design = SV.provision_design(model, values, draws.n)
+    theta = SV.draw_coefficients(model, rng.standard_normal((draws.n, len(model.coef))))
+    return SV.yearly_hazard(model, design, theta, years)
+
+
 # -------------------------------------------------------------------------------------- one draw, checked
 
 
@@ -288,6 +337,7 @@ def readers() -> dict[str, str]:
         "terms.aid_cut": "forces aid (aid_under_plan); coalition plan.weapons_limits",
         "terms.sanctions_relief": "coalition plan.sanctions_relief; forces rearmament (rearmament_with_relief)",
         "terms.elections_within_days": "coalition plan.elections (elections_position)",
+        "terms.provisions.": "survival: the reference class's hazard (scenarios/durability.py)",
         "terms.": "coalition plan (identity)",
         "guarantees.": "guarantee credibility; coalition plan.guarantee_strength (binding, capability)",
         "war.cost_challenger": "bargaining c_A; deterrence k; the challenger's actors' cost of no deal",
@@ -301,5 +351,5 @@ def readers() -> dict[str, str]:
         "cession.": "war model (the front after the cession)",
         "coalition.": "coalition acceptance",
         "guarantee.": "guarantee credibility",
-        "settlement.": "survival",
+        "settlement.": "survival (combined hazard)",
     }
