@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path

@@ -502,9 +502,9 @@ def _survival_text(cfg: Schema, survival: Table) -> list[str]:
 
     ref = cfg.settlement.reference
     if cfg.settlement.rule == "mechanism":
-        return ["The headline uses the mechanism alone (`settlement.rule: mechanism`): a trial's peace breaks in the "
-                "first year the terms leave the bargaining range or a power shift makes a preventive war pay; the "
-                "record's hazard is not used."]
+        return [("The headline uses the mechanism alone (`settlement.rule: mechanism`): a trial's peace breaks in "
+                 "the first year the terms leave the bargaining range or a power shift makes a preventive war pay; "
+                 "the record's hazard is not used.")]
     km = reference_survival(ref.dataset, ref.filter or None, years=(1, 5, 10))
     model = reference_model(ref.dataset, ref.filter or None)
     given = [k for k, v in cfg.terms.provisions.model_dump().items() if v.get("value", 1) != 0]
@@ -577,18 +577,18 @@ def _brief(config: Config, s: Summaries, head: dict[str, Headline], survival: Ta
     lines += [sentence + ".", ""]
     ng = head.get(f"p_holds_5y@{NO_GUARANTEE}")
     if ng is not None and e5 is not None:
-        lines += [f"Without the guarantee (the same draws, q = 0 and no guarantee on the table), P(adopted) would "
-                  f"be {_pct(head[f'p_adopted@{NO_GUARANTEE}'].estimate.mean)} and P(holds 5 years | adopted) "
-                  f"{_pct(ng.estimate.mean)} (95% CI {_pct(ng.estimate.lo)}-{_pct(ng.estimate.hi)}).", ""]
+        lines += [(f"Without the guarantee (the same draws, q = 0 and no guarantee on the table), P(adopted) would "
+                   f"be {_pct(head[f'p_adopted@{NO_GUARANTEE}'].estimate.mean)} and P(holds 5 years | adopted) "
+                   f"{_pct(ng.estimate.mean)} (95% CI {_pct(ng.estimate.lo)}-{_pct(ng.estimate.hi)})."), ""]
     u5 = head.get("p_holds_5y_unconditional")
     if u5 is not None and e5 is not None:
-        lines += [f"Selection: over all simulated futures, adopted or not, the terms would hold five years with "
-                  f"probability {_pct(u5.estimate.mean)}; among the futures in which the plan is adopted, "
-                  f"{_pct(e5.estimate.mean)}: adoption and durability share their causes (the costs of war, the "
-                  f"war model, the terms).", ""]
+        lines += [(f"Selection: over all simulated futures, adopted or not, the terms would hold five years with "
+                   f"probability {_pct(u5.estimate.mean)}; among the futures in which the plan is adopted, "
+                   f"{_pct(e5.estimate.mean)}: adoption and durability share their causes (the costs of war, the "
+                   "war model, the terms)."), ""]
     lines += ["## P(peace holds | adopted)", ""] + _survival_text(cfg, survival) + [
-        "", "| years | P(holds) | 95% interval | 10-90% over assumptions | effective n | reference class alone | "
-        "mechanism alone |", "|---|---|---|---|---|---|---|"]
+        "", ("| years | P(holds) | 95% interval | 10-90% over assumptions | effective n | reference class alone | "
+             "mechanism alone |"), "|---|---|---|---|---|---|---|"]
     for r in survival.records():
         if r["year"] in (0, *MILESTONES):
             ref, mech = (f"{r[c]:.3f}" if c in r else "n/a" for c in ("p_holds_reference", "p_holds_mechanism"))
