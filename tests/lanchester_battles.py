@@ -49,12 +49,15 @@ def solve_ivp_battle(law, day, attacker0, defender0, alpha, beta, add_a=None, ad
     return np.array(out_a), np.array(out_d)
 
 
-def issue_truth():
+def issue_truth(days: int | None = None):
+    """The issue-19 battle without noise: day, attacker, defender, attacker arrivals (n_days,); `days` shortens
+    it (the arrivals on days 2 and 5 stay)."""
     b = ISSUE_BATTLE
-    day = np.arange(float(b["days"]))
+    day = np.arange(float(days or b["days"]))
     add_a = np.zeros(day.size)
     for i, x in b["arrivals"].items():
-        add_a[i] = x
+        if i < day.size:
+            add_a[i] = x
     a, d = solve_ivp_battle("square", day, b["attacker0"], b["defender0"], b["alpha"], b["beta"], add_a)
     return day, a, d, add_a
 

@@ -80,9 +80,10 @@ def test_blank_cells_are_uncounted_days(tmp_path):
     path.write_text("\n".join(out) + "\n")
     record = SL.read_battle(path)
     assert np.isfinite(record.defender).sum() == 2 and np.isfinite(record.attacker).all()
-    report = SL.calibrate_lanchester(path, laws=("square",))
-    assert report.data["n_obs"] == 38
-    assert _covers(report.data["parameters"]["alpha"], ISSUE_BATTLE["alpha"])
+    report = SL.calibrate_lanchester(path)
+    assert report.data["n_obs"] == 38 and report.data["law"] == "square"
+    fitted = report.tables["lanchester_fitted"]
+    assert np.isnan(fitted.rows[5][3]) and np.isfinite(fitted.rows[5][4])  # an uncounted day is still fitted
 
 
 @pytest.mark.parametrize("text, line, key, words", [

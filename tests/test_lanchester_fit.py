@@ -99,7 +99,7 @@ def test_linear_law_battles_are_recognised_and_covered():
     """40 linear-law battles with 3% multiplicative noise on every count: AIC never picks the square law (its AIC
     is about 150 higher) and picks the linear law in most; the mixed law is a close rival (typically 10 higher,
     lower in 3 of these 40 realisations, where the global minimum was checked), so "most" is at least 30. Each
-    linear-law 95% interval covers the truth in 33 to 40 of 40 (binomial 99.9% band for 95% coverage)."""
+    linear-law 95% interval covers the truth in 32 to 40 of 40 (binomial 99.9% band for 95% coverage)."""
     day = np.arange(25.0)
     ta, td = solve_ivp_battle("linear", day, 5000.0, 4000.0, 3e-5, 2e-5)
     rng = np.random.default_rng(1916)
@@ -142,21 +142,22 @@ def test_issue_battle_old_fit_excludes_both_coefficients_new_default_covers_them
     assert new.param("sigma").ci[0] <= b["noise"] <= new.param("sigma").ci[1]
 
 
-def _coverage(n: int, intervals: str = "wald", **old) -> np.ndarray:
-    """Counts of 95% intervals covering alpha, beta, A0, D0 over n issue-19 battles (seeds 1000...)."""
-    day, ta, td, add_a = issue_truth()
+def _coverage(n: int, days: int = 36, noise: float = 0.02, intervals: str = "wald", **old) -> np.ndarray:
+    """Counts of 95% intervals covering alpha, beta, A0, D0 over n issue-19 battles (seeds 1000...), shortened
+    to `days` and with `noise` (log sd) on every count."""
+    day, ta, td, add_a = issue_truth(days)
     b = ISSUE_BATTLE
     truth = (b["alpha"], b["beta"], b["attacker0"], b["defender0"])
     covered = np.zeros(4, int)
     for seed in range(1000, 1000 + n):
-        ya, yd = noisy(ta, td, b["noise"], np.random.default_rng(seed))
+        ya, yd = noisy(ta, td, noise, np.random.default_rng(seed))
         fit = LF.fit_lanchester(day, ya, yd, add_a, laws=("square",), intervals=intervals, **old).best
         covered += [_covers(fit.param(k), t) for k, t in zip(("alpha", "beta", "attacker0", "defender0"), truth)]
     return covered
 
 
 def test_default_intervals_cover_at_their_nominal_rate():
-    """150 issue-19 battles: each 95% Wald interval (alpha, beta, A0, D0) covers the truth in 134 to 148 of
+    """150 issue-19 battles: each 95% Wald interval (alpha, beta, A0, D0) covers the truth in 132 to 149 of
     them (the binomial 99.9% band for 95% coverage at N = 150)."""
     covered = _coverage(150)
     lo, hi = _binomial_band(150)
@@ -164,15 +165,16 @@ def test_default_intervals_cover_at_their_nominal_rate():
 
 
 def test_old_fit_undercovers_the_same_battles():
-    """The same 150 battles under the fit before issue 19: its beta interval covers far below 95% (the test above
-    can tell a miscalibrated method from a calibrated one)."""
+    """The same 150 battles under the fit before issue 19: its beta interval covers the truth in fewer than 102 of
+    them (68%; see the module docstring for the rate), so the test above can tell a miscalibrated method from a
+    calibrated one."""
     covered = _coverage(150, fix_initial=True, errors="additive")
     assert covered[1] < _binomial_band(150)[0] - 30, covered
 
 
 @pytest.mark.slow
 def test_default_intervals_cover_at_their_nominal_rate_1000_battles():
-    """1,000 battles: coverage of each 95% interval within the binomial 99.9% band [927, 972]."""
+    """1,000 battles: coverage of each 95% interval within the binomial 99.9% band [926, 971]."""
     covered = _coverage(1000)
     lo, hi = _binomial_band(1000)
     assert np.all((lo <= covered) & (covered <= hi)), (covered, lo, hi)
@@ -180,9 +182,20 @@ def test_default_intervals_cover_at_their_nominal_rate_1000_battles():
 
 @pytest.mark.slow
 def test_profile_intervals_cover_at_their_nominal_rate():
-    """200 battles with profile-likelihood intervals: coverage within the binomial 99.9% band [180, 198]."""
+    """200 battles with profile-likelihood intervals: coverage within the binomial 99.9% band [179, 198]."""
     covered = _coverage(200, intervals="profile")
     lo, hi = _binomial_band(200)
+    assert np.all((lo <= covered) & (covered <= hi)), (covered, lo, hi)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("intervals", ["wald", "profile"])
+def test_intervals_on_a_short_noisy_record_stay_near_nominal(intervals):
+    """The first 6 days only (12 counts for 5 parameters) with 15% noise, 300 battles: the linearisation is
+    strained here (see the module docstring for the rates), but both methods stay within the binomial 99.9%
+    band [271, 296] for 95% coverage."""
+    covered = _coverage(300, days=6, noise=0.15, intervals=intervals)
+    lo, hi = _binomial_band(300)
     assert np.all((lo <= covered) & (covered <= hi)), (covered, lo, hi)
 
 
