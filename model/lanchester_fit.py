@@ -377,8 +377,9 @@ class _Problem:
         model = np.concatenate([pa[self.seen_a], pd[self.seen_d]])
         if self.errors == "multiplicative":
             safe = np.maximum(model, self.knee)
-            return np.where(model >= self.knee, np.log(safe), np.log(self.knee) + (model - self.knee) / self.knee) \
+            r = np.where(model >= self.knee, np.log(safe), np.log(self.knee) + (model - self.knee) / self.knee) \
                 - self.log_obs
+            return np.maximum(r, -1e4)  # a wild trial step can continue a side far below zero
         return np.where(self.obs == 0, np.maximum(model, 0.0), model) - self.obs
 
     def solve(self, x0, fixed: dict[int, float] | None = None):
@@ -397,6 +398,17 @@ class _Problem:
         theta = full.copy()
         theta[free] = result.x
         return theta, result
+
+
+def _bisect(excess, inside: float, outside: float, steps: int = 24) -> float:
+    """The outer end of where excess <= 0, from a point inside and one outside (each step keeps them so)."""
+    for _ in range(steps):
+        mid = 0.5 * (inside + outside)
+        if excess(mid) > 0:
+            outside = mid
+        else:
+            inside = mid
+    return outside
 
 
 def _profile_bounds(problem: _Problem, theta, sse, se_log, dof, confidence):
@@ -422,9 +434,9 @@ def _profile_bounds(problem: _Problem, theta, sse, se_log, dof, confidence):
                 if excess(trial) > 0:
                     lo, hi = sorted((inside, trial))
                     try:
-                        end = optimize.brentq(excess, lo, hi, xtol=1e-5)
-                    except ValueError:  # a re-fit found a lower SSE inside: keep the wider, outside point
-                        end = trial
+                        end = optimize.brentq(excess, lo, hi, xtol=1e-5, maxiter=60)
+                    except (ValueError, RuntimeError):  # re-fits not quite consistent: bisect instead
+                        end = _bisect(excess, inside, trial)
                     break
                 inside, step = trial, 2.0 * step
             ends.append(end)

@@ -108,7 +108,7 @@ def read_battle(path: Path) -> BattleRecord:
     return BattleRecord(label, line=np.array(line_nos), **arrays)
 
 
-def _check_fit_input(record: BattleRecord, errors: str, fix_initial: bool, laws: tuple[str, ...]) -> None:
+def _check_fit_input(record: BattleRecord, errors: str, fix_initial: bool) -> None:
     """The record's problems for this fit, as one-line ConfigErrors naming line and column."""
     if errors == "multiplicative":
         for side in MAY_BE_BLANK:
@@ -211,7 +211,7 @@ def calibrate_lanchester(
     lowest AIC, and report every parameter with its interval, the fit's error, and observed against fitted."""
     path = Path(path)
     record = read_battle(path)
-    _check_fit_input(record, errors, fix_initial, tuple(laws))
+    _check_fit_input(record, errors, fix_initial)
     fit = LF.fit_lanchester(
         record.day, record.attacker, record.defender, record.attacker_reinforcement, record.defender_reinforcement,
         laws=tuple(laws), confidence=confidence, errors=errors, fix_initial=fix_initial, intervals=intervals,

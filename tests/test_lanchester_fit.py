@@ -190,11 +190,11 @@ def test_profile_intervals_cover_at_their_nominal_rate():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("intervals", ["wald", "profile"])
-def test_intervals_on_a_short_noisy_record_stay_near_nominal(intervals):
-    """The first 6 days only (12 counts for 5 parameters) with 15% noise, 300 battles: the linearisation is
-    strained here (see the module docstring for the rates), but both methods stay within the binomial 99.9%
-    band [271, 296] for 95% coverage."""
-    covered = _coverage(300, days=6, noise=0.15, intervals=intervals)
+def test_intervals_on_a_short_noisier_record_stay_near_nominal(intervals):
+    """The first 12 days only (24 counts for 5 parameters) with 5% noise, 300 battles: beta's standard error is
+    about a quarter of beta here, yet both methods stay within the binomial 99.9% band [271, 296] for 95%
+    coverage."""
+    covered = _coverage(300, days=12, noise=0.05, intervals=intervals)
     lo, hi = _binomial_band(300)
     assert np.all((lo <= covered) & (covered <= hi)), (covered, lo, hi)
 
@@ -209,6 +209,16 @@ def test_profile_and_wald_intervals_agree_when_the_likelihood_is_nearly_quadrati
     for name in ("alpha", "beta", "attacker0", "defender0"):
         np.testing.assert_allclose(profile.param(name).ci, wald.param(name).ci, rtol=0.01, err_msg=name)
         assert profile.param(name).value == wald.param(name).value
+
+
+def test_a_record_too_short_to_separate_the_coefficients_gets_unbounded_intervals():
+    """Six days with 15% noise (issue-19 battle, seed 1): the best fit drives alpha to 0 (the counts cannot tell
+    the attacker's fire from none), the information matrix is singular, and every interval is (0, inf) rather
+    than a falsely narrow one."""
+    day, ta, td, add_a = issue_truth(6)
+    fit = LF.fit_lanchester(day, *noisy(ta, td, 0.15, np.random.default_rng(1)), add_a, laws=("square",)).best
+    assert not fit.identifiable and fit.alpha < 1e-100
+    assert all(fit.param(k).ci == (0.0, np.inf) for k in ("alpha", "beta", "attacker0", "defender0"))
 
 
 # ----------------------------------------------------------------------------- likelihood and AIC
