@@ -389,29 +389,44 @@ def calibrate() -> None:
     """
 
 
+# ------------------------------------------------------------------ calibrate guarantees (the alliance record)
+
+
 @calibrate.command("guarantees", context_settings=CONTEXT, epilog="""\b
 Examples:
-  accord calibrate guarantees
-  accord calibrate guarantees configs/reference/guarantees.csv --penalty none --json
+  accord calibrate guarantees                # the shipped Berkemeier & Fuhrmann (2018) file, coding llm
+  accord calibrate guarantees configs/reference/alliances_berkemeier_fuhrmann_2018.csv --coding bf --folds 5
+  accord calibrate guarantees configs/reference/alliances_leeds_anac_2005.csv --link probit --json
+  accord calibrate guarantees configs/reference/guarantees.csv   # accord's own table of tested guarantees
+Tables are recognised by their columns: Berkemeier & Fuhrmann (2018), Leeds & Anac (2005) or accord's
+guarantees.csv. Under --coding a Berkemeier & Fuhrmann row is a case when it is coded honoured or violated.
 """)
 @click.argument("table", required=False, type=click.Path(dir_okay=False))
+@click.option("--coding", type=click.Choice(["llm", "bf"]), default="llm", show_default=True,
+              help="Berkemeier & Fuhrmann's coding: Leeds, Long & Mitchell's rules (llm) or the authors' (bf).")
+@click.option("--folds", type=click.IntRange(min=2), help="Grouped K-fold cross-validation by war.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the fold assignment (with --folds).")
 @click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True)
 @click.option("--penalty", type=click.Choice(["none", "ridge", "firth"]), default="ridge", show_default=True,
               help="Penalised likelihood for small or separated tables.")
 @click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Ridge strength (with --penalty ridge).")
+              help="Ridge strength (with --penalty ridge): a N(0, 1/ridge) prior on each slope.")
 @out_option
 @json_option
 @quiet_option
 @handle_errors
-def calibrate_guarantees(table: str | None, link: str, penalty: str, ridge: float, out: str | None,
-                         as_json: bool, quiet: bool) -> None:
-    """Fit the guarantee model's weights to historical commitments that were tested by an attack
-    (logistic regression; coefficients, standard errors and how well they separate honoured cases)."""
-    from scenarios import guarantees
+def calibrate_guarantees(table: str | None, coding: str, folds: int | None, seed: int, link: str, penalty: str,
+                         ridge: float, out: str | None, as_json: bool, quiet: bool) -> None:
+    """How often were alliance commitments honoured when invoked? Reference-class rates (overall, by era, by
+    commitment type, with Wilson intervals and counts), a penalised logit or probit fit on the record's
+    covariates with standard errors, optional grouped cross-validation by war, and what a config can use."""
+    from scenarios import guarantee_record
 
-    path = Path(table) if table else _shipped("configs/reference/guarantees.csv")
-    emit_report(guarantees.calibrate(path, link=link, penalty=penalty, ridge=ridge), as_json, quiet, out)
+    path = Path(table) if table else _shipped("configs/reference/alliances_berkemeier_fuhrmann_2018.csv")
+    report = guarantee_record.calibrate(path, coding=coding, folds=folds, seed=seed, link=link, penalty=penalty,
+                                        ridge=ridge)
+    emit_report(report, as_json, quiet, out)
 
 
 @calibrate.command("lanchester", context_settings=CONTEXT, epilog="""\b
@@ -450,6 +465,77 @@ def calibrate_lanchester(data: str, laws: str, confidence: float, errors: str, f
     report = lanchester.calibrate_lanchester(Path(data), laws=chosen, confidence=confidence, errors=errors,
                                              fix_initial=fix_initial, intervals=intervals)
     emit_report(report, as_json, quiet, out)
+
+
+# ---------------------------------------------------------------------------------------------- backtest
+# One group, one subcommand per kind (scenarios/backtest.py: KINDS). A kind's subcommand takes
+# @backtest_options plus its own options and calls backtest.run(kind, train, test, folds, seed, options).
+
+
+@main.group(context_settings=CONTEXT)
+def backtest() -> None:
+    """Score an outside-view model on cases it was not fitted to: fit on one table, predict another (or
+    cross-validate by war), against the training table's base rate (Brier, log loss, AUC, n).
+
+    \b
+    Examples:
+      accord backtest guarantees --train configs/reference/alliances_berkemeier_fuhrmann_2018.csv --folds 5
+      accord backtest guarantees --train configs/reference/alliances_berkemeier_fuhrmann_2018.csv \\
+          --test configs/reference/alliances_leeds_anac_2005.csv --json
+    """
+
+
+def backtest_options(fn: Callable) -> Callable:
+    """--train, --test, --folds, --seed, --out, --json, --quiet: what every backtest kind takes."""
+    for option in reversed([
+        click.option("--train", "train", required=True, type=click.Path(dir_okay=False),
+                     help="The table the model is fitted on."),
+        click.option("--test", "test", type=click.Path(dir_okay=False),
+                     help="The table whose cases are predicted and scored."),
+        click.option("--folds", type=click.IntRange(min=2),
+                     help="Instead of --test: grouped K-fold cross-validation on the training table (wars kept whole)."),
+        click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Seed of the fold assignment (with --folds)."),
+        out_option, json_option, quiet_option,
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _backtest_mode(test: str | None, folds: int | None) -> None:
+    if (test is None) == (folds is None):
+        raise click.UsageError("give --test B.csv or --folds K (one of them)")
+
+
+@backtest.command("guarantees", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord backtest guarantees --train configs/reference/alliances_berkemeier_fuhrmann_2018.csv --folds 5
+  accord backtest guarantees --train configs/reference/alliances_berkemeier_fuhrmann_2018.csv \\
+      --test configs/reference/alliances_leeds_anac_2005.csv --out runs/bt
+  accord backtest guarantees --train A.csv --test B.csv --coding bf --json | jq '.model.brier, .base_rate.brier'
+Either table may be in either published format (Berkemeier & Fuhrmann 2018, Leeds & Anac 2005) or accord's
+guarantees.csv; the model uses the covariates both tables code.
+""")
+@backtest_options
+@click.option("--coding", type=click.Choice(["llm", "bf"]), default="llm", show_default=True,
+              help="Berkemeier & Fuhrmann's coding (which rows are invocations, and their outcome).")
+@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True)
+@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Ridge strength: a N(0, 1/ridge) prior on each slope.")
+@handle_errors
+def backtest_guarantees(train: str, test: str | None, folds: int | None, seed: int, out: str | None, as_json: bool,
+                        quiet: bool, coding: str, link: str, ridge: float) -> None:
+    """P(honour) of invoked alliance commitments from the record's covariates (era, commitment type,
+    multilateral, ...), scored against the base rate of the training table."""
+    from scenarios import backtest as B
+
+    _backtest_mode(test, folds)
+    report = B.run("guarantees", Path(train), Path(test) if test else None, folds, seed,
+                   {"coding": coding, "link": link, "penalty": "ridge", "ridge": ridge})
+    emit_report(report, as_json, quiet, out)
+
+
+# ------------------------------------------------------------------------------------------ end of backtest
 
 
 @main.command(context_settings=CONTEXT, epilog="""\b
