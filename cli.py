@@ -455,7 +455,12 @@ a blank attacker or defender cell means that side was not counted that day.
 def calibrate_lanchester(data: str, laws: str, confidence: float, errors: str, fix_initial: bool, intervals: str,
                          out: str | None, as_json: bool, quiet: bool) -> None:
     """Fit Lanchester laws to a battle's daily strengths: fire-effectiveness coefficients and initial strengths
-    with intervals, the law with the lowest AIC, observed against fitted strengths."""
+    with intervals, the law with the lowest AIC, observed against fitted strengths.
+
+    By default the first day's counts are observations like the others (the initial strengths are estimated),
+    errors are relative (counts err in proportion to their size), the AIC counts every estimated parameter
+    (alpha, beta, both initial strengths, sigma) and the 95% intervals are Wald intervals on the log scale,
+    which covered the truth in 94.8-97.0% of 1,000 simulated battles (model/lanchester_fit.py)."""
     from scenarios import lanchester
 
     allowed = ("square", "linear", "mixed")
