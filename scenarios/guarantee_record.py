@@ -343,8 +343,9 @@ def calibrate(path: Path | str, coding: str = "llm", folds: int | None = None, s
             extra = " (milinst, formal 0; no change since signature)"
         lines += [(f"Fitted P(honour) by class{extra}; in brackets the probit index Phi^-1(P), the `baseline` of "
                   "explicit weights:"), *_class_table_text(classes), "",
-                  ("To use this record as a config's outside view (weights: calibrated is the default, on "
-                  f"{RECORD_TABLE.relative_to(ROOT)} under coding llm):"),
+                  ("To use this table as a config's outside view (the default, weights: calibrated, uses "
+                   f"{RECORD_TABLE.relative_to(ROOT)} under coding llm; the scenario refits the table as a probit "
+                   "on the class covariates a config codes: era, commitment types, multilateral):"),
                   "  guarantee:", "    weights: calibrated",
                   f"    record: {{table: {cases.source}" + (f", coding: {cases.coding}}}" if coding_text else "}")]
         if cases.format == ref.LEEDS_ANAC.name:
@@ -421,3 +422,66 @@ def read_record(path: Path | str, coding: str = "llm") -> ref.AllianceCases:
     except OSError:
         mtime = -1.0
     return _read_cached(str(p), mtime, coding)
+
+
+# ------------------------------------------------------------------------------------------ the scenario's record
+
+
+RECORD_LINK = "probit"  # the scenario's P(honour) = Phi(z): the record is fitted on the same scale
+
+
+def resolve_table(name: str | Path) -> Path:
+    """A record table named in a config: absolute; else relative to the working directory if it exists
+    there; else relative to accord's source tree (so configs/reference/... works from anywhere)."""
+    p = Path(name)
+    if p.is_absolute() or p.is_file():
+        return p
+    return ROOT / p
+
+
+@dataclass(frozen=True)
+class RecordModel:
+    """The outside view a guarantee config uses: a probit ridge fit of P(honoured) on the class covariates a
+    guarantor's coding gives (era, commitment types, multilateral; those the table codes)."""
+
+    cases: ref.AllianceCases
+    fit: cal.BinaryFit
+    covariates: tuple[str, ...]
+
+    def class_features(self, era: str, commitments: tuple[str, ...], multilateral: np.ndarray) -> np.ndarray:
+        """(n, k) covariate rows of one guarantor's class, k = len(covariates); multilateral (n,) in [0, 1]."""
+        n = len(multilateral)
+        x = np.zeros((n, len(self.covariates)))
+        for j, name in enumerate(self.covariates):
+            if name == "post1945":
+                x[:, j] = float(era == ref.ERAS[1])
+            elif name == "multilateral":
+                x[:, j] = multilateral
+            elif name in ref.COMMITMENT_TYPES:
+                x[:, j] = float(name in commitments)
+        return x
+
+    def label(self) -> str:
+        coding = f", coding {self.cases.coding}" if self.cases.format == ref.BERKEMEIER_FUHRMANN.name else ""
+        return f"{self.cases.title}{coding}, {len(self.cases)} invocations"
+
+
+@functools.lru_cache(maxsize=8)
+def _record_model(path: str, mtime: float, coding: str) -> RecordModel:
+    cases = _read_cached(path, mtime, coding)
+    if cases.format == ref.ACCORD_GUARANTEES.name:
+        raise ConfigError("the record must be a published alliance table (Berkemeier & Fuhrmann 2018 or Leeds & "
+                          "Anac 2005); accord's guarantees.csv was coded knowing the outcomes (use weights: fitted "
+                          "for its fit)", cases.source)
+    covariates = tuple(c for c in CLASS_COVARIATES if c in cases.covariates)
+    return RecordModel(cases, fit_record(cases, covariates, RECORD_LINK, "ridge", DEFAULT_RIDGE), covariates)
+
+
+def record_model(table: str | Path, coding: str = "llm") -> RecordModel:
+    """The record fit for a config's ``guarantee.record`` (cached per process and file version)."""
+    p = resolve_table(table)
+    try:
+        mtime = p.stat().st_mtime
+    except OSError:
+        mtime = -1.0
+    return _record_model(str(p), mtime, coding)
