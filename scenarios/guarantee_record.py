@@ -279,7 +279,8 @@ def calibrate(path: Path | str, coding: str = "llm", folds: int | None = None, s
     lines = [
         f"Guarantee credibility on the record: {cases.source} ({cases.title}{coding_text}).",
         (f"Cases: {len(cases)} of {cases.rows_read} rows ({int(cases.honoured.sum())} honoured) from {n_wars} "
-         f"wars; {cases.rule}" + (f" ({excluded})." if excluded else ".")),
+         f"{'crises' if cases.format == ref.ACCORD_GUARANTEES.name else 'wars'}; {cases.rule}"
+         + (f" ({excluded})." if excluded else ".")),
         "", "Reference-class rates:", *rates_text(rates),
     ]
     if not cases.types():
@@ -379,7 +380,7 @@ def _mechanism_weights_text(fit: cal.BinaryFit, data: dict[str, Any]) -> list[st
                "baseline": c["intercept"], "stake_weight": c["stake"], "cost_weight": -c["cost"]}
     data["model_weights"] = weights
     lines = [("These cases were coded after the fact, knowing the outcomes: read the fit as a description, not as "
-             "evidence (score it with `accord backtest guarantees`)."),
+             "evidence (the published tables code none of its features, so it cannot be scored on them)."),
              ("As the mechanism model's weights (probit scale; `weights: fitted` is the probit ridge-1 fit of the "
              "shipped table):"), "  guarantee:",
              "    weights: {" + ", ".join(f"{k}: {v:.3f}" for k, v in weights.items()) + "}"]

@@ -11,8 +11,8 @@ features measured from the record's typical commitment x_ref,
 
 b a ridge-penalised probit fit to the invoked alliance commitments of the record table (default: Berkemeier &
 Fuhrmann 2018, coding llm; scenarios/guarantee_record.py), drawn per trial from its sampling distribution
-(b = b_hat + L z, z the ``guarantee.record.draws`` standard normals: parameters like any other, so configs
-share them as common random numbers). The record codes no stakes, costs, bindingness, tripwires or triggers,
+(b = b_hat + L z, z the ``guarantee.record.draws`` standard normals z0..z7: parameters like any other, so
+configs share them as common random numbers). The record codes no stakes, costs, bindingness, tripwires or triggers,
 so their weights (``guarantee.shifts``) are assumptions with ranges (Schelling 1966; Fearon 1997; Huth 1988),
 and x_ref (``guarantee.shifts.reference``) is the record's typical invoked commitment. The report sets each
 guarantor's P(honour) beside its matched reference class ("defence pacts 1945-2003: 4 of 20 honoured").
@@ -32,7 +32,7 @@ Config keys (the settlement scenario reuses them, see notes/WIRING.md)::
       free_riding: 0      # Olson & Zeckhauser (1966) stake dilution, [0, 1]
       weights: calibrated # calibrated | default | fitted | {audience, tau, alpha, sigma, baseline, stake_weight, cost_weight}
       era: "1945-2003"    # the record's era the guarantee is matched to (1816-1944 | 1945-2003)
-      record: {table: configs/reference/alliances_berkemeier_fuhrmann_2018.csv, coding: llm}  # + draws.<coef>
+      record: {table: configs/reference/alliances_berkemeier_fuhrmann_2018.csv, coding: llm}  # + draws.z0..z7
       shifts: {stake_weight, cost_weight, audience, tau, alpha, reference: {stake, cost, binding, tripwire, automatic}}
       escape_clauses:     # conditions that void the guarantee
         - {name: strike_on_moscow, p_triggered: 0.03, p_manufactured: 0.3, p_accepted: 0.3}
@@ -123,7 +123,8 @@ class EscapeClause(Block):
     p_accepted: Param(0, 1, "probability", "the guarantors accept a staged pretext") = 1.0
 
 
-_Z = "standard normal deviate: the record fit's coefficients per trial are b = b_hat + L z, L L' their covariance"
+_Z = ("standard normal z_k: the record fit's coefficients per trial are b = b_hat + L z, L the Cholesky factor of their "
+      "covariance; together the z are the fit's sampling uncertainty (one alone has no meaning of its own)")
 
 
 def _normal(source: str) -> dict[str, Any]:
@@ -139,18 +140,19 @@ def _pert(low: float, mode: float, high: float, source: str) -> dict[str, Any]:
 
 
 class RecordDraws(Block):
-    """One standard normal per coefficient of the record fit, per trial (model.calibration.draw_coefficients):
-    the fit's sampling uncertainty, drawn like any parameter (common random numbers across configs; fix one
-    at 0 to use its point estimate). Coefficients the record's table does not code are not used."""
+    """The standard normals z of the record fit's coefficient draws b = b_hat + L z
+    (model.calibration.draw_coefficients), one per coefficient in the fit's order (intercept, then the class
+    covariates the table codes), drawn like any parameter: configs share them as common random numbers, and
+    fixing them all at 0 gives the point estimate. Eight cover Berkemeier & Fuhrmann's class model."""
 
-    intercept: Param(None, None, "standard normal", "intercept") = _normal(_Z)
-    post1945: Param(None, None, "standard normal", "era 1945-2003") = _normal(_Z)
-    defense: Param(None, None, "standard normal", "defence pact") = _normal(_Z)
-    offense: Param(None, None, "standard normal", "offence pact") = _normal(_Z)
-    neutral: Param(None, None, "standard normal", "neutrality pact") = _normal(_Z)
-    nonagg: Param(None, None, "standard normal", "non-aggression pact") = _normal(_Z)
-    consul: Param(None, None, "standard normal", "consultation pact") = _normal(_Z)
-    multilateral: Param(None, None, "standard normal", "multilateral") = _normal(_Z)
+    z0: Param(None, None, "standard normal", "") = _normal(_Z)
+    z1: Param(None, None, "standard normal", "") = _normal(_Z)
+    z2: Param(None, None, "standard normal", "") = _normal(_Z)
+    z3: Param(None, None, "standard normal", "") = _normal(_Z)
+    z4: Param(None, None, "standard normal", "") = _normal(_Z)
+    z5: Param(None, None, "standard normal", "") = _normal(_Z)
+    z6: Param(None, None, "standard normal", "") = _normal(_Z)
+    z7: Param(None, None, "standard normal", "") = _normal(_Z)
 
 
 class Record(Block):
@@ -340,7 +342,11 @@ def _per_trial(draws: Draws, spec: Any) -> np.ndarray | float:
 def record_coefficients(record: Record, draws: Draws) -> tuple[guarantee_record.RecordModel, np.ndarray]:
     """The record fit and its coefficients per trial, (n, k + 1): b = b_hat + L z with z the record draws."""
     model = guarantee_record.record_model(record.table, record.coding)
-    z = np.column_stack([draws.full(getattr(record.draws, name)) for name in model.fit.feature_names])
+    k = len(model.fit.feature_names)
+    if k > len(RecordDraws.model_fields):
+        raise ValueError(f"the record fit has {k} coefficients; guarantee.record.draws covers "
+                         f"{len(RecordDraws.model_fields)}")
+    z = np.column_stack([draws.full(getattr(record.draws, f"z{j}")) for j in range(k)])
     return model, model.fit.draw(z)
 
 

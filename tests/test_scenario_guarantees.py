@@ -87,6 +87,18 @@ def test_budapest_far_less_credible_than_article5_and_the_terms_say_why(runner, 
     assert float(cred["Budapest Memorandum 1994"]["mean"]) < 0.5 * float(cred["NATO Article 5 with tripwire forces"]["mean"])
 
 
+def test_the_hand_set_mechanism_model_is_still_there_for_comparison(tmp_path):
+    """weights: default is the mechanism alone, features not centred: Article 5's US guarantee (stake 1.5, cost
+    1.5, binding 0.9, tripwire 1, automatic 0.5, all fixed) has z = 1.5 + 1 x 0.9 + 1.5 x 1 + 0.5 x 0.5 - 1.5
+    = 2.65, P(honour) = Phi(2.65) = 0.996, the number the issue quotes."""
+    from scipy import special
+
+    cfg = load(ARTICLE5, ["guarantee.weights=default"])
+    s = summarise(cfg, 500, 1, "mc")
+    assert s.estimate("p_honour.us").mean == pytest.approx(special.ndtr(2.65), abs=1e-12)
+    assert round(special.ndtr(2.65), 3) == 0.996
+
+
 def _at_the_reference_profile(tmp_path, extra=""):
     """A one-guarantor config coded exactly as the record's typical commitment (no shifts)."""
     path = tmp_path / "typical.yaml"
