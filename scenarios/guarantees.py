@@ -67,7 +67,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from scipy import special
 
 import scenarios
@@ -159,17 +159,18 @@ class Record(Block):
     """The outside view: the alliance table whose penalised probit fit gives each guarantor's base rate
     (scenarios/guarantee_record.py; ``accord calibrate guarantees TABLE`` shows the fit)."""
 
-    table: str = "configs/reference/alliances_berkemeier_fuhrmann_2018.csv"
     coding: Literal["llm", "bf"] = "llm"
+    table: str = "configs/reference/alliances_berkemeier_fuhrmann_2018.csv"
     draws: RecordDraws = RecordDraws()
 
-    @model_validator(mode="after")
-    def _readable(self) -> Record:
+    @field_validator("table")
+    @classmethod
+    def _readable(cls, table: str, info: ValidationInfo) -> str:
         try:
-            guarantee_record.record_model(self.table, self.coding)
+            guarantee_record.record_model(table, info.data.get("coding", "llm"))
         except ConfigError as exc:
             raise ValueError(exc.text()) from None
-        return self
+        return table
 
 
 _SHIFT = ("assumption: not identified by the record (Berkemeier & Fuhrmann code no stakes, costs, troop presence "
