@@ -143,7 +143,11 @@ def matched_class(cases: ref.AllianceCases, era: str | None, commitment: str | N
 
 
 def _cases(path: Path, coding: str) -> bt.Cases:
-    a = ref.read_alliances(path, coding)
+    return as_backtest_cases(ref.read_alliances(path, coding))
+
+
+def as_backtest_cases(a: ref.AllianceCases) -> bt.Cases:
+    """The alliance cases in the shape every backtest kind hands over (scenarios/backtest.py)."""
     excluded = f", {a.rows_read - len(a)} other rows not invocations" if a.rows_read > len(a) else ""
     coding_text = f", coding {a.coding}" if a.format == ref.BERKEMEIER_FUHRMANN.name else ""
     return bt.Cases(a.source, f"{len(a)} cases{excluded}; {a.title}{coding_text}", a.case_id, a.war, a.war_label,
@@ -318,7 +322,7 @@ def calibrate(path: Path | str, coding: str = "llm", folds: int | None = None, s
 
     if folds is not None:
         options = {"coding": coding, "link": link, "penalty": penalty, "ridge": ridge}
-        predictions, _ = bt.predict_folds(BACKTEST, _cases(path, coding), folds, seed, options)
+        predictions, _ = bt.predict_folds(BACKTEST, as_backtest_cases(cases), folds, seed, options)
         rows, diffs = bt.score_rows(predictions)
         lines += ["", (f"Grouped {folds}-fold cross-validation by war (fold seed {seed}; no war on both sides of a "
                        "split; each fold predicted by a fit on the others, against their base rate):"),
@@ -415,14 +419,12 @@ def _read_cached(path: str, mtime: float, coding: str) -> ref.AllianceCases:
     return ref.read_alliances(Path(path), coding)
 
 
-def read_record(path: Path | str, coding: str = "llm") -> ref.AllianceCases:
-    """read_alliances, cached per process (keyed by the file's modification time)."""
-    p = Path(path)
+def _mtime(path: Path) -> float:
+    """A file's modification time (the cache key of its version); -1 when it cannot be read (the reader says why)."""
     try:
-        mtime = p.stat().st_mtime
+        return path.stat().st_mtime
     except OSError:
-        mtime = -1.0
-    return _read_cached(str(p), mtime, coding)
+        return -1.0
 
 
 # ------------------------------------------------------------------------------------------ the scenario's record
@@ -481,8 +483,4 @@ def _record_model(path: str, mtime: float, coding: str) -> RecordModel:
 def record_model(table: str | Path, coding: str = "llm") -> RecordModel:
     """The record fit for a config's ``guarantee.record`` (cached per process and file version)."""
     p = resolve_table(table)
-    try:
-        mtime = p.stat().st_mtime
-    except OSError:
-        mtime = -1.0
-    return _record_model(str(p), mtime, coding)
+    return _record_model(str(p), _mtime(p), coding)
