@@ -586,11 +586,11 @@ def credibility_threshold(
         *(np.asarray(v, dtype=float) for v in (gain, gain_guaranteed, cost_of_war, punishment))
     )
     unguaranteed = gain - cost
-    leverage = gain - gain_g + punish
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # overflow: inf, no deterrence
-        raw = np.where(leverage > 0, unguaranteed / np.where(leverage > 0, leverage, 1.0), np.inf)
-    q_star = np.where(unguaranteed <= 0, 0.0, raw)
-    return np.where(q_star > 1.0, np.nan, q_star)
+    sure_response = gain_g - cost - punish  # the payoff at q = 1: a threshold in [0, 1] exists iff it is <= 0
+    leverage = unguaranteed - sure_response  # = G - G_g + P, > 0 wherever a threshold exists and the gain > 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        raw = np.clip(unguaranteed / np.where(leverage > 0, leverage, 1.0), 0.0, 1.0)  # clip: rounding only
+    return np.where(unguaranteed <= 0, 0.0, np.where(sure_response > 0, np.nan, raw))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -35,6 +35,11 @@ Extension points (how a new kind plugs in)
      ``data() -> dict`` (for the JSON and the manifest);
    - optionally ``base_rate(train) -> float`` (default: the share of outcome 1; a survival kind may
      want a Kaplan-Meier estimate at its horizon instead).
+   A kind whose outcome is not a 0/1 event may instead define ``run(train_path, test_path, folds, seed,
+   options) -> Report`` and score itself with this module's conventions (durability: censored times of
+   peace, scored by concordance and IPCW Brier scores at several horizons against the training set's
+   Kaplan-Meier curve, with ``model.calibration``'s folds, paired differences and reliability bins and
+   ``reliability_figure``); ``run`` below then hands over to it.
 2. Register it in ``KINDS`` below: ``"durability": "scenarios.durability:BACKTEST"`` (imported lazily).
 3. Add a click subcommand in cli.py's backtest section with ``@backtest_options`` plus the kind's own
    options, calling ``backtest.run("durability", train, test, folds, seed, {...options})``.
@@ -60,6 +65,7 @@ if TYPE_CHECKING:
 
 KINDS: dict[str, str] = {
     "guarantees": "scenarios.guarantee_record:BACKTEST",
+    "durability": "scenarios.durability:BACKTEST",  # a survival kind with its own run (see the contract)
 }
 RELIABILITY_BINS = 10
 
@@ -197,6 +203,9 @@ def run(kind_name: str, train_path: Path, test_path: Path | None = None, folds: 
         raise ConfigError("give a test table (--test B.csv) or cross-validation folds (--folds K), not both "
                           "and not neither", None, None, "--test/--folds")
     k = kind(kind_name)
+    own_run = getattr(k, "run", None)
+    if own_run is not None:  # a kind whose outcome is not 0/1 (durability: censored times) scores itself
+        return own_run(Path(train_path), None if test_path is None else Path(test_path), folds, seed, options)
     train = k.read(Path(train_path), options)
     fits: list[Fitted]
     if test_path is not None:
