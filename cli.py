@@ -407,7 +407,8 @@ guarantees.csv. Under --coding a Berkemeier & Fuhrmann row is a case when it is 
 @click.option("--folds", type=click.IntRange(min=2), help="Grouped K-fold cross-validation by war.")
 @click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the fold assignment (with --folds).")
-@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True)
+@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True,
+              help="P(honour) as the logistic or the normal CDF of the linear index.")
 @click.option("--penalty", type=click.Choice(["none", "ridge", "firth"]), default="ridge", show_default=True,
               help="Penalised likelihood for small or separated tables.")
 @click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
@@ -524,7 +525,8 @@ guarantees.csv; the model uses the covariates both tables code.
 @backtest_options
 @click.option("--coding", type=click.Choice(["llm", "bf"]), default="llm", show_default=True,
               help="Berkemeier & Fuhrmann's coding (which rows are invocations, and their outcome).")
-@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True)
+@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True,
+              help="P(honour) as the logistic or the normal CDF of the linear index.")
 @click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Ridge strength: a N(0, 1/ridge) prior on each slope.")
 @handle_errors
