@@ -30,7 +30,6 @@ from model import coalition as M
 from model import params as P
 from model.stats import ByCategory, OneHot
 from scenarios import forces as F
-from scenarios import guarantees as G
 from scenarios import plots
 from scenarios import world as W
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
@@ -160,6 +159,11 @@ class CoalitionBlock(Block):
             check_keys((e.leaner, e.leaned_on), actors, "influence.edges", False)
         check_keys(self.influence.susceptibility, actors, "influence.susceptibility", False)
         return self
+
+
+# The world view's guarantee blocks: imported here, after CoalitionBlock, because scenarios/guarantees.py's own
+# world view needs CoalitionBlock (either module may be imported first).
+from scenarios import guarantees as G  # noqa: E402
 
 
 class Schema(ConfigBase):

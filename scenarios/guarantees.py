@@ -261,15 +261,43 @@ class Challenger(Block):
     noise_scale: Param(0, 2, "utility (share of V)", "spread of the challenger's private assessment") = 0.1
 
 
+# The world view's blocks: imported here, after the guarantee blocks, because scenarios/coalition.py imports this
+# module for them (either module may be imported first).
+from scenarios import coalition as C  # noqa: E402
+from scenarios import forces as F  # noqa: E402
+from scenarios import world as W  # noqa: E402
+
+
 class Schema(ConfigBase):
+    """A guarantee config: the guarantee with its own `challenger` (the deterrence inputs given directly, as in
+    the historical references), or a view of a settlement's world (a config that extends one and sets
+    `scenario: guarantees`): then the war model gives V p and V p_g and the war block the costs."""
+
     guarantee: GuaranteeBlock = GuaranteeBlock()
     guarantees: tuple[Guarantor, ...] = Field(min_length=1, max_length=gm.MAX_GUARANTORS)
-    challenger: Challenger
+    challenger: Challenger | None = None
+    terms: W.TermsBlock | None = None
+    war: W.WarBlock | None = None
+    forces: F.ForcesBlock | None = None
+    cession: F.CessionBlock | None = None
+    coalition: C.CoalitionBlock | None = None
+    settlement: W.SettlementBlock | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> Schema:
         _check_names(self.guarantees)
+        if self.terms is None and self.challenger is None:
+            raise ValueError("a guarantee config needs a `challenger` block (the deterrence inputs), or the world's "
+                             "`terms` (extend a settlement config)")
+        if self.terms is not None and (self.war is None or self.forces is None):
+            raise ValueError("a world's `terms` need its `war` and `forces` blocks (extend the settlement config)")
         return self
+
+
+def check(config: Config) -> None:
+    """A view of a world: one draw per real-world quantity (scenarios.world.check_world)."""
+    if getattr(config.model, "terms", None) is not None:
+        W.check_world(config)
 
 
 def _check_names(guarantors: tuple[Guarantor, ...]) -> None:
@@ -486,9 +514,18 @@ def compute(
 
 
 def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The scenario's per-trial outputs: ``compute`` with the challenger's own p_win, p_win_guaranteed (no
+    """The scenario's per-trial outputs: ``compute`` with the challenger's own p_win, p_win_guaranteed; in a
+    world, with the war model's expected gains in its first year of peace and the war block's costs (no
     randomness used)."""
-    return compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws)
+    if cfg.terms is None:
+        return compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws)
+    war = cfg.war
+    world = F.compute(cfg.forces, cfg.cession, draws, plan=W.forces_plan(cfg, draws),
+                      response_troops=draws.full(war.response_troops))
+    stake = W.war_in_stake(cfg, draws, world, draws.full(cfg.terms.territory))
+    return compute(cfg.guarantee, cfg.guarantees, None, draws, gain=stake.gain_challenger[:, 0],
+                   gain_guaranteed=stake.gain_challenger_guaranteed[:, 0], cost_of_war=draws.full(war.cost_challenger),
+                   punishment=draws.full(war.punishment), noise_scale=draws.full(war.noise_scale))
 
 
 # ------------------------------------------------------------------------------------------ summaries
