@@ -397,7 +397,9 @@ def one_at_a_time(config: Config, trials: int = 2000, top: int = 5) -> list[dict
     they make in any headline (in probability points; not a product, which a tiny P(adopted) would
     dominate): dicts with path, kind "parameter", and per metric (value at 10%, value at 90%, change, s.e. of
     the change if the two runs were independent: an upper bound)."""
-    dists = config.uncertain()
+    # the record fit's coefficient draws (guarantee.record.draws.z*) are standard normals that mean something only
+    # together (the fit's sampling distribution): one at a time they are not an assumption an analyst can change
+    dists = {p: d for p, d in config.uncertain().items() if ".record.draws." not in p}
     variants = [{path: float(dist.ppf(np.array([q]))[0])} for path, dist in dists.items() for q in (0.1, 0.9)]
     summaries = summarise_variants(config, trials, config.model.run.seed, variants, outputs=OAT_OUTPUTS)
     rows = []
