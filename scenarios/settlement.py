@@ -288,8 +288,10 @@ def outcomes_table(s: Summaries) -> Table:
 
 
 def mechanism_table(s: Summaries) -> Table:
-    """Why the peace holds or breaks, year by year: each side's payoff of war over peace (stake shares), the
-    gap, Powell's shift term, and how often each is positive (unconditional, over all trials)."""
+    """Why the peace holds or breaks, year by year: each side's expected gain of a season of war and payoff of
+    war over peace (stake shares), the gap, Powell's shift term, how often the gap is positive, and the
+    challenger's chance of reaching its stated objective in a season (war.objective_km2) (unconditional, over
+    all trials)."""
     rows = []
     T = len(s["gap"].mean_value())
     for t in range(T):
@@ -298,12 +300,13 @@ def mechanism_table(s: Summaries) -> Table:
             e = s.estimate(name, (t,))
             cells += [e.mean, e.se, e.spread_lo, e.spread_hi]
         cells.append(float(np.mean(_sample(s, "gap")[:, t] > 0)) if s["gap"].sample else float("nan"))
-        cells.append(s.n_trials)
+        e = s.estimate("p_objective", (t,), proportion=True)
+        cells += [e.mean, e.se, s.n_trials]
         rows.append(cells)
     cols = ["year"]
     for name in ("gain_challenger", "gain_defender", "payoff_challenger", "payoff_defender", "gap", "shift"):
         cols += [name, f"{name}_se", f"{name}_spread10", f"{name}_spread90"]
-    return Table(cols + ["share_gap_positive", "n_trials"], rows)
+    return Table(cols + ["share_gap_positive", "p_objective", "p_objective_se", "n_trials"], rows)
 
 
 def paired_ratios(outputs: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
