@@ -23,9 +23,11 @@ The scale is the parties' own valuation (their ideal points and saliences are co
 theirs: land at the front, contested in the claimed oblasts, counts for more per km2 than land far behind
 Russian lines. Position changes are capped at the scale's ends (a war cannot take more than the whole stake).
 
-Expected changes under uncertainty: a war's territorial outcome X (km2) over a campaign season is given by
-its mean and standard deviation (the war model, model/war.py); X is read as normal for these maps, and the
-expectations of the capped, piecewise-linear position are exact Gaussian integrals: with a = (c - mu) / s,
+Expected changes under uncertainty: a war's territorial outcome over a campaign season is given by its mean
+and standard deviation (the war model, model/war.py). A season's gain is read in the war model's family, a
+gamma distribution (`expected_min_gamma`); a net change over several years of war, which may be negative, as
+normal, and the expectations of the capped, piecewise-linear position are then exact Gaussian integrals:
+with a = (c - mu) / s,
 
     E[min(X, c)] = mu - (mu - c) Phi(-a) - s phi(a)        (Mills; e.g. Greene, Econometric Analysis, ch. 19)
 
@@ -127,6 +129,27 @@ def expected_min(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.ndarray:
     return np.where(positive, smooth, np.minimum(mu, c))
 
 
+def expected_min_gamma(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.ndarray:
+    """E[min(G, c)] for G gamma-distributed with the given mean and sd (shape k = (mean/sd)^2, scale
+    theta = sd^2/mean; the war model's family for a season's gain, model/war.py), c >= 0:
+
+        E[min(G, c)] = E[G] - E[(G - c)+],   E[(G - c)+] = k theta Q(k + 1, c/theta) - c Q(k, c/theta)
+
+    (Q the regularised upper incomplete gamma function). The correction is computed only where the cap is
+    within reach (mean + 8 sd > c); a non-positive mean or sd = 0 gives min(mean, c)."""
+    mu, s, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sd, cap)))
+    out = np.array(np.minimum(mu, c), dtype=float, ndmin=1)
+    mu, s, c = (np.atleast_1d(v) for v in (mu, s, c))
+    live = (mu > 0) & (s > 0) & (mu + 8.0 * s > c)
+    if np.any(live):
+        m, v, cc = mu[live], s[live], np.maximum(c[live], 0.0)
+        k, theta = (m / v) ** 2, v * v / m
+        x = cc / theta
+        excess = m * special.gammaincc(k + 1.0, x) - cc * special.gammaincc(k, x)
+        out[live] = m - np.maximum(excess, 0.0)
+    return out.reshape(np.shape(np.broadcast_arrays(np.asarray(mean), np.asarray(sd), np.asarray(cap))[0]))
+
+
 def exceedance(threshold: ArrayLike, mean: ArrayLike, sd: ArrayLike) -> np.ndarray:
     """P(X >= threshold) for X ~ N(mean, sd^2) (sd = 0: a step)."""
     thr, mu, s = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (threshold, mean, sd)))
@@ -135,13 +158,15 @@ def exceedance(threshold: ArrayLike, mean: ArrayLike, sd: ArrayLike) -> np.ndarr
     return np.where(s > 0, special.ndtr(z), (mu >= thr).astype(float))
 
 
-def expected_gain_share(mean_km2: ArrayLike, sd_km2: ArrayLike, slope: ArrayLike, room: ArrayLike) -> np.ndarray:
-    """The attacker's expected gain in stake shares from a season whose territorial outcome is X km2
-    (X ~ N(mean, sd^2), positive = the attacker gains): E[min(slope X, room)], room >= 0 the share it can
-    still take (the challenger 1 - x, the defender x). A loss (X < 0) counts at the same slope (the
-    defender's counter-attack in the attacker's sector): a season can cost the attacker ground."""
+def expected_gain_share(mean_km2: ArrayLike, sd_km2: ArrayLike, slope: ArrayLike, room: ArrayLike,
+                        family: str = "gamma") -> np.ndarray:
+    """The attacker's expected gain in stake shares from a season whose territorial gain is G km2 with the
+    given mean and sd: E[min(slope G, room)], room >= 0 the share it can still take (the challenger 1 - x,
+    the defender x). family "gamma" (the war model's, model/war.py: a season's gain is positive and
+    right-skewed) or "normal" (a net change that may be negative)."""
     slope = np.asarray(slope, dtype=float)
-    return slope * expected_min(mean_km2, sd_km2, np.asarray(room, dtype=float) / slope)
+    capped = expected_min_gamma if family == "gamma" else expected_min
+    return slope * capped(mean_km2, sd_km2, np.asarray(room, dtype=float) / slope)
 
 
 def position_moments(start: ArrayLike, mean_km2: ArrayLike, sd_km2: ArrayLike, claimed_km2: ArrayLike,
