@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,57 @@ def _keep_freed_memory() -> None:
 
 
 _keep_freed_memory()
+
+# ------------------------------------------------------------------- fast start (issue 17)
+# Commands that only read configs (list, show, validate, report) import the scenario modules for their
+# schemas, and those import scipy and networkx at the top for the models (~1.5 s on a 2-core VM). For these
+# commands the packages are stand-ins that import the real module on first use, which they never make.
+LIGHT_COMMANDS = ("list", "show", "validate", "report")
+HEAVY_MODULES = ("scipy.special", "scipy.stats", "scipy.optimize", "scipy.linalg", "scipy.interpolate", "networkx")
+
+
+class _Deferred(types.ModuleType):
+    """A module stand-in: the first attribute it lacks imports the real module (which then replaces it in
+    sys.modules and on its parent package); every later lookup is forwarded to the real module."""
+
+    def __init__(self, name: str, spec: Any) -> None:
+        super().__init__(name)
+        self.__spec__ = spec  # what `import name` reads of a module already in sys.modules
+
+    def __getattr__(self, attr: str) -> Any:
+        real = self.__dict__.get("_real")
+        if real is None:
+            import importlib
+
+            name = self.__name__
+            if sys.modules.get(name) is self:
+                del sys.modules[name]
+            real = importlib.import_module(name)
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules:
+                setattr(sys.modules[parent], child, real)
+            self.__dict__["_real"] = real
+        return getattr(real, attr)
+
+
+def defer_heavy_imports(names: tuple[str, ...] = HEAVY_MODULES) -> None:
+    """Put a `_Deferred` stand-in in sys.modules for each module of ``names`` not imported yet."""
+    import importlib.util
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        sys.modules[name] = module = _Deferred(name, spec)
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
+
 
 import click
 
@@ -181,7 +233,8 @@ def load_config(path: str, overrides: tuple[str, ...] = ()):
 
 @click.group(context_settings=CONTEXT)
 @click.version_option(package_name="accord", prog_name="accord")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """accord: model peace settlements: guarantee credibility, the military balance, coalition acceptance
     and whether a settlement holds, as parameterised Monte Carlo models run from YAML configs.
 
@@ -191,6 +244,8 @@ def main() -> None:
       accord run                        the default config (configs/plan_28_points.yaml)
       accord show configs/no_deal.yaml  the resolved config with the source of every value
     """
+    if ctx.invoked_subcommand in LIGHT_COMMANDS:  # fast start: these never call the models (issue 17)
+        defer_heavy_imports()
 
 
 @main.command(context_settings=CONTEXT, epilog="""\b

@@ -300,7 +300,7 @@ def _display(path: Path) -> str:
 def _compose(text: str, label: str) -> tuple[Any, dict[KeyPath, Loc]]:
     """Parse YAML, returning the data and the line of every key / list item (1-based)."""
     locs: dict[KeyPath, Loc] = {}
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml: ~10x faster to parse (fast start)
     try:
         root = loader.get_single_node()
 
