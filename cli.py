@@ -380,11 +380,13 @@ def show(config: str | None, overrides: tuple[str, ...], as_json: bool) -> None:
     if cfg.overrides:
         click.echo("overrides: " + "  ".join(cfg.overrides))
     click.echo("")
-    rows = [(k, v["value"], v["set_at"], v["source"] or "(no source: assumption?)") for k, v in info["parameters"].items()]
-    width = [max(len(str(r[i])) for r in rows + [("parameter", "value", "set at", "")]) for i in range(3)]
-    click.echo(f"{'parameter':<{width[0]}}  {'value':<{width[1]}}  {'set at':<{width[2]}}  source")
-    for key, value, at, source in rows:
-        click.echo(f"{key:<{width[0]}}  {value:<{width[1]}}  {at:<{width[2]}}  {source}")
+    rows = [(k, v["value"], v.get("unit") or "-", v["set_at"], v["source"] or "(no source: assumption?)")
+            for k, v in info["parameters"].items()]
+    head = ("parameter", "value", "unit", "set at", "source")
+    width = [max(len(str(r[i])) for r in [*rows, head]) for i in range(4)]
+    width[2] = min(width[2], 22)  # a few long units overflow rather than widen every line
+    for row in [head, *rows]:
+        click.echo("  ".join(f"{c:<{w}}" for c, w in zip(row[:4], width)) + f"  {row[4]}")
 
 
 @main.command("list", context_settings=CONTEXT, epilog="""\b

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from scenarios import engine, registry
-from scenarios.config import Config, ConfigError, from_data, load
+from scenarios.config import Config, ConfigError, from_data, load, param_info
 from scenarios.results import Result, command_line, git_commit, run_id, versions, write_run
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
@@ -166,9 +166,13 @@ def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
 def describe_config(cfg: Config) -> dict[str, Any]:
     """The resolved config with every parameter's value, where it was set and its source."""
     params: dict[str, Any] = {}
+    declared = param_info(cfg)
     for key, (spec, loc) in cfg.params().items():
+        info = declared.get(key)
         params[key] = {
             "value": spec.describe(),
+            "unit": info.unit if info else "",
+            "allowed_range": info.range_text() if info else "",
             "spec": spec.model_dump(exclude_none=True),
             "uncertain": spec.uncertain,
             "source": spec.source or _enclosing_source(cfg.data, key),
