@@ -26,6 +26,7 @@ from model.stats import Accumulator, Estimate, difference, estimate
 from scenarios import registry
 from scenarios.config import Config, ConfigError, load
 from scenarios.engine import Summaries, iterate_chunks
+from scenarios.report import caption
 from scenarios.results import Report, Table, number_text
 
 
@@ -195,13 +196,44 @@ def _report(opts: list[Option], targets: list[str], paired: dict, config_index: 
     if curves:
         from scenarios.settlement import outcomes_figure, survival_figure
 
-        figures["survival"] = survival_figure(curves)
+        figures["survival"] = caption(survival_figure(curves), _survival_caption(opts, curves))
         bars = {o.label: o.outputs_bar for o in opts if o.outputs_bar}
         if bars:
-            figures["outcomes"] = outcomes_figure(bars)
+            figures["outcomes"] = caption(outcomes_figure(bars), _outcomes_caption(opts, bars))
     data.update({"trials": n, "seed": seed, "sampler": sampler})
     return Report("compare", text, data, {"compare": table}, figures,
                   inputs={"targets": targets, "trials": n, "seed": seed, "sampler": sampler})
+
+
+def _trials(o: Option) -> int:
+    return max((int(h.get("n_trials") or 0) for h in o.headline.values()), default=0)
+
+
+def _survival_caption(opts: list[Option], curves: dict[str, Table]) -> str:
+    """What the overlaid survival curves show, with each option's trials and effective sample size."""
+    parts = []
+    for o in opts:
+        if o.label not in curves:
+            continue
+        rec = curves[o.label].records()
+        n_eff = min((float(r.get("n_effective", "nan")) for r in rec), default=float("nan"))
+        eff = f", effective n {n_eff:,.0f}" if np.isfinite(n_eff) else ""
+        parts.append(f"{o.label}: n = {_trials(o):,} trials{eff}")
+    return ("P(peace holds t years | adopted) for each option, each trial weighted by its P(adopted); bands are "
+            "95% Monte Carlo intervals (delta method). " + "; ".join(parts) + ".")
+
+
+def _outcomes_caption(opts: list[Option], bars: dict[str, dict[str, tuple[float, float]]]) -> str:
+    """What the stacked outcome bars show, with the trials and the largest Monte Carlo s.e. of a share."""
+    parts = []
+    for o in opts:
+        if o.label not in bars:
+            continue
+        ses = [se for _, se in bars[o.label].values() if np.isfinite(se)]
+        worst = f", s.e. of the not-adopted and holds shares at most {number_text(max(ses), True)}" if ses else ""
+        parts.append(f"{o.label}: n = {_trials(o):,} trials{worst}")
+    return ("Share of trials (each weighted by its P(adopted)) ending in each outcome over the horizon: Monte Carlo "
+            "means, drawn without error bars; their standard errors are stated here. " + "; ".join(parts) + ".")
 
 
 def _est(d: dict[str, Any]) -> Estimate:
