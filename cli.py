@@ -714,6 +714,38 @@ def compare(targets: tuple[str, ...], trials: int | None, seed: int | None, samp
     emit_report(report, as_json, quiet, out, formats)
 
 
+# ------------------------------------------------------------------------------- report (issue 17)
+
+
+@main.command("report", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord report outputs/plan_28_points/20261125T101500Z-1a2b3c4d
+  accord report runs/cmp --json | jq '.files'
+""")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@json_option
+@quiet_option
+@handle_errors
+def report_(run_dir: str, as_json: bool, quiet: bool) -> None:
+    """Render report.html and the Markdown brief (summary.md or report.md) of a run, sweep or report directory
+    again from what it holds: manifest, result.json, tables and figures. Nothing is re-run.
+
+    report.html is one self-contained page (figures embedded, no network requests) to open in a browser, send
+    or print to PDF; the Markdown brief embeds the figures with relative links.
+    """
+    from scenarios.report import REPORT_FILE, ReportError, regenerate
+
+    try:
+        written = regenerate(Path(run_dir))
+    except ReportError as exc:
+        fail(str(exc), 2)
+    o = Out(as_json, quiet)
+    if as_json:
+        o.json({"run_dir": run_dir, "report": str(Path(run_dir) / REPORT_FILE), "files": [str(p) for p in written]})
+    o.say(f"wrote {', '.join(p.name for p in written)} in {run_dir}/")
+    o.say(f"open {Path(run_dir) / REPORT_FILE} in a browser")
+
+
 def _is_game(path: str) -> bool:
     """A voting game (`accord power`): a mapping with members and a quota, no scenario."""
     import yaml

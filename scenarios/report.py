@@ -95,9 +95,15 @@ _PENDING: dict[str, Any] = {}  # the figures a forked saver renders (inherited t
 
 def _save_one(fig: Any, where: Path, name: str, formats: Sequence[str]) -> None:
     for fmt in formats:
-        meta = {"Software": "accord"}
-        if fmt in ("svg", "pdf"):
-            meta.update({"Date": None} if fmt == "svg" else {"CreationDate": None})
+        # each writer's own keys (the SVG writer rejects PNG's "Software"); no dates: identical reruns, identical files
+        meta = {"png": {"Software": "accord"}, "svg": {"Creator": "accord", "Date": None},
+                "pdf": {"Creator": "accord", "CreationDate": None}}.get(fmt, {})
+        if fmt == "svg":  # SVG element ids hash a salt that is random by default
+            import matplotlib
+
+            with matplotlib.rc_context({"svg.hashsalt": "accord"}):
+                fig.savefig(where / f"{name}.{fmt}", format=fmt, dpi=120, bbox_inches="tight", metadata=meta)
+            continue
         fig.savefig(where / f"{name}.{fmt}", format=fmt, dpi=120, bbox_inches="tight", metadata=meta)
 
 

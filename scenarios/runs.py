@@ -81,7 +81,7 @@ def run_and_write(
     n_workers = int(timings.pop("workers", 1))
     manifest = build_manifest(cfg, output.result, rid, trials, seed, sampler, started, timings)
     manifest["workers"] = n_workers  # how it ran, not what it computed: the numbers do not depend on it
-    output.result.summary = brief(cfg, output.result, rid, trials, seed, sampler, started, run_dir=target)
+    output.result.summary = brief(cfg, output.result, rid, trials, seed, sampler, started)
     t_write = time.perf_counter()
     final = write_run(target, output.result, manifest, formats or ["png"], unique=out is None)
     timings["write_seconds"] = time.perf_counter() - t_write
@@ -121,9 +121,9 @@ def build_manifest(cfg: Config, result: Result, rid: str, trials: int, seed: int
     }
 
 
-def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler: str, started: dt.datetime,
-          run_dir: Path | None = None) -> str:
-    """summary.md: the headline with its uncertainty, the scenario's own brief, and how the run was made."""
+def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler: str, started: dt.datetime) -> str:
+    """summary.md: the headline with its uncertainty, the scenario's own brief, and how the run was made (the
+    writer adds the figures and the re-run commands)."""
     title = cfg.model.title or cfg.stem
     lines = [f"# {title}", ""]
     if cfg.model.description:
@@ -139,8 +139,7 @@ def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler
     lines.append("- intervals are 95% Monte Carlo intervals of the mean (Wilson's for 0/1 outcomes, mean "
                  "+- 1.96 s.e. for averaged probabilities); "
                  "quantiles describe the spread over parameter uncertainty")
-    if run_dir is not None:
-        lines.append(f"- re-run exactly: `accord run --from {run_dir / 'manifest.json'}`")
+    # the re-run commands, naming this directory, follow in the "Re-run" section (scenarios/report.py)
     return "\n".join(lines) + "\n"
 
 
