@@ -53,8 +53,8 @@ FIGURES = [
 
 def _states(text: str, n: float) -> bool:
     """Whether the text states the count n (as 2,000 or 2000)."""
-    n = int(round(n))
-    return f"{n:,}" in text or re.search(rf"(?<![\d.,]){n}(?![\d,])", text) is not None
+    k = round(n)
+    return f"{k:,}" in text or re.search(rf"(?<![\d.,]){k}(?![\d,])", text) is not None
 
 
 def _deterministic(text: str) -> bool:

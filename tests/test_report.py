@@ -47,7 +47,7 @@ def test_the_page_shows_the_quote_headlines_sections_and_parameters(small_defaul
         assert h.label in page
     assert "The assumptions that matter most" in page
     manifest = json.loads((done.run_dir / "manifest.json").read_text())
-    for path, p in manifest["parameters"].items():
+    for path in manifest["parameters"]:
         assert f"<code>{path}</code>" in page
     row = re.search(r"<code>forces\.ukraine_cap</code></td><td[^>]*>600000</td><td>persons</td>", page)
     assert row, "a parameter's row shows its value and unit"
@@ -95,8 +95,8 @@ def test_accord_report_regenerates_the_same_files_without_running_the_model(smal
     res = CliRunner().invoke(cli.main, ["report", str(d)])
     assert res.exit_code == 0, res.output
     after = {name: (d / name).read_text() for name in before}
-    for name in before:  # identical but for the directory the re-run lines name
-        assert after[name] == before[name].replace(str(src), str(d)), name
+    for name, text in before.items():  # identical but for the directory the re-run lines name
+        assert after[name] == text.replace(str(src), str(d)), name
 
 
 def test_accord_report_renders_a_directory_written_before_result_json(small_default_run, tmp_path):
