@@ -55,6 +55,7 @@ class PageCheck:
     height: int = 0
     screenshot: bytes = b""
     pdf: bytes = b""
+    script_result: Any = None
 
     def external_requests(self) -> list[str]:
         """Requests to anything but the page itself and data: URIs (the embedded figures)."""
@@ -62,10 +63,8 @@ class PageCheck:
 
 
 class _Session:
-    def __init__(self, ws_url: str, timeout: float) -> None:
-        from websockets.sync.client import connect
-
-        self.ws = connect(ws_url, max_size=None, open_timeout=timeout, close_timeout=2)
+    def __init__(self, ws: Any, timeout: float) -> None:
+        self.ws = ws
         self.timeout = timeout
         self.next_id = 0
         self.events: list[dict[str, Any]] = []
@@ -105,14 +104,12 @@ class _Session:
             except TimeoutError:
                 return
 
-    def close(self) -> None:
-        self.ws.close()
-
 
 def open_page(html_file: Path, width: int = 1280, height: int = 900, full_page: bool = False,
-              pdf: bool = False, timeout: float = 60.0) -> PageCheck:
+              pdf: bool = False, script: str | None = None, timeout: float = 60.0) -> PageCheck:
     """Load ``html_file`` in a fresh headless Chromium and report console errors, requests, images, a
-    screenshot (the viewport, or the whole page with ``full_page``) and, with ``pdf``, the printed page."""
+    screenshot (the viewport, or the whole page with ``full_page``), with ``pdf`` the printed page, and with
+    ``script`` the value of that JavaScript expression evaluated after the load (before the screenshot)."""
     exe = chromium_path()
     if exe is None:
         raise FileNotFoundError("no Chromium found (apt-get install chromium, or set ACCORD_CHROMIUM)")
@@ -130,11 +127,10 @@ def open_page(html_file: Path, width: int = 1280, height: int = 900, full_page: 
                     raise TimeoutError("Chromium did not open its DevTools port")
                 time.sleep(0.05)
             port, path = port_file.read_text().split()[:2]
-            cdp = _Session(f"ws://127.0.0.1:{port}{path}", timeout)
-            try:
-                return _check(cdp, url, width, height, full_page, pdf, timeout)
-            finally:
-                cdp.close()
+            from websockets.sync.client import connect
+
+            with connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=timeout, close_timeout=2) as ws:
+                return _check(_Session(ws, timeout), url, width, height, full_page, pdf, script, timeout)
         finally:
             proc.terminate()
             try:
@@ -144,7 +140,7 @@ def open_page(html_file: Path, width: int = 1280, height: int = 900, full_page: 
                 proc.wait()
 
 
-def _check(cdp: _Session, url: str, width: int, height: int, full_page: bool, pdf: bool,
+def _check(cdp: _Session, url: str, width: int, height: int, full_page: bool, pdf: bool, script: str | None,
            timeout: float) -> PageCheck:
     target = cdp.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     sid = cdp.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -166,6 +162,9 @@ def _check(cdp: _Session, url: str, width: int, height: int, full_page: bool, pd
                                                 "returnByValue": True}, session=sid)["result"]["value"]
     cdp.drain(0.5)  # late console messages or requests
     out = PageCheck(url, images=images, height=int(page_height))
+    if script:
+        out.script_result = cdp.send("Runtime.evaluate", {"expression": script, "awaitPromise": True,
+                                                          "returnByValue": True}, session=sid)["result"].get("value")
     if full_page:
         cdp.send("Emulation.setDeviceMetricsOverride",
                  {"width": width, "height": int(page_height), "deviceScaleFactor": 1, "mobile": False}, session=sid)
