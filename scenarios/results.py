@@ -20,6 +20,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -217,7 +218,10 @@ def write_run(
         records = {}
         if result.figures:
             (tmp / "figures").mkdir()
+            t0 = time.perf_counter()
             records = R.save_figures(result.figures, tmp / "figures", formats)
+            if isinstance(manifest.get("timings_seconds"), dict):
+                manifest["timings_seconds"]["figures_saved_seconds"] = time.perf_counter() - t0
         manifest["outputs"] = {
             "tables": [f"tables/{n}.csv" for n in result.tables],
             "figures": [f"figures/{n}.{f}" for n in result.figures for f in formats],

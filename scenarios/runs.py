@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from scenarios import engine, registry
-from scenarios.config import Config, ConfigError, from_data, load, param_info
+from scenarios.config import Config, ConfigError, _read_file, from_data, load, param_info
 from scenarios.results import Result, command_line, git_commit, run_id, versions, write_run
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
@@ -209,12 +209,12 @@ def _enclosing_source(data: Any, path: str) -> str | None:
 
 def catalogue(configs_dir: Path) -> dict[str, Any]:
     """Scenarios and shipped configs, for ``accord list``."""
-    scenarios = [{"name": n, "summary": getattr(registry.get(n), "SUMMARY", "")} for n in registry.names()]
+    scenarios = [{"name": n, "summary": registry.summary(n)} for n in registry.names()]
     configs = []
     for p in sorted(configs_dir.rglob("*.yaml")):
         rel = p.relative_to(configs_dir.parent)
         try:
-            head = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+            head = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         except yaml.YAMLError:
             head = {}
         scenario, title = head.get("scenario"), head.get("title", "")
@@ -222,9 +222,9 @@ def catalogue(configs_dir: Path) -> dict[str, Any]:
             scenario, title = "game", title or "a weighted voting game for `accord power`"
         elif scenario is None and "scenario" not in head and "extends" not in head:
             scenario, title = "fragment", title or f"shared blocks ({', '.join(k for k in head if k != 'run')})"
-        if scenario is None and "extends" in head:
+        if scenario is None and "extends" in head:  # the merged files' scenario, without validating (fast)
             try:
-                scenario = load(p).scenario
+                scenario = _read_file(p, (), None)[0].get("scenario")
             except ConfigError:
                 scenario = None
         configs.append({"path": str(rel), "scenario": scenario, "title": title})
