@@ -275,8 +275,9 @@ def run(config: str | None, trials: int | None, seed: int | None, sampler: str |
         quiet: bool) -> None:
     """Run a config (default: configs/plan_28_points.yaml) and write a run directory.
 
-    The run directory holds manifest.json (resolved config with sources, seed, sampler, trials, versions,
-    git commit, command line, timings), summary.md (a one-page brief), tables/*.csv and figures/*.
+    The run directory holds report.html (the brief as one self-contained page to open in a browser or print),
+    manifest.json (resolved config with sources, seed, sampler, trials, versions, git commit, command line,
+    timings), summary.md (the brief in Markdown), result.json, tables/*.csv and figures/*.
     """
     from scenarios import runs
 
@@ -429,7 +430,7 @@ def emit_report(report: Any, as_json: bool, quiet: bool, out: str | None, format
     where = write_report(report, Path(out) if out else None, formats=_formats(formats))
     o = Out(as_json, quiet)
     if as_json:
-        o.json({**report.data, "report_dir": str(where)})
+        o.json({**report.data, "report_dir": str(where), "report": str(where / "report.html")})
     o.say(report.text)
     o.say(f"written to {where}/")
 

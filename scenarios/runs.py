@@ -40,6 +40,7 @@ class Done:
             "trials": self.trials,
             "sampler": self.sampler,
             "headline": self.result.headline_json(),
+            "report": str(self.run_dir / "report.html"),
         }
 
     def text(self) -> str:
