@@ -313,13 +313,15 @@ def write_report(report: Report, out: Path | None = None, outputs_root: Path = P
 
 def number_text(v: float | None, percent: bool) -> str:
     """A number for the terminal, a brief or a figure: percentages with one decimal, or two significant digits
-    below 0.1% however small (0.025%, 0.00036%; never 0.0% or "<0.001%" for a value that is not zero); other
-    numbers with three significant digits, thousands separated."""
+    below 0.1% however small (0.025%, 0.00036%, 3.2e-11%; never 0.0% or "<0.001%" for a value that is not
+    zero); other numbers with three significant digits, thousands separated."""
     if v is None or not math.isfinite(v):
         return "n/a"
     if percent:
         if v == 0 or abs(v) >= 0.001:
             return f"{v * 100:.1f}%"
+        if abs(v) < 1e-8:  # past six zeros a reader counts digits: scientific notation
+            return f"{v * 100:.2g}%"
         return _significant(v * 100, 2) + "%"
     return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 

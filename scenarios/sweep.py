@@ -936,7 +936,10 @@ def _heatmap(axes: list[dict[str, Any]], data: dict[str, list], m: str, meta: di
     ax = fig.add_subplot()
     mesh = ax.pcolormesh(xs, ys, Z, shading="nearest", cmap="viridis")
     fig.colorbar(mesh, ax=ax, label=meta["label"] + unit)
-    if len(xs) > 1 and len(ys) > 1 and np.isfinite(Z).sum() >= 4 and np.nanmax(Z) > np.nanmin(Z):
+    # contours only where the surface varies by more than its Monte Carlo noise (else they trace the noise)
+    contours = (len(xs) > 1 and len(ys) > 1 and np.isfinite(Z).sum() >= 4
+                and np.nanmax(Z) - np.nanmin(Z) > 4 * max_se)
+    if contours:
         cs = ax.contour(xs, ys, np.ma.masked_invalid(Z), colors="white", linewidths=0.8)
         ax.clabel(cs, fontsize=7, fmt="%.3g")
     if axes[1]["kind"] == "log":
@@ -948,10 +951,11 @@ def _heatmap(axes: list[dict[str, Any]], data: dict[str, list], m: str, meta: di
     se_text = number_text(meta["max_se"], True) if meta["percent"] else f"{max_se:.3g}{unit.strip(' ()')}"
     ax.set_title(f"{meta['label']}\n{len(data[m])} points x {trials:,} trials; Monte Carlo s.e. at most {se_text}",
                  fontsize=9)
-    return caption(fig, f"{meta['label']}{unit} over the grid of {_key_label(kx, units)} and {_key_label(ky, units)}: "
-                        f"{len(data[m])} points of {trials:,} trials each (n = {trials:,} per point); colour is the "
-                        f"Monte Carlo mean, whose standard error is at most {se_text} at any point (white lines: "
-                        "contours).")
+    return caption(fig, f"{meta['label']}{unit} over the grid of {_key_label(kx, units)} and {_key_label(ky, units)} "
+                        f"({len(data[m])} points of {trials:,} trials each, n = {trials:,} per point): colour is the "
+                        f"Monte Carlo mean, whose standard error is at most {se_text} at any point"
+                        + ("; white lines: contours." if contours else
+                           "; no contours: the surface varies by less than four standard errors."))
 
 
 def _multiples(keys: list[str], axes: list[dict[str, Any]], data: dict[str, list], m: str,

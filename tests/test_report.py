@@ -177,7 +177,8 @@ def test_show_prints_the_unit_of_every_parameter(runner):
 @given(st.floats(min_value=1e-12, max_value=0.000999, allow_nan=False))
 def test_a_small_probability_keeps_two_significant_digits(p):
     text = number_text(p, True)
-    assert text.endswith("%") and "<" not in text and "e" not in text
+    assert text.endswith("%") and "<" not in text
+    assert ("e" in text) == (p < 1e-8)  # positional down to 0.000001%, then scientific
     shown = float(text[:-1]) / 100
     assert shown == pytest.approx(p, rel=0.051)  # two significant digits: at most half a unit in the second
 
