@@ -160,14 +160,14 @@ def _report(opts: list[Option], targets: list[str], paired: dict, config_index: 
             sampler: str) -> Report:
     base = opts[0]
     metrics = [k for k in base.headline if all(k in o.headline for o in opts[1:])]
-    columns = ["metric", "label"]
+    columns = ["metric", "label", "unit"]  # one metric per row: its unit in a column (the tables' convention)
     for o in opts:
         columns += [f"{o.label} mean", f"{o.label} se"]
     for o in opts[1:]:
         columns += [f"{o.label} - {base.label}", "ci95_low", "ci95_high", "method"]
     rows, data = [], {"options": [o.label for o in opts], "sources": targets, "metrics": {}}
     for k in metrics:
-        row: list[Any] = [k, base.headline[k].get("label", k)]
+        row: list[Any] = [k, base.headline[k].get("label", k), base.headline[k].get("unit", "")]
         for o in opts:
             row += [o.headline[k]["mean"], o.headline[k]["se"]]
         entry: dict[str, Any] = {"label": base.headline[k].get("label", k),

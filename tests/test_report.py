@@ -232,3 +232,15 @@ def test_analysis_reports_and_sweeps_get_a_page_too(tmp_path, toy, monkeypatch):
     assert R.embed_check(page) == [] and "points.csv" in page and "P(x > 5)" in page
     assert f"accord sweep --resume {tmp_path / 'sweep'}" in page
     assert "](figures/sweep.png)" in (tmp_path / "sweep" / "summary.md").read_text()
+
+
+def test_a_variants_table_gets_its_own_section_before_the_other_tables(tmp_path):
+    """The settlement's structural variants (tables/variants.csv, when a scenario writes it) are shown as
+    their own section, not buried among the tables."""
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "variants.csv").write_text("variant,p_holds_5y\ndefault,0.61\nno guarantee,0.43\n")
+    (tmp_path / "tables" / "survival.csv").write_text("year,p_holds\n0,1.0\n")
+    record = R.result_record("run", "t", markdown="x", tables=["survival", "variants"])
+    page = R.render_html(R.context(tmp_path, record, {}))
+    assert page.index('id="variants"') < page.index('id="tables"')
+    assert "no guarantee" in page and page.count("tables/variants.csv") == 1
