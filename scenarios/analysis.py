@@ -232,7 +232,9 @@ def _bar_chart(method: str, metric: str, label: str, per: dict[str, dict[str, fl
     names = list(per)
     key = "ST" if method == "sobol" else "mu_star"
     order = sorted(range(len(names)), key=lambda j: per[names[j]][key] if math.isfinite(per[names[j]][key]) else -1)
-    fig = Figure(figsize=(7.0, 1.2 + 0.35 * len(names)), layout="constrained")
+    # room for the longest parameter name beside a plot area of ~4.5 in, so neither squeezes the other
+    width = max(7.0, 4.5 + 0.065 * max((len(k) for k in names), default=0))
+    fig = Figure(figsize=(width, 1.4 + 0.35 * len(names)), layout="constrained")
     ax = fig.add_subplot()
     pos = np.arange(len(names))
     h = 0.38
@@ -251,8 +253,10 @@ def _bar_chart(method: str, metric: str, label: str, per: dict[str, dict[str, fl
     ax.set_yticks(pos, [names[j] for j in order], fontsize=8)
     ax.axvline(0, color="black", lw=0.6)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(f"{label}: {method} sensitivity, {n_eval:,} evaluations x {trials:,} trials; bars 95% CI",
-                 fontsize=9)
+    import textwrap
+
+    title = f"{label}: {method} sensitivity, {n_eval:,} evaluations x {trials:,} trials; bars 95% CI"
+    fig.suptitle("\n".join(textwrap.wrap(title, width=int(width * 11))), fontsize=9)
     from scenarios.report import caption
 
     if method == "sobol":
