@@ -123,8 +123,11 @@ def save_workers(n_figures: int) -> int:
 
 def save_figures(figures: dict[str, Any], where: Path, formats: Sequence[str],
                  workers: int | None = None) -> dict[str, FigureRecord]:
-    """Save every figure in every format (``where/<name>.<fmt>``), in ``workers`` processes (default: see
-    `save_workers`), and close them. Returns each figure's record (caption, titles, files)."""
+    """Save every figure in every format (``where/<name>.<fmt>``; PNG too if no format the page can embed was
+    asked for), in ``workers`` processes (default: see `save_workers`), and close them. Returns each figure's
+    record (caption, titles, files)."""
+    if not {"png", "svg"} & set(formats):
+        formats = [*formats, "png"]
     records = {name: FigureRecord(name, caption_of(fig), title_of(fig),
                                   [f"figures/{name}.{fmt}" for fmt in formats]) for name, fig in figures.items()}
     names = list(figures)

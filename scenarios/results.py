@@ -23,7 +23,6 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +117,8 @@ def run_id(config_digest: str, seed: int, sampler: str, trials: int, now: dt.dat
 
 
 def versions() -> dict[str, str]:
+    from importlib import metadata  # imports the email package: only when a manifest is written
+
     out = {"python": platform.python_version(), "platform": platform.platform()}
     for pkg in ("accord", "numpy", "scipy", "pydantic", "PyYAML", "click", "matplotlib", "networkx", "SALib"):
         try:
@@ -224,7 +225,7 @@ def write_run(
                 manifest["timings_seconds"]["figures_saved_seconds"] = time.perf_counter() - t0
         manifest["outputs"] = {
             "tables": [f"tables/{n}.csv" for n in result.tables],
-            "figures": [f"figures/{n}.{f}" for n in result.figures for f in formats],
+            "figures": [f for r in records.values() for f in r.files],
             "brief": ["summary.md", R.REPORT_FILE, R.RESULT_FILE],
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")

@@ -794,7 +794,7 @@ def _finish(sweep_dir: Path, manifest: dict[str, Any], records: dict[int, dict[s
         axes=" x ".join(a.get("text", "") for a in manifest["axes"]), keys=manifest["keys"],
         n_points=len(manifest["points"]), n_done=n_done, failed=failed, ran_now=0, trials=manifest["trials"],
         seed=manifest["seed"], sampler=manifest["sampler"], executor="", seconds=0.0, resumed=False,
-        metrics=summary_metrics, figures=[f"figures/{n}.{f}" for n in figs for f in formats],
+        metrics=summary_metrics, figures=[f for r in records.values() for f in r.files],
     )
 
 
