@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import blank_share, open_page  # noqa: E402
+from tests.browser import blank_share, open_page
 
 
 def main() -> int:

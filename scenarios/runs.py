@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from scenarios import engine, registry
-from scenarios.config import Config, ConfigError, _read_file, from_data, load, param_info
+from scenarios.config import Config, ConfigError, _read_file, from_data, param_info
 from scenarios.results import Result, command_line, git_commit, run_id, versions, write_run
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
