@@ -60,16 +60,18 @@ def summary(name: str) -> str:
     starts fast); imported only if the source does not state it as a plain string."""
     import ast
 
+    from pathlib import Path
+
     module = available()[name]
     try:
         spec = importlib.util.find_spec(module)
-        tree = ast.parse(open(spec.origin, encoding="utf-8").read()) if spec and spec.origin else None
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8")) if spec and spec.origin else None
     except (OSError, SyntaxError, ImportError, ValueError):
         tree = None
     for node in tree.body if tree else []:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SUMMARY" for t in node.targets):
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                return node.value.value
+        if (isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SUMMARY" for t in node.targets)
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            return node.value.value
     return getattr(get(name), "SUMMARY", "")
 
 
