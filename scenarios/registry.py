@@ -59,7 +59,6 @@ def summary(name: str) -> str:
     """A scenario's one-line SUMMARY, read from its module's source without importing it (``accord list``
     starts fast); imported only if the source does not state it as a plain string."""
     import ast
-
     from pathlib import Path
 
     module = available()[name]
