@@ -207,7 +207,7 @@ def _json_default(o: Any) -> Any:
 def result_record(kind: str, title: str, *, headline: dict[str, Any] | None = None, markdown: str = "",
                   text: str = "", figures: dict[str, FigureRecord] | None = None, tables: Sequence[str] = (),
                   run_dir: Path | str | None = None, markdown_file: str = "summary.md") -> dict[str, Any]:
-    """What `render` needs besides the manifest, the tables and the figures on disk."""
+    """What `context` and `full_markdown` need besides the manifest, the tables and the figures on disk."""
     return {
         "accord_result": 1,
         "kind": kind,
@@ -352,7 +352,8 @@ def _headline_context(key: str, rec: dict[str, Any]) -> dict[str, Any]:
     headline carries (e.g. a spread over assumptions, an effective sample size) in its own column."""
     from scenarios.results import number_text
 
-    pct = bool(rec.get("percent", False))
+    # a record from before headlines carried "percent" (an old manifest): a probability is shown as one
+    pct = bool(rec.get("percent", rec.get("unit") == "probability" or str(rec.get("label", "")).startswith("P(")))
     mean, se = rec.get("mean"), rec.get("se")
     lo, hi = rec.get("ci95_low"), rec.get("ci95_high")
     digits = _digits(se, pct)
