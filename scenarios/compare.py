@@ -153,7 +153,35 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
                                 {k: h.as_dict() | {"percent": h.percent} for k, h in heads.items()}, surv, bars)
     ordered = [options[i] for i in range(len(targets))]
     config_index = {i: j for j, (i, _) in enumerate(configs)}
-    return _report(ordered, targets, paired, config_index, n, sd, smp)
+    report = _report(ordered, targets, paired, config_index, n, sd, smp)
+    report.parameters = _parameters([(options[i].label, cfg) for i, cfg in configs])
+    return report
+
+
+def _parameters(labelled: list[tuple[str, Config]]) -> dict[str, Any]:
+    """Every parameter of the compared configs (runs.describe_config), one row per path: its value where the
+    options agree, else each option's value and source (so a reader sees what differs)."""
+    from scenarios.runs import describe_config
+
+    described = [(label, describe_config(cfg)["parameters"]) for label, cfg in labelled]
+    paths = list(dict.fromkeys(p for _, params in described for p in params))
+    out: dict[str, Any] = {}
+    for path in paths:
+        present = [(label, params[path]) for label, params in described if path in params]
+        first = present[0][1]
+        values = {label: params[path]["value"] if path in params else "(not in this config)"
+                  for label, params in described}
+        same = len(set(values.values())) == 1
+        sources = {label: p.get("source") or "" for label, p in present}
+        out[path] = {
+            **first,
+            "value": first["value"] if same else "; ".join(f"{label}: {v}" for label, v in values.items()),
+            "source": first.get("source") if same and len(set(sources.values())) == 1 else
+            "; ".join(f"{label}: {src or '(none)'}" for label, src in sources.items()),
+            "set_at": first.get("set_at") if same else "; ".join(f"{label}: {p.get('set_at')}" for label, p in present),
+            "differs": not same,
+        }
+    return out
 
 
 def _report(opts: list[Option], targets: list[str], paired: dict, config_index: dict[int, int], n: int, seed: int,

@@ -443,7 +443,8 @@ def _sortable(fragment: str) -> str:
 def _parameters(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     params = manifest.get("parameters") or {}
     return [{"path": k, "value": v.get("value", ""), "unit": v.get("unit", ""), "range": v.get("allowed_range", ""),
-             "source": v.get("source") or "", "set_at": v.get("set_at", ""), "uncertain": bool(v.get("uncertain"))}
+             "source": v.get("source") or "", "set_at": v.get("set_at", ""), "uncertain": bool(v.get("uncertain")),
+             "differs": bool(v.get("differs"))}
             for k, v in params.items()]
 
 

@@ -272,6 +272,8 @@ class Report:
     tables: dict[str, Table] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)  # what it was made from (files, options)
+    # the parameters behind it, as runs.describe_config gives them (value, unit, source...), for report.html
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 def write_report(report: Report, out: Path | None = None, outputs_root: Path = Path("outputs"),
@@ -292,6 +294,8 @@ def write_report(report: Report, out: Path | None = None, outputs_root: Path = P
         "command_line": command_line(),
         "cwd": str(Path.cwd()),
     }
+    if report.parameters:
+        manifest["parameters"] = report.parameters
     result = Result(report.kind, {}, report.tables, report.figures, report.text)
 
     def fill(tmp: Path) -> None:

@@ -60,7 +60,7 @@ from scenarios.results import (
     save_figures,
     versions,
 )
-from scenarios.runs import config_record
+from scenarios.runs import config_record, describe_config
 
 SWEEP_KEY = 0x73776570  # "swep": the spawn key of per-point seeds
 LHS_KEY = 0x6C687321  # "lhs!": the spawn key of the Latin hypercube design
@@ -614,6 +614,7 @@ def run_sweep(
         "run_id": rid,
         "scenario": cfg.scenario,
         "config": config_record(cfg),
+        "parameters": describe_config(cfg)["parameters"],  # the base config's, with units (report.html)
         "axes": axes.as_list(),
         "keys": axes.keys,
         "points": [{"point": i, "values": v, "seed": point_seed(seed, i)} for i, v in enumerate(points)],

@@ -244,3 +244,15 @@ def test_a_variants_table_gets_its_own_section_before_the_other_tables(tmp_path)
     page = R.render_html(R.context(tmp_path, record, {}))
     assert page.index('id="variants"') < page.index('id="tables"')
     assert "no guarantee" in page and page.count("tables/variants.csv") == 1
+
+
+def test_compare_lists_every_parameter_and_what_differs_between_the_options():
+    from scenarios import compare as CMP
+
+    rep = CMP.compare([str(ROOT / "configs" / "plan_28_points.yaml"), str(ROOT / "configs" / "no_deal.yaml")],
+                      trials=500)
+    cap = rep.parameters["forces.ukraine_cap"]
+    assert cap["differs"] and cap["unit"] == "persons"
+    assert cap["value"] == "plan_28_points: 600000; no_deal: (not in this config)"
+    same = rep.parameters["settlement.discount"]
+    assert not same["differs"] and ";" not in same["value"]
