@@ -22,6 +22,10 @@ from typing import Any
 # setting wins. Child processes (fork, forkserver) inherit it.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# pydantic looks for plugins (observability hooks accord does not use) by scanning the entry points of every
+# installed distribution when it builds its first model: ~0.15-0.3 s of each start (issue 17). The user's own
+# setting wins.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def _keep_freed_memory() -> None:
@@ -55,7 +59,9 @@ _keep_freed_memory()
 # schemas, and those import scipy and networkx at the top for the models (~1.5 s on a 2-core VM). For these
 # commands the packages are stand-ins that import the real module on first use, which they never make.
 LIGHT_COMMANDS = ("list", "show", "validate", "report")
-HEAVY_MODULES = ("scipy.special", "scipy.stats", "scipy.optimize", "scipy.linalg", "scipy.interpolate", "networkx")
+HEAVY_MODULES = ("scipy.special", "scipy.stats", "scipy.optimize", "scipy.linalg", "scipy.interpolate", "networkx",
+                 "model.coalition", "model.forces", "model.guarantees", "model.bargaining", "model.negotiation",
+                 "model.power", "model.prim")
 
 
 class _Deferred(types.ModuleType):
