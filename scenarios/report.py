@@ -104,7 +104,9 @@ def _save_one(fig: Any, where: Path, name: str, formats: Sequence[str]) -> None:
             with matplotlib.rc_context({"svg.hashsalt": "accord"}):
                 fig.savefig(where / f"{name}.{fmt}", format=fmt, dpi=120, bbox_inches="tight", metadata=meta)
             continue
-        fig.savefig(where / f"{name}.{fmt}", format=fmt, dpi=120, bbox_inches="tight", metadata=meta)
+        # zlib level 1: ~15% less time to save than the default 6, for PNGs ~10% larger (flat-colour plots)
+        extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
+        fig.savefig(where / f"{name}.{fmt}", format=fmt, dpi=120, bbox_inches="tight", metadata=meta, **extra)
 
 
 def _save_share(names: list[str], where: str, formats: list[str]) -> int:
