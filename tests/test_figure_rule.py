@@ -33,7 +33,6 @@ KNOWN_FAILURES = {
     "run:breakthrough": "forces breakthrough figure: no trial count, and it does not say what D is",
     "run:network": "coalition network figure: no trial count; node labels overlap",
     "run:zopa": "coalition ZOPA figure: no trial count; right-hand labels clipped",
-    "calibrate-guarantees:cases": "guarantees.calibrate: does not state the number of commitments (23)",
     "calibrate-lanchester:lanchester_fit": "forces.calibrate_lanchester: does not state the observations (70)",
     "amend:amendments": "coalition.amend: does not state the trials per evaluation",
 }
@@ -46,8 +45,11 @@ FIGURES = [
     "sensitivity-morris:sensitivity_y", "sensitivity-sobol:sensitivity_y",
     "discover:peeling_trajectory",
     "power-monte-carlo:power", "power-exact:power",
-    "forecast:forecast",
-    "calibrate-guarantees:cases", "calibrate-lanchester:lanchester_fit", "amend:amendments",
+    "forecast:forecast", "forecast-case:forecast", "forecast-case:challenges",
+    "calibrate-guarantees:rates", "calibrate-guarantees-accord-table:rates", "backtest-guarantees:reliability",
+    "calibrate-durability:durability", "backtest-durability:reliability_1y", "backtest-durability:reliability_2y",
+    "backtest-durability:reliability_5y", "backtest-durability:reliability_10y",
+    "calibrate-lanchester:lanchester_fit", "amend:amendments",
 ]
 
 
@@ -64,7 +66,7 @@ def _deterministic(text: str) -> bool:
 @pytest.fixture(scope="module")
 def figures(small_default_run, tmp_path_factory, monkeypatch_module):
     """Every figure id -> (figure, trials or observations, effective n or None)."""
-    from scenarios import analysis, coalition, forces, games, guarantees, sweep
+    from scenarios import analysis, coalition, forces, games, sweep
     from scenarios import compare as CMP
     from scenarios.config import load
 
@@ -123,8 +125,26 @@ def figures(small_default_run, tmp_path_factory, monkeypatch_module):
     out["power-exact:power"] = (games.power(un, method="exact").figures["power"], None, None)
     out["forecast:forecast"] = (games.forecast(ROOT / "configs" / "games" / "emission_standards.csv").figures["forecast"],
                                 None, None)
-    rep = guarantees.calibrate(ROOT / "configs" / "reference" / "guarantees.csv")
-    out["calibrate-guarantees:cases"] = (rep.figures["cases"], 23, None)
+    rep = games.forecast_config(ROOT / "configs" / "coalition" / "plan_28_points.yaml", "territory", trials=200)
+    for name, fig in rep.figures.items():
+        out[f"forecast-case:{name}"] = (fig, 200, None)
+
+    # the outside view: counts of cases (commitments, spells of peace), not trials
+    from scenarios import backtest, durability, guarantee_record
+
+    ref = ROOT / "configs" / "reference"
+    bf = ref / "alliances_berkemeier_fuhrmann_2018.csv"
+    out["calibrate-guarantees:rates"] = (guarantee_record.calibrate(bf).figures["rates"], 102, None)
+    out["calibrate-guarantees-accord-table:rates"] = (
+        guarantee_record.calibrate(ref / "guarantees.csv").figures["rates"], 23, None)
+    rep = backtest.run("guarantees", bf, None, 5, 0, {"coding": "llm", "link": "logit", "penalty": "ridge", "ridge": 1.0})
+    out["backtest-guarantees:reliability"] = (rep.figures["reliability"], 102, None)
+    ucdp = ref / "peace_agreements_ucdp_v22.1_1975_2011.csv"
+    out["calibrate-durability:durability"] = (durability.calibrate(ucdp).figures["durability"], 303, None)
+    rep = backtest.run("durability", ucdp, None, 5, 0,
+                       {"horizons": [1, 2, 5, 10], "covariates": None, "baseline": "piecewise", "penalty": None})
+    for name, fig in rep.figures.items():
+        out[f"backtest-durability:{name}"] = (fig, 303, None)
     rep = forces.calibrate_lanchester(ROOT / "tests" / "data" / "lanchester_synthetic.csv")
     out["calibrate-lanchester:lanchester_fit"] = (rep.figures["lanchester_fit"], 70, None)
     rep = coalition.amend(load(ROOT / "configs" / "coalition" / "plan_28_points.yaml"), penalties=(0.0, 0.3), trials=300)
