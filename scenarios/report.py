@@ -549,13 +549,17 @@ def write_outputs(where: Path, record: dict[str, Any], manifest: dict[str, Any],
 
 
 def report_title(kind: str, inputs: dict[str, Any]) -> str:
-    """A page title for an analysis report: the command and what it read (``accord compare: a, b, c``)."""
+    """A page title for an analysis report: the command and the files it read (``accord compare: a, b, c``)."""
+    def is_file(x: Any) -> bool:
+        return isinstance(x, str) and ("/" in x or x.endswith((".csv", ".yaml", ".yml")))
+
+    command = "accord " + kind.replace("-", " ")
     for v in inputs.values():
-        if isinstance(v, str) and v:
-            return f"accord {kind}: {Path(v).name}"
-        if isinstance(v, (list, tuple)) and v and all(isinstance(x, str) for x in v):
-            return f"accord {kind}: " + ", ".join(Path(x).stem or x for x in v)
-    return f"accord {kind}"
+        if is_file(v):
+            return f"{command}: {Path(v).name}"
+        if isinstance(v, (list, tuple)) and v and all(is_file(x) for x in v):
+            return f"{command}: " + ", ".join(Path(x).stem for x in v)
+    return command
 
 
 # ------------------------------------------------------------------------------------ accord report
