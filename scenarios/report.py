@@ -116,8 +116,12 @@ def _save_share(names: list[str], where: str, formats: list[str]) -> int:
 
 
 def save_workers(n_figures: int) -> int:
-    """Processes for saving ``n_figures`` figures: all cores, at most one per figure, 1 without fork."""
-    if not sys.platform.startswith("linux") or os.environ.get("ACCORD_FIGURE_WORKERS") == "1":
+    """Processes for saving ``n_figures`` figures: all cores, at most one per figure; 1 without fork, or while
+    other threads run (forking then may copy a lock another thread holds: e.g. a Dask client's)."""
+    import threading
+
+    if (not sys.platform.startswith("linux") or os.environ.get("ACCORD_FIGURE_WORKERS") == "1"
+            or threading.active_count() > 1):
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(cores, n_figures))
