@@ -198,7 +198,7 @@ def _report(opts: list[Option], targets: list[str], paired: dict, config_index: 
         row: list[Any] = [k, base.headline[k].get("label", k), base.headline[k].get("unit", "")]
         for o in opts:
             row += [o.headline[k]["mean"], o.headline[k]["se"]]
-        entry: dict[str, Any] = {"label": base.headline[k].get("label", k),
+        entry: dict[str, Any] = {"label": base.headline[k].get("label", k), "unit": base.headline[k].get("unit", ""),
                                  "values": {o.label: {"mean": o.headline[k]["mean"], "se": o.headline[k]["se"]} for o in opts},
                                  "differences": {}}
         for j, o in enumerate(opts[1:], start=1):
