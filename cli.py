@@ -449,7 +449,7 @@ def calibrate() -> None:
     Examples:
       accord calibrate guarantees
       accord calibrate guarantees --link probit --penalty firth --json
-      accord calibrate lanchester tests/data/lanchester_synthetic.csv
+      accord calibrate lanchester tests/data/lanchester_square_2pct.csv
     """
 
 
@@ -471,7 +471,8 @@ guarantees.csv. Under --coding a Berkemeier & Fuhrmann row is a case when it is 
 @click.option("--folds", type=click.IntRange(min=2), help="Grouped K-fold cross-validation by war.")
 @click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the fold assignment (with --folds).")
-@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True)
+@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True,
+              help="P(honour) as the logistic or the normal CDF of the linear index.")
 @click.option("--penalty", type=click.Choice(["none", "ridge", "firth"]), default="ridge", show_default=True,
               help="Penalised likelihood for small or separated tables.")
 @click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
@@ -495,27 +496,45 @@ def calibrate_guarantees(table: str | None, coding: str, folds: int | None, seed
 
 @calibrate.command("lanchester", context_settings=CONTEXT, epilog="""\b
 Examples:
-  accord calibrate lanchester tests/data/lanchester_synthetic.csv
+  accord calibrate lanchester tests/data/lanchester_square_2pct.csv
   accord calibrate lanchester battle.csv --laws square,linear --json
-CSV columns: day, attacker, defender [, attacker_reinforcement, defender_reinforcement]
+  accord calibrate lanchester battle.csv --fix-initial --errors additive   (the fit before issue 19)
+CSV columns: day, attacker, defender [, attacker_reinforcement, defender_reinforcement];
+a blank attacker or defender cell means that side was not counted that day.
 """)
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--laws", default="square,linear,mixed", show_default=True, help="Laws to fit, comma-separated.")
 @click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
+@click.option("--errors", type=click.Choice(["multiplicative", "additive"]), default="multiplicative",
+              show_default=True,
+              help="multiplicative: log residuals, one relative error for both sides (counts err in proportion "
+                   "to their size); additive: residuals in troops.")
+@click.option("--fix-initial", is_flag=True,
+              help="Take the first day's counts as exact initial strengths instead of estimating them.")
+@click.option("--intervals", type=click.Choice(["wald", "profile"]), default="wald", show_default=True,
+              help="wald: linearised (delta method) on the log scale; profile: profile likelihood (slower).")
 @out_option
 @json_option
 @quiet_option
 @handle_errors
-def calibrate_lanchester(data: str, laws: str, confidence: float, out: str | None, as_json: bool, quiet: bool) -> None:
-    """Fit Lanchester fire-effectiveness coefficients to a battle's daily strengths (least squares), pick
-    the law that fits best, and plot observed against fitted strengths."""
-    from scenarios import forces
+def calibrate_lanchester(data: str, laws: str, confidence: float, errors: str, fix_initial: bool, intervals: str,
+                         out: str | None, as_json: bool, quiet: bool) -> None:
+    """Fit Lanchester laws to a battle's daily strengths: fire-effectiveness coefficients and initial strengths
+    with intervals, the law with the lowest AIC, observed against fitted strengths.
+
+    By default the first day's counts are observations like the others (the initial strengths are estimated),
+    errors are relative (counts err in proportion to their size), the AIC counts every estimated parameter
+    (alpha, beta, both initial strengths, sigma) and the 95% intervals are Wald intervals on the log scale,
+    which covered the truth in 94.8-97.0% of 1,000 simulated battles (model/lanchester_fit.py)."""
+    from scenarios import lanchester
 
     allowed = ("square", "linear", "mixed")
     chosen = tuple(x.strip() for x in laws.split(",") if x.strip())
     if not chosen or any(x not in allowed for x in chosen):
         raise click.BadParameter(f"{laws!r}: allowed laws are {', '.join(allowed)}", param_hint="--laws")
-    emit_report(forces.calibrate_lanchester(Path(data), laws=chosen, confidence=confidence), as_json, quiet, out)
+    report = lanchester.calibrate_lanchester(Path(data), laws=chosen, confidence=confidence, errors=errors,
+                                             fix_initial=fix_initial, intervals=intervals)
+    emit_report(report, as_json, quiet, out)
 
 
 # ---------------------------------------------------------------------------------------------- backtest
@@ -570,7 +589,8 @@ guarantees.csv; the model uses the covariates both tables code.
 @backtest_options
 @click.option("--coding", type=click.Choice(["llm", "bf"]), default="llm", show_default=True,
               help="Berkemeier & Fuhrmann's coding (which rows are invocations, and their outcome).")
-@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True)
+@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True,
+              help="P(honour) as the logistic or the normal CDF of the linear index.")
 @click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Ridge strength: a N(0, 1/ridge) prior on each slope.")
 @handle_errors
