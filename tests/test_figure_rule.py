@@ -33,7 +33,7 @@ KNOWN_FAILURES = {
     "run:breakthrough": "forces breakthrough figure: no trial count, and it does not say what D is",
     "run:network": "coalition network figure: no trial count; node labels overlap",
     "run:zopa": "coalition ZOPA figure: no trial count; right-hand labels clipped",
-    "calibrate-lanchester:lanchester_fit": "forces.calibrate_lanchester: does not state the observations (70)",
+    "calibrate-lanchester:lanchester_fit": "lanchester.fit_figure: does not state the observations (70)",
     "amend:amendments": "coalition.amend: does not state the trials per evaluation",
 }
 
@@ -66,7 +66,7 @@ def _deterministic(text: str) -> bool:
 @pytest.fixture(scope="module")
 def figures(small_default_run, tmp_path_factory, monkeypatch_module):
     """Every figure id -> (figure, trials or observations, effective n or None)."""
-    from scenarios import analysis, coalition, forces, games, sweep
+    from scenarios import analysis, coalition, games, lanchester, sweep
     from scenarios import compare as CMP
     from scenarios.config import load
 
@@ -145,7 +145,7 @@ def figures(small_default_run, tmp_path_factory, monkeypatch_module):
                        {"horizons": [1, 2, 5, 10], "covariates": None, "baseline": "piecewise", "penalty": None})
     for name, fig in rep.figures.items():
         out[f"backtest-durability:{name}"] = (fig, 303, None)
-    rep = forces.calibrate_lanchester(ROOT / "tests" / "data" / "lanchester_synthetic.csv")
+    rep = lanchester.calibrate_lanchester(ROOT / "tests" / "data" / "lanchester_synthetic.csv")
     out["calibrate-lanchester:lanchester_fit"] = (rep.figures["lanchester_fit"], 70, None)
     rep = coalition.amend(load(ROOT / "configs" / "coalition" / "plan_28_points.yaml"), penalties=(0.0, 0.3), trials=300)
     out["amend:amendments"] = (rep.figures["amendments"], 300, None)
