@@ -232,6 +232,9 @@ def test_analysis_reports_and_sweeps_get_a_page_too(tmp_path, toy, monkeypatch):
     assert R.embed_check(page) == [] and "points.csv" in page and "P(x > 5)" in page
     assert f"accord sweep --resume {tmp_path / 'sweep'}" in page
     assert "](figures/sweep.png)" in (tmp_path / "sweep" / "summary.md").read_text()
+    before = (tmp_path / "sweep" / "report.html").read_text()
+    R.regenerate(tmp_path / "sweep")  # from the sweep's manifest, result.json, points.csv and figures
+    assert (tmp_path / "sweep" / "report.html").read_text() == before
 
 
 def test_a_variants_table_gets_its_own_section_before_the_other_tables(tmp_path):
