@@ -163,7 +163,7 @@ class CoalitionBlock(Block):
 
 # The world view's guarantee blocks: imported here, after CoalitionBlock, because scenarios/guarantees.py's own
 # world view needs CoalitionBlock (either module may be imported first).
-from scenarios import guarantees as G  # noqa: E402
+from scenarios import guarantees as G
 
 
 class Schema(ConfigBase):

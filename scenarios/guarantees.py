@@ -263,9 +263,9 @@ class Challenger(Block):
 
 # The world view's blocks: imported here, after the guarantee blocks, because scenarios/coalition.py imports this
 # module for them (either module may be imported first).
-from scenarios import coalition as C  # noqa: E402
-from scenarios import forces as F  # noqa: E402
-from scenarios import world as W  # noqa: E402
+from scenarios import coalition as C
+from scenarios import forces as F
+from scenarios import world as W
 
 
 class Schema(ConfigBase):
