@@ -553,17 +553,19 @@ Examples:
   accord calibrate durability configs/reference/peace_agreements_ucdp_v22.1_1975_2011.csv
   accord calibrate durability configs/reference/cow_interstate_wars_v4.0.csv
   accord calibrate durability agreements.csv --covariates full,commission,ceasefire --baseline weibull --json
+  accord calibrate durability configs/reference/peace_agreements_ucdp_v22.1_1975_2011.csv --penalty 0.1
 Tables: a UCDP peace-agreement file (pa_date, ended, duration, provisions), a COW inter-state war file (one
 row per state per war: pairs of states and their recurrences are derived), or any CSV with a duration in
 years (years) and an event flag (event: 1 ended, 0 censored).
 """)
 @click.argument("table", type=click.Path(dir_okay=False))
-@click.option("--covariates", help="Comma-separated covariates [default: the dataset's predictive set; UCDP "
-                                   "full,commission; COW decisive,post1945].")
+@click.option("--covariates", help="Comma-separated covariates [default: fixed in advance from theory, never "
+                                   "selected on the record; UCDP peacekeeping,commission; COW decisive,post1945].")
 @click.option("--baseline", type=click.Choice(["piecewise", "weibull"]), default="piecewise", show_default=True,
               help="Baseline hazard: piecewise-constant (Friedman 1982) or Weibull.")
 @click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty on the standardised coefficients "
-                                                             "[default: 0.1, chosen by grouped cross-validation].")
+                                                             "[default: 0, unpenalised: honest intervals; with a "
+                                                             "penalty they are labelled penalised].")
 @out_option
 @json_option
 @quiet_option
@@ -591,9 +593,9 @@ Tables as for `accord calibrate durability` (UCDP agreements, COW wars, or years
 @click.option("--split-year", type=int, help="Instead of --test or --folds: fit on the spells of --train that began "
                                              "before this year, predict those that began in it or later.")
 @click.option("--horizons", default="1,2,5", show_default=True, help="Years at which to score, comma-separated.")
-@click.option("--covariates", help="Comma-separated covariates [default: the dataset's predictive set].")
+@click.option("--covariates", help="Comma-separated covariates [default: the dataset's, fixed in advance].")
 @click.option("--baseline", type=click.Choice(["piecewise", "weibull"]), default="piecewise", show_default=True)
-@click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty [default: 0.1].")
+@click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty [default: 0, unpenalised].")
 @handle_errors
 def backtest_durability(train: str, test: str | None, folds: int | None, seed: int, out: str | None, as_json: bool,
                         quiet: bool, split_year: int | None, horizons: str, covariates: str | None, baseline: str,
