@@ -666,6 +666,7 @@ Examples:
   accord forecast actors.csv --rounds 20 --rule per_pair --json
   accord forecast configs/plan_28_points.yaml --dimension territory
   accord forecast configs/coalition/counterproposal.yaml -d nato_membership -n 5000 --salience share
+  accord forecast configs/plan_28_points.yaml -d territory --rule per_pair --no-variants
 \b
 A CSV has the columns actor, capability, position, salience (salience on 0-1 or 0-100): one issue, one run.
 A config (coalition or settlement) gives the actors of coalition.actors: positions (ideal points) and
@@ -673,6 +674,8 @@ saliences on the --dimension, capabilities from each actor's `capability`, all d
 `negotiation:` block sets rule, compromise, salience, rounds, q_status_quo and trials (options here win).
 The forecast's end is compared with the options' plan positions on the dimension (--option, repeatable;
 default the three shipped options: configs/coalition/{plan_28_points,counterproposal,no_deal}.yaml).
+The output says when nobody challenges anybody and when the process has not settled by the last round,
+and (--variants, the default) how the forecast moves under the structural choices.
 """)
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--dimension", "-d", help="Issue dimension of a config, e.g. territory (a config only).")
@@ -691,13 +694,16 @@ default the three shipped options: configs/coalition/{plan_28_points,counterprop
 @click.option("--seed", "-s", type=click.IntRange(min=0), help="Seed  [default: the config's run.seed] (a config only)")
 @click.option("--option", "options", multiple=True, type=click.Path(dir_okay=False),
               help="A config whose plan position is compared with the forecast (repeatable; a config only).")
+@click.option("--variants/--no-variants", default=True, show_default=True,
+              help="Rerun the same trials under every rule x salience reading x compromise rule and print the table "
+                   "of structural variants (a config; a CSV always lists its four rule x compromise variants).")
 @set_option
 @out_option
 @json_option
 @quiet_option
 @handle_errors
 def forecast(source: str, dimension: str | None, rounds: int | None, rule: str | None, compromise: str | None,
-             salience: str | None, trials: int | None, seed: int | None, options: tuple[str, ...],
+             salience: str | None, trials: int | None, seed: int | None, options: tuple[str, ...], variants: bool,
              overrides: tuple[str, ...], out: str | None, as_json: bool, quiet: bool) -> None:
     """Expected-utility negotiation forecast (Bueno de Mesquita, as specified by Scholz, Calbert & Smith
     2011) on one issue dimension, round by round: from an actors CSV (one deterministic run), or from a
@@ -716,7 +722,7 @@ def forecast(source: str, dimension: str | None, rounds: int | None, rule: str |
     else:
         report = games.forecast_config(Path(source), dimension, overrides=overrides, trials=trials, seed=seed,
                                        rounds=rounds, rule=rule, compromise=compromise, salience=salience,
-                                       options=[Path(o) for o in options] or None)
+                                       options=[Path(o) for o in options] or None, variants=variants)
     emit_report(report, as_json, quiet, out)
 
 
