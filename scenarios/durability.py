@@ -466,7 +466,7 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
     keys = [f"{h:g}" for h in horizons]
     lines = [f"Backtest of the durability of peace: {mode}.",
              f"Model: proportional hazards, {baseline} baseline, covariates {', '.join(model.covariates) or 'none'}, "
-             f"ridge penalty {model.penalizer:g}"
+             + ("unpenalised" if model.penalizer == 0 else f"ridge penalty {model.penalizer:g}")
              + (f"; refitted in each of the {len(fits)} folds." if fold is not None else "."),
              ("Reference forecast: the training spells' Kaplan-Meier curve (the same survival for every case; the "
              "figures' base rate)."),
@@ -483,6 +483,13 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
               f"{diff_text} (negative: the model is better)."),
               "Cases with a known status at each horizon: "
               + ", ".join(f"{k} y {scores['followed'][k]}" for k in keys) + f" of {test.n}."]
+    better = [k for k, d in scores["difference"].items() if d["mean"] + 2 * d["se"] < 0]
+    lines.append(
+        f"Skill over the base rate: the model's Brier score is lower than Kaplan-Meier's by more than 2 s.e. at "
+        f"{', '.join(k + ' y' for k in better)}." if better else
+        "Skill over the base rate: NONE. At no horizon is the model's Brier score lower than the training Kaplan-"
+        "Meier curve's by more than 2 s.e.: on these spells the covariates add no out-of-sample skill, and the "
+        "base rate forecasts as well.")
     # tables in the framework's conventions
     pred_rows = []
     for i in range(test.n):
@@ -532,6 +539,7 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
                          "n": test.n},
         "difference": {k: {"mean": _finite(d["mean"]), "se": _finite(d["se"])} for k, d in scores["difference"].items()},
         "followed": scores["followed"], "horizons": [float(h) for h in horizons],
+        "skill_over_base_rate": [k for k, d in scores["difference"].items() if d["mean"] + 2 * d["se"] < 0],
         "kind": "durability", "mode": "folds" if fold is not None else "test", "train": train.source,
         "test": None if fold is not None else test.source, "covariates": list(model.covariates),
         "baseline": baseline, "penalizer": model.penalizer,

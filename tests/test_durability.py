@@ -280,6 +280,7 @@ def test_time_split_backtest_prints_its_scores(runner, split, tmp_path):
     assert result.exit_code == 0, result.output
     assert "predicting" in result.output and "107 spells" in result.output
     assert "Brier 1 y" in result.output and "Kaplan-Meier" in result.output
+    assert "Skill over the base rate:" in result.output  # said either way, from the clustered differences
     assert (tmp_path / "bt/figures/reliability_1y.png").is_file()
     for name in ("predictions", "scores", "reliability"):
         assert (tmp_path / f"bt/tables/{name}.csv").is_file()
@@ -300,6 +301,7 @@ def test_time_split_scores_on_agreements_the_model_never_saw(runner, split, tmp_
         assert 0 <= data[forecast]["concordance"] <= 1
         assert all(np.isfinite(v) and 0 <= v <= 1 for v in data[forecast]["brier"].values())
     assert all(np.isfinite(d["mean"]) and d["se"] > 0 for d in data["difference"].values())
+    assert data["skill_over_base_rate"] == [k for k, d in data["difference"].items() if d["mean"] + 2 * d["se"] < 0]
     # Every 2000-2011 agreement has a known status at 2 years (censored 2014-12-31), so there the IPCW Brier
     # score is the plain mean squared error of the 0/1 status; at 5 years the 2010-2011 ones still in force
     # are censored before the horizon (104 of 107 known) and the weights matter
