@@ -622,17 +622,19 @@ Examples:
   accord calibrate durability configs/reference/peace_agreements_ucdp_v22.1_1975_2011.csv
   accord calibrate durability configs/reference/cow_interstate_wars_v4.0.csv
   accord calibrate durability agreements.csv --covariates full,commission,ceasefire --baseline weibull --json
+  accord calibrate durability configs/reference/peace_agreements_ucdp_v22.1_1975_2011.csv --penalty 0.1
 Tables: a UCDP peace-agreement file (pa_date, ended, duration, provisions), a COW inter-state war file (one
 row per state per war: pairs of states and their recurrences are derived), or any CSV with a duration in
 years (years) and an event flag (event: 1 ended, 0 censored).
 """)
 @click.argument("table", type=click.Path(dir_okay=False))
-@click.option("--covariates", help="Comma-separated covariates [default: the dataset's predictive set; UCDP "
-                                   "full,commission; COW decisive,post1945].")
+@click.option("--covariates", help="Comma-separated covariates [default: fixed in advance from theory, never "
+                                   "selected on the record; UCDP peacekeeping,commission; COW decisive,post1945].")
 @click.option("--baseline", type=click.Choice(["piecewise", "weibull"]), default="piecewise", show_default=True,
               help="Baseline hazard: piecewise-constant (Friedman 1982) or Weibull.")
 @click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty on the standardised coefficients "
-                                                             "[default: 0.1, chosen by grouped cross-validation].")
+                                                             "[default: 0, unpenalised: honest intervals; with a "
+                                                             "penalty they are labelled penalised].")
 @out_option
 @json_option
 @quiet_option
@@ -660,9 +662,9 @@ Tables as for `accord calibrate durability` (UCDP agreements, COW wars, or years
 @click.option("--split-year", type=int, help="Instead of --test or --folds: fit on the spells of --train that began "
                                              "before this year, predict those that began in it or later.")
 @click.option("--horizons", default="1,2,5", show_default=True, help="Years at which to score, comma-separated.")
-@click.option("--covariates", help="Comma-separated covariates [default: the dataset's predictive set].")
+@click.option("--covariates", help="Comma-separated covariates [default: the dataset's, fixed in advance].")
 @click.option("--baseline", type=click.Choice(["piecewise", "weibull"]), default="piecewise", show_default=True)
-@click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty [default: 0.1].")
+@click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty [default: 0, unpenalised].")
 @handle_errors
 def backtest_durability(train: str, test: str | None, folds: int | None, seed: int, out: str | None, as_json: bool,
                         quiet: bool, split_year: int | None, horizons: str, covariates: str | None, baseline: str,
@@ -733,6 +735,7 @@ Examples:
   accord forecast actors.csv --rounds 20 --rule per_pair --json
   accord forecast configs/plan_28_points.yaml --dimension territory
   accord forecast configs/coalition/counterproposal.yaml -d nato_membership -n 5000 --salience share
+  accord forecast configs/plan_28_points.yaml -d territory --rule per_pair --no-variants
 \b
 A CSV has the columns actor, capability, position, salience (salience on 0-1 or 0-100): one issue, one run.
 A config (coalition or settlement) gives the actors of coalition.actors: positions (ideal points) and
@@ -740,6 +743,8 @@ saliences on the --dimension, capabilities from each actor's `capability`, all d
 `negotiation:` block sets rule, compromise, salience, rounds, q_status_quo and trials (options here win).
 The forecast's end is compared with the options' plan positions on the dimension (--option, repeatable;
 default the three shipped options: configs/coalition/{plan_28_points,counterproposal,no_deal}.yaml).
+The output says when nobody challenges anybody and when the process has not settled by the last round,
+and (--variants, the default) how the forecast moves under the structural choices.
 """)
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--dimension", "-d", help="Issue dimension of a config, e.g. territory (a config only).")
@@ -758,13 +763,16 @@ default the three shipped options: configs/coalition/{plan_28_points,counterprop
 @click.option("--seed", "-s", type=click.IntRange(min=0), help="Seed  [default: the config's run.seed] (a config only)")
 @click.option("--option", "options", multiple=True, type=click.Path(dir_okay=False),
               help="A config whose plan position is compared with the forecast (repeatable; a config only).")
+@click.option("--variants/--no-variants", default=True, show_default=True,
+              help="Rerun the same trials under every rule x salience reading x compromise rule and print the table "
+                   "of structural variants (a config; a CSV always lists its four rule x compromise variants).")
 @set_option
 @out_option
 @json_option
 @quiet_option
 @handle_errors
 def forecast(source: str, dimension: str | None, rounds: int | None, rule: str | None, compromise: str | None,
-             salience: str | None, trials: int | None, seed: int | None, options: tuple[str, ...],
+             salience: str | None, trials: int | None, seed: int | None, options: tuple[str, ...], variants: bool,
              overrides: tuple[str, ...], out: str | None, as_json: bool, quiet: bool) -> None:
     """Expected-utility negotiation forecast (Bueno de Mesquita, as specified by Scholz, Calbert & Smith
     2011) on one issue dimension, round by round: from an actors CSV (one deterministic run), or from a
@@ -783,7 +791,7 @@ def forecast(source: str, dimension: str | None, rounds: int | None, rule: str |
     else:
         report = games.forecast_config(Path(source), dimension, overrides=overrides, trials=trials, seed=seed,
                                        rounds=rounds, rule=rule, compromise=compromise, salience=salience,
-                                       options=[Path(o) for o in options] or None)
+                                       options=[Path(o) for o in options] or None, variants=variants)
     emit_report(report, as_json, quiet, out)
 
 

@@ -444,6 +444,10 @@ def structural_variants(config: Config) -> list[tuple[str, str, list[str]]]:
             "ucdp_peace_agreements"
         out.append((f"reference class: {other}", f"settlement.reference = {other}, all cases",
                     [f"settlement.reference={{dataset: {other}}}"]))
+        if cfg.settlement.reference.provisions == "none":
+            out.append(("reference hazard with the plan's provisions", "settlement.reference.provisions = "
+                        "prespecified (the dataset's covariates fixed from theory)",
+                        ["settlement.reference.provisions=prespecified"]))
     if _has_guarantee(cfg):
         for weights in ("default", "fitted"):
             if cfg.guarantee.weights != weights:
@@ -511,7 +515,7 @@ def _survival_text(cfg: Schema, survival: Table) -> list[str]:
                  "the first year the terms leave the bargaining range or a power shift makes a preventive war pay; "
                  "the record's hazard is not used.")]
     km = reference_survival(ref.dataset, ref.filter or None, years=(1, 5, 10))
-    model = reference_model(ref.dataset, ref.filter or None)
+    model = reference_model(ref.dataset, ref.filter or None, () if ref.provisions == "none" else None)
     given = [k for k, v in cfg.terms.provisions.model_dump().items() if v.get("value", 1) != 0]
     unused = SV.unused_provisions(model, {k: 1 for k in given})
     used = [k for k in given if k not in unused]
@@ -523,9 +527,13 @@ def _survival_text(cfg: Schema, survival: Table) -> list[str]:
             f"({', '.join(used) or 'none that the model weighs'}), its coefficients drawn per trial from the fit's "
             f"sampling distribution, times the mechanism's multiplier exp(gamma_gap g+ + gamma_shift s+) (g the "
             f"bargaining gap, s Powell's power-shift term).")
-    if unused:
-        text += (f" In this reference class's model {', '.join(unused)} do not change the hazard (the record does "
-                 "not show them lowering it; `accord calibrate durability` prints the hazard ratios).")
+    if ref.provisions == "none":
+        text += (" The plan's provisions do not move the reference hazard (`settlement.reference.provisions: none`): on "
+                 "the record, agreements' provisions predict their survival no better than the base rate out of "
+                 "sample (`accord backtest durability`); the structural variants give the prespecified model.")
+    elif unused:
+        text += (f" The record identifies no effect of {', '.join(unused)} in this reference class (model.survival."
+                 "PROVISIONS says why; `accord calibrate durability` prints the hazard ratios).")
     return [text, "", ("The table gives the three curves: the combined model (the headline), the reference class "
                        "alone and the mechanism alone (deterministic: the terms leave the range or they do not).")]
 

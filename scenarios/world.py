@@ -57,7 +57,7 @@ class ProvisionsBlock(Block):
     demilitarised_zone: Param(0, 1, "0/1", "a demilitarised zone (UCDP codes the nearest: withdrawal)") = 0.0
     withdrawal: Param(0, 1, "0/1", "withdrawal of forces") = 0.0
     peacekeepers: Param(0, 1, "0/1", "a peacekeeping operation is deployed") = 0.0
-    foreign_troops: Param(0, 1, "0/1", "foreign troops on the ground as a guarantee (UCDP: peacekeeping)") = 0.0
+    guarantor_troops: Param(0, 1, "0/1", "a guarantor's troops on the ground (UCDP: peacekeeping, partly)") = 0.0
     implementation_commission: Param(0, 1, "0/1", "a commission oversees implementation") = 0.0
     third_party_guarantors: Param(0, 1, "0/1", "third parties named as guarantors") = 0.0
     full_agreement: Param(0, 1, "0/1", "the agreement settles the whole incompatibility") = 0.0
@@ -121,6 +121,10 @@ class ReferenceBlock(Block):
         "provisions) or cow_interstate_wars (recurrence of war between the same pair of states, COW 1823-2003)")
     filter: dict[str, Any] = Field(default_factory=dict, description="the class within it: years: [first, last] "
                                    "and covariate: 0/1 (e.g. territorial: 1)")
+    provisions: Literal["none", "prespecified"] = Field(
+        "none", description="none: the reference class's hazard alone (the base rate; the record's provisions "
+        "predict no better out of sample: `accord backtest durability`); prespecified: the dataset's covariates "
+        "fixed from theory (scenarios/durability.py DEFAULTS), so the plan's provisions move the hazard")
     source: str = ""
 
 
@@ -250,7 +254,7 @@ def reference_hazard(cfg: Any, draws: Draws, rng: np.random.Generator, years: in
     from scenarios.durability import reference_model
 
     ref = cfg.settlement.reference
-    model = reference_model(ref.dataset, ref.filter or None)
+    model = reference_model(ref.dataset, ref.filter or None, () if ref.provisions == "none" else None)
     prov = cfg.terms.provisions
     values = {name: draws.full(getattr(prov, name)) for name in type(prov).model_fields}
     design = SV.provision_design(model, values, draws.n)
