@@ -445,9 +445,9 @@ def structural_variants(config: Config) -> list[tuple[str, str, list[str]]]:
         out.append((f"reference class: {other}", f"settlement.reference = {other}, all cases",
                     [f"settlement.reference={{dataset: {other}}}"]))
         if cfg.settlement.reference.provisions == "none":
-            out.append(("reference hazard with the plan's provisions", "settlement.reference.provisions = "
-                        "prespecified (the dataset's covariates fixed from theory)",
-                        ["settlement.reference.provisions=prespecified"]))
+            out.append(("reference hazard with the plan's provisions",
+                        ("settlement.reference.provisions = prespecified (the dataset's covariates fixed from "
+                         "theory)"), ["settlement.reference.provisions=prespecified"]))
     if _has_guarantee(cfg):
         for weights in ("default", "fitted"):
             if cfg.guarantee.weights != weights:
