@@ -21,14 +21,17 @@ is the step from a hasty to a prepared defence, b_f the further step to a fortif
 its active periods' dates), given the outcome. A won battle advances v > 0 with probability pi (the share of
 won battles that advanced), and then log-normally,
 
-    ln v | win, v > 0  ~  N(c0 + c_p [>= prepared] + c_f [fortified] + c_d [delaying] + c_n ln(rho / 1000), s^2)
+    ln v | win, v > 0  ~  N(c0 + c_n ln(rho / 1000), s^2)
 
 rho the defender's density (STRD over the defender's front width WOFD1, troops/km; battles without a front
 width are left out of this fit). Force-to-space (Liddell Hart; Mearsheimer 1989): a thinly held front gives
-way faster. The force ratio is not a covariate of the pace: Dupuy (1987) found no direct relation between
-advance rates and force ratios, and on the record the partial relation is negative, which is selection
-(attacks at long odds are launched where the ground is hard), not a causal effect. A lost battle's advance
-(often a retreat) has a mean m_l and a standard deviation s_l. So, per battle,
+way faster, and in cross-validation grouped by war the density predicts the pace better than the base rate.
+The force ratio is not a covariate of the pace: Dupuy (1987) found no direct relation between advance
+rates and force ratios, and on the record the partial relation is negative, which is selection (attacks at
+long odds are launched where the ground is hard), not a causal effect. Nor is the posture: Dupuy found that
+rates fall with fortification, but on the record a posture term makes held-out predictions of the pace
+worse (`accord calibrate battles` prints the comparison), so the posture acts through who wins. A lost
+battle's advance (often a retreat) has a mean m_l and a standard deviation s_l. So, per battle,
 
     E[v | win] = pi exp(mu + s^2 / 2),   E[v^2 | win] = pi exp(2 mu + 2 s^2),   E[v | loss] = m_l.
 
@@ -37,9 +40,9 @@ intercept: a normal prior with standard deviation lambda^-1/2; for the advance r
 the same scale relative to the residual variance), with the signs theory implies imposed as bounds (a
 constrained estimator; L-BFGS-B for the logit, bounded least squares for the advance):
 
-    b_r >= 0 (more attackers never lower the attacker's chance), b_p, b_f <= 0 and c_p, c_f <= 0 (a stronger
-    posture never helps the attacker), b_a >= 0 (air superiority never hurts it), c_n <= 0 (a denser defence
-    never speeds the attack).
+    b_r >= 0 (more attackers never lower the attacker's chance), b_p, b_f <= 0 (a stronger posture never
+    helps the attacker), b_a >= 0 (air superiority never hurts it), c_n <= 0 (a denser defence
+    never speeds the attack), m_l <= 0 (a lost attack takes no ground on average).
 
 Where the record points the other way the estimate sits at its bound (no effect); the fit says so. The
 covariance is the inverse of the penalised information at the estimate; drawing a coefficient vector b + L z
@@ -79,13 +82,11 @@ RATIO_BANDS = (0.0, 0.8, 1.25, 2.0, 3.0, np.inf)  # force-ratio bands of the emp
 WIN_FEATURES = ("log_ratio", "prepared", "fortified", "delaying", "air")
 WIN_BOUNDS = {"log_ratio": (0.0, None), "prepared": (None, 0.0), "fortified": (None, 0.0),
               "delaying": (None, None), "air": (0.0, None)}
-ADVANCE_FEATURES = ("prepared", "fortified", "delaying", "log_density")
-ADVANCE_BOUNDS = {"prepared": (None, 0.0), "fortified": (None, 0.0), "delaying": (None, None),
-                  "log_density": (None, 0.0)}
+ADVANCE_FEATURES = ("log_density",)
+ADVANCE_BOUNDS = {"log_density": (None, 0.0)}
 # the coefficients a theatre (the case) reads, in the order of a draw's standard-normal vector z
 CASE_COEFFICIENTS = ("win_intercept", "win_log_ratio", "win_prepared", "win_fortified", "win_air",
-                     "advance_intercept", "advance_prepared", "advance_fortified", "advance_log_density",
-                     "loss_mean")
+                     "advance_intercept", "advance_log_density", "loss_mean")
 N_CASE_COEFFICIENTS = len(CASE_COEFFICIENTS)
 
 
@@ -155,15 +156,9 @@ def win_features(log_ratio, posture, air) -> np.ndarray:
     ])
 
 
-def advance_features(posture, log_density) -> np.ndarray:
-    """Design rows (m, 4) of the advance-given-a-win model in ADVANCE_FEATURES order (no intercept)."""
-    posture = np.asarray(posture)
-    return np.column_stack([
-        np.isin(posture, (PREPARED, FORTIFIED)).astype(float),
-        (posture == FORTIFIED).astype(float),
-        (posture == DELAYING).astype(float),
-        np.asarray(log_density, float) * np.ones(posture.shape),
-    ])
+def advance_features(log_density) -> np.ndarray:
+    """Design rows (m, 1) of the advance-given-a-win model in ADVANCE_FEATURES order (no intercept)."""
+    return np.asarray(log_density, float).reshape(-1, 1)
 
 
 # ------------------------------------------------------------------------------------------- estimators
@@ -271,8 +266,8 @@ class BattleRelations:
     """The fitted relations: who wins, and the advance given the outcome (module docstring).
 
     win: the logit (WIN_FEATURES); advance: the log-normal regression of a won battle's positive advance
-    (ADVANCE_FEATURES); share_advancing: pi; loss_mean, loss_sd, loss_mean_se: a lost battle's advance in
-    km/day; counts: what entered each fit and what was left out (and why).
+    (ADVANCE_FEATURES); share_advancing: pi; loss_mean (at most 0), loss_sd, loss_mean_se: a lost battle's
+    advance in km/day; counts: what entered each fit and what was left out (and why).
     """
 
     win: PenalisedFit
@@ -297,26 +292,26 @@ class BattleRelations:
         return {"prepared": prep, "fortified": fort}
 
     def case_estimate(self) -> np.ndarray:
-        """The CASE_COEFFICIENTS at the point estimate, shape (10,)."""
+        """The CASE_COEFFICIENTS at the point estimate, shape (8,)."""
         w = dict(zip(self.win.feature_names, self.win.coef))
         a = dict(zip(self.advance.feature_names, self.advance.coef))
         return np.array([w["intercept"], w["log_ratio"], w["prepared"], w["fortified"], w["air"],
-                         a["intercept"], a["prepared"], a["fortified"], a["log_density"], self.loss_mean])
+                         a["intercept"], a["log_density"], self.loss_mean])
 
     def case_covariance(self) -> np.ndarray:
-        """Covariance (10, 10) of the CASE_COEFFICIENTS: block diagonal (win fit, advance fit, loss mean;
+        """Covariance (8, 8) of the CASE_COEFFICIENTS: block diagonal (win fit, advance fit, loss mean;
         the three are fitted separately and their correlation is ignored)."""
         wi = [self.win.feature_names.index(n) for n in ("intercept", "log_ratio", "prepared", "fortified", "air")]
-        ai = [self.advance.feature_names.index(n) for n in ("intercept", "prepared", "fortified", "log_density")]
         cov = np.zeros((N_CASE_COEFFICIENTS, N_CASE_COEFFICIENTS))
         cov[:5, :5] = self.win.covariance[np.ix_(wi, wi)]
-        cov[5:9, 5:9] = self.advance.covariance[np.ix_(ai, ai)]
-        cov[9, 9] = self.loss_mean_se**2
+        cov[5:7, 5:7] = self.advance.covariance
+        cov[7, 7] = self.loss_mean_se**2
         return cov
 
     def case_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         lo = np.full(N_CASE_COEFFICIENTS, -np.inf)
         hi = np.full(N_CASE_COEFFICIENTS, np.inf)
+        hi[CASE_COEFFICIENTS.index("loss_mean")] = 0.0
         for i, name in enumerate(CASE_COEFFICIENTS):
             model, _, feature = name.partition("_")
             table = WIN_BOUNDS if model == "win" else ADVANCE_BOUNDS if model == "advance" else {}
@@ -327,7 +322,7 @@ class BattleRelations:
 
     def coefficients(self, z: np.ndarray | None = None) -> Coefficients:
         """The case's coefficients: the point estimate (z None), or per trial b + L z projected onto the
-        bounds, z of shape (10,) or (n, 10) standard normal (L the Cholesky factor of case_covariance)."""
+        bounds, z of shape (8,) or (n, 8) standard normal (L the Cholesky factor of case_covariance)."""
         est = self.case_estimate()
         if z is None:
             values = est
@@ -350,8 +345,6 @@ class Coefficients:
     win_fortified: np.ndarray | float
     win_air: np.ndarray | float
     advance_intercept: np.ndarray | float
-    advance_prepared: np.ndarray | float
-    advance_fortified: np.ndarray | float
     advance_log_density: np.ndarray | float
     loss_mean: np.ndarray | float
     advance_sd: float = 1.0
@@ -370,14 +363,10 @@ def p_attacker_wins(c: Coefficients, log_ratio, posture_level: int, air=0.0) -> 
     return special.expit(eta)
 
 
-def advance_moments_if_won(c: Coefficients, posture_level: int, log_density) -> tuple[np.ndarray, np.ndarray]:
-    """(E[v | win], E[v^2 | win]) in km/day and (km/day)^2 against posture_level at log density
-    ln(rho / 1000): pi exp(mu + s^2/2) and pi exp(2 mu + 2 s^2)."""
+def advance_moments_if_won(c: Coefficients, log_density) -> tuple[np.ndarray, np.ndarray]:
+    """(E[v | win], E[v^2 | win]) in km/day and (km/day)^2 at log density ln(rho / 1000): pi exp(mu + s^2/2)
+    and pi exp(2 mu + 2 s^2), mu = c0 + c_n ln(rho / 1000)."""
     mu = c.advance_intercept + c.advance_log_density * np.asarray(log_density, float)
-    if posture_level >= PREPARED:
-        mu = mu + c.advance_prepared
-    if posture_level == FORTIFIED:
-        mu = mu + c.advance_fortified
     s2 = c.advance_sd**2
     return c.share_advancing * np.exp(mu + 0.5 * s2), c.share_advancing * np.exp(2.0 * mu + 2.0 * s2)
 
@@ -401,8 +390,8 @@ def fit_relations(battles: Battles, ridge: float = 1.0) -> BattleRelations:
     wins_known = won & known
     positive = wins_known & (rate > 0) & np.isfinite(d.log_density)
     share = float(np.mean(rate[wins_known] > 0)) if wins_known.any() else 1.0
-    adv = fit_constrained_linear(advance_features(d.posture[positive], d.log_density[positive]),
-                                 np.log(rate[positive]), ADVANCE_FEATURES, ADVANCE_BOUNDS, ridge)
+    adv = fit_constrained_linear(advance_features(d.log_density[positive]), np.log(rate[positive]),
+                                 ADVANCE_FEATURES, ADVANCE_BOUNDS, ridge)
     losses = (~won) & known
     loss_rates = rate[losses]
     counts.update({
@@ -413,8 +402,8 @@ def fit_relations(battles: Battles, ridge: float = 1.0) -> BattleRelations:
         "losses_with_advance": int(losses.sum()),
     })
     sd = float(np.std(loss_rates, ddof=1)) if loss_rates.size > 1 else 0.0
-    return BattleRelations(win, adv, share, float(np.mean(loss_rates)), sd,
-                           sd / np.sqrt(max(loss_rates.size, 1)), counts)
+    loss_mean = min(float(np.mean(loss_rates)), 0.0) if loss_rates.size else 0.0  # bound: m_l <= 0
+    return BattleRelations(win, adv, share, loss_mean, sd, sd / np.sqrt(max(loss_rates.size, 1)), counts)
 
 
 # ------------------------------------------------------------------------------------- the record's rates

@@ -14,11 +14,12 @@ h = 1 - f - p hasty of the attacker's battles) and the attacker's air superiorit
     x = ln(c A / D)                 local log force ratio; c >= 1 the attacker's concentration at the points
                                     of attack (Epstein: the attacker chooses where to mass; assumption)
     n = ln((D / L) / 1000)          the defender's density (force-to-space)
-    P_k = P(win | x, posture k, a), E_k[v], E_k[v^2]    (model/battles.py) for k = hasty, prepared, fortified
+    P_k = P(win | x, posture k, a) for k = hasty, prepared, fortified; E[v | win, n], E[v^2 | win, n]
+                                    (model/battles.py)
 
     p_success = sum_k s_k P_k                                        (s_k the posture shares)
-    e  = sum_k s_k (P_k E[v | win, k] + (1 - P_k) m_l)               km/day: expected advance of a battle
-    e2 = sum_k s_k (P_k E[v^2 | win, k] + (1 - P_k) (m_l^2 + s_l^2))
+    e  = p_success E[v | win] + (1 - p_success) m_l                 km/day: expected advance of a battle
+    e2 = p_success E[v^2 | win] + (1 - p_success) (m_l^2 + s_l^2)
 
 p_success is the calibrated chance that an engagement of the offensive succeeds (the attacker accomplishes
 its mission, in CDB90's coding): what replaces the old P(breakthrough). The territory an offensive takes in
@@ -83,8 +84,8 @@ def offensive(coef: MB.Coefficients, attacker_troops, defender_troops, front_km,
     >= 1. Coefficient arrays of shape (n,) broadcast against inputs of shape (n,); for (n, T) inputs pass
     coefficients of shape (n, 1).
 
-    The same sums as model.battles.p_attacker_wins and advance_moments_if_won over the three postures,
-    arranged so that each transcendental function is evaluated once per posture (or once in all)."""
+    The same sums as model.battles.p_attacker_wins over the three postures and advance_moments_if_won,
+    with the posture-free part of the linear predictor computed once."""
     a = np.asarray(attacker_troops, float)
     d = np.asarray(defender_troops, float)
     fortified = np.asarray(defender_fortified_share, float)
@@ -94,20 +95,13 @@ def offensive(coef: MB.Coefficients, attacker_troops, defender_troops, front_km,
     p_h = special.expit(eta)
     p_p = special.expit(eta + coef.win_prepared)
     p_f = special.expit(eta + (coef.win_prepared + coef.win_fortified))
-    # a won battle's advance: pi exp(mu + s^2/2) with mu = c0 + shift_k + c_n ln(rho / 1000)
-    s2 = coef.advance_sd**2
-    density_factor = (d / (np.asarray(front_km, float) * MB.DENSITY_REF_TROOPS_PER_KM)) ** coef.advance_log_density
-    first = coef.share_advancing * np.exp(coef.advance_intercept + 0.5 * s2) * density_factor
-    second = coef.share_advancing * np.exp(2.0 * coef.advance_intercept + 2.0 * s2) * density_factor**2
-    k_p = np.exp(coef.advance_prepared)
-    k_f = np.exp(coef.advance_prepared + coef.advance_fortified)
+    p_success = hasty * p_h + prepared * p_p + fortified * p_f
+    first, second = MB.advance_moments_if_won(
+        coef, np.log(d / (np.asarray(front_km, float) * MB.DENSITY_REF_TROOPS_PER_KM)))
     m_l = coef.loss_mean
     m2_l = _loss_second_moment(coef)
-    p_success = hasty * p_h + prepared * p_p + fortified * p_f
-    e1 = m_l + hasty * p_h * (first - m_l) + prepared * p_p * (first * k_p - m_l) + fortified * p_f * (
-        first * k_f - m_l)
-    e2 = m2_l + hasty * p_h * (second - m2_l) + prepared * p_p * (second * k_p**2 - m2_l) + fortified * p_f * (
-        second * k_f**2 - m2_l)
+    e1 = m_l + p_success * (first - m_l)
+    e2 = m2_l + p_success * (second - m2_l)
     return Offensive(np.asarray(p_success), np.asarray(e1), np.asarray(e2))
 
 
