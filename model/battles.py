@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, special
 
+from model import calibration as cal
 from model.stats import wilson_interval
 
 # defender posture codes (CDB90 POST1: HD, PD, FD, DL/WD; OO not available)
@@ -122,6 +123,8 @@ class Battles:
     def take(self, mask: np.ndarray) -> Battles:
         """The battles where mask is True (or at the given indices)."""
         return Battles(**{k: np.asarray(v)[mask] for k, v in self.__dict__.items()})
+
+    subset = take  # the name scenarios/backtest.py's Cases payloads use
 
     @property
     def log_ratio(self) -> np.ndarray:
@@ -327,9 +330,8 @@ class BattleRelations:
         if z is None:
             values = est
         else:
-            chol = np.linalg.cholesky(self.case_covariance() + 1e-15 * np.eye(N_CASE_COEFFICIENTS))
             lo, hi = self.case_bounds()
-            values = np.clip(est + np.asarray(z, float) @ chol.T, lo, hi)
+            values = np.clip(cal.draw_coefficients(est, self.case_covariance(), z), lo, hi)
         cols = [values[..., i] for i in range(N_CASE_COEFFICIENTS)]
         return Coefficients(*cols, advance_sd=self.advance.residual_sd, share_advancing=self.share_advancing,
                             loss_sd=self.loss_sd)
@@ -451,31 +453,14 @@ def binned_win_rates(battles: Battles, edges: Sequence[float] = RATIO_BANDS) -> 
 # ----------------------------------------------------------------------------------- grouped validation
 
 
-def group_folds(groups: Sequence, k: int = 5, seed: int = 0) -> np.ndarray:
-    """Fold index (m,) in 0..k-1 with every group (war) whole in one fold: the groups, in a seeded random
-    order, are dealt to the fold with the fewest battles so far (largest groups first), as scikit-learn's
-    GroupKFold balances fold sizes."""
-    groups = np.asarray(groups)
-    names, inverse, sizes = np.unique(groups, return_inverse=True, return_counts=True)
-    order = np.random.default_rng(seed).permutation(len(names))
-    order = order[np.argsort(-sizes[order], kind="stable")]
-    fold_of_group = np.empty(len(names), int)
-    load = np.zeros(k)
-    for g in order:
-        f = int(np.argmin(load))
-        fold_of_group[g] = f
-        load[f] += sizes[g]
-    return fold_of_group[inverse]
-
-
 def cross_validated_p_win(battles: Battles, k: int = 5, ridge: float = 1.0, seed: int = 0,
                           features: Sequence[str] = WIN_FEATURES) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold P(attacker wins) for the decided battles, folds grouped by war (no war on both sides of
-    a split), with the win model restricted to ``features`` (a subset of WIN_FEATURES; none = the training
-    folds' base rate). Returns (p, won) over the decided battles."""
+    """Out-of-fold P(attacker wins) for the decided battles, folds grouped by war (model.calibration.
+    grouped_folds: no war on both sides of a split), with the win model restricted to ``features`` (a subset
+    of WIN_FEATURES; none = the training folds' base rate). Returns (p, won) over the decided battles."""
     d = battles.take(battles.decided)
     won = (d.outcome == 1).astype(float)
-    fold = group_folds(d.war, k, seed)
+    fold = cal.grouped_folds(d.war, k, seed)
     cols = [WIN_FEATURES.index(f) for f in features]
     x = win_features(d.log_ratio, d.posture, d.air)[:, cols]
     p = np.empty(len(d))
@@ -489,3 +474,36 @@ def cross_validated_p_win(battles: Battles, k: int = 5, ridge: float = 1.0, seed
         fit = fit_constrained_logit(x[train], won[train], list(features), WIN_BOUNDS, ridge)
         p[test] = special.expit(fit.linear_predictor(x[test]))
     return p, won
+
+
+def cross_validated_log_advance(battles: Battles, k: int = 5, ridge: float = 1.0, seed: int = 0,
+                                with_density: bool = True, with_posture: bool = False
+                                ) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold predictions of ln(advance km/day) for the won battles that advanced and have a front
+    width, folds grouped by war; with_density / with_posture choose the covariates (neither: the training
+    folds' mean). Returns (predicted, observed)."""
+    d = battles.take(battles.decided)
+    rate = d.advance_km_per_day
+    m = (d.outcome == 1) & np.isfinite(rate) & (rate > 0) & np.isfinite(d.log_density)
+    y = np.log(rate[m])
+    columns, names = [], []
+    if with_posture:
+        posture = d.posture[m]
+        columns += [np.isin(posture, (PREPARED, FORTIFIED)).astype(float), (posture == FORTIFIED).astype(float),
+                    (posture == DELAYING).astype(float)]
+        names += ["prepared", "fortified", "delaying"]
+    if with_density:
+        columns.append(d.log_density[m])
+        names.append("log_density")
+    x = np.column_stack(columns) if columns else np.zeros((len(y), 0))
+    bounds = {**ADVANCE_BOUNDS, "prepared": (None, 0.0), "fortified": (None, 0.0), "delaying": (None, None)}
+    fold = cal.grouped_folds(d.war[m], k, seed)
+    pred = np.empty(len(y))
+    for f in range(k):
+        train, test = fold != f, fold == f
+        if not names:
+            pred[test] = y[train].mean()
+            continue
+        fit = fit_constrained_linear(x[train], y[train], names, bounds, ridge)
+        pred[test] = fit.linear_predictor(x[test])
+    return pred, y
