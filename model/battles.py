@@ -332,7 +332,9 @@ class BattleRelations:
         else:
             lo, hi = self.case_bounds()
             values = np.clip(cal.draw_coefficients(est, self.case_covariance(), z), lo, hi)
-        cols = [values[..., i] for i in range(N_CASE_COEFFICIENTS)]
+        # per trial: unit-stride columns (fast loops); the point estimate: floats
+        cols = [np.ascontiguousarray(values[..., i]) if values.ndim > 1 else float(values[i])
+                for i in range(N_CASE_COEFFICIENTS)]
         return Coefficients(*cols, advance_sd=self.advance.residual_sd, share_advancing=self.share_advancing,
                             loss_sd=self.loss_sd)
 

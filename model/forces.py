@@ -691,7 +691,9 @@ def balance_trajectory(years: int = 10, *, wartime: bool = False, **params) -> d
         "prepared_share": np.broadcast_to(prepared, (years, n)),
         "force_density_troops_per_km": defender / front,
     }
-    out = {k: np.ascontiguousarray(v).T for k, v in by_year.items()}  # (n_trials, years), stored year by year
+    # (n_trials, years) views of year-major arrays: each year's row is contiguous (a quantity constant over
+    # the years stays a broadcast view, not a copy)
+    out = {k: v.T for k, v in by_year.items()}
     out["front_length_km"] = np.array(front, dtype=float)
     out["year"] = np.arange(years)
     return out

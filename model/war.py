@@ -77,32 +77,105 @@ class Offensive:
     advance_second_moment: np.ndarray
 
 
+@dataclass(frozen=True)
+class SideRelations:
+    """The relations as one attacking side reads them: per-trial constants (scalars or arrays that broadcast
+    against the strengths), computed once so that an offensive costs two exponentials per battle
+    (model/battles.py's sums, rearranged; `offensive` is the readable entry point):
+
+        P_k = 1 / (1 + q c_k),  q = exp(-(w0 + b_r ln(A / D))),  c_hasty = 1, c_prepared = exp(-b_p),
+        c_fortified = exp(-b_p - b_f),  w0 = b0 + b_a air + b_r ln(concentration)
+        E[v | win] = g rho^c_n,  g = pi exp(c0 + s^2/2) / 1000^c_n,  E[v^2 | win] = E[v | win]^2 exp(s^2) / pi
+    """
+
+    w0: np.ndarray | float
+    slope: np.ndarray | float
+    c_prepared: np.ndarray | float
+    c_fortified: np.ndarray | float
+    advance_scale: np.ndarray | float
+    density_slope: np.ndarray | float
+    second_factor: float
+    loss_mean: np.ndarray | float
+    loss_second: np.ndarray | float
+
+    @classmethod
+    def of(cls, coef: MB.Coefficients, air=0.0, concentration=1.0) -> SideRelations:
+        s2 = coef.advance_sd**2
+        return cls(
+            w0=coef.win_intercept + coef.win_air * air + coef.win_log_ratio * np.log(concentration),
+            slope=coef.win_log_ratio,
+            c_prepared=np.exp(-coef.win_prepared),
+            c_fortified=np.exp(-(coef.win_prepared + coef.win_fortified)),
+            advance_scale=coef.share_advancing * np.exp(coef.advance_intercept + 0.5 * s2
+                                                        - coef.advance_log_density * np.log(MB.DENSITY_REF_TROOPS_PER_KM)),
+            density_slope=coef.advance_log_density,
+            second_factor=float(np.exp(s2) / coef.share_advancing) if coef.share_advancing > 0 else 0.0,
+            loss_mean=coef.loss_mean,
+            loss_second=_loss_second_moment(coef),
+        )
+
+
+def offensive_from_logs(side: SideRelations, log_attacker, log_defender, log_front_km, defender_fortified_share,
+                        defender_prepared_share) -> Offensive:
+    """`offensive` on log strengths and log front length (so a caller can share the logarithms between both
+    sides' offensives); arrays broadcast."""
+    fortified = np.asarray(defender_fortified_share, float)
+    prepared = np.asarray(defender_prepared_share, float)
+    # in place, in buffers of the inputs' broadcast shape (a year of a chunk: ~50,000 trials)
+    shape = np.broadcast_shapes(*(np.shape(x) for x in (
+        log_attacker, log_defender, log_front_km, fortified, prepared, side.w0, side.slope, side.c_prepared,
+        side.c_fortified, side.advance_scale, side.density_slope, side.loss_mean, side.loss_second)))
+    q = np.empty(shape or (1,))
+    np.subtract(log_attacker, log_defender, out=q)
+    q *= side.slope
+    q += side.w0
+    np.negative(q, out=q)
+    with np.errstate(over="ignore"):
+        np.exp(q, out=q)
+    p_h = np.reciprocal(q + 1.0)
+    p_p = q * side.c_prepared
+    p_p += 1.0
+    np.reciprocal(p_p, out=p_p)
+    p_f = q
+    p_f *= side.c_fortified
+    p_f += 1.0
+    np.reciprocal(p_f, out=p_f)
+    # p_success = p_h + prepared (p_p - p_h) + fortified (p_f - p_h)
+    p_p -= p_h
+    p_p *= prepared
+    p_f -= p_h
+    p_f *= fortified
+    p_success = p_p
+    p_success += p_f
+    p_success += p_h
+    first = np.empty_like(q)
+    np.subtract(log_defender, log_front_km, out=first)
+    first *= side.density_slope
+    np.exp(first, out=first)
+    first *= side.advance_scale
+    second = first * first
+    second *= side.second_factor
+    e1 = first
+    e1 -= side.loss_mean
+    e1 *= p_success
+    e1 += side.loss_mean
+    e2 = second
+    e2 -= side.loss_second
+    e2 *= p_success
+    e2 += side.loss_second
+    return Offensive(p_success.reshape(shape), e1.reshape(shape), e2.reshape(shape))
+
+
 def offensive(coef: MB.Coefficients, attacker_troops, defender_troops, front_km, defender_fortified_share,
               defender_prepared_share, air=0.0, concentration=1.0) -> Offensive:
     """p_success, e and e2 of an offensive (module docstring). Troops > 0, front_km > 0, shares in [0, 1]
     with fortified + prepared <= 1, air in [-1, 1] (the attacker's theatre air superiority), concentration
     >= 1. Coefficient arrays of shape (n,) broadcast against inputs of shape (n,); for (n, T) inputs pass
-    coefficients of shape (n, 1).
-
-    The same sums as model.battles.p_attacker_wins over the three postures and advance_moments_if_won,
-    with the posture-free part of the linear predictor computed once."""
-    a = np.asarray(attacker_troops, float)
-    d = np.asarray(defender_troops, float)
-    fortified = np.asarray(defender_fortified_share, float)
-    prepared = np.asarray(defender_prepared_share, float)
-    hasty = 1.0 - fortified - prepared
-    eta = coef.win_intercept + coef.win_air * air + coef.win_log_ratio * np.log(concentration * a / d)
-    p_h = special.expit(eta)
-    p_p = special.expit(eta + coef.win_prepared)
-    p_f = special.expit(eta + (coef.win_prepared + coef.win_fortified))
-    p_success = hasty * p_h + prepared * p_p + fortified * p_f
-    first, second = MB.advance_moments_if_won(
-        coef, np.log(d / (np.asarray(front_km, float) * MB.DENSITY_REF_TROOPS_PER_KM)))
-    m_l = coef.loss_mean
-    m2_l = _loss_second_moment(coef)
-    e1 = m_l + p_success * (first - m_l)
-    e2 = m2_l + p_success * (second - m2_l)
-    return Offensive(np.asarray(p_success), np.asarray(e1), np.asarray(e2))
+    coefficients of shape (n, 1). The same sums as model.battles.p_attacker_wins over the three postures and
+    model.battles.advance_moments_if_won (tested equal), arranged as in SideRelations."""
+    return offensive_from_logs(SideRelations.of(coef, air, concentration), np.log(attacker_troops),
+                               np.log(defender_troops), np.log(front_km), defender_fortified_share,
+                               defender_prepared_share)
 
 
 def _loss_second_moment(coef: MB.Coefficients) -> np.ndarray | float:
@@ -126,8 +199,18 @@ def season_gain(off: Offensive, intensity, front_km, days, operations) -> tuple[
     """(mean, sd) of the km2 an offensive takes in `days` days: kappa L S e and kappa L S sqrt((e2 - e^2)/N),
     N = operations (> 0) independent operations in those days."""
     scale = np.asarray(intensity, float) * np.asarray(front_km, float) * np.asarray(days, float)
-    var = np.maximum(off.advance_second_moment - off.advance_km_per_day**2, 0.0)
-    return scale * off.advance_km_per_day, scale * np.sqrt(var / np.asarray(operations, float))
+    return season_moments(off, scale, scale / np.sqrt(np.asarray(operations, float)))
+
+
+def season_moments(off: Offensive, scale, sd_scale) -> tuple[np.ndarray, np.ndarray]:
+    """season_gain with its per-trial factors precomputed: scale = kappa L S, sd_scale = scale / sqrt(N)."""
+    mean = off.advance_km_per_day * scale
+    var = np.asarray(off.advance_km_per_day * off.advance_km_per_day)  # an array even for one battle
+    np.subtract(off.advance_second_moment, var, out=var)
+    np.maximum(var, 0.0, out=var)
+    np.sqrt(var, out=var)
+    var *= sd_scale
+    return mean, var
 
 
 def exceedance(threshold_km2, mean_km2, sd_km2, family: str = "gamma") -> np.ndarray:

@@ -220,11 +220,6 @@ def coefficients(forces: ForcesBlock, draws: Draws) -> MB.Coefficients:
     return relations.coefficients(z)
 
 
-def _per_trial(x: np.ndarray | float) -> np.ndarray | float:
-    """A coefficient as a column (n, 1) that broadcasts over years, or a float."""
-    return x[:, None] if isinstance(x, np.ndarray) and x.ndim == 1 else x
-
-
 def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
             plan: dict[str, np.ndarray] | None = None,
             response_troops: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -241,7 +236,9 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
       war.ru.mean_km2, war.ru.sd_km2   Russia's gain in an offensive launched in year t against Ukraine alone
       war.ru.p_success                 the calibrated chance that the offensive's engagements succeed (CDB90's
                                        "attacker wins", averaged over Ukraine's posture mix)
-      war.ru.p_objective               P(that gain >= forces.objective_km2) (model.war.exceedance, gamma)
+      war.ru.p_objective (m, T)        P(that gain >= forces.objective_km2) (model.war.exceedance, gamma), on
+                                       the chunk's first m = draws.detail_n trials (run.detail_trials; absent
+                                       when 0): the incomplete gamma function costs more than the rest
       war.ua.mean_km2, war.ua.sd_km2, war.ua.p_success   Ukraine's offensive against Russia in year t
       war.ru_resp.mean_km2, war.ru_resp.sd_km2, war.ru_resp.p_success   Russia attacking when the guarantors
                                        respond in full (Ukraine reinforced by response_troops)
@@ -264,10 +261,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     full = draws.full
     p = balance_params(forces, cession, draws, plan)
     peace = FM.balance_trajectory(T, **p)
-    war_p = balance_params(forces, None, draws)
-    wartime = FM.balance_trajectory(T, wartime=True, **war_p)
+    wartime = FM.balance_trajectory(T, wartime=True, **balance_params(forces, None, draws))
     coef = coefficients(forces, draws)
-    c_t = MB.Coefficients(**{k: _per_trial(v) for k, v in coef.__dict__.items()})
 
     air = full(forces.air_superiority)
     conc = full(forces.concentration)
@@ -277,55 +272,74 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
         raise ValueError("forces.russia_fortified_share + russia_prepared_share must be <= 1 (the rest is hasty)")
     ops_year = full(forces.operations_per_year)
     season = full(forces.season_days)
+    season_ops = ops_year * season / DAYS_PER_YEAR
+    # Ukraine runs tempo times as many operations as Russia (at least a trace, so tempo 0 divides nothing by 0)
+    ua_ops_season, ua_ops_year = np.maximum(tempo * season_ops, 1e-12), np.maximum(tempo * ops_year, 1e-12)
+    russia = W.SideRelations.of(coef, air, conc)  # Russia attacking
+    ukraine = W.SideRelations.of(coef, -air, conc)  # Ukraine attacking (Russia's air superiority against it)
 
-    # the anchor: today's war (the wartime balance of year 0 is today's) reproduces the observed net gains
-    a_now = wartime["attacker_effective_troops"][:, 0]
-    d_now = wartime["defender_strength_troops"][:, 0]
-    front_now = wartime["front_length_km"]
-    ru_now = W.offensive(coef, a_now, d_now, front_now, p["fortified_share_before"], p["prepared_share"], air, conc)
-    ua_now = W.offensive(coef, d_now, a_now, front_now, russia_fortified, russia_prepared, -air, conc)
-    kappa = W.russian_intensity(full(forces.gain_now_km2_per_day), front_now, ru_now, ua_now, tempo)
+    # year-major (T, n) views: each year's row is contiguous, so the year loop below works in cache
+    def rows(bal: dict, key: str) -> np.ndarray:
+        return bal[key].T
 
-    col = {k: v[:, None] for k, v in {"air": air, "conc": conc, "tempo": tempo, "kappa": kappa, "ops": ops_year,
-                                     "season": season, "rf": russia_fortified, "rp": russia_prepared}.items()}
-    front = peace["front_length_km"][:, None]
-    a_eff, d = peace["attacker_effective_troops"], peace["defender_strength_troops"]
-    ru = W.offensive(c_t, a_eff, d, front, peace["fortified_share"], peace["prepared_share"], col["air"],
-                     col["conc"])
-    ua = W.offensive(c_t, d, a_eff, front, col["rf"], col["rp"], -col["air"], col["conc"])
-    season_ops = col["ops"] * col["season"] / DAYS_PER_YEAR
-    ru_mean, ru_sd = W.season_gain(ru, col["kappa"], front, col["season"], season_ops)
-    ua_mean, ua_sd = W.season_gain(ua, col["tempo"] * col["kappa"], front, col["season"],
-                                   np.maximum(col["tempo"] * season_ops, 1e-12))
-    out = {
-        "force_ratio": peace["force_ratio"],
-        "war.ru.mean_km2": ru_mean,
-        "war.ru.sd_km2": ru_sd,
-        "war.ru.p_success": ru.p_success,
-        "war.ru.p_objective": W.exceedance(full(forces.objective_km2)[:, None], ru_mean, ru_sd),
-        "war.ua.mean_km2": ua_mean,
-        "war.ua.sd_km2": ua_sd,
-        "war.ua.p_success": ua.p_success,
-    }
+    # the anchor: the war as fought today (the wartime balance of year 0) reproduces the observed net gains
+    log_a_war = np.log(rows(wartime, "attacker_effective_troops"))
+    log_d_war = np.log(rows(wartime, "defender_strength_troops"))
+    log_front_war = np.log(wartime["front_length_km"])
+    fort_war, prep_war = rows(wartime, "fortified_share"), rows(wartime, "prepared_share")
+    ru_now = W.offensive_from_logs(russia, log_a_war[0], log_d_war[0], log_front_war, fort_war[0], prep_war[0])
+    ua_now = W.offensive_from_logs(ukraine, log_d_war[0], log_a_war[0], log_front_war, russia_fortified,
+                                   russia_prepared)
+    kappa = W.russian_intensity(full(forces.gain_now_km2_per_day), wartime["front_length_km"], ru_now, ua_now, tempo)
+
+    log_a, log_d = np.log(rows(peace, "attacker_effective_troops")), np.log(rows(peace, "defender_strength_troops"))
+    front = peace["front_length_km"]
+    log_front = np.log(front)
+    fort, prep = rows(peace, "fortified_share"), rows(peace, "prepared_share")
+    names = ["war.ru.mean_km2", "war.ru.sd_km2", "war.ru.p_success", "war.ua.mean_km2", "war.ua.sd_km2",
+             "war.ua.p_success", "nodeal.cum_mean_km2", "nodeal.cum_sd_km2"]
     if response_troops is not None:
-        reinforced = d + np.broadcast_to(np.asarray(response_troops, float), (n,))[:, None]
-        resp = W.offensive(c_t, a_eff, reinforced, front, peace["fortified_share"], peace["prepared_share"],
-                           col["air"], col["conc"])
-        out["war.ru_resp.mean_km2"], out["war.ru_resp.sd_km2"] = W.season_gain(
-            resp, col["kappa"], front, col["season"], season_ops)
-        out["war.ru_resp.p_success"] = resp.p_success
-
-    # no deal: a year of war at a time, Russia's offensive and Ukraine's counter-offensives at once
-    wa, wd = wartime["attacker_effective_troops"], wartime["defender_strength_troops"]
-    wfront = wartime["front_length_km"][:, None]
-    w_ru = W.offensive(c_t, wa, wd, wfront, wartime["fortified_share"], wartime["prepared_share"], col["air"],
-                       col["conc"])
-    w_ua = W.offensive(c_t, wd, wa, wfront, col["rf"], col["rp"], -col["air"], col["conc"])
-    g_ru, s_ru = W.season_gain(w_ru, col["kappa"], wfront, DAYS_PER_YEAR, col["ops"])
-    g_ua, s_ua = W.season_gain(w_ua, col["tempo"] * col["kappa"], wfront, DAYS_PER_YEAR,
-                               np.maximum(col["tempo"] * col["ops"], 1e-12))
-    out["nodeal.cum_mean_km2"] = np.cumsum(g_ru - g_ua, axis=1)
-    out["nodeal.cum_sd_km2"] = np.sqrt(np.cumsum(s_ru**2 + s_ua**2, axis=1))
+        names += ["war.ru_resp.mean_km2", "war.ru_resp.sd_km2", "war.ru_resp.p_success"]
+        log_d_resp = np.log(rows(peace, "defender_strength_troops")
+                            + np.broadcast_to(np.asarray(response_troops, float), (n,)))
+    # each offensive's season: mean = scale e, sd = scale / sqrt(N) sqrt(e2 - e^2) (model.war.season_gain)
+    ru_scale = kappa * front * season
+    ua_scale = tempo * ru_scale
+    war_scale = kappa * wartime["front_length_km"] * DAYS_PER_YEAR
+    scales = {"ru": (ru_scale, ru_scale / np.sqrt(season_ops)), "ua": (ua_scale, ua_scale / np.sqrt(ua_ops_season)),
+              "w_ru": (war_scale, war_scale / np.sqrt(ops_year)),
+              "w_ua": (tempo * war_scale, tempo * war_scale / np.sqrt(ua_ops_year))}
+    y = {k: np.empty((T, n)) for k in names}
+    for t in range(T):
+        ru = W.offensive_from_logs(russia, log_a[t], log_d[t], log_front, fort[t], prep[t])
+        y["war.ru.mean_km2"][t], y["war.ru.sd_km2"][t] = W.season_moments(ru, *scales["ru"])
+        y["war.ru.p_success"][t] = ru.p_success
+        ua = W.offensive_from_logs(ukraine, log_d[t], log_a[t], log_front, russia_fortified, russia_prepared)
+        y["war.ua.mean_km2"][t], y["war.ua.sd_km2"][t] = W.season_moments(ua, *scales["ua"])
+        y["war.ua.p_success"][t] = ua.p_success
+        if response_troops is not None:
+            resp = W.offensive_from_logs(russia, log_a[t], log_d_resp[t], log_front, fort[t], prep[t])
+            y["war.ru_resp.mean_km2"][t], y["war.ru_resp.sd_km2"][t] = W.season_moments(resp, *scales["ru"])
+            y["war.ru_resp.p_success"][t] = resp.p_success
+        # no deal: a year of war, Russia's offensive and Ukraine's counter-offensives at once
+        w_ru = W.offensive_from_logs(russia, log_a_war[t], log_d_war[t], log_front_war, fort_war[t], prep_war[t])
+        w_ua = W.offensive_from_logs(ukraine, log_d_war[t], log_a_war[t], log_front_war, russia_fortified,
+                                     russia_prepared)
+        g_ru, s_ru = W.season_moments(w_ru, *scales["w_ru"])
+        g_ua, s_ua = W.season_moments(w_ua, *scales["w_ua"])
+        np.subtract(g_ru, g_ua, out=y["nodeal.cum_mean_km2"][t])
+        s_ru *= s_ru
+        s_ua *= s_ua
+        np.add(s_ru, s_ua, out=y["nodeal.cum_sd_km2"][t])
+    np.cumsum(y["nodeal.cum_mean_km2"], axis=0, out=y["nodeal.cum_mean_km2"])
+    np.sqrt(np.cumsum(y["nodeal.cum_sd_km2"], axis=0), out=y["nodeal.cum_sd_km2"])
+    out = {k: v.T for k, v in y.items()}  # (n, T), stored year by year
+    # P(gain >= objective): a costly special function, so on the run's detail trials only (run.detail_trials)
+    m = draws.detail_n
+    if m:
+        out["war.ru.p_objective"] = W.exceedance(full(forces.objective_km2)[:m], y["war.ru.mean_km2"][:, :m],
+                                                 y["war.ru.sd_km2"][:, :m]).T
+    out["force_ratio"] = peace["force_ratio"]
     out["war.intensity"] = kappa
 
     ceded = np.zeros(n) if cession is None else full(cession.ceded_km2)
@@ -464,7 +478,7 @@ WAR_COLUMNS = [
     "year", "option",
     "ru_gain_km2_mean", "ru_gain_km2_se", "ru_gain_km2_q05", "ru_gain_km2_q95", "ru_gain_sd_km2_mean",
     "ru_p_success", "ru_p_success_ci95_low", "ru_p_success_ci95_high",
-    "ru_p_objective", "ru_p_objective_ci95_low", "ru_p_objective_ci95_high",
+    "ru_p_objective", "ru_p_objective_ci95_low", "ru_p_objective_ci95_high", "ru_p_objective_n_trials",
     "ua_gain_km2_mean", "ua_gain_km2_se", "ua_p_success",
     "nodeal_cum_net_km2_mean", "nodeal_cum_net_km2_se",
     "n_trials",
@@ -478,9 +492,16 @@ def war_rows(label: str, s: Summaries) -> list[list]:
     per-trial mean (the spread over parameters and the fit's uncertainty)."""
     ru, ru_sd = s["war.ru.mean_km2"], s["war.ru.sd_km2"]
     q = ru.quantiles((0.05, 0.95))
-    ps, po = s["war.ru.p_success"], s["war.ru.p_objective"]
+    ps = s["war.ru.p_success"]
     ps_lo, ps_hi = _prob_interval(ps.mean_value(), ps.se())
-    po_lo, po_hi = _prob_interval(po.mean_value(), po.se())
+    T = len(ru.mean_value())
+    if "war.ru.p_objective" in s:  # a detail output (run.detail_trials)
+        po = s["war.ru.p_objective"]
+        po_mean, po_n = po.mean_value(), po.count
+        po_lo, po_hi = _prob_interval(po_mean, po.se())
+    else:
+        po_mean = po_lo = po_hi = np.full(T, np.nan)
+        po_n = np.zeros(T, dtype=int)
     ua, nd = s["war.ua.mean_km2"], s["nodeal.cum_mean_km2"]
     rows = []
     for t in range(len(ru.mean_value())):
@@ -489,7 +510,7 @@ def war_rows(label: str, s: Summaries) -> list[list]:
             float(ru.mean_value()[t]), float(ru.se()[t]), float(q[0, t]), float(q[1, t]),
             float(ru_sd.mean_value()[t]),
             float(ps.mean_value()[t]), float(ps_lo[t]), float(ps_hi[t]),
-            float(po.mean_value()[t]), float(po_lo[t]), float(po_hi[t]),
+            float(po_mean[t]), float(po_lo[t]), float(po_hi[t]), int(po_n[t]),
             float(ua.mean_value()[t]), float(ua.se()[t]), float(s["war.ua.p_success"].mean_value()[t]),
             float(nd.mean_value()[t]), float(nd.se()[t]),
             int(ru.count[t]),
@@ -579,9 +600,10 @@ def war_figure(table: Table, season_text: str, objective_text: str) -> Figure:
         ax_ru.fill_between(years, [r["ru_gain_km2_q05"] for r in rows], [r["ru_gain_km2_q95"] for r in rows],
                            color=colour, alpha=0.12)
         p = np.array([r["ru_p_objective"] for r in rows])
-        err = np.array([[r["ru_p_objective"] - r["ru_p_objective_ci95_low"] for r in rows],
-                        [r["ru_p_objective_ci95_high"] - r["ru_p_objective"] for r in rows]])
-        ax_obj.errorbar(years, p, yerr=np.maximum(err, 0.0), marker="o", ms=3, capsize=2, color=colour)
+        if np.all(np.isfinite(p)):
+            err = np.array([[r["ru_p_objective"] - r["ru_p_objective_ci95_low"] for r in rows],
+                            [r["ru_p_objective_ci95_high"] - r["ru_p_objective"] for r in rows]])
+            ax_obj.errorbar(years, p, yerr=np.maximum(err, 0.0), marker="o", ms=3, capsize=2, color=colour)
         ua = np.array([r["ua_gain_km2_mean"] for r in rows])
         ua_se = np.array([r["ua_gain_km2_se"] for r in rows])
         ax_ua.errorbar(years, ua, yerr=Z95 * ua_se, marker="o", ms=3, capsize=2, color=colour)
@@ -644,8 +666,9 @@ def headline(s: Summaries) -> dict[str, Headline]:
                                           s.estimate("war.ru.mean_km2", (y - 1,)), percent=False)
     h["ru_p_success_y1"] = Headline("P(success) of a renewed Russian offensive's engagements in year 1",
                                     s.estimate("war.ru.p_success", (0,)), percent=True)
-    h["ru_p_objective_y1"] = Headline("P(a renewed Russian offensive in year 1 takes the objective)",
-                                      s.estimate("war.ru.p_objective", (0,)), percent=True)
+    if "war.ru.p_objective" in s:  # a detail output: absent when run.detail_trials is 0 (sweeps)
+        h["ru_p_objective_y1"] = Headline("P(a renewed Russian offensive in year 1 takes the objective)",
+                                          s.estimate("war.ru.p_objective", (0,)), percent=True)
     h["ua_gain_km2_y1"] = Headline("km2 a Ukrainian offensive takes in year 1 (one season)",
                                    s.estimate("war.ua.mean_km2", (0,)), percent=False)
     h["force_ratio_y1"] = Headline("force ratio Russia:Ukraine in year 1", s.estimate("force_ratio", (0,)),
@@ -667,18 +690,18 @@ def summary_text(label: str, s: Summaries, war: Table, cfg: Schema) -> str:
     T = len(s["war.ru.mean_km2"].mean_value())
     g1, gT = s.estimate("war.ru.mean_km2", (0,)), s.estimate("war.ru.mean_km2", (T - 1,))
     p1 = s.estimate("war.ru.p_success", (0,))
-    o1 = s.estimate("war.ru.p_objective", (0,))
     u1 = s.estimate("war.ua.mean_km2", (0,))
     nd = s.estimate("nodeal.cum_mean_km2", (T - 1,))
     season = _season_text(cfg)
     lines = [
         "## In one sentence", "",
         (f"Under {label}, a renewed Russian offensive launched in the first year of the peace would be expected to "
-         f"take {_km2(g1)} in {season}, its engagements succeeding with probability {_pct(p1)}, and would take "
-         f"the objective ({_objective_text(cfg)}) with probability {_pct(o1)}; launched in year {T}, it would take "
-         f"{_km2(gT)}. A Ukrainian offensive in year 1 would take {_km2(u1)}. With no settlement, the war going on "
-         f"from today would move the line by {_km2(nd)} in Russia's favour in {T} years ({s.n_trials:,} simulated "
-         "futures)."),
+         f"take {_km2(g1)} in {season}, its engagements succeeding with probability {_pct(p1)}"
+         + (f", and would take the objective ({_objective_text(cfg)}) with probability "
+            f"{_pct(s.estimate('war.ru.p_objective', (0,)))}" if "war.ru.p_objective" in s else "")
+         + f"; launched in year {T}, it would take {_km2(gT)}. A Ukrainian offensive in year 1 would take "
+         f"{_km2(u1)}. With no settlement, the war going on from today would move the line by {_km2(nd)} in "
+         f"Russia's favour in {T} years ({s.n_trials:,} simulated futures)."),
         "",
         "## Options compared", "",
         ("| option | Russia's gain, year 1 (km2) | year 5 | last year | P(success) year 1 | P(objective) year 1 | "
@@ -696,11 +719,17 @@ def summary_text(label: str, s: Summaries, war: Table, cfg: Schema) -> str:
         r0 = rows[0]
         lines.append(
             f"| {label_} | {km(r0)} | {y5} | {km(rows[-1])} | {r0['ru_p_success']:.2f} | "
-            f"{r0['ru_p_objective']:.2f} ({r0['ru_p_objective_ci95_low']:.2f}-{r0['ru_p_objective_ci95_high']:.2f}) | "
+            + (f"{r0['ru_p_objective']:.2f} ({r0['ru_p_objective_ci95_low']:.2f}-{r0['ru_p_objective_ci95_high']:.2f})"
+               if np.isfinite(r0["ru_p_objective"]) else "-")
+            + " | "
             f"{r0['ua_gain_km2_mean']:,.0f} ± {Z95 * r0['ua_gain_km2_se']:,.0f} | {r0['n_trials']:,} |")
     lines += [
         "",
-        ("± is a 95% Monte Carlo interval of the mean. The war model (model/war.py) turns each year's balance into "
+        ("± is a 95% Monte Carlo interval of the mean"
+         + (f"; P(objective) is computed on the first {int(s['war.ru.p_objective'].count[0]):,} trials "
+            "(`run.detail_trials`)" if "war.ru.p_objective" in s and s["war.ru.p_objective"].count[0] < s.n_trials
+            else "")
+         + ". The war model (model/war.py) turns each year's balance into "
          "the territory an offensive takes through the battle record's relations (CDB90, fitted by "
          "model/battles.py; their estimation uncertainty drawn per trial), with the level fixed so that the war "
          "as fought today reproduces the observed rate of Russian gains. P(success) is the calibrated chance "
