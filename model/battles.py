@@ -455,25 +455,42 @@ def binned_win_rates(battles: Battles, edges: Sequence[float] = RATIO_BANDS) -> 
 # ----------------------------------------------------------------------------------- grouped validation
 
 
+MODERN_ERA_FROM = 1939  # the era covariate the cross-validation tries: battles begun in 1939 or later
+
+
 def cross_validated_p_win(battles: Battles, k: int = 5, ridge: float = 1.0, seed: int = 0,
-                          features: Sequence[str] = WIN_FEATURES) -> tuple[np.ndarray, np.ndarray]:
+                          features: Sequence[str] = WIN_FEATURES, era: bool = False, density: bool = False
+                          ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold P(attacker wins) for the decided battles, folds grouped by war (model.calibration.
     grouped_folds: no war on both sides of a split), with the win model restricted to ``features`` (a subset
-    of WIN_FEATURES; none = the training folds' base rate). Returns (p, won) over the decided battles."""
+    of WIN_FEATURES; none = the training folds' base rate), and optionally two covariates the used model
+    leaves out, to show what they add on wars not fitted: the era (begun in MODERN_ERA_FROM or later) and the
+    defender's log density (0 where the front width is unknown, with an indicator). Returns (p, won) over the
+    decided battles."""
     d = battles.take(battles.decided)
     won = (d.outcome == 1).astype(float)
     fold = cal.grouped_folds(d.war, k, seed)
     cols = [WIN_FEATURES.index(f) for f in features]
     x = win_features(d.log_ratio, d.posture, d.air)[:, cols]
+    names = list(features)
+    if era:
+        x = np.column_stack([x, (d.year >= MODERN_ERA_FROM).astype(float)])
+        names.append("modern_era")
+    if density:
+        known = np.isfinite(d.log_density)
+        x = np.column_stack([x, np.where(known, d.log_density, 0.0), (~known).astype(float)])
+        names += ["log_density", "density_unknown"]
     p = np.empty(len(d))
     for f in range(k):
         train, test = fold != f, fold == f
         if not test.any():
             continue
-        if not cols:
+        if not names:
             p[test] = won[train].mean()
             continue
-        fit = fit_constrained_logit(x[train], won[train], list(features), WIN_BOUNDS, ridge)
+        bounds = {**WIN_BOUNDS, "modern_era": (None, None), "log_density": (None, None),
+                  "density_unknown": (None, None)}
+        fit = fit_constrained_logit(x[train], won[train], names, bounds, ridge)
         p[test] = special.expit(fit.linear_predictor(x[test]))
     return p, won
 

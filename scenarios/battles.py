@@ -73,10 +73,13 @@ def _coefficient_rows(relations: MB.BattleRelations) -> list[list[Any]]:
 def cross_validation_rows(battles: MB.Battles, folds: int, ridge: float, seed: int) -> list[list[Any]]:
     """Held-out scores (folds grouped by war) of the chosen relations and simpler ones."""
     rows = []
-    for label, features in (("base rate", ()), ("log force ratio", ("log_ratio",)),
-                            ("log force ratio + air", ("log_ratio", "air")),
-                            ("log force ratio + posture + air (used)", MB.WIN_FEATURES)):
-        p, y = MB.cross_validated_p_win(battles, folds, ridge, seed, features)
+    for label, features, era, density in (
+            ("base rate", (), False, False), ("log force ratio", ("log_ratio",), False, False),
+            ("log force ratio + air", ("log_ratio", "air"), False, False),
+            ("log force ratio + posture + air (used)", MB.WIN_FEATURES, False, False),
+            (f"used + era ({MB.MODERN_ERA_FROM} on)", MB.WIN_FEATURES, True, False),
+            ("used + defender's density", MB.WIN_FEATURES, False, True)):
+        p, y = MB.cross_validated_p_win(battles, folds, ridge, seed, features, era, density)
         s = cal.binary_scores(p, y)
         rows.append(["who wins", label, s.n, s.brier, s.log_loss, s.auc, float("nan")])
     for label, density, posture in (("mean", False, False), ("density (used)", True, False),
