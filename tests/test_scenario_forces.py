@@ -303,3 +303,53 @@ def test_a_stronger_defence_never_raises_russias_expected_gain(which, low, bump,
         assert np.all(g1["war.ru.p_success"] <= g0["war.ru.p_success"] + 1e-12)
         g0, g1 = g0["war.ru.mean_km2"], g1["war.ru.mean_km2"]
     assert np.all(g1 <= g0 * (1 + 1e-12)), (which, g0, g1)
+
+
+def test_the_fast_year_loop_is_the_war_model_applied_year_by_year():
+    """compute()'s in-place year loop against model.war.offensive and season_gain called plainly on the
+    balance, with the relations drawn as compute draws them."""
+    from model import forces as FM
+    from model import war as W
+
+    cfg = load(CONFIGS / "plan_28_points.yaml")
+    n = 300
+    draws = _draws(cfg, n)
+    f, c = cfg.model.forces, cfg.model.cession
+    out = SF.compute(f, c, draws, response_troops=np.full(n, 80_000.0))
+    coef = SF.coefficients(f, draws)
+    full = draws.full
+    peace = FM.balance_trajectory(f.horizon_years, **SF.balance_params(f, c, draws))
+    war = FM.balance_trajectory(f.horizon_years, wartime=True, **SF.balance_params(f, None, draws))
+    air, conc, tempo = full(f.air_superiority), full(f.concentration), full(f.ukraine_offensive_tempo)
+    rf, rp = full(f.russia_fortified_share), full(f.russia_prepared_share)
+    ops, season = full(f.operations_per_year), full(f.season_days)
+    a0, d0, front0 = war["attacker_effective_troops"][:, 0], war["defender_strength_troops"][:, 0], war["front_length_km"]
+    kappa = W.russian_intensity(full(f.gain_now_km2_per_day), front0,
+                                W.offensive(coef, a0, d0, front0, war["fortified_share"][:, 0],
+                                            war["prepared_share"][:, 0], air, conc),
+                                W.offensive(coef, d0, a0, front0, rf, rp, -air, conc), tempo)
+    np.testing.assert_allclose(out["war.intensity"], kappa, rtol=1e-12)
+    net = np.zeros(n)
+    for t in range(f.horizon_years):
+        a, d, front = peace["attacker_effective_troops"][:, t], peace["defender_strength_troops"][:, t], \
+            peace["front_length_km"]
+        ru = W.offensive(coef, a, d, front, peace["fortified_share"][:, t], peace["prepared_share"][:, t], air, conc)
+        mean, sd = W.season_gain(ru, kappa, front, season, ops * season / 365.0)
+        np.testing.assert_allclose(out["war.ru.mean_km2"][:, t], mean, rtol=1e-10)
+        np.testing.assert_allclose(out["war.ru.sd_km2"][:, t], sd, rtol=1e-10)
+        np.testing.assert_allclose(out["war.ru.p_success"][:, t], ru.p_success, rtol=1e-12)
+        resp = W.offensive(coef, a, d + 80_000.0, front, peace["fortified_share"][:, t], peace["prepared_share"][:, t],
+                           air, conc)
+        np.testing.assert_allclose(out["war.ru_resp.mean_km2"][:, t],
+                                   W.season_gain(resp, kappa, front, season, ops * season / 365.0)[0], rtol=1e-10)
+        ua = W.offensive(coef, d, a, front, rf, rp, -air, conc)
+        np.testing.assert_allclose(out["war.ua.mean_km2"][:, t],
+                                   W.season_gain(ua, tempo * kappa, front, season, tempo * ops * season / 365.0)[0],
+                                   rtol=1e-10)
+        wa, wd = war["attacker_effective_troops"][:, t], war["defender_strength_troops"][:, t]
+        g_ru = W.season_gain(W.offensive(coef, wa, wd, front0, war["fortified_share"][:, t],
+                                         war["prepared_share"][:, t], air, conc), kappa, front0, 365.0, ops)[0]
+        g_ua = W.season_gain(W.offensive(coef, wd, wa, front0, rf, rp, -air, conc), tempo * kappa, front0, 365.0,
+                             tempo * ops)[0]
+        net += g_ru - g_ua
+        np.testing.assert_allclose(out["nodeal.cum_mean_km2"][:, t], net, rtol=1e-10)
