@@ -192,11 +192,11 @@ def calibrate(path: Path = DEFAULT_TABLE, ridge: float = DEFAULT_RIDGE, folds: i
     c = relations.counts
 
     names = {"all": "all postures", MB.POSTURE_NAMES[MB.DELAYING]: "delaying (DL, WD)"}
-    header = f"{'ratio band':<12}" + "".join(f"{names.get(p, p):<24}" for p in rates.postures)
+    header = (f"{'ratio band':<12}" + "".join(f"{names.get(p, p):<24}" for p in rates.postures)).rstrip()
     lines = [
         f"Battle relations fitted to {record.path} (CDB90): {exclusions_text(record, relations)}.",
         "",
-        "The record: the attacker's win rate by force ratio and the defender's posture (rate wins/battles (Wilson 95%)):",
+        "The record: the attacker's win rate by force ratio and the defender's posture (rate, wins/battles, Wilson 95% interval):",
         header,
     ]
     for i, (lo, hi) in enumerate(rates.bands):
@@ -213,7 +213,7 @@ def calibrate(path: Path = DEFAULT_TABLE, ridge: float = DEFAULT_RIDGE, folds: i
         if model != "win":
             continue
         note = " (at its bound: the record shows no effect of this sign)" if at else ""
-        lines.append(f"  {name:<14}{coef:>8.3f}{se:>8.3f}   {bound}{note}")
+        lines.append(f"  {name:<14}{coef:>8.3f}{se:>8.3f}   {bound}{note}".rstrip())
     lines.append(
         f"  posture as a defence multiplier against a hasty defence (M = exp(-b / b_ratio), a strength multiplier; "
         f"under the square law the fire-effectiveness multiplier is m = M^2): prepared M = {mult['prepared']:.2f} "

@@ -683,7 +683,7 @@ def _km2(e) -> str:
 
 
 def _pct(e) -> str:
-    return f"{e.mean:.0%} (95% CI {e.lo:.0%}-{e.hi:.0%})"
+    return f"{e.mean:.1%} (95% CI {e.lo:.1%}-{e.hi:.1%})"
 
 
 def summary_text(label: str, s: Summaries, war: Table, cfg: Schema) -> str:
