@@ -95,6 +95,8 @@ class ForcesBlock(Block):
     troops_equipped_per_eur_bn: Param(0, 2e4, "troop-equivalents per EUR bn", "kit one EUR bn of aid buys") = _D[
         "troops_equipped_per_bn"
     ]
+    wartime_aid_eur_bn_per_year: Param(0, 200, "EUR bn/year", "aid while the war goes on with no settlement "
+                                       "(omit: aid_eur_bn_per_year)") | None = None
     ukraine_wartime_growth_per_year: Param(-5e5, 5e5, "persons/year",
                                            "net change of Ukraine's forces while the war goes on") = _D[
         "defender_wartime_growth_per_year"
@@ -245,7 +247,9 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
       nodeal.cum_mean_km2, nodeal.cum_sd_km2   no settlement: Russia's cumulative net territorial change
                                        (its gains minus Ukraine's) by the end of year t + 1, the war going on
                                        from today at the wartime balance (model.forces.balance_trajectory
-                                       with wartime=True, the forces block's own values)
+                                       with wartime=True: the forces block's own values, without the plan,
+                                       the cession, a cap or a strike ban; forces.wartime_aid_eur_bn_per_year
+                                       where a forces config's block holds an option's aid)
       force_ratio                      Russian : Ukrainian troops at the start of year t (peace)
       war.intensity (n,)               Russia's offensive intensity kappa_R fixed by the anchor
       cession_ceded_km2, cession_ceded_population, cession_front_km_before, cession_front_km_after,
@@ -261,7 +265,10 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     full = draws.full
     p = balance_params(forces, cession, draws, plan)
     peace = FM.balance_trajectory(T, **p)
-    wartime = FM.balance_trajectory(T, wartime=True, **balance_params(forces, None, draws))
+    war_params = balance_params(forces, None, draws)
+    if forces.wartime_aid_eur_bn_per_year is not None:  # today's aid, where the block holds an option's
+        war_params["aid_bn_per_year"] = full(forces.wartime_aid_eur_bn_per_year)
+    wartime = FM.balance_trajectory(T, wartime=True, **war_params)
     coef = coefficients(forces, draws)
 
     air = full(forces.air_superiority)

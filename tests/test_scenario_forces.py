@@ -243,6 +243,15 @@ def test_the_plan_replaces_the_settlement_path_but_not_the_no_deal_war():
     assert np.all(out["war.ua.mean_km2"] < base["war.ua.mean_km2"])
     np.testing.assert_array_equal(out["nodeal.cum_mean_km2"], base["nodeal.cum_mean_km2"])
     np.testing.assert_array_equal(out["cession_ceded_km2"], 6000.0)
+    # a forces config whose block holds an option's aid keeps today's aid in the war with no deal
+    option = _fixed_forces(aid_eur_bn_per_year=10.0)
+    today = _fixed_forces(aid_eur_bn_per_year=36.0)
+    kept = _fixed_forces(aid_eur_bn_per_year=10.0, wartime_aid_eur_bn_per_year=36.0)
+    one = Draws({}, {}, 1)
+    cum = {k: SF.compute(b, None, one)["nodeal.cum_mean_km2"] for k, b in
+           (("option", option), ("today", today), ("kept", kept))}
+    np.testing.assert_array_equal(cum["kept"], cum["today"])
+    assert cum["option"][0, -1] > cum["today"][0, -1]  # less aid, a weaker Ukraine, more Russian gains
     with pytest.raises(ValueError, match="unknown plan key"):
         SF.compute(cfg.model.forces, None, draws, plan={"ukrain_cap": np.ones(n)})
 
@@ -319,7 +328,8 @@ def test_the_fast_year_loop_is_the_war_model_applied_year_by_year():
     coef = SF.coefficients(f, draws)
     full = draws.full
     peace = FM.balance_trajectory(f.horizon_years, **SF.balance_params(f, c, draws))
-    war = FM.balance_trajectory(f.horizon_years, wartime=True, **SF.balance_params(f, None, draws))
+    war = FM.balance_trajectory(f.horizon_years, wartime=True, **{
+        **SF.balance_params(f, None, draws), "aid_bn_per_year": draws.full(f.wartime_aid_eur_bn_per_year)})
     air, conc, tempo = full(f.air_superiority), full(f.concentration), full(f.ukraine_offensive_tempo)
     rf, rp = full(f.russia_fortified_share), full(f.russia_prepared_share)
     ops, season = full(f.operations_per_year), full(f.season_days)
