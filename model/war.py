@@ -35,14 +35,19 @@ scaled to the season; common shocks make N far smaller than the number of battle
 
 **Level from the observation, shape from the record.** kappa is not known; it is fixed so that the war as it
 is fought today reproduces the observed rate of Russian gains g_obs (about 5,000 km2 in 2025; 5,400 km2
-January-November 2025). Russia attacks with intensity kappa_R, Ukraine counter-attacks with kappa_U = tau
-kappa_R (tau: Ukraine's offensive tempo relative to Russia's; assumption), and the observation is the net:
+January-November 2025). In that war Russia attacks with intensity kappa_R and Ukraine counter-attacks with
+tau_c kappa_R (tau_c: the tempo of its counter-attacks relative to Russia's offensive, a few per cent in 2025),
+and the observation is the net:
 
-    kappa_R L_now (e_R(now) - tau e_U(now)) = g_obs             (per day)
+    kappa_R L_now (e_R(now) - tau_c e_U(now)) = g_obs             (per day)
 
 so CDB90 gives how gains change with the balance (the shape) and the observation gives their level. The
 denominator is floored at a tenth of e_R(now): a config whose balance today would let Ukraine's counter-
-attacks offset more than nine tenths of Russia's gross gains cannot reproduce the observation.
+attacks offset more than nine tenths of Russia's gross gains cannot reproduce the observation. The war with
+no settlement goes on in that mode (Russia's offensive, Ukraine's counter-attacks at tau_c). A renewed war
+after a peace is one side's offensive: Russia's at kappa_R, or Ukraine's at tau_o kappa_R (tau_o: the tempo
+of a dedicated Ukrainian offensive relative to Russia's, as in 2023; an assumption). A side with the tempo
+tau runs tau times as many operations as Russia.
 
 **Distribution.** Across trials, the relations' coefficients are drawn from the fit's sampling distribution
 (model.battles.BattleRelations.coefficients). Within a trial a season's gain G has mean and sd as above, and
@@ -184,12 +189,13 @@ def _loss_second_moment(coef: MB.Coefficients) -> np.ndarray | float:
 
 
 def russian_intensity(gain_now_km2_per_day, front_km_now, russia_now: Offensive, ukraine_now: Offensive,
-                      ukraine_tempo) -> np.ndarray:
+                      ukraine_counterattack_tempo) -> np.ndarray:
     """kappa_R = g_obs / (L_now max(e_R(now) - tau e_U(now), ANCHOR_FLOOR e_R(now))): the offensive intensity
     (km of front in battle per km of front) that reproduces the observed net Russian gains per day at
     today's balance. gain_now_km2_per_day >= 0; the offensives are those at today's balance."""
     e_r = russia_now.advance_km_per_day
-    net = np.maximum(e_r - np.asarray(ukraine_tempo, float) * ukraine_now.advance_km_per_day, ANCHOR_FLOOR * e_r)
+    net = np.maximum(e_r - np.asarray(ukraine_counterattack_tempo, float) * ukraine_now.advance_km_per_day,
+                     ANCHOR_FLOOR * e_r)
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = np.asarray(gain_now_km2_per_day, float) / (np.asarray(front_km_now, float) * net)
     return np.where(net > 0, kappa, 0.0)

@@ -132,7 +132,10 @@ class ForcesBlock(Block):
                          "ratio") = 1.5
 
     gain_now_km2_per_day: Param(0, 1000, "km2/day", "Russia's net gains at today's balance (the anchor)") = 14.0
-    ukraine_offensive_tempo: Param(0, 1, "x Russia's", "Ukraine's offensive intensity relative to Russia's") = 0.2
+    ukraine_offensive_tempo: Param(0, 1, "x Russia's", "the intensity of a dedicated Ukrainian offensive (a "
+                                   "renewed war) relative to Russia's") = 0.3
+    ukraine_counterattack_tempo: Param(0, 1, "x Russia's", "the intensity of Ukraine's counter-attacks in the war "
+                                       "as fought today relative to Russia's offensive") = 0.05
     season_days: Param(1, 365, "days", "a renewed offensive's campaign season") = 180.0
     operations_per_year: Param(1, 1000, "per year", "independent offensive operations a side runs in a year") = 24.0
     objective_km2: Param(0, 603_700, "km2", "a renewed Russian offensive's objective (P(gain >= it) is reported)"
@@ -273,7 +276,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
 
     air = full(forces.air_superiority)
     conc = full(forces.concentration)
-    tempo = full(forces.ukraine_offensive_tempo)
+    tempo = full(forces.ukraine_offensive_tempo)  # a renewed war: Ukraine's own offensive
+    counter = full(forces.ukraine_counterattack_tempo)  # the war as fought today (the anchor, no deal)
     russia_fortified, russia_prepared = full(forces.russia_fortified_share), full(forces.russia_prepared_share)
     if np.any(russia_fortified + russia_prepared > 1):
         raise ValueError("forces.russia_fortified_share + russia_prepared_share must be <= 1 (the rest is hasty)")
@@ -281,7 +285,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     season = full(forces.season_days)
     season_ops = ops_year * season / DAYS_PER_YEAR
     # Ukraine runs tempo times as many operations as Russia (at least a trace, so tempo 0 divides nothing by 0)
-    ua_ops_season, ua_ops_year = np.maximum(tempo * season_ops, 1e-12), np.maximum(tempo * ops_year, 1e-12)
+    ua_ops_season, ua_ops_year = np.maximum(tempo * season_ops, 1e-12), np.maximum(counter * ops_year, 1e-12)
     russia = W.SideRelations.of(coef, air, conc)  # Russia attacking
     ukraine = W.SideRelations.of(coef, -air, conc)  # Ukraine attacking (Russia's air superiority against it)
 
@@ -297,7 +301,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     ru_now = W.offensive_from_logs(russia, log_a_war[0], log_d_war[0], log_front_war, fort_war[0], prep_war[0])
     ua_now = W.offensive_from_logs(ukraine, log_d_war[0], log_a_war[0], log_front_war, russia_fortified,
                                    russia_prepared)
-    kappa = W.russian_intensity(full(forces.gain_now_km2_per_day), wartime["front_length_km"], ru_now, ua_now, tempo)
+    kappa = W.russian_intensity(full(forces.gain_now_km2_per_day), wartime["front_length_km"], ru_now, ua_now,
+                                counter)
 
     log_a, log_d = np.log(rows(peace, "attacker_effective_troops")), np.log(rows(peace, "defender_strength_troops"))
     front = peace["front_length_km"]
@@ -315,7 +320,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     war_scale = kappa * wartime["front_length_km"] * DAYS_PER_YEAR
     scales = {"ru": (ru_scale, ru_scale / np.sqrt(season_ops)), "ua": (ua_scale, ua_scale / np.sqrt(ua_ops_season)),
               "w_ru": (war_scale, war_scale / np.sqrt(ops_year)),
-              "w_ua": (tempo * war_scale, tempo * war_scale / np.sqrt(ua_ops_year))}
+              "w_ua": (counter * war_scale, counter * war_scale / np.sqrt(ua_ops_year))}
     y = {k: np.empty((T, n)) for k in names}
     for t in range(T):
         ru = W.offensive_from_logs(russia, log_a[t], log_d[t], log_front, fort[t], prep[t])

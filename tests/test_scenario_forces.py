@@ -331,13 +331,14 @@ def test_the_fast_year_loop_is_the_war_model_applied_year_by_year():
     war = FM.balance_trajectory(f.horizon_years, wartime=True, **{
         **SF.balance_params(f, None, draws), "aid_bn_per_year": draws.full(f.wartime_aid_eur_bn_per_year)})
     air, conc, tempo = full(f.air_superiority), full(f.concentration), full(f.ukraine_offensive_tempo)
+    counter = full(f.ukraine_counterattack_tempo)
     rf, rp = full(f.russia_fortified_share), full(f.russia_prepared_share)
     ops, season = full(f.operations_per_year), full(f.season_days)
     a0, d0, front0 = war["attacker_effective_troops"][:, 0], war["defender_strength_troops"][:, 0], war["front_length_km"]
     kappa = W.russian_intensity(full(f.gain_now_km2_per_day), front0,
                                 W.offensive(coef, a0, d0, front0, war["fortified_share"][:, 0],
                                             war["prepared_share"][:, 0], air, conc),
-                                W.offensive(coef, d0, a0, front0, rf, rp, -air, conc), tempo)
+                                W.offensive(coef, d0, a0, front0, rf, rp, -air, conc), counter)
     np.testing.assert_allclose(out["war.intensity"], kappa, rtol=1e-12)
     net = np.zeros(n)
     for t in range(f.horizon_years):
@@ -359,7 +360,7 @@ def test_the_fast_year_loop_is_the_war_model_applied_year_by_year():
         wa, wd = war["attacker_effective_troops"][:, t], war["defender_strength_troops"][:, t]
         g_ru = W.season_gain(W.offensive(coef, wa, wd, front0, war["fortified_share"][:, t],
                                          war["prepared_share"][:, t], air, conc), kappa, front0, 365.0, ops)[0]
-        g_ua = W.season_gain(W.offensive(coef, wd, wa, front0, rf, rp, -air, conc), tempo * kappa, front0, 365.0,
-                             tempo * ops)[0]
+        g_ua = W.season_gain(W.offensive(coef, wd, wa, front0, rf, rp, -air, conc), counter * kappa, front0, 365.0,
+                             counter * ops)[0]
         net += g_ru - g_ua
         np.testing.assert_allclose(out["nodeal.cum_mean_km2"][:, t], net, rtol=1e-10)
