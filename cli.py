@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ from typing import Any
 # setting wins. Child processes (fork, forkserver) inherit it.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# pydantic looks for plugins (observability hooks accord does not use) by scanning the entry points of every
+# installed distribution when it builds its first model: ~0.15-0.3 s of each start (issue 17). The user's own
+# setting wins.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def _keep_freed_memory() -> None:
@@ -48,6 +53,59 @@ def _keep_freed_memory() -> None:
 
 
 _keep_freed_memory()
+
+# ------------------------------------------------------------------- fast start (issue 17)
+# Commands that only read configs (list, show, validate, report) import the scenario modules for their
+# schemas, and those import scipy and networkx at the top for the models (~1.5 s on a 2-core VM). For these
+# commands the packages are stand-ins that import the real module on first use, which they never make.
+LIGHT_COMMANDS = ("list", "show", "validate", "report")
+HEAVY_MODULES = ("scipy.special", "scipy.stats", "scipy.optimize", "scipy.linalg", "scipy.interpolate", "networkx",
+                 "model.coalition", "model.forces", "model.guarantees", "model.bargaining", "model.negotiation",
+                 "model.power", "model.prim")
+
+
+class _Deferred(types.ModuleType):
+    """A module stand-in: the first attribute it lacks imports the real module (which then replaces it in
+    sys.modules and on its parent package); every later lookup is forwarded to the real module."""
+
+    def __init__(self, name: str, spec: Any) -> None:
+        super().__init__(name)
+        self.__spec__ = spec  # what `import name` reads of a module already in sys.modules
+
+    def __getattr__(self, attr: str) -> Any:
+        real = self.__dict__.get("_real")
+        if real is None:
+            import importlib
+
+            name = self.__name__
+            if sys.modules.get(name) is self:
+                del sys.modules[name]
+            real = importlib.import_module(name)
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules:
+                setattr(sys.modules[parent], child, real)
+            self.__dict__["_real"] = real
+        return getattr(real, attr)
+
+
+def defer_heavy_imports(names: tuple[str, ...] = HEAVY_MODULES) -> None:
+    """Put a `_Deferred` stand-in in sys.modules for each module of ``names`` not imported yet."""
+    import importlib.util
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        sys.modules[name] = module = _Deferred(name, spec)
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
+
 
 import click
 
@@ -181,7 +239,8 @@ def load_config(path: str, overrides: tuple[str, ...] = ()):
 
 @click.group(context_settings=CONTEXT)
 @click.version_option(package_name="accord", prog_name="accord")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """accord: model peace settlements: guarantee credibility, the military balance, coalition acceptance
     and whether a settlement holds, as parameterised Monte Carlo models run from YAML configs.
 
@@ -191,6 +250,8 @@ def main() -> None:
       accord run                        the default config (configs/plan_28_points.yaml)
       accord show configs/no_deal.yaml  the resolved config with the source of every value
     """
+    if ctx.invoked_subcommand in LIGHT_COMMANDS:  # fast start: these never call the models (issue 17)
+        defer_heavy_imports()
 
 
 @main.command(context_settings=CONTEXT, epilog="""\b
@@ -220,8 +281,9 @@ def run(config: str | None, trials: int | None, seed: int | None, sampler: str |
         quiet: bool) -> None:
     """Run a config (default: configs/plan_28_points.yaml) and write a run directory.
 
-    The run directory holds manifest.json (resolved config with sources, seed, sampler, trials, versions,
-    git commit, command line, timings), summary.md (a one-page brief), tables/*.csv and figures/*.
+    The run directory holds report.html (the brief as one self-contained page to open in a browser or print),
+    manifest.json (resolved config with sources, seed, sampler, trials, versions, git commit, command line,
+    timings), summary.md (the brief in Markdown), result.json, tables/*.csv and figures/*.
     """
     from scenarios import runs
 
@@ -325,11 +387,13 @@ def show(config: str | None, overrides: tuple[str, ...], as_json: bool) -> None:
     if cfg.overrides:
         click.echo("overrides: " + "  ".join(cfg.overrides))
     click.echo("")
-    rows = [(k, v["value"], v["set_at"], v["source"] or "(no source: assumption?)") for k, v in info["parameters"].items()]
-    width = [max(len(str(r[i])) for r in rows + [("parameter", "value", "set at", "")]) for i in range(3)]
-    click.echo(f"{'parameter':<{width[0]}}  {'value':<{width[1]}}  {'set at':<{width[2]}}  source")
-    for key, value, at, source in rows:
-        click.echo(f"{key:<{width[0]}}  {value:<{width[1]}}  {at:<{width[2]}}  {source}")
+    rows = [(k, v["value"], v.get("unit") or "-", v["set_at"], v["source"] or "(no source: assumption?)")
+            for k, v in info["parameters"].items()]
+    head = ("parameter", "value", "unit", "set at", "source")
+    width = [max(len(str(r[i])) for r in [*rows, head]) for i in range(4)]
+    width[2] = min(width[2], 22)  # a few long units overflow rather than widen every line
+    for row in [head, *rows]:
+        click.echo("  ".join(f"{c:<{w}}" for c, w in zip(row[:4], width)) + f"  {row[4]}")
 
 
 @main.command("list", context_settings=CONTEXT, epilog="""\b
@@ -372,7 +436,7 @@ def emit_report(report: Any, as_json: bool, quiet: bool, out: str | None, format
     where = write_report(report, Path(out) if out else None, formats=_formats(formats))
     o = Out(as_json, quiet)
     if as_json:
-        o.json({**report.data, "report_dir": str(where)})
+        o.json({**report.data, "report_dir": str(where), "report": str(where / "report.html")})
     o.say(report.text)
     o.say(f"written to {where}/")
 
@@ -948,6 +1012,38 @@ def compare(targets: tuple[str, ...], trials: int | None, seed: int | None, samp
 
     report = CMP.compare(list(targets), trials, seed, sampler, list(overrides))
     emit_report(report, as_json, quiet, out, formats)
+
+
+# ------------------------------------------------------------------------------- report (issue 17)
+
+
+@main.command("report", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord report outputs/plan_28_points/20261125T101500Z-1a2b3c4d
+  accord report runs/cmp --json | jq '.files'
+""")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@json_option
+@quiet_option
+@handle_errors
+def report_(run_dir: str, as_json: bool, quiet: bool) -> None:
+    """Render report.html and the Markdown brief (summary.md or report.md) of a run, sweep or report directory
+    again from what it holds: manifest, result.json, tables and figures. Nothing is re-run.
+
+    report.html is one self-contained page (figures embedded, no network requests) to open in a browser, send
+    or print to PDF; the Markdown brief embeds the figures with relative links.
+    """
+    from scenarios.report import REPORT_FILE, ReportError, regenerate
+
+    try:
+        written = regenerate(Path(run_dir))
+    except ReportError as exc:
+        fail(str(exc), 2)
+    o = Out(as_json, quiet)
+    if as_json:
+        o.json({"run_dir": run_dir, "report": str(Path(run_dir) / REPORT_FILE), "files": [str(p) for p in written]})
+    o.say(f"wrote {', '.join(p.name for p in written)} in {run_dir}/")
+    o.say(f"open {Path(run_dir) / REPORT_FILE} in a browser")
 
 
 def _is_game(path: str) -> bool:

@@ -26,6 +26,7 @@ from model.stats import Accumulator, Estimate, difference, estimate
 from scenarios import registry
 from scenarios.config import Config, ConfigError, load
 from scenarios.engine import Summaries, iterate_chunks
+from scenarios.report import caption
 from scenarios.results import Report, Table, number_text
 
 
@@ -152,24 +153,52 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
                                 {k: h.as_dict() | {"percent": h.percent} for k, h in heads.items()}, surv, bars)
     ordered = [options[i] for i in range(len(targets))]
     config_index = {i: j for j, (i, _) in enumerate(configs)}
-    return _report(ordered, targets, paired, config_index, n, sd, smp)
+    report = _report(ordered, targets, paired, config_index, n, sd, smp)
+    report.parameters = _parameters([(options[i].label, cfg) for i, cfg in configs])
+    return report
+
+
+def _parameters(labelled: list[tuple[str, Config]]) -> dict[str, Any]:
+    """Every parameter of the compared configs (runs.describe_config), one row per path: its value where the
+    options agree, else each option's value and source (so a reader sees what differs)."""
+    from scenarios.runs import describe_config
+
+    described = [(label, describe_config(cfg)["parameters"]) for label, cfg in labelled]
+    paths = list(dict.fromkeys(p for _, params in described for p in params))
+    out: dict[str, Any] = {}
+    for path in paths:
+        present = [(label, params[path]) for label, params in described if path in params]
+        first = present[0][1]
+        values = {label: params[path]["value"] if path in params else "(not in this config)"
+                  for label, params in described}
+        same = len(set(values.values())) == 1
+        sources = {label: p.get("source") or "" for label, p in present}
+        out[path] = {
+            **first,
+            "value": first["value"] if same else "; ".join(f"{label}: {v}" for label, v in values.items()),
+            "source": first.get("source") if same and len(set(sources.values())) == 1 else
+            "; ".join(f"{label}: {src or '(none)'}" for label, src in sources.items()),
+            "set_at": first.get("set_at") if same else "; ".join(f"{label}: {p.get('set_at')}" for label, p in present),
+            "differs": not same,
+        }
+    return out
 
 
 def _report(opts: list[Option], targets: list[str], paired: dict, config_index: dict[int, int], n: int, seed: int,
             sampler: str) -> Report:
     base = opts[0]
     metrics = [k for k in base.headline if all(k in o.headline for o in opts[1:])]
-    columns = ["metric", "label"]
+    columns = ["metric", "label", "unit"]  # one metric per row: its unit in a column (the tables' convention)
     for o in opts:
         columns += [f"{o.label} mean", f"{o.label} se"]
     for o in opts[1:]:
         columns += [f"{o.label} - {base.label}", "ci95_low", "ci95_high", "method"]
     rows, data = [], {"options": [o.label for o in opts], "sources": targets, "metrics": {}}
     for k in metrics:
-        row: list[Any] = [k, base.headline[k].get("label", k)]
+        row: list[Any] = [k, base.headline[k].get("label", k), base.headline[k].get("unit", "")]
         for o in opts:
             row += [o.headline[k]["mean"], o.headline[k]["se"]]
-        entry: dict[str, Any] = {"label": base.headline[k].get("label", k),
+        entry: dict[str, Any] = {"label": base.headline[k].get("label", k), "unit": base.headline[k].get("unit", ""),
                                  "values": {o.label: {"mean": o.headline[k]["mean"], "se": o.headline[k]["se"]} for o in opts},
                                  "differences": {}}
         for j, o in enumerate(opts[1:], start=1):
@@ -195,13 +224,44 @@ def _report(opts: list[Option], targets: list[str], paired: dict, config_index: 
     if curves:
         from scenarios.settlement import outcomes_figure, survival_figure
 
-        figures["survival"] = survival_figure(curves)
+        figures["survival"] = caption(survival_figure(curves), _survival_caption(opts, curves))
         bars = {o.label: o.outputs_bar for o in opts if o.outputs_bar}
         if bars:
-            figures["outcomes"] = outcomes_figure(bars)
+            figures["outcomes"] = caption(outcomes_figure(bars), _outcomes_caption(opts, bars))
     data.update({"trials": n, "seed": seed, "sampler": sampler})
     return Report("compare", text, data, {"compare": table}, figures,
                   inputs={"targets": targets, "trials": n, "seed": seed, "sampler": sampler})
+
+
+def _trials(o: Option) -> int:
+    return max((int(h.get("n_trials") or 0) for h in o.headline.values()), default=0)
+
+
+def _survival_caption(opts: list[Option], curves: dict[str, Table]) -> str:
+    """What the overlaid survival curves show, with each option's trials and effective sample size."""
+    parts = []
+    for o in opts:
+        if o.label not in curves:
+            continue
+        rec = curves[o.label].records()
+        n_eff = min((float(r.get("n_effective", "nan")) for r in rec), default=float("nan"))
+        eff = f", effective n {n_eff:,.0f}" if np.isfinite(n_eff) else ""
+        parts.append(f"{o.label}: n = {_trials(o):,} trials{eff}")
+    return ("P(peace holds t years | adopted) for each option, each trial weighted by its P(adopted); bands are "
+            "95% Monte Carlo intervals (delta method). " + "; ".join(parts) + ".")
+
+
+def _outcomes_caption(opts: list[Option], bars: dict[str, dict[str, tuple[float, float]]]) -> str:
+    """What the stacked outcome bars show, with the trials and the largest Monte Carlo s.e. of a share."""
+    parts = []
+    for o in opts:
+        if o.label not in bars:
+            continue
+        ses = [se for _, se in bars[o.label].values() if np.isfinite(se)]
+        worst = f", s.e. of the not-adopted and holds shares at most {number_text(max(ses), True)}" if ses else ""
+        parts.append(f"{o.label}: n = {_trials(o):,} trials{worst}")
+    return ("Share of trials (each weighted by its P(adopted)) ending in each outcome over the horizon: Monte Carlo "
+            "means, drawn without error bars; their standard errors are stated here. " + "; ".join(parts) + ".")
 
 
 def _est(d: dict[str, Any]) -> Estimate:
