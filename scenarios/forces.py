@@ -632,7 +632,17 @@ def war_figure(table: Table, season_text: str, objective_text: str) -> Figure:
     fig.suptitle(f"A renewed war in {season_text}: the battle record's relations (CDB90), anchored on today's "
                  "rate of Russian gains", fontsize=10)
     fig.tight_layout(rect=(0, 0.08, 1, 0.95))
-    return fig
+    from scenarios.report import caption
+
+    first = rec[0]
+    objective_n = first["ru_p_objective_n_trials"]
+    return caption(fig, (
+        f"A renewed offensive launched in each year of the peace, one campaign season: Russia's expected gain (mean "
+        f"with its 95% Monte Carlo interval; band: 5-95% of trials, the spread over parameters and the battle "
+        f"relations' estimation uncertainty), P(that season takes {objective_text}) and Ukraine's expected gain in "
+        f"its own offensive. {first['n_trials']:,} trials per option"
+        + (f" (P(objective) on the first {objective_n:,}, run.detail_trials)" if 0 < objective_n < first["n_trials"]
+           else "") + "; options at the same seed (common random numbers)."))
 
 
 def _season_text(cfg: Schema) -> str:
