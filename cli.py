@@ -455,6 +455,7 @@ def calibrate() -> None:
       accord calibrate guarantees
       accord calibrate guarantees --link probit --penalty firth --json
       accord calibrate lanchester tests/data/lanchester_square_2pct.csv
+      accord calibrate battles
     """
 
 
@@ -693,6 +694,67 @@ def backtest_durability(train: str, test: str | None, folds: int | None, seed: i
 
 
 # ------------------------------------------------------------------------- end of durability (issue 14)
+
+
+# ---------------------------------------------------------------------- battles (issue 19): the CDB90 record
+
+
+@calibrate.command("battles", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord calibrate battles
+  accord calibrate battles configs/reference/battles_cdb90.csv --folds 10 --out runs/calb
+  accord calibrate battles --json | jq '.win.log_ratio, .defence_multiplier.fortified'
+The table is CDB90's wide layout (STRA, STRD, WINA, POST1 at least; AEROA, WOFD1, KMDA and the active periods'
+dates when present). Draws (WINA 0) and unknown outcomes (-9) are left out of the fits and counted.
+""")
+@click.argument("table", required=False, type=click.Path(dir_okay=False))
+@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Ridge strength: a N(0, 1/ridge) prior on each slope.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Folds of the cross-validation grouped by war.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the fold assignment.")
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def calibrate_battles(table: str | None, ridge: float, folds: int, seed: int, out: str | None, as_json: bool,
+                      quiet: bool) -> None:
+    """How do battles go on the record (CAA Database of Battles, CDB90)? The attacker's win rate by force-ratio
+    band and defender posture (counts, Wilson intervals); the fitted relations the war model reads (who wins,
+    on the log force ratio, posture and air superiority; how far a won battle advances, on the defender's
+    density) with standard errors and held-out scores; a figure of P(attacker wins) against the force ratio
+    with the record's binned rates on top."""
+    from scenarios import battles
+
+    path = Path(table) if table else _shipped("configs/reference/battles_cdb90.csv")
+    emit_report(battles.calibrate(path, ridge=ridge, folds=folds, seed=seed), as_json, quiet, out)
+
+
+@backtest.command("battles", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord backtest battles --train A.csv --test B.csv
+  accord backtest battles --train configs/reference/battles_cdb90.csv --folds 5
+  accord backtest battles --train A.csv --test B.csv --json | jq '.model.brier, .base_rate.brier'
+Both tables in CDB90's wide layout; every decided battle of the test table is predicted (draws and unknown
+outcomes are left out, counted).
+""")
+@backtest_options
+@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Ridge strength: a N(0, 1/ridge) prior on each slope.")
+@handle_errors
+def backtest_battles(train: str, test: str | None, folds: int | None, seed: int, out: str | None, as_json: bool,
+                     quiet: bool, ridge: float) -> None:
+    """P(attacker wins) of decided land battles from the relation the war model reads (log force ratio,
+    posture, air superiority), scored against the base rate of the training table."""
+    from scenarios import backtest as B
+
+    _backtest_mode(test, folds)
+    report = B.run("battles", Path(train), Path(test) if test else None, folds, seed, {"ridge": ridge})
+    emit_report(report, as_json, quiet, out)
+
+
+# ------------------------------------------------------------------------------- end of battles (issue 19)
 
 
 @main.command(context_settings=CONTEXT, epilog="""\b

@@ -29,7 +29,6 @@ from pydantic import Field, model_validator
 from model import coalition as M
 from model import params as P
 from model.stats import ByCategory, OneHot
-from scenarios import forces as F
 from scenarios import plots
 from scenarios import world as W
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
@@ -161,8 +160,9 @@ class CoalitionBlock(Block):
         return self
 
 
-# The world view's guarantee blocks: imported here, after CoalitionBlock, because scenarios/guarantees.py's own
-# world view needs CoalitionBlock (either module may be imported first).
+# The world view's forces and guarantee blocks: imported here, after CoalitionBlock, because the world views of
+# scenarios/forces.py and scenarios/guarantees.py need CoalitionBlock (any of the three may be imported first).
+from scenarios import forces as F
 from scenarios import guarantees as G
 
 

@@ -14,8 +14,8 @@ Sections (one per family of datasets; each engineer keeps to their own):
   is), ``cell_number`` / ``cell_choice`` (a cell as a number, with the error message);
 * alliances (guarantee credibility): Berkemeier & Fuhrmann (2018), Leeds & Anac (2005), and accord's own
   table of tested guarantees (configs/reference/guarantees.csv): ``read_alliances``;
-* further sections (durability: UCDP peace agreements and COW wars; battles: CDB90) go below, each with its
-  own header.
+* further sections (durability: UCDP peace agreements and COW wars; battles: CDB90, ``read_cdb90``) go
+  below, each with its own header.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from model import battles as MB
 from scenarios.config import ConfigError
 
 # =========================================================================================================
@@ -1018,3 +1019,118 @@ def filter_spells(spells: Spells, spec: dict[str, Any] | None, where: str = "fil
     return spells.subset(mask)
 
 # ======================================================================== end of durability (issue 14)
+
+
+# ============================================================================== CDB90 battles (issue 19)
+# The CAA Database of Battles, version 1990 (CDB90; US Army Concepts Analysis Agency, CAA-SR-84-6, 1984;
+# Helmbold 1993, 1995), in its original wide layout (configs/reference/battles_cdb90.csv; codebook
+# configs/reference/battles_cdb90_definitions.csv). Coding rules, all here:
+#   STRA, STRD   personnel strength of attacker, defender; -1 is the codebook's "not available": the battle is
+#                left out, counted; zero or any other negative value is an error
+#   WINA         1 attacker won, -1 attacker lost, 0 draw, -9 unknown (the fits leave out draws and unknown
+#                outcomes and count them); any other code is an error
+#   POST1        defender's main posture: HD hasty, PD prepared, FD fortified, DL delaying, WD withdrawal
+#                (DL and WD read as one "delaying" posture), OO not available (left out of the fits, counted)
+#   AEROA        attacker's theatre air superiority: 1, 0, -1; 9 unknown, read as 0 (neither side)
+#   WOFD1        defender's front width at the start, km (-1 or blank: unknown)
+#   KMDA         distance the attacker advanced (negative: retreated), km (-9999 or blank: unknown)
+#   NOATP, ATPB*/ATPE*  the active time periods' begin and end dates (year, month, day); the duration is the
+#                number of calendar days covered by the union of the periods (unknown if a date is invalid)
+#   ISQNO, WAR, NAME  identifiers; WAR groups battles for cross-validation; ATPBYR1 the year it began
+
+CDB90 = Format("cdb90", "CDB90 (CAA Database of Battles)", ("WINA",))
+CDB90_REQUIRED = ("STRA", "STRD", "WINA", "POST1")
+CDB90_OUTCOMES = (1.0, -1.0, 0.0, -9.0)
+CDB90_POSTURES = {"HD": MB.HASTY, "PD": MB.PREPARED, "FD": MB.FORTIFIED, "DL": MB.DELAYING, "WD": MB.DELAYING,
+                  "OO": MB.UNKNOWN}
+STRENGTH_NOT_AVAILABLE = -1.0
+
+
+@dataclass(frozen=True)
+class BattleRecord:
+    """A CDB90 table read: the battles with both strengths known, and what was left out (and why)."""
+
+    path: str
+    battles: MB.Battles
+    excluded: dict[str, int] = field(default_factory=dict)
+
+
+def _cdb90_duration_days(row: dict[str, str]) -> float:
+    """Calendar days covered by the union of a battle's active periods (NaN if any date is unreadable)."""
+    try:
+        periods = int(float(row.get("NOATP") or "1"))
+        days: set[dt.date] = set()
+        for k in range(1, max(periods, 1) + 1):
+            begin = dt.date(*(int(float(row[f"ATPB{p}{k}"])) for p in ("YR", "MN", "DA")))
+            end = dt.date(*(int(float(row[f"ATPE{p}{k}"])) for p in ("YR", "MN", "DA")))
+            if end < begin:
+                return float("nan")
+            days.update(begin + dt.timedelta(i) for i in range((end - begin).days + 1))
+    except (KeyError, ValueError, TypeError):
+        return float("nan")
+    return float(len(days)) if days else float("nan")
+
+
+def _cdb90_strength(table: CsvTable, i: int, column: str) -> float:
+    raw = table.rows[i].get(column, "")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (np.isfinite(value) and (value > 0 or value == STRENGTH_NOT_AVAILABLE)):
+        raise ConfigError(f"strength {raw!r}; allowed: personnel > 0, or -1 (not available)", table.label,
+                          table.lines[i], column)
+    return value
+
+
+def read_cdb90(path: Path | str) -> BattleRecord:
+    """Read a CDB90 table (the wide CAA layout: at least STRA, STRD, WINA and POST1) into a BattleRecord, by
+    the coding rules above. ConfigError (naming the line and column) for a missing strength, outcome or
+    posture column, a strength that is not a number, zero, or negative other than -1, an outcome (WINA),
+    posture (POST1) or air superiority (AEROA) code outside the codebook, or an unreadable WOFD1 or KMDA."""
+    table = read_csv(path, strict=False)
+    recognise(table, (CDB90,), "battle table")
+    table.check()
+    require_columns(table, CDB90, CDB90_REQUIRED, "strengths STRA, STRD; outcome WINA; defender posture POST1")
+    cols: dict[str, list] = {k: [] for k in MB.Battles.__dataclass_fields__}
+    excluded = {"strength_not_available": 0}
+    for i, row in enumerate(table.rows):
+        line = table.lines[i]
+        strengths = [_cdb90_strength(table, i, c) for c in ("STRA", "STRD")]
+        outcome = cell_choice(table, i, "WINA", CDB90_OUTCOMES,
+                              note="1 attacker won, -1 attacker lost, 0 draw, -9 unknown")
+        posture = row.get("POST1", "").upper()
+        if posture not in CDB90_POSTURES:
+            raise ConfigError(f"posture code {posture!r} is not in the codebook; allowed: HD, PD, FD, DL, WD, OO "
+                              "(not available)", table.label, line, "POST1")
+        air = cell_choice(table, i, "AEROA", (1.0, 0.0, -1.0, 9.0), blank=9.0, note="9 unknown") \
+            if "AEROA" in table.header else 9.0
+        front = cell_number(table, i, "WOFD1", blank=-1.0) if "WOFD1" in table.header else -1.0
+        advance = cell_number(table, i, "KMDA", blank=-9999.0) if "KMDA" in table.header else -9999.0
+        if STRENGTH_NOT_AVAILABLE in strengths:
+            excluded["strength_not_available"] += 1
+            continue
+        try:
+            year = float(row.get("ATPBYR1", ""))
+        except ValueError:
+            year = float("nan")
+        cols["battle_id"].append(row.get("ISQNO") or f"line {line}")
+        cols["war"].append(row.get("WAR") or f"line {line}")
+        cols["name"].append(row.get("NAME", ""))
+        cols["attacker_troops"].append(strengths[0])
+        cols["defender_troops"].append(strengths[1])
+        cols["outcome"].append(int(outcome))
+        cols["posture"].append(CDB90_POSTURES[posture])
+        cols["air"].append(0.0 if air == 9.0 else air)
+        cols["defender_front_km"].append(front if front > 0 else float("nan"))
+        cols["duration_days"].append(_cdb90_duration_days(row))
+        cols["advance_km"].append(float("nan") if advance == -9999.0 else advance)
+        cols["year"].append(year)
+    if not cols["outcome"]:
+        raise ConfigError("no battle with both strengths known", table.label)
+    text_fields = ("battle_id", "war", "name")
+    battles = MB.Battles(**{k: np.array(v, dtype=object if k in text_fields else
+                                        int if k in ("outcome", "posture") else float) for k, v in cols.items()})
+    return BattleRecord(table.label, battles, excluded)
+
+# ========================================================================== end of CDB90 battles (issue 19)

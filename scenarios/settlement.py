@@ -52,6 +52,9 @@ SUMMARY = "the composite, one world per trial: adoption (coalition), the war mod
 MILESTONES = (1, 3, 5, 10)
 OUTCOME_LABELS = ("not adopted (war continues)", "adopted and holds through the horizon", "adopted, breaks")
 NO_GUARANTEE = "no_guarantee"
+# the war model's outputs the forces tables and figures read (scenarios/forces.py tables_figures)
+FORCES_OUTPUTS = ("force_ratio", "war.ru.mean_km2", "war.ru.sd_km2", "war.ru.p_success", "war.ru.p_objective",
+                  "war.ua.mean_km2", "war.ua.p_success", "nodeal.cum_mean_km2")
 VARIANT_LABELS = {"": "as configured", NO_GUARANTEE: "without the guarantee"}
 
 
@@ -178,10 +181,16 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     out["q_eff"] = np.asarray(q, dtype=float)
     out["gain_challenger"] = stake.gain_challenger
     out["gain_defender"] = stake.gain_defender
-    out["p_objective"] = stake.p_objective
     out["settlement_share"] = x
-    # the components' own per-trial outputs, so their tables and figures come with the default run
-    for part in (coal, world, gua):
+    # the components' own per-trial outputs, so their tables and figures come with the default run (of the
+    # war model's, only those its tables read: every output is summarised)
+    for name in FORCES_OUTPUTS:
+        if name in world:
+            out[name] = world[name]
+    for name, value in world.items():
+        if name.startswith("cession_"):
+            out[name] = value
+    for part in (coal, gua):
         for name, value in part.items():
             out.setdefault(name, value)
     return out
@@ -290,8 +299,8 @@ def outcomes_table(s: Summaries) -> Table:
 def mechanism_table(s: Summaries) -> Table:
     """Why the peace holds or breaks, year by year: each side's expected gain of a season of war and payoff of
     war over peace (stake shares), the gap, Powell's shift term, how often the gap is positive, and the
-    challenger's chance of reaching its stated objective in a season (war.objective_km2) (unconditional, over
-    all trials)."""
+    challenger's chance of reaching its stated objective in a season (forces.objective_km2; on the detail
+    trials) (unconditional, over all trials)."""
     rows = []
     T = len(s["gap"].mean_value())
     for t in range(T):
@@ -300,8 +309,8 @@ def mechanism_table(s: Summaries) -> Table:
             e = s.estimate(name, (t,))
             cells += [e.mean, e.se, e.spread_lo, e.spread_hi]
         cells.append(float(np.mean(_sample(s, "gap")[:, t] > 0)) if s["gap"].sample else float("nan"))
-        e = s.estimate("p_objective", (t,), proportion=True)
-        cells += [e.mean, e.se, s.n_trials]
+        e = s.estimate("war.ru.p_objective", (t,), proportion=True) if "war.ru.p_objective" in s else None
+        cells += [e.mean, e.se, s.n_trials] if e else [float("nan"), float("nan"), s.n_trials]
         rows.append(cells)
     cols = ["year"]
     for name in ("gain_challenger", "gain_defender", "payoff_challenger", "payoff_defender", "gap", "shift"):

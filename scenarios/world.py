@@ -96,8 +96,6 @@ class WarBlock(Block):
     response_troops: Param(0, 5e6, "troop-equivalents",
                            "what a full guarantor response adds to the defender in the war model") = 0.0
     noise_scale: Param(0, 2, "share of the stake", "spread of the challenger's private assessment (deterrence)") = 0.1
-    objective_km2: Param(0, 603_700, "km2", "the challenger's stated objective in a renewed war (reported: "
-                                            "P(the season's gains reach it))") = 6_000.0
     claimed_km2: Param(100, 603_700, "km2", "C: the Kyiv-held rest of the claimed oblasts (the line of contact to "
                                             "the memorandum: half the territory scale)")
     occupied_km2: Param(100, 603_700, "km2", "O: the area Russia holds (the 1991 borders to the line of contact)")
@@ -199,13 +197,11 @@ class WarInStake:
 
     gain_challenger: E[the challenger's gain] of an offensive against the defender alone (capped at 1 - x);
     gain_challenger_guaranteed: the same against a full guarantor response (None without a guarantee);
-    gain_defender: E[the defender's gain] of its own offensive (capped at x); p_objective: P(the
-    challenger's season gains reach war.objective_km2)."""
+    gain_defender: E[the defender's gain] of its own offensive (capped at x)."""
 
     gain_challenger: np.ndarray
     gain_challenger_guaranteed: np.ndarray | None
     gain_defender: np.ndarray
-    p_objective: np.ndarray
 
 
 def war_in_stake(cfg: Any, draws: Draws, war: dict[str, np.ndarray], share: np.ndarray) -> WarInStake:
@@ -219,8 +215,7 @@ def war_in_stake(cfg: Any, draws: Draws, war: dict[str, np.ndarray], share: np.n
     if "war.ru_resp.mean_km2" in war:
         gain_ag = TM.expected_gain_share(war["war.ru_resp.mean_km2"], war["war.ru_resp.sd_km2"], up, 1.0 - x)
     gain_b = TM.expected_gain_share(war["war.ua.mean_km2"], war["war.ua.sd_km2"], down, x)
-    p_obj = TM.exceedance(draws.full(w.objective_km2)[:, None], war["war.ru.mean_km2"], war["war.ru.sd_km2"])
-    return WarInStake(gain_a, gain_ag, gain_b, p_obj)
+    return WarInStake(gain_a, gain_ag, gain_b)
 
 
 def no_deal_war(cfg: Any, draws: Draws, war: dict[str, np.ndarray]):
@@ -273,6 +268,8 @@ SET_ONCE = (
     (("cession", "ceded_km2"), "terms.ceded_km2"),
     (("cession", "held_km2_before"), "war.kyiv_km2_now"),
     (("challenger",), "war (cost_challenger, punishment, noise_scale; the war model gives V p and V p_g)"),
+    (("forces", "wartime_aid_eur_bn_per_year"),
+     "forces.aid_eur_bn_per_year (the world without the plan) and terms.aid_cut"),
 )
 
 
