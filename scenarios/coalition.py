@@ -493,7 +493,7 @@ def adoption_probability(p: np.ndarray, r: Ratification, rho: np.ndarray | float
     (P(adopted)). The nested copula of model.coalition.nested_orthant over the actors' countries."""
     subsets = [r.full] if subsets is None else subsets
     n = p.shape[0]
-    rho_within = np.broadcast_to(np.atleast_2d(r.rho_within), (n, len(r.country_names)))
+    rho_within = np.broadcast_to(np.atleast_2d(r.rho_within)[:n], (n, len(r.country_names)))  # [:n]: detail rows
     return M.nested_orthant(_thresholds(p), r.country, rho, rho_within, subsets)
 
 
