@@ -661,6 +661,13 @@ def headline(s: Summaries) -> dict[str, Headline]:
     return h
 
 
+def per_draw(outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each headline metric's value in each draw (trial), (n,) per metric, for `accord compare`: P(adopted |
+    parameters), and P(adopted in full) and each veto player's P(accept) where they are outputs of the run."""
+    keys = ["p_adopted", "p_adopted_in_full"] + [k for k in outputs if k.startswith("p_accept.")]
+    return {k: np.asarray(outputs[k], dtype=float) for k in keys if k in outputs and np.ndim(outputs[k]) == 1}
+
+
 def _est(s: Summaries, name: str, index: tuple = ()) -> list[float]:
     e = s.estimate(name, index, proportion=True)
     return [e.mean, e.se, e.lo, e.hi]
