@@ -416,3 +416,53 @@ def _text(opts: list[Option], metrics: list[str], data: dict, n: int, seed: int,
     out.append(f"{n:,} trials each, seed {seed}, sampler {sampler}; ± is one standard error; differences from "
                f"common random numbers where marked 'paired' in compare.csv.")
     return "\n".join(out)
+
+
+def point_metrics(configs: list[Config], labels: list[str], trials: int, seed: int, sampler: str = "mc",
+                  ) -> dict[str, dict[str, Any]]:
+    """The metrics a sweep point records when it compares options (`accord sweep ... --compare`), run in lockstep
+    with common random numbers as `compare` runs them. For each headline metric m common to the options:
+    "m.<option>" its mean (with s.e.); "m.share.<option>_beats_<first>" the share of draws in which the option
+    beats the first (s.e. the binomial one); "m.regret.<option>" the option's mean regret; and "m.best" the index
+    (0-based, in the order given) of the option with the highest mean, so that PRIM (`accord discover`) can find
+    where the preferred option changes (e.g. --outcome p_adopted.best --above 0.5). Returns sweep-style records:
+    name -> {label, percent, mean, se, ci95_low, ci95_high, n_trials}."""
+    size = configs[0].model.run.chunk_size
+    accs = [defaultdict(Accumulator) for _ in configs]
+    modules = [registry.get(cfg.scenario) for cfg in configs]
+    robust: dict[str, WinsAndRegret] = {}
+    iters = [iterate_chunks(cfg, trials, seed, sampler, size, detail_trials=0) for cfg in configs]
+    for chunks in zip(*iters):
+        outs = [o for _, o in chunks]
+        for acc, out in zip(accs, outs):
+            for k, v in out.items():
+                acc[k].add(v)
+        draws = [per_draw_values(mod, cfg, out) for mod, cfg, out in zip(modules, configs, outs)]
+        for k in [k for k in draws[0] if all(k in d for d in draws[1:])]:
+            robust.setdefault(k, WinsAndRegret(len(draws))).add(np.stack([d[k] for d in draws], axis=1))
+    heads = [_headline_of(cfg, Summaries(dict(acc), trials, seed, sampler)) for cfg, acc in zip(configs, accs)]
+    out: dict[str, dict[str, Any]] = {}
+
+    def record(name: str, label: str, percent: bool, mean: float, se: float, n: int) -> None:
+        out[name] = {"label": label, "percent": percent, "mean": mean, "se": se,
+                     "ci95_low": mean - 1.959964 * se, "ci95_high": mean + 1.959964 * se, "n_trials": n}
+
+    for k in [k for k in heads[0] if all(k in h for h in heads[1:])]:
+        label, percent = heads[0][k].label, bool(heads[0][k].percent)
+        means = []
+        for option, h in zip(labels, heads):
+            e = h[k].estimate
+            record(f"{k}.{option}", f"{label}: {option}", percent, e.mean, e.se, e.n)
+            means.append(e.mean)
+        record(f"{k}.best", f"{label}: best option (index)", False, float(np.nanargmax(means)), 0.0, trials)
+        if k in robust:
+            wins, regret = robust[k].win_table(labels), robust[k].regret_table(labels)
+            for option in labels[1:]:
+                w = wins[f"{labels[0]} vs {option}"]
+                record(f"{k}.share.{option}_beats_{labels[0]}", f"{label}: share of draws {option} beats {labels[0]}",
+                       True, w["p_second_better"], w["se_second"], w["n_draws"])
+            for option in labels:
+                r = regret[option]
+                record(f"{k}.regret.{option}", f"{label}: mean regret of {option}", percent, r["mean"], r["se"],
+                       r["n_draws"])
+    return out

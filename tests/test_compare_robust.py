@@ -95,3 +95,26 @@ def test_compare_writes_win_shares_and_regret_to_csv_json_and_a_figure(runner, t
     header = (tmp_path / "cmp" / "tables" / "compare.csv").read_text().splitlines()[0]
     assert "P(plan_28_points > counterproposal)" in header and "plan_28_points regret mean" in header
     assert (tmp_path / "cmp" / "figures" / "paired_differences.png").is_file()
+
+
+def test_sweep_compare_records_each_option_win_shares_regret_and_the_best_option(runner, tmp_path):
+    """`accord sweep A --compare B`: each point's columns are those of comparing A and B at the point's values
+    and seed (scenarios.compare.point_metrics), so PRIM can search where the best option changes."""
+    import csv
+
+    from cli import main
+    from scenarios.compare import point_metrics
+    from scenarios.config import load
+
+    a, b = "configs/coalition/plan_28_points.yaml", "configs/coalition/counterproposal.yaml"
+    res = runner.invoke(main, ["sweep", a, "--compare", b, "--values", "coalition.sigma=0.02,0.3", "-n", "200",
+                               "-j", "1", "--out", str(tmp_path / "sw"), "-q"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader((tmp_path / "sw" / "points.csv").open()))
+    for row in rows:
+        sets = [f"coalition.sigma={row['coalition.sigma']}"]
+        want = point_metrics([load(a, sets), load(b, sets)], ["plan_28_points", "counterproposal"], 200,
+                             int(row["seed"]))
+        for key in ("p_adopted.plan_28_points", "p_adopted.share.counterproposal_beats_plan_28_points",
+                    "p_adopted.regret.plan_28_points", "p_adopted.best"):
+            assert float(row[key]) == pytest.approx(want[key]["mean"], rel=1e-9, abs=1e-15)
