@@ -7,8 +7,10 @@ Wires ``model/guarantees.py`` (MODELS.md section 1) into a scenario. Per trial, 
 
 (Schelling 1966; Fearon 1997; Huth 1988); the guarantors' decisions share a common factor with correlation
 rho; escape clauses void the guarantee with p_void; the challenger sees q_eff = expected capability-weighted
-response x (1 - p_void) and is deterred with P(deterred) = Phi(-(V p_win - k_war - q_eff P (1 - p_win)) / s);
-q* is the credibility at which the attack stops paying.
+response x (1 - p_void); the challenger's war payoff with the guarantee is
+payoff = (1 - q_eff)(V p - k) + q_eff (V p_g - k - P) (model.guarantees.war_payoff: p its chance against the
+protected state alone, p_g against the state and a full guarantor response) and it is deterred with
+P(deterred) = Phi(-payoff / s); q* is the credibility at which the attack stops paying.
 
 Config keys (the settlement scenario reuses them, see notes/WIRING.md)::
 
@@ -20,18 +22,18 @@ Config keys (the settlement scenario reuses them, see notes/WIRING.md)::
         - {name: strike_on_moscow, p_triggered: 0.03, p_manufactured: 0.3, p_accepted: 0.3}
     guarantees:           # one Guarantor per guarantor, addressed by name: --set guarantees.us.binding=0.9
       - {name: us, stake: 0.75, cost: 1.5, binding: 0.3, tripwire: 0, automatic: 0.3, capability: 0.8}
-    challenger: {value: 1, p_win: 0.5, cost_of_war: 0.2, punishment: 1, noise_scale: 0.1}
+    challenger: {value: 1, p_win: 0.5, p_win_guaranteed: 0.1, cost_of_war: 0.2, punishment: 1, noise_scale: 0.1}
 
 The weights of the guarantor's utility (``guarantee.weights``) come in three forms:
 
 * ``default``: the model's assumed weights (``model.guarantees.DEFAULT_WEIGHTS``: audience 1, tau 1.5,
   alpha 0.5, sigma 1, baseline 0) with stake and cost counted at face value (w_stake = w_cost = 1);
 * ``fitted``: the probit weights fitted with a ridge penalty (strength 1) to the shipped reference table
-  ``configs/reference/guarantees.csv`` (the numbers ``accord calibrate guarantees --link probit`` reports):
-  intercept -> baseline, binding -> audience, tripwire -> tau, automatic -> alpha, the stake coefficient ->
+  ``configs/reference/guarantees.csv`` (the numbers ``accord calibrate guarantees
+  configs/reference/guarantees.csv --link probit`` reports): intercept -> baseline, binding -> audience, tripwire -> tau, automatic -> alpha, the stake coefficient ->
   w_stake, minus the cost coefficient -> w_cost, sigma = 1. Fitted once per process and cached;
 * a mapping of explicit weights (each a number or a distribution, so they can be swept), e.g.
-  ``weights: {audience: 0.3}``; keys left out keep their default values. ``accord calibrate guarantees``
+  ``weights: {audience: 0.3}``; keys left out keep their default values. ``accord calibrate guarantees FILE``
   prints such a mapping for the fit it reports, ready to paste.
 
 Outputs of ``compute`` (one chunk of n trials): see its docstring. The report adds the historical references
@@ -41,11 +43,8 @@ seed and weights at REFERENCE_TRIALS trials, beside the config's guarantee.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
-import math
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -56,10 +55,10 @@ from scipy import special
 
 import scenarios
 from model import guarantees as gm
-from scenarios import plots
+from scenarios import plots, reference
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
 from scenarios.engine import Draws, Summaries
-from scenarios.results import Headline, Report, Result, Table
+from scenarios.results import Headline, Result, Table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -74,8 +73,7 @@ REFERENCES = ("budapest_1994.yaml", "nato_article5.yaml")
 REFERENCE_TRIALS = 2000
 
 FEATURES = ("stake", "cost", "binding", "tripwire", "automatic")
-FEATURE_RANGES = {"stake": (0.0, 2.0), "cost": (0.0, 2.0), "binding": (0.0, 1.0), "tripwire": (0.0, 1.0),
-                  "automatic": (0.0, 1.0), "capability": (0.0, 1.0)}
+FEATURE_RANGES = reference.ACCORD_RANGES
 # the terms of the probit index z_g, in the order of the (n, len(TERMS) + 1) "utility_terms.<name>" output
 TERMS = ("baseline", "stake", "audience_binding", "tripwire", "automatic", "cost")
 TERM_LABELS = {"baseline": "baseline", "stake": "stake", "audience_binding": "audience x binding",
@@ -130,10 +128,13 @@ class Guarantor(Block):
 
 
 class Challenger(Block):
-    """The challenger's deterrence decision: attack if V p_win - k_war - q P (1 - p_win) > 0."""
+    """The challenger's deterrence decision: attack if (1 - q)(V p - k) + q (V p_g - k - P) > 0
+    (model.guarantees.war_payoff). In a settlement the war model supplies V p and V p_g."""
 
     value: Param(0, 10, "utility (V = 1 by convention)", "value of the objective") = 1.0
-    p_win: Param(0, 1, "probability", "chance a renewed attack succeeds (the settlement takes it from the forces model)")
+    p_win: Param(0, 1, "probability", "chance the attack reaches its objective against the protected state alone")
+    p_win_guaranteed: Param(0, 1, "probability",
+                            "chance it does against the state and a full guarantor response (p_g; capped at p_win)")
     cost_of_war: Param(0, 10, "utility (share of V)", "the challenger's cost of war k_war")
     punishment: Param(0, 10, "utility (share of V)", "cost a full guarantor response imposes")
     noise_scale: Param(0, 2, "utility (share of V)", "spread of the challenger's private assessment") = 0.1
@@ -160,50 +161,20 @@ def _check_names(guarantors: tuple[Guarantor, ...]) -> None:
 # ------------------------------------------------------------------------------------------ the weights
 
 
-def _read_reference(path: Path) -> tuple[list[dict[str, str]], np.ndarray, np.ndarray]:
-    """Rows, features (m, 5) in FEATURES order and honoured (m,) of a reference table; ConfigError if bad."""
-    label = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the reference table: {getattr(exc, 'strerror', None) or exc}", label) from None
-    with io.StringIO(text, newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        required = ("case_id", *FEATURES, "honoured")
-        for column in required:
-            if column not in header:
-                raise ConfigError(f"missing column '{column}'; required columns: {', '.join(required)}", label, 1,
-                                  column)
-        rows, features, honoured = [], [], []
-        for row in reader:
-            line = reader.line_num
-            values = []
-            for column in FEATURES:
-                raw = (row.get(column) or "").strip()
-                lo, hi = FEATURE_RANGES[column]
-                try:
-                    value = float(raw)
-                except ValueError:
-                    raise ConfigError(f"expected a number in [{lo:g}, {hi:g}], got {raw!r}", label, line,
-                                      column) from None
-                if not (lo <= value <= hi):
-                    raise ConfigError(f"value {value:g} is outside the allowed range [{lo:g}, {hi:g}]", label, line,
-                                      column)
-                values.append(value)
-            outcome = (row.get("honoured") or "").strip()
-            if outcome not in ("0", "1"):
-                raise ConfigError(f"expected 0 or 1, got {outcome!r}", label, line, "honoured")
-            rows.append(row)
-            features.append(values)
-            honoured.append(float(outcome))
-    if len(rows) < len(FEATURES) + 2:
-        raise ConfigError(f"{len(rows)} cases; the fit needs at least {len(FEATURES) + 2}", label)
-    y = np.array(honoured)
-    if y.min() == y.max():
+def _read_reference(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Case ids, features (m, 5) in FEATURES order and honoured (m,) of a table in accord's guarantees.csv
+    format (scenarios/reference.py reads it; ConfigError naming file, line and column if bad)."""
+    cases = reference.read_alliances(path)
+    if cases.format != reference.ACCORD_GUARANTEES.name:
+        raise ConfigError(f"weights: fitted needs a table in accord's guarantees.csv format (columns "
+                          f"{', '.join(FEATURES)}); this is {cases.title}", cases.source)
+    x = np.column_stack([cases.covariates[f] for f in FEATURES])
+    if len(cases) < len(FEATURES) + 2:
+        raise ConfigError(f"{len(cases)} cases; the fit needs at least {len(FEATURES) + 2}", cases.source)
+    if cases.honoured.min() == cases.honoured.max():
         raise ConfigError("every case has the same outcome; the fit needs honoured (1) and dishonoured (0) cases",
-                          label, None, "honoured")
-    return rows, np.array(features), y
+                          cases.source, None, "honoured")
+    return cases.case_id, x, cases.honoured
 
 
 def model_weights(fit: gm.BinaryFit) -> dict[str, float]:
@@ -257,12 +228,14 @@ def compute(
     guarantors: tuple[Guarantor, ...],
     challenger: Challenger,
     draws: Draws,
-    p_win: np.ndarray | None = None,
+    gain: np.ndarray | None = None,
+    gain_guaranteed: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-trial credibility and deterrence for one chunk of n trials.
 
-    p_win: None uses the challenger's own p_win parameter; an (n,) array overrides it (the settlement passes
-    the force model's breakthrough probability). Returns arrays of shape (n,) unless stated:
+    gain, gain_guaranteed: None uses the challenger's own V p_win and V p_win_guaranteed (p_g capped at p);
+    (n,) arrays override them (a settlement passes the war model's expected gains). Returns arrays of shape
+    (n,) unless stated:
 
     - ``p_honour.<name>``: each guarantor's P(honour);
     - ``utility_terms.<name>`` (n, 7): the contributions of TERMS to the probit index z (utility / sigma),
@@ -270,10 +243,11 @@ def compute(
     - ``p_any``, ``p_all``: P(at least one honours), P(all honour);
     - ``expected_response``: E[min(1, sum of the honouring guarantors' capability)];
     - ``p_void``: P(an escape clause voids the guarantee); ``q_eff`` = expected_response (1 - p_void);
-    - ``net_gain``, ``p_deterred``, ``q_star`` (NaN where no credibility in [0, 1] deters),
-      ``credibility_gap`` = q_eff - q_star;
-    - ``challenger.gain_unopposed`` = V p_win - k_war, ``challenger.punishment_at_risk`` = P (1 - p_win),
-      ``challenger.noise_scale``: what the deterrence curve P(deterred | q) needs per trial.
+    - ``net_gain`` (the war payoff at q_eff), ``p_deterred``, ``q_star`` (NaN where no credibility in [0, 1]
+      deters), ``credibility_gap`` = q_eff - q_star;
+    - ``challenger.payoff_unguaranteed`` = V p - k, ``challenger.guarantee_leverage`` = V p - V p_g + P,
+      ``challenger.noise_scale``: what the deterrence curve P(deterred | q) needs per trial (the payoff at
+      credibility q is payoff_unguaranteed - q guarantee_leverage).
     """
     n = draws.n
     if not guarantors:
@@ -298,15 +272,20 @@ def compute(
         [draws.full(c.p_manufactured) for c in clauses],
         [draws.full(c.p_accepted) for c in clauses],
     ), (n,))
-    p_win = draws.full(challenger.p_win) if p_win is None else np.broadcast_to(np.asarray(p_win, float), (n,))
     value, cost_of_war = draws.full(challenger.value), draws.full(challenger.cost_of_war)
     punishment, noise_scale = draws.full(challenger.punishment), draws.full(challenger.noise_scale)
+    if gain is None:
+        p_win = draws.full(challenger.p_win)
+        gain = value * p_win
+        gain_guaranteed = value * np.minimum(draws.full(challenger.p_win_guaranteed), p_win)
+    gain = np.broadcast_to(np.asarray(gain, float), (n,))
+    gain_guaranteed = gain if gain_guaranteed is None else np.broadcast_to(np.asarray(gain_guaranteed, float), (n,))
 
     res = gm.evaluate_guarantee(
         stake=stake_utility, cost=cost_utility, binding=binding, tripwire=tripwire, automatic=automatic,
         capability=capability, audience=w["audience"], tau=w["tau"], alpha=w["alpha"], sigma=w["sigma"],
-        baseline=w["baseline"], rho=draws.full(guarantee.rho), p_void=p_void, value=value, p_win=p_win,
-        cost_of_war=cost_of_war, punishment=punishment, noise_scale=noise_scale,
+        baseline=w["baseline"], rho=draws.full(guarantee.rho), p_void=p_void, gain=gain,
+        gain_guaranteed=gain_guaranteed, cost_of_war=cost_of_war, punishment=punishment, noise_scale=noise_scale,
     )
     terms = gm.honour_utility_terms(stake_utility, cost_utility, binding, tripwire, automatic,
                                     audience=w["audience"], tau=w["tau"], alpha=w["alpha"], baseline=w["baseline"])
@@ -321,14 +300,15 @@ def compute(
     for key in ("p_any", "p_all", "expected_response", "p_void", "q_eff", "net_gain", "p_deterred", "q_star",
                 "credibility_gap"):
         out[key] = res[key]
-    out["challenger.gain_unopposed"] = value * p_win - cost_of_war
-    out["challenger.punishment_at_risk"] = punishment * (1.0 - p_win)
+    out["challenger.payoff_unguaranteed"] = gain - cost_of_war
+    out["challenger.guarantee_leverage"] = gain - gain_guaranteed + punishment
     out["challenger.noise_scale"] = noise_scale
     return out
 
 
 def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The scenario's per-trial outputs: ``compute`` with the challenger's own p_win (no randomness used)."""
+    """The scenario's per-trial outputs: ``compute`` with the challenger's own p_win, p_win_guaranteed (no
+    randomness used)."""
     return compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws)
 
 
@@ -356,10 +336,11 @@ def deterrence_curve(s: Summaries, grid: np.ndarray = DETERRENCE_GRID,
                      max_trials: int = CURVE_SAMPLE) -> tuple[np.ndarray, np.ndarray, int]:
     """P(deterred | credibility q) averaged over the parameter uncertainty, on ``grid``: (mean, se, trials).
 
-    Per trial P(deterred | q) = Phi(-(gain_unopposed - q punishment_at_risk) / noise_scale) (noise 0: a step).
+    Per trial P(deterred | q) = Phi(-(payoff_unguaranteed - q guarantee_leverage) / noise_scale) (noise 0: a
+    step; model.guarantees.war_payoff).
     """
-    gain = _sample(s, "challenger.gain_unopposed")[:max_trials]
-    at_risk = _sample(s, "challenger.punishment_at_risk")[:max_trials]
+    gain = _sample(s, "challenger.payoff_unguaranteed")[:max_trials]
+    at_risk = _sample(s, "challenger.guarantee_leverage")[:max_trials]
     noise = _sample(s, "challenger.noise_scale")[:max_trials]
     net = gain[None, :] - grid[:, None] * at_risk[None, :]  # (len(grid), m)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -617,99 +598,3 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
 def report(config: Config, s: Summaries) -> Result:
     tables, figures = tables_figures(config, s)
     return Result(NAME, headline(s), tables, figures, summary_text(config, s, tables))
-
-
-# ------------------------------------------------------------------------------------------ calibration
-
-
-WEIGHT_OF = {"intercept": "baseline", "stake": "stake_weight", "cost": "cost_weight (minus)",
-             "binding": "audience", "tripwire": "tau", "automatic": "alpha"}
-
-
-def _finite(x: float) -> float | None:
-    return float(x) if math.isfinite(float(x)) else None
-
-
-def cases_figure(case_ids: list[str], fitted: np.ndarray, default: np.ndarray, honoured: np.ndarray) -> Figure:
-    """Fitted and default-weight P(honoured) per reference case, sorted by the fit; colour = outcome."""
-    order = np.argsort(fitted)
-    fig = plots.figure(figsize=(7, 0.25 * len(case_ids) + 1.2))
-    ax = fig.subplots()
-    y = np.arange(len(order))
-    colour = np.where(honoured[order] > 0, "#2166ac", "#b2182b")
-    ax.scatter(fitted[order], y, c=colour, marker="o", label="fitted")
-    ax.scatter(default[order], y, c=colour, marker="x", label="default weights")
-    ax.set_yticks(y, [case_ids[i] for i in order], fontsize=7)
-    ax.axvline(0.5, color="grey", lw=0.8)
-    ax.set(xlim=(0, 1), xlabel="P(honoured)")
-    ax.legend(fontsize=7, title="blue honoured, red not", title_fontsize=7, loc="lower right")
-    ax.set_title("Reference commitments: fitted against default weights", fontsize=9)
-    return fig
-
-
-def calibrate(path: Path, link: str = "logit", penalty: str = "ridge", ridge: float = 1.0) -> Report:
-    """Fit the guarantor-utility weights to a reference table of tested commitments (``accord calibrate``).
-
-    The table needs columns case_id, stake, cost, binding, tripwire, automatic (model scales) and honoured
-    (0/1); a bad table raises ConfigError naming the file, line and column. Reports the coefficients with
-    standard errors, the weights they imply on the probit scale (a mapping ready for ``guarantee.weights``),
-    AUC and share correctly classified of the fit and of the default weights, and the separation diagnosis.
-    """
-    path = Path(path)
-    rows, x, y = _read_reference(path)
-    fit = gm.fit_binary_response(x, y, FEATURES, link=link, penalty=penalty, ridge=ridge)
-    weights = model_weights(fit)
-    fitted_p = fit.predict(x)
-    default_p = gm.honour_probability(*(x[:, i] for i in range(len(FEATURES))))[0]
-    default_auc = gm.auc_score(default_p, y)
-    pseudo_r2 = 1.0 - fit.log_likelihood / fit.null_log_likelihood if fit.null_log_likelihood < 0 else float("nan")
-
-    coefficient_rows = [[name, float(c), float(se), float(z), WEIGHT_OF[name],
-                         weights[WEIGHT_OF[name].split()[0]]]
-                        for name, c, se, z in zip(fit.feature_names, fit.coef, fit.se, fit.z_value)]
-    coefficients = Table(["term", "coef", "se", "z", "model_weight", "model_weight_value"], coefficient_rows)
-    case_ids = [r["case_id"] for r in rows]
-    cases = Table(["case_id", "honoured", "p_fitted", "p_default_weights"],
-                  [[c, int(h), float(f), float(d)] for c, h, f, d in zip(case_ids, y, fitted_p, default_p)])
-
-    penalty_text = f"ridge {fit.ridge:g}" if penalty == "ridge" else penalty
-    lines = [
-        (f"Guarantee weights fitted to {path} ({fit.n_obs} commitments tested by an attack, {fit.n_honoured} "
-        f"honoured); {link} link, penalty {penalty_text}; converged: {'yes' if fit.converged else 'no'}."),
-        "",
-        f"{'term':<10} {'coef':>8} {'s.e.':>8} {'z':>7}   model weight (probit scale)",
-    ]
-    for name, c, se, z, weight_name, value in coefficient_rows:
-        lines.append(f"{name:<10} {c:>8.3f} {se:>8.3f} {z:>7.2f}   {weight_name} = {value:.3f}")
-    lines += [
-        "",
-        (f"Separation: AUC {fit.auc:.3f} (default weights {default_auc:.3f}; 0.5 is chance), "
-        f"{fit.share_correct:.0%} classified correctly at P = 0.5; log-likelihood {fit.log_likelihood:.2f} "
-        f"against {fit.null_log_likelihood:.2f} for the base rate alone (McFadden R2 {pseudo_r2:.2f})."),
-        f"Data separation: {fit.separation}"
-        + (" - the unpenalised estimates do not exist; read the penalised ones as shrunk, and their s.e. as "
-           "approximate." if fit.separation != "none" else "."),
-        "",
-        "To use these weights in a config (or `weights: fitted` for the probit ridge-1 fit of the shipped table):",
-        "  guarantee:",
-        "    weights: {" + ", ".join(f"{k}: {v:.3f}" for k, v in weights.items()) + "}",
-    ]
-    if any(weights[k] < 0 for k in ("audience", "tau", "alpha", "stake_weight", "cost_weight")):
-        lines.append("Note: a negative weight is outside the config's allowed range [0, 5]; the table gives no "
-                     "evidence that the feature helps.")
-    data = {
-        "table": str(path), "link": link, "penalty": penalty, "ridge": fit.ridge,
-        "n_obs": fit.n_obs, "n_honoured": fit.n_honoured, "converged": fit.converged,
-        "coefficients": {name: {"coef": _finite(c), "se": _finite(se), "z": _finite(z)}
-                         for name, c, se, z in zip(fit.feature_names, fit.coef, fit.se, fit.z_value)},
-        "model_weights": weights,
-        "auc": _finite(fit.auc), "share_correct": fit.share_correct, "default_weights_auc": _finite(default_auc),
-        "log_likelihood": fit.log_likelihood, "null_log_likelihood": fit.null_log_likelihood,
-        "mcfadden_r2": _finite(pseudo_r2), "separation": fit.separation,
-    }
-    return Report(
-        kind="calibrate-guarantees", text="\n".join(lines), data=data,
-        tables={"coefficients": coefficients, "cases": cases},
-        figures={"cases": cases_figure(case_ids, fitted_p, default_p, y)},
-        inputs={"table": str(path), "link": link, "penalty": penalty, "ridge": ridge},
-    )

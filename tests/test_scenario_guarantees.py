@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import cli
+from scenarios import guarantee_record as GR
 from scenarios import guarantees as G
 from scenarios.config import ConfigError, load
 from scenarios.engine import summarise
@@ -110,26 +111,27 @@ def test_duplicate_guarantor_names_are_a_config_error(tmp_path, runner):
         guarantees:
           - {name: us, stake: 1, cost: 1, binding: 0.5}
           - {name: us, stake: 1, cost: 1, binding: 0.5}
-        challenger: {p_win: 0.5, cost_of_war: 0.2, punishment: 1}
+        challenger: {p_win: 0.5, p_win_guaranteed: 0.1, cost_of_war: 0.2, punishment: 1}
         """))
     res = runner.invoke(cli.main, ["validate", str(bad)])
     assert res.exit_code == 2 and "unique" in res.stderr
 
 
-def test_calibrate_guarantees_reports_coefficients_and_json_parses(runner, tmp_path):
-    res = runner.invoke(cli.main, ["calibrate", "guarantees", "--json", "--out", str(tmp_path / "c")])
+def test_calibrate_guarantees_on_accords_table_reports_coefficients_and_json_parses(runner, tmp_path):
+    table = str(G.REFERENCE_TABLE)
+    res = runner.invoke(cli.main, ["calibrate", "guarantees", table, "--json", "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["n_obs"] >= 12 and set(data["coefficients"]) == {"intercept", *G.FEATURES}
+    assert data["n_cases"] >= 12 and set(data["coefficients"]) == {"intercept", *G.FEATURES}
     assert all(c["se"] is not None and c["se"] > 0 for c in data["coefficients"].values())
-    assert data["auc"] > 0.8 and data["separation"] in ("none", "quasi-complete", "complete")
+    assert data["auc_in_sample"] > 0.8 and data["separation"] in ("none", "quasi-complete", "complete")
     assert (tmp_path / "c" / "tables" / "coefficients.csv").is_file()
-    text = runner.invoke(cli.main, ["calibrate", "guarantees", "--link", "probit", "--out", str(tmp_path / "p")])
+    text = runner.invoke(cli.main, ["calibrate", "guarantees", table, "--link", "probit", "--out", str(tmp_path / "p")])
     assert text.exit_code == 0 and "AUC" in text.stdout and "weights: {" in text.stdout
 
 
 def test_probit_ridge_calibration_equals_the_fitted_weights():
-    report = G.calibrate(G.REFERENCE_TABLE, link="probit", penalty="ridge", ridge=1.0)
+    report = GR.calibrate(G.REFERENCE_TABLE, link="probit", penalty="ridge", ridge=1.0)
     assert report.data["model_weights"] == pytest.approx(G.fitted_weights())
 
 
@@ -149,7 +151,7 @@ def test_bad_reference_table_names_file_line_and_column(tmp_path, runner, edit, 
         writer.writeheader()
         writer.writerows(rows)
     with pytest.raises(ConfigError) as info:
-        G.calibrate(bad)
+        GR.calibrate(bad)
     assert (info.value.file, info.value.line, info.value.key) == (str(bad), line, column)
     res = runner.invoke(cli.main, ["calibrate", "guarantees", str(bad)])
     assert res.exit_code == 2 and f"bad.csv:{line}: {column}:" in res.stderr
@@ -159,4 +161,4 @@ def test_missing_column_is_named(tmp_path):
     bad = tmp_path / "short.csv"
     bad.write_text("case_id,stake,cost,binding,tripwire,honoured\na,1,1,0.5,0,1\n")
     with pytest.raises(ConfigError, match="missing column 'automatic'"):
-        G.calibrate(bad)
+        GR.calibrate(bad)
