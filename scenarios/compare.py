@@ -325,32 +325,39 @@ def _report(opts: list[Option], targets: list[str], paired: dict, config_index: 
 
 
 def _robust_text(opts: list[Option], metrics: list[str], data: dict, n: int) -> str:
-    """The console table of win shares and regret."""
+    """The console tables of win shares (one line per metric and pair) and regret (per metric and option)."""
     labels = [o.label for o in opts]
     pairs = [(labels[a], labels[b]) for a in range(len(opts)) for b in range(a + 1, len(opts))]
-    header = ["metric"] + [f"{a} > {b} | tie | {b} > {a}" for a, b in pairs] + [f"regret {x}: mean / p90 / max"
-                                                                                 for x in labels]
-    lines = [header]
+
+    def table(header: list[str], body: list[list[str]]) -> list[str]:
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *body]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return lines
+
+    wins, regrets = [], []
     for k in metrics:
         entry = data["metrics"][k]
         pct = bool(opts[0].headline[k].get("percent", True))
-        row = [entry["label"]]
         for a, b in pairs:
             w = entry["wins"][f"{a} vs {b}"]
-            row.append(f"{w['p_first_better']:.1%} ± {w['se']:.1%} | {w['p_tie']:.1%} | {w['p_second_better']:.1%}")
+            wins.append([entry["label"], f"{a} vs {b}", f"{w['p_first_better']:.1%} ± {w['se']:.1%}",
+                         f"{w['p_tie']:.1%}", f"{w['p_second_better']:.1%} ± {w['se_second']:.1%}",
+                         f"{w['n_draws']:,}"])
         for x in labels:
             r = entry["regret"][x]
-            row.append(f"{number_text(r['mean'], pct)} / {number_text(r['p90'], pct)} / {number_text(r['max'], pct)}")
-        lines.append(row)
-    widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
-    out = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in lines]
-    out.insert(1, "  ".join("-" * w for w in widths))
-    draws = max((w["n_draws"] for k in metrics for w in data["metrics"][k]["wins"].values()), default=n)
-    out += ["", (f"Which option wins where: the share of the {draws:,} parameter draws (common random numbers) in "
-                 "which one option's per-draw value beats the other's (± one Monte Carlo s.e.; higher is better), "
-                 "and each option's regret, its gap to the best option in the same draw (mean, 90th percentile, "
-                 "maximum; Savage 1951, Lempert et al. 2003). Conditional metrics compare draws where both are "
-                 "defined (the plan has some chance of adoption).")]
+            regrets.append([entry["label"], x, f"{number_text(r['mean'], pct)} ± {number_text(r['se'], pct)}",
+                            number_text(r["p90"], pct), number_text(r["max"], pct)])
+    draws = max((int(w[-1].replace(",", "")) for w in wins), default=n)
+    out = [f"Which option wins where: in how many of the {draws:,} parameter draws (common random numbers) one "
+           "option's per-draw value beats the other's (higher is better; ± one Monte Carlo s.e.):", ""]
+    out += table(["metric", "pair (first vs second)", "first better", "tie", "second better", "draws"], wins)
+    out += ["", "Regret: each option's gap to the best option in the same draw (Savage 1951; Lempert, Popper & "
+            "Bankes 2003):", ""]
+    out += table(["metric", "option", "mean ± s.e.", "90th percentile", "maximum"], regrets)
+    out += ["", ("A conditional metric (| adopted) takes its value given adoption in each draw and compares the draws "
+                 "where both options have some chance of adoption; the 90th percentile is from the first 100,000 "
+                 "draws.")]
     return "\n".join(out)
 
 
