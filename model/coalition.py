@@ -514,8 +514,8 @@ def nested_orthant(
             if len(members) == 1:
                 cache[members] = special.ndtr(x[:, 0])
             else:
-                r = np.broadcast_to(within[:, country[members[0]], None], (n, g.size))
-                cache[members] = equicorrelated_orthant(np.moveaxis(x, 1, -1), r, n_nodes)
+                cache[members] = _group_given_factor(x, t[:, list(members)], spread[:, 0],
+                                                     within[:, country[members[0]]], n_nodes)
         return cache[members]
 
     out = np.empty((n, len(subsets)))
@@ -531,6 +531,35 @@ def nested_orthant(
         if np.any(comonotone):
             out[comonotone, k] = special.ndtr(np.min(t[comonotone][:, subset], axis=-1))
     return np.clip(out, 0.0, 1.0)
+
+
+def _group_given_factor(x: np.ndarray, t: np.ndarray, spread: np.ndarray, r: np.ndarray, n_nodes: int) -> np.ndarray:
+    """`equicorrelated_orthant` of x (n, m, N) (a group's thresholds at each of N values of the global factor,
+    x = (t - sqrt(rho_g) g) / sqrt(1 - rho_g)) with correlation r (n,): the same equations, but in the
+    integrated-by-parts form the factor prod_{j != i} Phi(Z + (x_j - x_i) / sqrt(1 - r)) does not depend on the
+    global factor (x_j - x_i = (t_j - t_i) / sqrt(1 - rho_g)), so it is computed once per trial, not per node.
+    Returns (n, N)."""
+    _n, m, N = x.shape
+    out = np.where(r[:, None] >= 1.0, special.ndtr(np.min(x, axis=1)), np.prod(special.ndtr(x), axis=1))
+    z, w = _hermite_rule(n_nodes)
+    low = (r > 0.0) & (r <= 0.5)
+    if np.any(low):
+        out[low] = equicorrelated_orthant(np.moveaxis(x[low], 1, -1), r[low][:, None], n_nodes)
+    high = (r > 0.5) & (r < 1.0)
+    if np.any(high):
+        xh, th, rh = x[high], t[high], r[high][:, None]
+        lam, sig = np.sqrt(rh), np.sqrt(1.0 - rh)
+        scale = (spread[high][:, None] * sig)  # (k, 1): (x_j - x_i) / sig = (t_j - t_i) / (spread sig)
+        total = np.zeros((xh.shape[0], N))
+        with np.errstate(invalid="ignore"):
+            for i in range(m):  # a loop over the group's members
+                others = np.delete(th, i, axis=-1)
+                shift = np.nan_to_num((others - th[:, i:i + 1]) / scale, nan=0.0)
+                lead = np.prod(special.ndtr(z + shift[..., None]), axis=-2) * w  # (k, n_nodes), once per trial
+                kernel = special.ndtr((xh[:, i, :, None] - sig[:, :, None] * z) / lam[:, :, None])  # (k, N, n_nodes)
+                total += np.einsum("kjq,kq->kj", kernel, lead)
+        out[high] = total
+    return out
 
 
 def revert_gain(

@@ -508,8 +508,9 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
     Per trial (n rows): "p_adopted"; "p_accept.<actor>" for every actor (for a partial veto player: P(it accepts
     its dimensions)); "p_ratified.<signatory>" P(ratified | signed) for signatories with full ratifiers.
     The rest are detail outputs, computed on the chunk's first m = draws.detail_n trials only (the run's
-    ``detail_trials``; each costs a nested integral per trial), so their arrays have m rows and their tables
-    state that count: "p_pivotal.<actor>" P(every other full veto player accepts) (0 for non-veto actors; for
+    ``detail_trials``), so their arrays have m rows and their tables state that count; the stage, pivotal and
+    partial-veto ones (a nested integral per subset and trial) on at most the first ADOPTION_DETAIL_TRIALS =
+    20,000 of them: "p_pivotal.<actor>" P(every other full veto player accepts) (0 for non-veto actors; for
     a partial veto player P(adopted): it then decides its dimensions); "p_sole_blocker.<actor>" P(the plan fails
     only because of it) (0 for partial veto players, who cannot block); "p_stage.<stage>" P(the stage's full veto
     players accept | earlier stages passed); "p_through.<stage>" P(stages up to this one pass); "p_adopted_in_full"
@@ -538,8 +539,9 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
     m = draws.detail_n
     if m == 0:
         return res
-    res.update(_adoption_details(coalition, x, r, p_accept[:m], np.asarray(rho)[:m] if np.ndim(rho) else rho,
-                                 res["p_adopted"][:m]))
+    c = min(m, ADOPTION_DETAIL_TRIALS)
+    res.update(_adoption_details(coalition, x, r, p_accept[:c], np.asarray(rho)[:c] if np.ndim(rho) else rho,
+                                 res["p_adopted"][:c]))
     K = len(x.dims)
     # the plan itself, beside the ZOPA in its table, over the same trials (read only; (m, K) with each
     # dimension's trials contiguous when drawn, see _array)
@@ -561,6 +563,9 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
     res["dealbreaker_best"] = OneHot(best, K)
     res["dealbreaker_move"] = ByCategory(best, res["dealbreaker_move"], K)
     return res
+
+
+ADOPTION_DETAIL_TRIALS = 20_000  # the stage, pivotal and partial-veto outputs: a nested integral per subset and trial
 
 
 def _adoption_details(c: CoalitionBlock, x: CoalitionArrays, r: Ratification, p: np.ndarray, rho: np.ndarray | float,

@@ -349,11 +349,11 @@ def _robust_text(opts: list[Option], metrics: list[str], data: dict, n: int) -> 
             regrets.append([entry["label"], x, f"{number_text(r['mean'], pct)} ± {number_text(r['se'], pct)}",
                             number_text(r["p90"], pct), number_text(r["max"], pct)])
     draws = max((int(w[-1].replace(",", "")) for w in wins), default=n)
-    out = [f"Which option wins where: in how many of the {draws:,} parameter draws (common random numbers) one "
-           "option's per-draw value beats the other's (higher is better; ± one Monte Carlo s.e.):", ""]
+    out = [(f"Which option wins where: in how many of the {draws:,} parameter draws (common random numbers) one "
+           "option's per-draw value beats the other's (higher is better; ± one Monte Carlo s.e.):"), ""]
     out += table(["metric", "pair (first vs second)", "first better", "tie", "second better", "draws"], wins)
-    out += ["", "Regret: each option's gap to the best option in the same draw (Savage 1951; Lempert, Popper & "
-            "Bankes 2003):", ""]
+    out += ["", ("Regret: each option's gap to the best option in the same draw (Savage 1951; Lempert, Popper & "
+            "Bankes 2003):"), ""]
     out += table(["metric", "option", "mean ± s.e.", "90th percentile", "maximum"], regrets)
     out += ["", ("A conditional metric (| adopted) takes its value given adoption in each draw and compares the draws "
                  "where both options have some chance of adoption; the 90th percentile is from the first 100,000 "
