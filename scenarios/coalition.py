@@ -926,13 +926,14 @@ def _coalition_draws(cfg: Config, trials: int, seed: int, chunk: int) -> Draws:
     return Draws(P.draw(dists, sampler, chunk, trials), paths, trials)
 
 
-def _p_adopted_trials(x: CoalitionArrays, plan: np.ndarray) -> np.ndarray:
-    """Per-trial P(adopted) at a plan ((K,) or (n, K)), ideal points as moved by influence."""
-    p = M.acceptance_probability(plan, x.ideal, x.salience, x.reservation, x.sigma, x.loss_power)
-    veto_cols = np.flatnonzero(x.veto)
-    if np.all(np.asarray(x.rho) == 0):
-        return np.prod(p[..., veto_cols], axis=-1)
-    return M.adoption(p, [tuple(veto_cols)], x.rho).p_adopted
+def _p_adopted_trials(x: CoalitionArrays, r: Ratification, rho: np.ndarray | float, plan: np.ndarray) -> np.ndarray:
+    """Per-trial P(adopted) at a plan ((K,) or (n, K)), as `compute` has it (ideal points as moved by influence,
+    signatories anticipating ratification, partial vetoes, the nested copula)."""
+    from dataclasses import replace
+
+    p, _ = acceptance(replace(x, plan=np.asarray(plan, dtype=float)), r)
+    n = max(p.shape[0], np.shape(rho)[0] if np.ndim(rho) else 1)
+    return adoption_probability(np.broadcast_to(p, (n, p.shape[1])), r, rho)[:, 0]
 
 
 def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), trials: int = 2000,
@@ -959,21 +960,23 @@ def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), tria
     dims = [d.name for d in c.dimensions]
     mask = np.array([d in c.negotiable for d in dims])
     base = np.array([float(c.plan[d].to_dist().ppf(np.array([0.5]))[0]) for d in dims])
-    search = arrays(c, _coalition_draws(cfg, trials, seed, 0))
+    search_draws = _coalition_draws(cfg, trials, seed, 0)
+    search, search_r, search_rho = arrays(c, search_draws), ratification(c, search_draws), search_draws[c.rho]
     drawn = np.broadcast_to(search.plan, (trials, len(dims)))
 
     def p_fn(xv: np.ndarray) -> float:
         plan = np.where(mask, xv, drawn)
-        return float(np.mean(_p_adopted_trials(search, plan)))
+        return float(np.mean(_p_adopted_trials(search, search_r, search_rho, plan)))
 
     found = M.search_amendments(p_fn, base, mask, penalties, seed=seed % (2**32), maxiter=maxiter, popsize=popsize)
-    fresh = arrays(c, _coalition_draws(cfg, trials, seed, 1))
+    fresh_draws = _coalition_draws(cfg, trials, seed, 1)
+    fresh, fresh_r, fresh_rho = arrays(c, fresh_draws), ratification(c, fresh_draws), fresh_draws[c.rho]
     drawn_fresh = np.broadcast_to(fresh.plan, (trials, len(dims)))
-    before = _p_adopted_trials(fresh, drawn_fresh)
+    before = _p_adopted_trials(fresh, fresh_r, fresh_rho, drawn_fresh)
     b_mean, b_se = float(before.mean()), float(before.std(ddof=1) / np.sqrt(trials))
     rows, records = [], []
     for am in found:
-        after = _p_adopted_trials(fresh, np.where(mask, am.plan, drawn_fresh))
+        after = _p_adopted_trials(fresh, fresh_r, fresh_rho, np.where(mask, am.plan, drawn_fresh))
         a_mean, a_se = float(after.mean()), float(after.std(ddof=1) / np.sqrt(trials))
         diff = after - before
         g_mean, g_se = float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(trials))
