@@ -25,6 +25,18 @@ worth +1 moves a 50% guarantor to Phi(1) = 84%. Default weights (ASSUMPTIONS, to
 Leeds & Anac (2005, International Interactions 31(3)) find no evidence that more institutionalised alliances
 are more reliable, so ``audience`` in particular should be swept down to ~0.3.
 
+Calibrated form (the outside view first; MODELS.md section 1; Kahneman & Lovallo 1993). The baseline is the
+record's probit index for the guarantor's reference class, and the mechanism's features enter as shifts from
+the record's typical commitment x_ref:
+
+    z_g = eta_g + w_stake (stake_g - stake_ref) - w_cost (cost_g - cost_ref) + audience (binding_g - binding_ref)
+              + tau (tripwire_g - tripwire_ref) + alpha (automatic_g - automatic_ref),     sigma = 1
+    eta_g = b0 + b_era post1945 + sum_t b_t type_{g,t} + b_m multilateral_g          (``record_index``)
+
+with b a penalised probit fit to invoked alliance commitments (Berkemeier & Fuhrmann 2018; model/calibration.py)
+drawn per trial from its sampling distribution. This is the same H_g as above with baseline_g = eta_g and the
+features measured from x_ref, so the functions below compute it unchanged (centred features may be negative).
+
 Feature scales (shared with configs/reference/guarantees.csv):
 
     stake      0 none, 0.5 peripheral, 1 significant, 1.5 major (alliance core), 2 vital
@@ -239,6 +251,21 @@ def honour_probability(
     if np.any(sigma_2d <= 0):
         raise ValueError("sigma must be positive")
     return special.ndtr(mean_utility / sigma_2d)
+
+
+def record_index(coef: ArrayLike, class_features: ArrayLike) -> np.ndarray:
+    """eta_g = b0 + x_g b per trial and guarantor: the record's probit index of each guarantor's class.
+
+    coef (n, k + 1), per-trial coefficients, intercept first (model.calibration.draw_coefficients);
+    class_features (n, G, k) or (G, k), the class covariates (0/1 indicators or shares) -> (n, G).
+    """
+    b = np.asarray(coef, dtype=float)
+    x = np.asarray(class_features, dtype=float)
+    if b.ndim != 2 or x.ndim not in (2, 3) or x.shape[-1] != b.shape[1] - 1:
+        raise ValueError(f"coef {b.shape} must be (n, k + 1) for class features {x.shape}, (G, k) or (n, G, k)")
+    if x.ndim == 2:
+        return b[:, :1] + b[:, 1:] @ x.T
+    return b[:, :1] + np.einsum("ngk,nk->ng", x, b[:, 1:])
 
 
 def free_riding_stake(stake: ArrayLike, capability: ArrayLike, free_riding: ArrayLike) -> np.ndarray:

@@ -43,6 +43,7 @@ from model.stats import Accumulator, Estimate, difference, estimate
 from scenarios import registry
 from scenarios.config import Config, ConfigError, load
 from scenarios.engine import Summaries, iterate_chunks
+from scenarios.report import caption
 from scenarios.results import Report, Table, number_text
 
 TIE = 1e-9  # relative: values this close are a tie (the rounding of w v / w, not a difference)
@@ -237,7 +238,9 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
     # win shares and regret need every option's per-draw values: configs run in lockstep only
     if len(configs) != len(targets):
         robust = {}
-    return _report(ordered, targets, paired, config_index, n, sd, smp, robust)
+    report = _report(ordered, targets, paired, config_index, n, sd, smp, robust)
+    report.parameters = _parameters([(options[i].label, cfg) for i, cfg in configs])
+    return report
 
 
 def per_draw_values(module: Any, cfg: Config, outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -249,11 +252,37 @@ def per_draw_values(module: Any, cfg: Config, outputs: dict[str, np.ndarray]) ->
     return {k: np.asarray(v, dtype=float) for k, v in outputs.items() if np.shape(v) == (n,)}
 
 
+def _parameters(labelled: list[tuple[str, Config]]) -> dict[str, Any]:
+    """Every parameter of the compared configs (runs.describe_config), one row per path: its value where the
+    options agree, else each option's value and source (so a reader sees what differs)."""
+    from scenarios.runs import describe_config
+
+    described = [(label, describe_config(cfg)["parameters"]) for label, cfg in labelled]
+    paths = list(dict.fromkeys(p for _, params in described for p in params))
+    out: dict[str, Any] = {}
+    for path in paths:
+        present = [(label, params[path]) for label, params in described if path in params]
+        first = present[0][1]
+        values = {label: params[path]["value"] if path in params else "(not in this config)"
+                  for label, params in described}
+        same = len(set(values.values())) == 1
+        sources = {label: p.get("source") or "" for label, p in present}
+        out[path] = {
+            **first,
+            "value": first["value"] if same else "; ".join(f"{label}: {v}" for label, v in values.items()),
+            "source": first.get("source") if same and len(set(sources.values())) == 1 else
+            "; ".join(f"{label}: {src or '(none)'}" for label, src in sources.items()),
+            "set_at": first.get("set_at") if same else "; ".join(f"{label}: {p.get('set_at')}" for label, p in present),
+            "differs": not same,
+        }
+    return out
+
+
 def _report(opts: list[Option], targets: list[str], paired: dict, config_index: dict[int, int], n: int, seed: int,
             sampler: str, robust: dict[str, WinsAndRegret] | None = None) -> Report:
     base = opts[0]
     metrics = [k for k in base.headline if all(k in o.headline for o in opts[1:])]
-    columns = ["metric", "label"]
+    columns = ["metric", "label", "unit"]  # one metric per row: its unit in a column (the tables' convention)
     for o in opts:
         columns += [f"{o.label} mean", f"{o.label} se"]
     for o in opts[1:]:
@@ -269,10 +298,10 @@ def _report(opts: list[Option], targets: list[str], paired: dict, config_index: 
         columns.append("draws")
     rows, data = [], {"options": [o.label for o in opts], "sources": targets, "metrics": {}}
     for k in metrics:
-        row: list[Any] = [k, base.headline[k].get("label", k)]
+        row: list[Any] = [k, base.headline[k].get("label", k), base.headline[k].get("unit", "")]
         for o in opts:
             row += [o.headline[k]["mean"], o.headline[k]["se"]]
-        entry: dict[str, Any] = {"label": base.headline[k].get("label", k),
+        entry: dict[str, Any] = {"label": base.headline[k].get("label", k), "unit": base.headline[k].get("unit", ""),
                                  "values": {o.label: {"mean": o.headline[k]["mean"], "se": o.headline[k]["se"]} for o in opts},
                                  "differences": {}}
         for j, o in enumerate(opts[1:], start=1):
@@ -309,16 +338,22 @@ def _report(opts: list[Option], targets: list[str], paired: dict, config_index: 
         text += "\n\n" + _robust_text(opts, [k for k in metrics if k in robust], data, n)
     figures = {}
     if robust:
-        figures["paired_differences"] = paired_differences_figure(
-            {k: robust[k] for k in metrics if k in robust}, data, labels, n)
+        shown = {k: robust[k] for k in metrics if k in robust}
+        figures["paired_differences"] = caption(
+            paired_differences_figure(shown, data, labels, n),
+            ("Per parameter draw, each option's value of each headline metric minus the first option's (common "
+             f"random numbers; histograms of the first {min(n, WinsAndRegret.SAMPLE):,} of {n:,} draws, log "
+             "counts); the legend gives the share of all draws in which the option is better and the share of "
+             "ties, whose Monte Carlo s.e. is at most 0.5 / sqrt(draws) = "
+             f"{number_text(0.5 / np.sqrt(max(n, 1)), True)}."))
     curves = {o.label: o.survival for o in opts if o.survival is not None}
     if curves:
         from scenarios.settlement import outcomes_figure, survival_figure
 
-        figures["survival"] = survival_figure(curves)
+        figures["survival"] = caption(survival_figure(curves), _survival_caption(opts, curves))
         bars = {o.label: o.outputs_bar for o in opts if o.outputs_bar}
         if bars:
-            figures["outcomes"] = outcomes_figure(bars)
+            figures["outcomes"] = caption(outcomes_figure(bars), _outcomes_caption(opts, bars))
     data.update({"trials": n, "seed": seed, "sampler": sampler})
     return Report("compare", text, data, {"compare": table}, figures,
                   inputs={"targets": targets, "trials": n, "seed": seed, "sampler": sampler})
@@ -397,6 +432,37 @@ def paired_differences_figure(robust: dict[str, WinsAndRegret], data: dict, labe
     return fig
 
 
+def _trials(o: Option) -> int:
+    return max((int(h.get("n_trials") or 0) for h in o.headline.values()), default=0)
+
+
+def _survival_caption(opts: list[Option], curves: dict[str, Table]) -> str:
+    """What the overlaid survival curves show, with each option's trials and effective sample size."""
+    parts = []
+    for o in opts:
+        if o.label not in curves:
+            continue
+        rec = curves[o.label].records()
+        n_eff = min((float(r.get("n_effective", "nan")) for r in rec), default=float("nan"))
+        eff = f", effective n {n_eff:,.0f}" if np.isfinite(n_eff) else ""
+        parts.append(f"{o.label}: n = {_trials(o):,} trials{eff}")
+    return ("P(peace holds t years | adopted) for each option, each trial weighted by its P(adopted); bands are "
+            "95% Monte Carlo intervals (delta method). " + "; ".join(parts) + ".")
+
+
+def _outcomes_caption(opts: list[Option], bars: dict[str, dict[str, tuple[float, float]]]) -> str:
+    """What the stacked outcome bars show, with the trials and the largest Monte Carlo s.e. of a share."""
+    parts = []
+    for o in opts:
+        if o.label not in bars:
+            continue
+        ses = [se for _, se in bars[o.label].values() if np.isfinite(se)]
+        worst = f", s.e. of the not-adopted and holds shares at most {number_text(max(ses), True)}" if ses else ""
+        parts.append(f"{o.label}: n = {_trials(o):,} trials{worst}")
+    return ("Share of trials (each weighted by its P(adopted)) ending in each outcome over the horizon: Monte Carlo "
+            "means, drawn without error bars; their standard errors are stated here. " + "; ".join(parts) + ".")
+
+
 def _est(d: dict[str, Any]) -> Estimate:
     return Estimate(d["mean"], d["se"], d.get("ci95_low", np.nan), d.get("ci95_high", np.nan), int(d.get("n_trials", 0)))
 
@@ -450,26 +516,29 @@ def point_metrics(configs: list[Config], labels: list[str], trials: int, seed: i
     heads = [_headline_of(cfg, Summaries(dict(acc), trials, seed, sampler)) for cfg, acc in zip(configs, accs)]
     out: dict[str, dict[str, Any]] = {}
 
-    def record(name: str, label: str, percent: bool, mean: float, se: float, n: int) -> None:
+    def record(name: str, label: str, percent: bool, mean: float, se: float, n: int, unit: str = "") -> None:
         out[name] = {"label": label, "percent": percent, "mean": mean, "se": se,
-                     "ci95_low": mean - 1.959964 * se, "ci95_high": mean + 1.959964 * se, "n_trials": n}
+                     "ci95_low": mean - 1.959964 * se, "ci95_high": mean + 1.959964 * se, "n_trials": n,
+                     "unit": unit}
 
     for k in [k for k in heads[0] if all(k in h for h in heads[1:])]:
         label, percent = heads[0][k].label, bool(heads[0][k].percent)
+        unit = heads[0][k].unit_name() if hasattr(heads[0][k], "unit_name") else ""
         means = []
         for option, h in zip(labels, heads):
             e = h[k].estimate
-            record(f"{k}.{option}", f"{label}: {option}", percent, e.mean, e.se, e.n)
+            record(f"{k}.{option}", f"{label}: {option}", percent, e.mean, e.se, e.n, unit)
             means.append(e.mean)
-        record(f"{k}.best", f"{label}: best option (index)", False, float(np.nanargmax(means)), 0.0, trials)
+        record(f"{k}.best", f"{label}: best option (index)", False, float(np.nanargmax(means)), 0.0, trials,
+               "option index")
         if k in robust:
             wins, regret = robust[k].win_table(labels), robust[k].regret_table(labels)
             for option in labels[1:]:
                 w = wins[f"{labels[0]} vs {option}"]
                 record(f"{k}.share.{option}_beats_{labels[0]}", f"{label}: share of draws {option} beats {labels[0]}",
-                       True, w["p_second_better"], w["se_second"], w["n_draws"])
+                       True, w["p_second_better"], w["se_second"], w["n_draws"], "share of draws")
             for option in labels:
                 r = regret[option]
                 record(f"{k}.regret.{option}", f"{label}: mean regret of {option}", percent, r["mean"], r["se"],
-                       r["n_draws"])
+                       r["n_draws"], unit)
     return out

@@ -164,11 +164,11 @@ def power(path: Path, method: str = "auto", samples: int = 200_000, seed: int = 
     data = {"game": game["name"], "source": game["source"], "quota": game["quota"], "method": res.method,
             "n_samples": res.n_samples, "seed": seed if sampled else None, "members": members}
     inputs = {"game": str(path), "method": method, "samples": samples, "seed": seed}
-    return Report("power", "\n".join(lines), data, {"power": table}, {"power": _power_figure(members, game["name"])},
-                  inputs)
+    fig = _power_figure(members, game["name"], res.n_samples if sampled else None, seed)
+    return Report("power", "\n".join(lines), data, {"power": table}, {"power": fig}, inputs)
 
 
-def _power_figure(members: list[dict[str, Any]], title: str) -> Figure:
+def _power_figure(members: list[dict[str, Any]], title: str, samples: int | None = None, seed: int = 0) -> Figure:
     fig = plots.figure(figsize=(max(6.0, 0.45 * len(members) + 2), 4))
     ax = fig.subplots()
     x = np.arange(len(members))
@@ -176,10 +176,19 @@ def _power_figure(members: list[dict[str, Any]], title: str) -> Figure:
         ax.bar(x + off, [m[key] for m in members], width=0.4, label=label,
                yerr=[1.96 * m[f"{key}_se"] for m in members], capsize=2)
     ax.set_xticks(x, [m["name"] for m in members], rotation=60, ha="right", fontsize=7)
-    ax.set(ylabel="share of power")
+    ax.set(ylabel="share of power (index, 0-1)", xlabel="member")
     ax.legend(fontsize=8)
-    ax.set_title(f"Power indices: {title}", fontsize=9)
-    return fig
+    how = (f"Monte Carlo, n = {samples:,} samples; bars 95% intervals" if samples
+           else "exact (generating functions): no sampling error")
+    ax.set_title(f"Power indices: {title}\n{how}", fontsize=9)
+    from scenarios.report import caption
+
+    if samples:
+        return caption(fig, f"Shapley-Shubik and normalised Banzhaf index of each member of {title}, estimated from "
+                            f"n = {samples:,} sampled orderings and coalitions (seed {seed}); error bars are 95% "
+                            "Monte Carlo intervals (1.96 s.e.).")
+    return caption(fig, f"Shapley-Shubik and normalised Banzhaf index of each member of {title}, computed exactly "
+                        "by generating functions over every coalition: no trials, no sampling error.")
 
 
 # -------------------------------------------------------------------------------------------- forecast
@@ -329,7 +338,11 @@ def _forecast_figure(positions: np.ndarray, forecast_path: np.ndarray, names: li
     ax.set_title(f"Expected-utility negotiation (Bueno de Mesquita; Scholz, Calbert & Smith 2011), rule {rule}",
                  fontsize=9)
     fig.subplots_adjust(right=0.75)
-    return fig
+    from scenarios.report import caption
+
+    return caption(fig, f"Each of the {len(names)} actors' positions round by round (lines nudged apart slightly so "
+                        "that equal positions stay visible) and the forecast, the median voter position (black), "
+                        f"under rule {rule}. Deterministic model: no trials, no sampling error.")
 
 
 # ------------------------------------------------------------------------------------ forecast on a case

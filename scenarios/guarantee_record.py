@@ -143,7 +143,11 @@ def matched_class(cases: ref.AllianceCases, era: str | None, commitment: str | N
 
 
 def _cases(path: Path, coding: str) -> bt.Cases:
-    a = ref.read_alliances(path, coding)
+    return as_backtest_cases(ref.read_alliances(path, coding))
+
+
+def as_backtest_cases(a: ref.AllianceCases) -> bt.Cases:
+    """The alliance cases in the shape every backtest kind hands over (scenarios/backtest.py)."""
     excluded = f", {a.rows_read - len(a)} other rows not invocations" if a.rows_read > len(a) else ""
     coding_text = f", coding {a.coding}" if a.format == ref.BERKEMEIER_FUHRMANN.name else ""
     return bt.Cases(a.source, f"{len(a)} cases{excluded}; {a.title}{coding_text}", a.case_id, a.war, a.war_label,
@@ -279,7 +283,8 @@ def calibrate(path: Path | str, coding: str = "llm", folds: int | None = None, s
     lines = [
         f"Guarantee credibility on the record: {cases.source} ({cases.title}{coding_text}).",
         (f"Cases: {len(cases)} of {cases.rows_read} rows ({int(cases.honoured.sum())} honoured) from {n_wars} "
-         f"wars; {cases.rule}" + (f" ({excluded})." if excluded else ".")),
+         f"{'crises' if cases.format == ref.ACCORD_GUARANTEES.name else 'wars'}; {cases.rule}"
+         + (f" ({excluded})." if excluded else ".")),
         "", "Reference-class rates:", *rates_text(rates),
     ]
     if not cases.types():
@@ -317,7 +322,7 @@ def calibrate(path: Path | str, coding: str = "llm", folds: int | None = None, s
 
     if folds is not None:
         options = {"coding": coding, "link": link, "penalty": penalty, "ridge": ridge}
-        predictions, _ = bt.predict_folds(BACKTEST, _cases(path, coding), folds, seed, options)
+        predictions, _ = bt.predict_folds(BACKTEST, as_backtest_cases(cases), folds, seed, options)
         rows, diffs = bt.score_rows(predictions)
         lines += ["", (f"Grouped {folds}-fold cross-validation by war (fold seed {seed}; no war on both sides of a "
                        "split; each fold predicted by a fit on the others, against their base rate):"),
@@ -343,8 +348,9 @@ def calibrate(path: Path | str, coding: str = "llm", folds: int | None = None, s
             extra = " (milinst, formal 0; no change since signature)"
         lines += [(f"Fitted P(honour) by class{extra}; in brackets the probit index Phi^-1(P), the `baseline` of "
                   "explicit weights:"), *_class_table_text(classes), "",
-                  ("To use this record as a config's outside view (weights: calibrated is the default, on "
-                  f"{RECORD_TABLE.relative_to(ROOT)} under coding llm):"),
+                  ("To use this table as a config's outside view (the default, weights: calibrated, uses "
+                   f"{RECORD_TABLE.relative_to(ROOT)} under coding llm; the scenario refits the table as a probit "
+                   "on the class covariates a config codes: era, commitment types, multilateral):"),
                   "  guarantee:", "    weights: calibrated",
                   f"    record: {{table: {cases.source}" + (f", coding: {cases.coding}}}" if coding_text else "}")]
         if cases.format == ref.LEEDS_ANAC.name:
@@ -378,7 +384,7 @@ def _mechanism_weights_text(fit: cal.BinaryFit, data: dict[str, Any]) -> list[st
                "baseline": c["intercept"], "stake_weight": c["stake"], "cost_weight": -c["cost"]}
     data["model_weights"] = weights
     lines = [("These cases were coded after the fact, knowing the outcomes: read the fit as a description, not as "
-             "evidence (score it with `accord backtest guarantees`)."),
+             "evidence (the published tables code none of its features, so it cannot be scored on them)."),
              ("As the mechanism model's weights (probit scale; `weights: fitted` is the probit ridge-1 fit of the "
              "shipped table):"), "  guarantee:",
              "    weights: {" + ", ".join(f"{k}: {v:.3f}" for k, v in weights.items()) + "}"]
@@ -413,11 +419,74 @@ def _read_cached(path: str, mtime: float, coding: str) -> ref.AllianceCases:
     return ref.read_alliances(Path(path), coding)
 
 
-def read_record(path: Path | str, coding: str = "llm") -> ref.AllianceCases:
-    """read_alliances, cached per process (keyed by the file's modification time)."""
-    p = Path(path)
+def _mtime(path: Path) -> float:
+    """A file's modification time (the cache key of its version); -1 when it cannot be read (the reader says why)."""
     try:
-        mtime = p.stat().st_mtime
+        return path.stat().st_mtime
     except OSError:
-        mtime = -1.0
-    return _read_cached(str(p), mtime, coding)
+        return -1.0
+
+
+# ------------------------------------------------------------------------------------------ the scenario's record
+
+
+RECORD_LINK = "probit"  # the scenario's P(honour) = Phi(z): the record is fitted on the same scale
+
+
+def resolve_table(name: str | Path) -> Path:
+    """A record table named in a config: absolute; else relative to the working directory if it exists
+    there; else relative to accord's source tree (so configs/reference/... works from anywhere)."""
+    p = Path(name)
+    if p.is_absolute() or p.is_file():
+        return p
+    return ROOT / p
+
+
+@dataclass(frozen=True)
+class RecordModel:
+    """The outside view a guarantee config uses: a probit ridge fit of P(honoured) on the class covariates a
+    guarantor's coding gives (era, commitment types, multilateral; those the table codes).
+
+    The fit is made when first used, not when the model is built: validating a config (which checks that its
+    record table reads) then costs no fit, and `accord validate` / `show` start fast (issue 17)."""
+
+    cases: ref.AllianceCases
+    covariates: tuple[str, ...]
+
+    @functools.cached_property
+    def fit(self) -> cal.BinaryFit:
+        return fit_record(self.cases, self.covariates, RECORD_LINK, "ridge", DEFAULT_RIDGE)
+
+    def class_features(self, era: str, commitments: tuple[str, ...], multilateral: np.ndarray) -> np.ndarray:
+        """(n, k) covariate rows of one guarantor's class, k = len(covariates); multilateral (n,) in [0, 1]."""
+        n = len(multilateral)
+        x = np.zeros((n, len(self.covariates)))
+        for j, name in enumerate(self.covariates):
+            if name == "post1945":
+                x[:, j] = float(era == ref.ERAS[1])
+            elif name == "multilateral":
+                x[:, j] = multilateral
+            elif name in ref.COMMITMENT_TYPES:
+                x[:, j] = float(name in commitments)
+        return x
+
+    def label(self) -> str:
+        coding = f", coding {self.cases.coding}" if self.cases.format == ref.BERKEMEIER_FUHRMANN.name else ""
+        return f"{self.cases.title}{coding}, {len(self.cases)} invocations"
+
+
+@functools.lru_cache(maxsize=8)
+def _record_model(path: str, mtime: float, coding: str) -> RecordModel:
+    cases = _read_cached(path, mtime, coding)
+    if cases.format == ref.ACCORD_GUARANTEES.name:
+        raise ConfigError("the record must be a published alliance table (Berkemeier & Fuhrmann 2018 or Leeds & "
+                          "Anac 2005); accord's guarantees.csv was coded knowing the outcomes (use weights: fitted "
+                          "for its fit)", cases.source)
+    covariates = tuple(c for c in CLASS_COVARIATES if c in cases.covariates)
+    return RecordModel(cases, covariates)
+
+
+def record_model(table: str | Path, coding: str = "llm") -> RecordModel:
+    """The record fit for a config's ``guarantee.record`` (cached per process and file version)."""
+    p = resolve_table(table)
+    return _record_model(str(p), _mtime(p), coding)

@@ -45,9 +45,15 @@ class CsvTable:
     header: tuple[str, ...]
     rows: list[dict[str, str]]
     lines: list[int]
+    problem: ConfigError | None = None  # the first malformed row, when read with strict=False
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def check(self) -> None:
+        """Raise the first malformed row's error, if any (after the format has been recognised)."""
+        if self.problem is not None:
+            raise self.problem
 
 
 def _label(path: Path) -> str:
@@ -57,8 +63,11 @@ def _label(path: Path) -> str:
         return str(path)
 
 
-def read_csv(path: Path | str) -> CsvTable:
-    """Read a CSV (UTF-8, optional byte-order mark); ConfigError if it cannot be read or has no header."""
+def read_csv(path: Path | str, strict: bool = True) -> CsvTable:
+    """Read a CSV (UTF-8, optional byte-order mark); ConfigError if it cannot be read or has no header.
+
+    A row with more cells than the header is an error at once (``strict``), or is kept in ``problem`` for
+    ``check()`` to raise after ``recognise`` (so a file that is no table at all is reported as such)."""
     path = Path(path)
     label = _label(path)
     try:
@@ -79,17 +88,21 @@ def read_csv(path: Path | str) -> CsvTable:
                 raise ConfigError("empty file: expected a CSV table with a header row", label, 1)
             reader.fieldnames = list(header)
             rows, lines = [], []
+            problem = None
             for row in reader:
                 if None in row:
-                    raise ConfigError(f"{len(header) + len(row[None])} cells, the header has {len(header)}",
-                                      label, reader.line_num)
+                    problem = problem or ConfigError(
+                        f"{len(header) + len(row[None])} cells, the header has {len(header)}", label, reader.line_num)
+                    if strict:
+                        raise problem
+                    continue
                 if all(not (v or "").strip() for v in row.values()):
                     continue  # a blank line
                 rows.append({k: (v or "").strip() for k, v in row.items()})
                 lines.append(reader.line_num)
         except csv.Error as exc:
             raise ConfigError(f"malformed CSV: {exc}", label, reader.line_num) from None
-    return CsvTable(label, header, rows, lines)
+    return CsvTable(label, header, rows, lines, problem)
 
 
 @dataclass(frozen=True)
@@ -262,8 +275,9 @@ def read_alliances(path: Path | str, coding: str = "llm") -> AllianceCases:
     """
     if coding not in CODINGS:
         raise ConfigError(f"coding must be one of {', '.join(CODINGS)}, got {coding!r}", None, None, "--coding")
-    table = read_csv(path)
+    table = read_csv(path, strict=False)
     fmt = recognise(table, ALLIANCE_FORMATS, "alliance")
+    table.check()
     reader: Callable[[CsvTable, str], AllianceCases] = _READERS[fmt.name]
     cases = reader(table, coding)
     if len(cases) == 0:

@@ -182,3 +182,16 @@ def test_draws_from_a_singular_covariance_stay_in_its_span():
     np.testing.assert_allclose(b[:, 1] - b[:, 0], 0.3, atol=1e-9)
     with pytest.raises(ValueError, match="not finite"):
         cal.draw_coefficients([0.0], [[np.inf]], [[0.1]])
+
+
+def test_record_index_is_the_class_linear_predictor_per_trial_and_guarantor():
+    rng = np.random.default_rng(8)
+    coef = rng.normal(size=(6, 4))  # 6 trials, intercept + 3 class covariates
+    classes = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.5]])  # 2 guarantors
+    eta = gm.record_index(coef, classes)
+    expected = np.array([[c[0] + c[1:] @ x for x in classes] for c in coef])
+    np.testing.assert_allclose(eta, expected)
+    per_trial = np.broadcast_to(classes, (6, 2, 3))
+    np.testing.assert_allclose(gm.record_index(coef, per_trial), expected)
+    with pytest.raises(ValueError):
+        gm.record_index(coef, np.ones((2, 4)))

@@ -189,3 +189,10 @@ def test_unreadable_inputs_are_config_errors(tmp_path):
     with pytest.raises(ConfigError) as info:
         ref.read_alliances(tmp_path / "ragged.csv")
     assert info.value.line == 2 and "5 cells" in info.value.message
+
+
+def test_a_file_that_is_no_table_is_reported_as_unrecognised_not_as_a_ragged_row(tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("# notes\nsome text, with a comma, or two\n")
+    with pytest.raises(ConfigError, match="none of the recognised alliance formats"):
+        ref.read_alliances(notes)
