@@ -891,6 +891,8 @@ Examples:
   accord sweep configs/plan_28_points.yaml --lhs 200 --range forces.ukraine_cap=4e5:9e5 --range guarantees.us.binding=0:1
   accord sweep configs/plan_28_points.yaml --grid guarantees.us.binding=0:1:11 --dask-local 2
   accord sweep --resume outputs/plan_28_points/sweep-20261125T101500Z-1a2b3c4d
+  accord sweep configs/plan_28_points.yaml --compare configs/counterproposal.yaml --lhs 40 \\
+      --range settlement.cost_challenger=0.05:0.4 -n 4000
 """)
 @click.argument("config", required=False)
 @click.option("--grid", multiple=True, metavar="KEY=LO:HI:N", help="Linear grid (KEY=log:LO:HI:N for log spacing); repeatable.")
@@ -907,13 +909,16 @@ Examples:
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), help="Finish an interrupted sweep.")
 @click.option("--out", "-o", type=click.Path(file_okay=False), help="Sweep directory [default: outputs/<config>/sweep-<id>/].")
 @click.option("--format", "formats", default="png", show_default=True, help="Figure formats: png,svg,pdf.")
+@click.option("--compare", "compare_with", multiple=True, type=click.Path(dir_okay=False), metavar="CONFIG",
+              help="Also run this option at every point, in lockstep with CONFIG (repeatable): points.csv gets each "
+                   "metric per option, the share of draws each beats the first, its mean regret and the best option.")
 @json_option
 @quiet_option
 @handle_errors
 def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], lhs: int | None, ranges: tuple[str, ...],
           trials: int | None, seed: int | None, sampler: str | None, overrides: tuple[str, ...], workers: int | None,
           scheduler: str | None, dask_local: int | None, resume_dir: str | None, out: str | None, formats: str,
-          as_json: bool, quiet: bool) -> None:
+          compare_with: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     """Run a config over a grid or a sample of parameter values, in parallel, resumably.
 
     Each point is a full run of the config's scenario; points.csv holds the swept values and every headline
@@ -925,7 +930,7 @@ def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], l
         raise click.UsageError("give --scheduler or --dask-local, not both")
     o = Out(as_json, quiet)
     if resume_dir:
-        if config or grid or values_ or lhs or ranges:
+        if config or grid or values_ or lhs or ranges or compare_with:
             raise click.UsageError("--resume continues a sweep as it was defined; give no CONFIG or axes with it")
         outcome = S.resume(Path(resume_dir), workers, scheduler, dask_local, progress=False if quiet else None)
     else:
@@ -935,7 +940,7 @@ def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], l
         cfg_path = resolve_config_path(config)
         outcome = S.run_sweep(cfg_path, list(overrides), axes, trials, seed, sampler, workers, scheduler, dask_local,
                               Path(out) if out else None, progress=False if quiet else None,
-                              formats=tuple(_formats(formats)))
+                              formats=tuple(_formats(formats)), compare_with=[Path(p) for p in compare_with])
     if as_json:
         o.json(outcome.json())
     o.say(outcome.text())

@@ -1134,3 +1134,76 @@ def read_cdb90(path: Path | str) -> BattleRecord:
     return BattleRecord(table.label, battles, excluded)
 
 # ========================================================================== end of CDB90 battles (issue 19)
+
+# =========================================================================================================
+# Revealed responses: what the parties said of each option (issue 15; MODELS.md section 4)
+
+RESPONSES = Path(__file__).resolve().parent.parent / "configs" / "reference" / "responses.csv"
+RESPONSE_COLUMNS = ("id", "date", "actor", "option", "response", "sign", "what_was_said", "source")
+RESPONSE_SIGNS = {"accept": 1, "conditional": 0, "reject": -1}
+
+
+@dataclass(frozen=True)
+class Response:
+    """One party's public response to one option: ``sign`` +1 accept, 0 conditional (a basis needing work; no
+    side of 1/2 to check), -1 reject; ``line`` the row's line in the file."""
+
+    id: str
+    date: dt.date
+    actor: str
+    option: str
+    response: str
+    sign: int
+    what_was_said: str
+    source: str
+    url: str
+    line: int
+
+
+def read_responses(path: Path | str = RESPONSES, actors: Sequence[str] | None = None,
+                   options: Sequence[str] | None = None) -> list[Response]:
+    """The revealed-responses table (configs/reference/responses.csv): one row per public response of a party
+    (a coalition actor) to an option (a config's stem: plan_28_points, counterproposal, ...), with its date, what
+    was said and its source (outlet and date). With ``actors`` / ``options`` given, a row naming any other is a
+    ConfigError naming the file, line and column (as any malformed cell: a date not YYYY-MM-DD, a response not
+    accept/conditional/reject, a sign that disagrees with it, a duplicate id, an empty source)."""
+    table = read_csv(path)
+    fmt = Format("responses", "revealed-responses", RESPONSE_COLUMNS)
+    require_columns(table, fmt, RESPONSE_COLUMNS)
+    out: list[Response] = []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(table.rows):
+        line = table.lines[i]
+
+        def bad(message: str, column: str) -> ConfigError:
+            return ConfigError(message, table.label, line, column)  # noqa: B023 - used at once
+
+        rid = row["id"]
+        if not rid:
+            raise bad("empty id", "id")
+        if rid in seen:
+            raise bad(f"duplicate id {rid!r} (first on line {seen[rid]})", "id")
+        seen[rid] = line
+        try:
+            date = dt.date.fromisoformat(row["date"])
+        except ValueError:
+            raise bad(f"expected a date YYYY-MM-DD, got {row['date']!r}", "date") from None
+        for column, allowed, what in (("actor", actors, "actor"), ("option", options, "option")):
+            if allowed is not None and row[column] not in allowed:
+                raise bad(f"unknown {what} {row[column]!r}; allowed: {', '.join(allowed)}", column)
+            if not row[column]:
+                raise bad(f"empty {what}", column)
+        response = row["response"]
+        if response not in RESPONSE_SIGNS:
+            raise bad(f"expected one of {', '.join(RESPONSE_SIGNS)}, got {response!r}", "response")
+        sign = int(cell_choice(table, i, "sign", (-1.0, 0.0, 1.0), note="-1 reject, 0 conditional, 1 accept"))
+        if sign != RESPONSE_SIGNS[response]:
+            raise bad(f"sign {sign} disagrees with response {response!r} (expected {RESPONSE_SIGNS[response]})",
+                      "sign")
+        if not row["source"]:
+            raise bad("empty source: every response needs its outlet and date", "source")
+        out.append(Response(rid, date, row["actor"], row["option"], response, sign, row["what_was_said"],
+                            row["source"], row.get("url", ""), line))
+    return out
+
+# ============================================================== end of revealed responses (issue 15)

@@ -328,6 +328,28 @@ def paired_ratios(outputs: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray,
     return ratios
 
 
+def per_draw(outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each headline metric's value in each draw (trial: one joint draw of every uncertain parameter), (n,) per
+    metric, for `accord compare`'s win shares and regret. P(adopted): the trial's P(adopted | parameters) = w.
+    A conditional metric takes its value given adoption in that draw: P(holds t years | adopted) is the trial's
+    survival S(t) if the plan is in force (a probability under the combined rule, 0 or 1 under the mechanism
+    alone), expected years of peace | adopted the years S gives; both NaN where w = 0 (never adopted:
+    undefined, left out of the comparison). P(adopted and holds 5 years) = w S(5); km2 at the horizon as the
+    trial's expectation over adoption."""
+    w = np.asarray(outputs["p_adopted"], dtype=float)
+    adopted = w > 0
+    survival = outputs["survival"]
+    out = {"p_adopted": w}
+    for m in MILESTONES:
+        if m < survival.shape[1]:
+            out[f"p_holds_{m}y"] = np.where(adopted, survival[:, m], np.nan)
+    if survival.shape[1] > 5:
+        out["p_adopted_and_holds_5y"] = outputs["survival.w"][:, 5]
+    out["years_of_peace"] = np.where(adopted, outputs["years_of_peace"], np.nan)
+    out["kyiv_km2_at_horizon"] = np.asarray(outputs["kyiv_km2_at_horizon"], dtype=float)
+    return out
+
+
 # ----------------------------------------------------------------------------------------------- figures
 
 

@@ -337,10 +337,18 @@ def run_point(task: dict[str, Any]) -> dict[str, Any]:
         cfg = from_data(task["base"], files=task["files"], overrides=overrides + point_overrides(task["values"]),
                         path=task["path"])
         # only the headline metrics are kept: no detail outputs (they do not change the headline numbers)
-        s = engine.summarise(cfg, task["trials"], task["seed"], task["sampler"], detail_trials=0)
-        heads = headline_of(cfg, s)
-        rec["metrics"] = {k: {"label": h.label, "percent": bool(h.percent), **h.estimate.as_dict(),
-                              "unit": h.unit_name() if hasattr(h, "unit_name") else ""} for k, h in heads.items()}
+        if task.get("compare"):  # several options at this point, in lockstep (scenarios.compare.point_metrics)
+            from scenarios.compare import point_metrics
+
+            others = [from_data(o["resolved"], files=o["files"], overrides=overrides + point_overrides(task["values"]),
+                                path=o["path"]) for o in task["compare"]]
+            rec["metrics"] = point_metrics([cfg, *others], task["labels"], task["trials"], task["seed"],
+                                           task["sampler"])
+        else:
+            s = engine.summarise(cfg, task["trials"], task["seed"], task["sampler"], detail_trials=0)
+            heads = headline_of(cfg, s)
+            rec["metrics"] = {k: {"label": h.label, "percent": bool(h.percent), **h.estimate.as_dict(),
+                                  "unit": h.unit_name() if hasattr(h, "unit_name") else ""} for k, h in heads.items()}
         rec["status"] = "ok"
     except Exception as exc:  # noqa: BLE001 - a failed point must not lose the others; it is recorded
         text = exc.text() if isinstance(exc, ConfigError) else str(exc)
@@ -595,15 +603,22 @@ def run_sweep(
     progress: bool | None,
     formats: tuple[str, ...] = ("png",),
     outputs_root: Path = Path("outputs"),
+    compare_with: Sequence[Path] = (),
 ) -> Outcome:
-    """Run a config at every point of ``axes`` and write the sweep directory (see the module docstring)."""
+    """Run a config at every point of ``axes`` and write the sweep directory (see the module docstring). With
+    ``compare_with`` (other configs: `accord sweep ... --compare OTHER`), each point runs every option in lockstep
+    and records each metric per option, the share of draws each beats the first, its mean regret and the best
+    option (scenarios.compare.point_metrics), for PRIM to find where the preferred option changes."""
     cfg = load(config_path, list(overrides))
+    others = [load(p, list(overrides)) for p in compare_with]
     run = cfg.model.run
     trials = run.trials if trials is None else trials
     seed = run.seed if seed is None else seed
     sampler = sampler or run.sampler
     points = axes.points(seed)
     _validate_points(cfg, points)
+    for other in others:
+        _validate_points(other, points)
     started = dt.datetime.now(dt.UTC)
     axes_digest = json.dumps(axes.as_list(), sort_keys=True, default=str)
     rid = run_id(cfg.digest() + axes_digest, seed, sampler, trials, started)
@@ -624,6 +639,8 @@ def run_sweep(
         "sampler": sampler,
         "trials": trials,
         "chunk_size": run.chunk_size,
+        **({"compare": [config_record(o) for o in others],
+            "labels": _option_labels([cfg, *others])} if others else {}),
         "formats": list(formats),
         "versions": versions(),
         "git": git_commit(SOURCE_ROOT),
@@ -639,6 +656,12 @@ def run_sweep(
 
     sweep_dir = atomic_dir(target, fill, unique=out is None)
     return _continue(sweep_dir, manifest, workers, scheduler, dask_local, progress, resumed=False)
+
+
+def _option_labels(configs: list[Config]) -> list[str]:
+    """Each option's label in the sweep's metric names: its file stem (with its directory if stems repeat)."""
+    stems = [c.stem for c in configs]
+    return [f"{Path(c.path).parent.name}_{c.stem}" if stems.count(c.stem) > 1 else c.stem for c in configs]
 
 
 def read_manifest(sweep_dir: Path) -> dict[str, Any]:
@@ -672,7 +695,8 @@ def _continue(sweep_dir: Path, manifest: dict[str, Any], workers: int | None, sc
     conf = manifest["config"]
     base = {"base": conf["resolved"], "files": conf["files"], "path": conf["path"], "scenario": scenario,
             "module": modules[scenario], "trials": manifest["trials"], "sampler": manifest["sampler"],
-            "chunk_size": manifest.get("chunk_size")}
+            "chunk_size": manifest.get("chunk_size"),
+            **({"compare": manifest["compare"], "labels": manifest["labels"]} if manifest.get("compare") else {})}
     log = _Log(sweep_dir)
     try:
         done = read_records(sweep_dir)

@@ -39,7 +39,7 @@ KNOWN_FAILURES = {
 FIGURES = [
     "run:survival", "run:outcomes", "run:credibility", "run:deterrence", "run:balance", "run:war",
     "run:network", "run:acceptance", "run:zopa",
-    "compare:survival", "compare:outcomes",
+    "compare:survival", "compare:outcomes", "compare:paired_differences",
     "sweep-1d:sweep", "sweep-2d:heatmap_p_holds", "sweep-lhs:multiples_p_holds",
     "sensitivity-morris:sensitivity_y", "sensitivity-sobol:sensitivity_y",
     "discover:peeling_trajectory",
