@@ -210,8 +210,8 @@ def conditional(s: Summaries, name: str, index: tuple = (), suffix: str = "", bi
         R = mean(w v) / mean(w),   se(R) = sqrt((E[w^2 v^2] - 2 R E[w^2 v] + R^2 E[w^2]) / n) / mean(w),
 
     the effective sample size n_eff = n mean(w)^2 / mean(w^2) (Kish 1965), and for a probability (binary:
-    v in [0, 1]) Wilson's (1927) interval on n_eff, which stays honest where few trials carry the weight
-    (a normal interval otherwise); the spread over assumptions is the w-weighted 10-90% range of v."""
+    v in [0, 1]) Wilson's (1927) interval on the effective sample, which stays honest where few trials carry
+    the weight (a normal interval otherwise); the spread over assumptions is the w-weighted 10-90% range of v."""
     n = s.n_trials
     mw, mw2 = s[f"p_adopted{suffix}"].mean_value(), s[f"p_adopted{suffix}.w2"].mean_value()
     a = s[f"{name}{suffix}.w"].mean_value()[index]
@@ -225,7 +225,11 @@ def conditional(s: Summaries, name: str, index: tuple = (), suffix: str = "", bi
     n_eff = float(n * mw * mw / mw2)
     if binary:
         r = min(max(r, 0.0), 1.0)  # a ratio of two float sums can stray past 1 by rounding
-        lo, hi = wilson_interval(r, max(n_eff, 1e-9))
+        # Wilson's interval on the sample size the estimate's own variance implies, p(1 - p) / se^2 (Korn &
+        # Graubard 1998), at most Kish's n_eff: honest where few trials carry the weight, and as narrow as the
+        # s.e. where per-trial values are probabilities rather than 0/1
+        n_star = n_eff if not (se > 0 and 0 < r < 1) else min(n_eff, r * (1 - r) / (se * se))
+        lo, hi = wilson_interval(r, max(n_star, 1e-9))
     else:
         lo, hi = r - 1.959964 * se, r + 1.959964 * se
     values, weights = _sample(s, f"{name}{suffix}"), _sample(s, f"p_adopted{suffix}")
