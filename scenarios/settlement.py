@@ -225,10 +225,11 @@ def conditional(s: Summaries, name: str, index: tuple = (), suffix: str = "", bi
     n_eff = float(n * mw * mw / mw2)
     if binary:
         r = min(max(r, 0.0), 1.0)  # a ratio of two float sums can stray past 1 by rounding
-        # Wilson's interval on the sample size the estimate's own variance implies, p(1 - p) / se^2, at most the
-        # trial count (Korn & Graubard 1998): honest where few trials carry the weight (it is then about Kish's
-        # n_eff), and consistent with the s.e. where per-trial values are probabilities rather than 0/1
-        n_star = n_eff if not (se > 0 and 0 < r < 1) else min(float(n), r * (1 - r) / (se * se))
+        # Wilson's interval on the sample size the estimate's own variance implies, p(1 - p) / se^2 (Korn &
+        # Graubard 1998): where the per-trial values are 0/1 it is about Kish's n_eff, so the interval stays
+        # honest where few trials carry the weight (never zero-width); where they are probabilities it matches
+        # the s.e.; with no variance at all (every value 0 or 1 alike), Kish's n_eff
+        n_star = r * (1 - r) / (se * se) if se > 0 and 0 < r < 1 else n_eff
         lo, hi = wilson_interval(r, max(n_star, 1e-9))
     else:
         lo, hi = r - 1.959964 * se, r + 1.959964 * se
