@@ -457,18 +457,27 @@ def _draw_chunks(cfg: Any, trials: int, seed: int):
 def option_positions(paths: Sequence[Path | str], dimension: str, trials: int, seed: int) -> dict[str, np.ndarray]:
     """Where each option stands on `dimension`: {label: samples of shape (trials,)}, label = the config's stem.
 
-    THE one place that reads an option's plan position, so that it can be re-pointed in one step. Today it is
-    the config's `coalition.plan.<dimension>` (configs/coalition/*.yaml, and the settlement configs that
-    extend them), drawn with the config's own sampler and the given seed (trial t as in `accord run`). When
-    plan positions are derived from a `terms:` block by mapping functions, evaluate those here instead.
+    THE one place that reads an option's plan position: a world's (a settlement config or a view of one) is
+    mapped from its terms and guarantee (scenarios.world.coalition_plan, model/terms.py), a coalition block on
+    its own gives `coalition.plan.<dimension>`; drawn with the config's own sampler and the given seed (trial
+    t as in `accord run`).
     """
+    from scenarios import world as W
+
     out: dict[str, np.ndarray] = {}
     for path in map(Path, paths):
         cfg = _coalition_config(path)
-        plan = cfg.model.coalition.plan
-        if dimension not in plan:
+        model = cfg.model
+        mapped = getattr(model, "terms", None) is not None
+        dims = [d.name for d in model.coalition.dimensions]
+        if dimension not in dims or not mapped and dimension not in (model.coalition.plan or {}):
             raise ConfigError(f"no plan position on '{dimension}'", str(path), None, f"coalition.plan.{dimension}")
-        samples = np.concatenate([draws.full(plan[dimension]) for draws in _draw_chunks(cfg, trials, seed)])
+        if mapped:
+            samples = np.concatenate([np.broadcast_to(W.coalition_plan(model, draws)[dimension], (draws.n,))
+                                      for draws in _draw_chunks(cfg, trials, seed)])
+        else:
+            samples = np.concatenate([draws.full(model.coalition.plan[dimension])
+                                      for draws in _draw_chunks(cfg, trials, seed)])
         label = path.stem if path.stem not in out else f"{path.parent.name}/{path.stem}"
         out[label] = samples
     return out
