@@ -222,8 +222,8 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
                 other = ratios[j](outs[j]) if ratios[j] and modules[j] is modules[0] else {}
                 for k, (a0, w0) in base_ratios.items():
                     if k in other:
-                        if (j, k) not in paired:
-                            paired[(j, k)] = PairedRatio()
+                        if not isinstance(paired.get((j, k)), PairedRatio):  # a ratio headline pairs as a ratio,
+                            paired[(j, k)] = PairedRatio()  # even if an output of the same name was differenced
                         paired[(j, k)].add(*other[k], a0, w0)
         for j, ((i, cfg), acc) in enumerate(zip(configs, accs)):
             s = Summaries(dict(acc), n, sd, smp)

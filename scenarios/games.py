@@ -418,7 +418,7 @@ def _coalition_config(path: Path, overrides: Sequence[str] = (), *, forecast: bo
     from scenarios import config as C
 
     cfg = C.load(path, list(overrides), schema_for=_forecast_schema if forecast else None)
-    if not hasattr(cfg.model, "coalition"):
+    if getattr(cfg.model, "coalition", None) is None:
         loc = cfg.locs.get(("scenario",), (str(path), None))
         need = ("the forecast needs a coalition or settlement config (coalition.actors)" if forecast else
                 "an option to compare needs a coalition or settlement config (coalition.plan)")

@@ -102,7 +102,8 @@ def test_revert_gain_is_the_utility_lost_when_the_controlled_dimensions_revert()
 def _load(extra_sets=()):
     from scenarios.config import load
 
-    return load(ROOT / "configs/coalition/plan_28_points.yaml", list(extra_sets))
+    # the coalition block on its own (plan given; no deal as its own outcome): the ratification machinery alone
+    return load(ROOT / "tests/data/coalition_standalone.yaml", list(extra_sets))
 
 
 def _outputs(cfg, n=400, detail=400):
@@ -156,8 +157,8 @@ def test_bad_ratification_input_is_one_line_exit_2_naming_file_line_and_key(runn
     base = (ROOT / "configs/base.yaml").read_text()
     assert base.count(old) == 1
     (tmp_path / "base.yaml").write_text(base.replace(old, new))
-    plan = (ROOT / "configs/coalition/plan_28_points.yaml").read_text().replace("extends: ../base.yaml",
-                                                                                 "extends: base.yaml")
+    plan = (ROOT / "tests/data/coalition_standalone.yaml").read_text().replace(
+        "extends: ../../configs/base.yaml", "extends: base.yaml")
     (tmp_path / "plan.yaml").write_text(plan)
     res = runner.invoke(main, ["validate", str(tmp_path / "plan.yaml")])
     assert res.exit_code == 2, res.output

@@ -49,9 +49,9 @@ def test_the_page_shows_the_quote_headlines_sections_and_parameters(small_defaul
     manifest = json.loads((done.run_dir / "manifest.json").read_text())
     for path in manifest["parameters"]:
         assert f"<code>{path}</code>" in page
-    row = re.search(r"<code>forces\.ukraine_cap</code></td><td[^>]*>600000</td><td>persons</td>", page)
+    row = re.search(r"<code>terms\.force_cap</code></td><td[^>]*>600000</td><td>persons</td>", page)
     assert row, "a parameter's row shows its value and unit"
-    assert manifest["parameters"]["forces.ukraine_cap"]["source"] in page
+    assert manifest["parameters"]["terms.force_cap"]["source"] in page
 
 
 def test_the_rerun_lines_are_the_real_commands_not_a_template(small_default_run):
@@ -166,11 +166,11 @@ def test_show_prints_the_unit_of_every_parameter(runner):
     lines = res.output.splitlines()
     header = next(line for line in lines if line.startswith("parameter"))
     assert header.split()[:5] == ["parameter", "value", "unit", "set", "at"]
-    cap = next(line for line in lines if line.startswith("forces.ukraine_cap "))
+    cap = next(line for line in lines if line.startswith("terms.force_cap "))
     assert cap.split()[1:3] == ["600000", "persons"]
     res = runner.invoke(cli.main, ["show", str(ROOT / "configs" / "plan_28_points.yaml"), "--json"])
     params = json.loads(res.output)["parameters"]
-    assert params["forces.ukraine_cap"]["unit"] == "persons"
+    assert params["terms.force_cap"]["unit"] == "persons"
     assert all(p["unit"] for p in params.values())
 
 
@@ -254,8 +254,8 @@ def test_compare_lists_every_parameter_and_what_differs_between_the_options():
 
     rep = CMP.compare([str(ROOT / "configs" / "plan_28_points.yaml"), str(ROOT / "configs" / "no_deal.yaml")],
                       trials=500)
-    cap = rep.parameters["forces.ukraine_cap"]
+    cap = rep.parameters["terms.force_cap"]
     assert cap["differs"] and cap["unit"] == "persons"
     assert cap["value"] == "plan_28_points: 600000; no_deal: (not in this config)"
-    same = rep.parameters["settlement.discount"]
+    same = rep.parameters["war.discount"]
     assert not same["differs"] and ";" not in same["value"]

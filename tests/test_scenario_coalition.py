@@ -160,7 +160,11 @@ def test_amend_without_negotiable_dimensions_exits_2(runner, tmp_path):
 def _at_means(config: str, *overrides: str):
     """The config with every uncertain parameter fixed at its mean (so compute() needs no draws)."""
     cfg = load(ROOT / config)
-    return load(ROOT / config, [f"{p}={d.mean()!r}" for p, d in cfg.uncertain().items()] + list(overrides))
+    # (the war model's relations variates are a defaulted list, which --set cannot address item by item: set whole)
+    z = [p for p in cfg.uncertain() if "relations_z" in p]
+    whole = [f"forces.relations_z=[{', '.join(['0.0'] * len(z))}]"] if z else []
+    return load(ROOT / config, [f"{p}={d.mean()!r}" for p, d in cfg.uncertain().items() if "relations_z" not in p]
+                + whole + list(overrides))
 
 
 _BLOCK = _at_means(STANDALONE).model.coalition

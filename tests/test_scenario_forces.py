@@ -119,11 +119,12 @@ def test_same_seed_gives_identical_tables(runner, tmp_path):
 
 
 def test_set_overrides_the_cap_and_the_aid():
+    """In a world view the plan's cap and aid cut are terms (the forces block is the world without the plan)."""
     base = load(CONFIGS / "plan_28_points.yaml")
     cfg = load(CONFIGS / "plan_28_points.yaml",
-               ["forces.ukraine_cap=800000", "forces.aid_eur_bn_per_year=36", "forces.compare_with=[]"])
-    assert cfg.model.forces.ukraine_cap.value == 800000
-    assert cfg.model.forces.aid_eur_bn_per_year.value == 36
+               ["terms.force_cap=800000", "terms.aid_cut=0", "forces.compare_with=[]"])
+    assert cfg.model.terms.force_cap.value == 800000
+    assert cfg.model.terms.aid_cut.value == 0
     p_base = execute(load(CONFIGS / "plan_28_points.yaml", ["forces.compare_with=[]"]), trials=200).summaries
     p_new = execute(cfg, trials=200).summaries
     assert p_new.estimate("war.ru.mean_km2", (0,)).mean < p_base.estimate("war.ru.mean_km2", (0,)).mean
@@ -144,7 +145,8 @@ def test_compare_with_resolves_against_the_file_that_wrote_it(tmp_path):
         scenario: forces
         forces:
           label: "variant"
-          ukraine_cap: {{value: 700000, source: "assumption: test"}}
+        terms:
+          force_cap: {{value: 700000, source: "assumption: test"}}
         """))
     config = load(other)
     done = execute(config, trials=100)
@@ -199,6 +201,14 @@ def test_compute_gives_n_by_T_arrays_for_every_trial():
     assert fixed["war.ru.mean_km2"].shape == (5, 3)
 
 
+def _compute(cfg, draws, **kwargs):
+    """scenarios.forces.compute as the config's scenario calls it: a world view's plan from its terms."""
+    from scenarios import world as WD
+
+    plan = WD.forces_plan(cfg.model, draws) if getattr(cfg.model, "terms", None) is not None else None
+    return SF.compute(cfg.model.forces, cfg.model.cession, draws, plan=plan, **kwargs)
+
+
 def _at_medians(name, *extra):
     """A shipped config with every uncertain parameter but the relations' variates at its median."""
     cfg = load(CONFIGS / f"{name}.yaml")
@@ -222,11 +232,11 @@ def test_the_fits_uncertainty_matters_more_the_further_the_balance_is_from_today
     spread = {}
     for name in ("no_deal", "plan_28_points", "plan_28_points_halved"):
         cfg = _at_medians(name)
-        gain = SF.compute(cfg.model.forces, cfg.model.cession, _draws(cfg, 2000))["war.ru.mean_km2"][:, 0]
+        gain = _compute(cfg, _draws(cfg, 2000))["war.ru.mean_km2"][:, 0]
         spread[name] = np.std(gain) / np.mean(gain)
     assert 0 < spread["no_deal"] < spread["plan_28_points"] < spread["plan_28_points_halved"], spread
     point = _at_medians("plan_28_points", "forces.estimation_uncertainty=false")
-    flat = SF.compute(point.model.forces, point.model.cession, _draws(point, 50))["war.ru.mean_km2"]
+    flat = _compute(point, _draws(point, 50))["war.ru.mean_km2"]
     assert np.ptp(flat[:, 0]) == 0
 
 
@@ -324,12 +334,13 @@ def test_the_fast_year_loop_is_the_war_model_applied_year_by_year():
     n = 300
     draws = _draws(cfg, n)
     f, c = cfg.model.forces, cfg.model.cession
-    out = SF.compute(f, c, draws, response_troops=np.full(n, 80_000.0))
+    out = _compute(cfg, draws, response_troops=np.full(n, 80_000.0))
     coef = SF.coefficients(f, draws)
     full = draws.full
-    peace = FM.balance_trajectory(f.horizon_years, **SF.balance_params(f, c, draws))
-    war = FM.balance_trajectory(f.horizon_years, wartime=True, **{
-        **SF.balance_params(f, None, draws), "aid_bn_per_year": draws.full(f.wartime_aid_eur_bn_per_year)})
+    from scenarios import world as WD
+
+    peace = FM.balance_trajectory(f.horizon_years, **SF.balance_params(f, c, draws, WD.forces_plan(cfg.model, draws)))
+    war = FM.balance_trajectory(f.horizon_years, wartime=True, **SF.balance_params(f, None, draws))
     air, conc, tempo = full(f.air_superiority), full(f.concentration), full(f.ukraine_offensive_tempo)
     counter = full(f.ukraine_counterattack_tempo)
     rf, rp = full(f.russia_fortified_share), full(f.russia_prepared_share)
