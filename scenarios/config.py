@@ -305,18 +305,23 @@ def _number_check(lo: float | None, hi: float | None, unit: str):
     allowed = f"a number in {_fmt_range(lo, hi)}{' ' + unit if unit else ''} or a distribution"
 
     def check(v: Any) -> Any:
-        if isinstance(v, bool):
-            raise PydanticCustomError("bool_not_number", "expected {allowed}, got {value} (a boolean)",
-                                      {"allowed": allowed, "value": str(v).lower()})
         number = v
-        if isinstance(v, str):
+        if isinstance(v, dict) and "value" in v and v.get("dist", "fixed") == "fixed":  # {value: x, source: ...}
+            number = v["value"]
+        if isinstance(number, bool):
+            raise PydanticCustomError("bool_not_number", "expected {allowed}, got {value} (a boolean)",
+                                      {"allowed": allowed, "value": str(number).lower()})
+        if isinstance(number, str):
             try:
-                number = float(v.replace("_", ""))
+                number = float(number.replace("_", ""))
             except ValueError:
                 return v
+        if isinstance(number, int) and abs(number) > 1e300:
+            raise PydanticCustomError("finite_number", "got {value}, far too large; allowed: {allowed}",
+                                      {"allowed": allowed, "value": _short(number)})
         if isinstance(number, float) and not math.isfinite(number):
             raise PydanticCustomError("finite_number", "got {value}, not a finite number; allowed: {allowed}",
-                                      {"allowed": allowed, "value": _short(v)})
+                                      {"allowed": allowed, "value": _short(number)})
         return v
 
     return check
@@ -526,8 +531,9 @@ def _compose(text: str, label: str, lim: Limits | None = None) -> tuple[Any, dic
     lim = lim or limits()
     if len(text) > lim.file_bytes:
         raise ConfigError(f"more than {lim.file_bytes:,} characters: " + _over_limit("too large", lim.file_bytes, "file_bytes"), label)
-    loader = _Loader(text, label, lim)
+    loader = None
     try:
+        loader = _Loader(text, label, lim)  # PyYAML's reader checks every character here
         root = loader.get_single_node()
         if root is None:
             return None, {}
@@ -552,7 +558,8 @@ def _compose(text: str, label: str, lim: Limits | None = None) -> tuple[Any, dic
     except RecursionError:
         raise ConfigError(_over_limit("nested too deeply to read", lim.depth, "depth"), label) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 class _Expander:
@@ -1136,6 +1143,13 @@ def _model_at(schema: type[BaseModel], loc: tuple) -> list[type[BaseModel]]:
     return [tp for tp in current if isinstance(tp, type) and issubclass(tp, BaseModel)]
 
 
+def _digits(v: int) -> str:
+    try:
+        return str(len(str(abs(v))))
+    except ValueError:  # more digits than Python converts
+        return f"about {int(v.bit_length() * 0.30103)}"
+
+
 def _short(v: Any) -> str:
     """A value for a message: YAML-ish, at most 60 characters."""
     if isinstance(v, str):
@@ -1145,7 +1159,7 @@ def _short(v: Any) -> str:
     elif isinstance(v, float):
         text = repr(v)  # nan, inf
     elif isinstance(v, int):
-        text = str(v) if v.bit_length() < 200 else f"a {len(hex(v)) - 2}-hex-digit integer"
+        text = str(v) if v.bit_length() < 200 else f"an integer of {_digits(v)} digits"
     else:
         try:
             text = json.dumps(v, default=str)
