@@ -991,10 +991,10 @@ def compare(targets: tuple[str, ...], trials: int | None, seed: int | None, samp
 
 def _is_game(path: str) -> bool:
     """A voting game (`accord power`): a mapping with members and a quota, no scenario."""
-    from scenarios.config import ConfigError, _compose, read_text
+    from scenarios.config import ConfigError, compose_file
 
     try:
-        head = _compose(read_text(Path(path)), path)[0]
+        head = compose_file(Path(path))[0]
     except ConfigError:
         return False
     return isinstance(head, dict) and "members" in head and "quota" in head and "scenario" not in head

@@ -29,6 +29,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
+import yaml.composer
+import yaml.constructor
+import yaml.parser
+import yaml.reader
+import yaml.resolver
+import yaml.scanner
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -380,7 +386,7 @@ class Limits:
 
     file_bytes: int = 1 << 20  # bytes in one config file (ACCORD_MAX_CONFIG_BYTES)
     aliases: int = 1_000  # YAML aliases (*name) in one file (ACCORD_MAX_ALIASES)
-    values: int = 100_000  # values of a resolved config, aliases, merges and extends expanded (ACCORD_MAX_VALUES)
+    values: int = 50_000  # values of a resolved config, aliases, merges and extends expanded (ACCORD_MAX_VALUES)
     depth: int = 64  # levels of nesting (ACCORD_MAX_DEPTH, at most 200: Python's recursion limit)
     files: int = 100  # files read through `extends` for one config (ACCORD_MAX_EXTENDS)
 
@@ -479,19 +485,21 @@ def _tag_text(tag: str | None) -> str:
     return clip("!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag)
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, bounded: a limit on aliases and nesting while composing, and only the plain YAML
-    tags (``!!python/...``, ``!!binary``, ``!!timestamp``, local ``!tags`` are refused, naming the line). Dates
-    stay text (``2025-11-21`` is a string here, not a date)."""
+class _Resolver(yaml.resolver.Resolver):
+    """YAML 1.1's implicit types without timestamps (``2025-11-21`` stays text) or ``=`` (a value key)."""
 
     yaml_implicit_resolvers: typing.ClassVar[dict] = {
         first: [(tag, rx) for tag, rx in resolvers if tag not in (_CORE + "timestamp", _CORE + "value")]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
     }
 
-    def __init__(self, text: str, label: str, lim: Limits):
-        super().__init__(text)
-        self.label, self.lim, self.depth, self.aliases = label, lim, 0, 0
+
+class _BoundedComposer(yaml.composer.Composer):
+    """PyYAML's composer, bounded: a limit on aliases and nesting while composing, and only the plain YAML tags
+    (``!!python/...``, ``!!binary``, ``!!timestamp``, local ``!tags`` are refused, naming the line)."""
+
+    def _bound(self, label: str, lim: Limits) -> None:
+        self.label, self.lim, self.depth, self.aliases, self.nodes = label, lim, 0, 0, 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
@@ -506,12 +514,46 @@ class _Loader(yaml.SafeLoader):
             raise ConfigError(f"the YAML tag {_tag_text(tag)} is not allowed: a config holds plain values (mappings, "
                               "lists, numbers, text, true/false, null); remove the tag", self.label, line)
         self.depth += 1
+        self.nodes += 1
         try:
+            if self.nodes > self.lim.values:  # stop composing a document too large to be a config
+                raise ConfigError(_over_limit(f"more than {self.lim.values:,} values", self.lim.values, "values"),
+                                  self.label, line)
             if self.depth > self.lim.depth:
                 raise ConfigError(_over_limit("nested too deeply", self.lim.depth, "depth"), self.label, line)
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+class _PyLoader(_BoundedComposer, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
+                yaml.constructor.SafeConstructor, _Resolver):
+    """The bounded loader on PyYAML's pure-Python parser."""
+
+    def __init__(self, text: str, label: str, lim: Limits):
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+        self._bound(label, lim)
+
+
+_Loader: type = _PyLoader
+if getattr(yaml, "__with_libyaml__", False):  # libyaml's parser (C, iterative) is ~7x faster; the composer is ours
+
+    class _CLoader(_BoundedComposer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor, _Resolver):
+        """The bounded loader on libyaml's parser."""
+
+        def __init__(self, text: str, label: str, lim: Limits):
+            yaml.cyaml.CParser.__init__(self, text)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            self._bound(label, lim)
+
+    _Loader = _CLoader
 
 
 def _display(path: Path) -> str:
@@ -552,13 +594,15 @@ def _compose(text: str, label: str, lim: Limits | None = None) -> tuple[Any, dic
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = " ".join(str(exc.problem or exc.context or "").split())
+        if "nesting depth" in problem:  # libyaml's own bound, met while it reads ahead
+            raise ConfigError(_over_limit("nested too deeply", lim.depth, "depth"), label, line) from None
         raise ConfigError(f"malformed YAML: {problem}", label, line) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"malformed YAML: {' '.join(str(exc).split())}", label) from None
     except RecursionError:
         raise ConfigError(_over_limit("nested too deeply to read", lim.depth, "depth"), label) from None
     finally:
-        if loader is not None:
+        if loader is not None and hasattr(loader, "dispose"):
             loader.dispose()
 
 
@@ -609,7 +653,13 @@ class _Expander:
             raise ConfigError(f"the YAML tag {_tag_text(node.tag)} does not fit a "
                               f"{'mapping' if isinstance(node, yaml.MappingNode) else 'list'}", self.label, self._line(node))
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
+            if isinstance(value, str):
+                value.encode("utf-8")  # a lone surrogate ("\ud800") cannot be printed or written
+            return value
+        except UnicodeEncodeError:
+            raise ConfigError("contains an invalid character (a lone UTF-16 surrogate escape such as \\ud800)",
+                              self.label, self._line(node)) from None
         except yaml.MarkedYAMLError:
             raise
         except Exception as exc:  # noqa: BLE001 - e.g. `!!int 1.5`, or an integer of 10,000 digits
@@ -689,6 +739,34 @@ def check_tree(data: Any, label: str, lim: Limits | None = None) -> None:
             stack.extend((v, depth + 1) for v in node)
 
 
+_PARSED: dict[tuple, tuple[Any, dict]] = {}  # file identity -> (data, locs): a file is parsed once per process
+
+
+def compose_file(path: Path, label: str | None = None, lim: Limits | None = None) -> tuple[Any, dict[KeyPath, Loc]]:
+    """A config file read (:func:`read_text`) and parsed (:func:`_compose`); the caller owns the result. A file
+    read again unchanged (same inode, size and times: `accord validate` reads a config to tell what it is, then
+    loads it) is not parsed again."""
+    label = label or _display(path)
+    lim = lim or limits()
+    try:
+        info = os.stat(path)
+        key: tuple | None = (os.path.realpath(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                             info.st_ctime_ns, label, lim)
+        if not stat.S_ISREG(info.st_mode):
+            key = None
+    except OSError:
+        key = None
+    if key is not None and key in _PARSED:
+        data, locs = _PARSED[key]
+        return copy.deepcopy(data), dict(locs)
+    data, locs = _compose(read_text(path, label, lim.file_bytes), label, lim)
+    if key is not None:
+        while len(_PARSED) >= 64:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = (copy.deepcopy(data), dict(locs))
+    return data, locs
+
+
 def _merge(base: Any, over: Any, base_locs: dict, over_locs: dict) -> Any:
     """Deep-merge mappings (``over`` wins); lists, scalars and parameter specs replace. Locations follow the
     values: ``base_locs`` is updated in place to the merged data's."""
@@ -757,12 +835,11 @@ def _read_file(path: Path, chain: tuple[Path, ...], ref: tuple[str, int | None, 
     if ref and not os.path.lexists(path):
         raise ConfigError(f"extends names '{clip(ref[2])}', which does not exist ({label})", ref[0], ref[1], "extends")
     try:
-        text = read_text(path, label)
+        data, locs = compose_file(path, label, lim)
     except ConfigError as exc:
-        if ref:  # say which file's extends led here
+        if ref and exc.file == label and exc.line is None:  # say which file's extends led here
             raise ConfigError(f"extends names '{clip(ref[2])}': {label}: {exc.message}", ref[0], ref[1], "extends") from None
         raise
-    data, locs = _compose(text, label, lim)
     if data is None or data == {}:
         raise ConfigError("the config is empty; a config is a mapping of keys (scenario:, run:, and the scenario's "
                           "blocks; see configs/)", label, 1)
@@ -777,6 +854,8 @@ def _read_file(path: Path, chain: tuple[Path, ...], ref: tuple[str, int | None, 
         parents = [parents]
     if not isinstance(parents, list) or not parents or not all(isinstance(p, str) and p.strip() for p in parents):
         raise ConfigError("extends must be a file name or a list of file names", label, line, "extends")
+    if len(parents) > budget[0]:
+        raise ConfigError(_over_limit(f"extends names {len(parents):,} files", lim.files, "files"), label, line, "extends")
     merged: dict = {}
     merged_locs: dict = {}
     for parent in parents:
@@ -1014,7 +1093,8 @@ def load(
     return from_data(data, locs, files, overrides, schema_for, path=str(path))
 
 
-TOP_LEVEL_EXTRA = ("extends",)  # keys of a config file that no schema holds (read before validation)
+TOP_LEVEL_EXTRA = ("extends",)
+MAX_ERRORS = 20  # errors reported for one config (a file of 50,000 bad keys gets the first 20)  # keys of a config file that no schema holds (read before validation)
 
 
 def from_data(
@@ -1172,6 +1252,8 @@ def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: t
     errors: list[ConfigError] = []
     seen: set[tuple[KeyPath, str]] = set()
     for err in exc.errors(include_url=False):
+        if len(errors) >= MAX_ERRORS:
+            break
         loc = tuple(err["loc"])
         keypath = _data_path(loc, data)
         kind = err["type"]
@@ -1218,6 +1300,8 @@ def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: t
             msg = f"expected a number, got {_short(value)} (a boolean)"
         elif kind == "finite_number":
             msg = f"got {_short(value)}, not a finite number; allowed: a finite number"
+        elif kind == "invalid_key":
+            msg = f"keys must be names (text), got {_short(value)}"
         elif kind in ("bool_type", "bool_parsing"):
             msg = f"expected true or false, got {_short(value)}"
         elif kind == "string_type":
@@ -1227,7 +1311,7 @@ def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: t
             if value is not None and not isinstance(value, (dict, list)) and "got" not in msg:
                 msg += f" (got {_short(value)})"
         errors.append(ConfigError(msg, where[0], where[1], key))
-    return errors[:20]
+    return errors
 
 
 

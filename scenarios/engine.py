@@ -356,8 +356,11 @@ def _pilot(config: Config, n: int, seed: int, sampler: str, detail: int, traced:
     try:
         t0 = time.perf_counter()
         per_trial: list[int] = []
+        acc = _new_acc()
         for _, outputs in iterate_chunks(config, n, seed, sampler, chunk_size=n, chunks=[0], detail_trials=detail):
             per_trial = [int(np.prod(np.shape(v)[1:])) for v in outputs.values()]
+            for name, values in outputs.items():  # summarised as a run does
+                acc[name].add(values)
         seconds = time.perf_counter() - t0
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
     finally:

@@ -16,8 +16,8 @@ from scenarios.config import (
     MAX_TRIALS,
     Config,
     ConfigError,
-    _compose,
     clip,
+    compose_file,
     from_data,
     limits,
     load,
@@ -236,7 +236,7 @@ def catalogue(configs_dir: Path) -> dict[str, Any]:
     for p in sorted(configs_dir.rglob("*.yaml")):
         rel = p.relative_to(configs_dir.parent)
         try:
-            head = _compose(read_text(p), str(rel))[0] or {}
+            head = compose_file(p, str(rel))[0] or {}
         except ConfigError:
             head = {}
         if not isinstance(head, dict):
