@@ -79,6 +79,40 @@ def test_workers_die_with_their_parent(sig, tmp_path):
         assert [p for p, _ in stale] == debris and busy == [] and not debris[0].exists()
 
 
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sweep_workers_and_their_fork_server_die_with_the_parent(tmp_path):
+    cfg = write_toy_config(tmp_path / "toy.yaml", 1000)
+    env = {**os.environ, "ACCORD_EXTRA_SCENARIOS": "toy=tests.toy_scenario"}
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "sweep", str(cfg), "--grid", "toy.x=1:9:40", "-n", "20000000",
+                             "-j", "2", "--yes", "-q", "--out", str(tmp_path / "sweep")], cwd=ROOT, env=env,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 90
+        family: list[int] = []
+        while time.time() < deadline and len(family) < 3 and proc.poll() is None:  # fork server + 2 workers
+            family = _descendants(proc.pid)
+            time.sleep(0.1)
+        assert len(family) >= 3, family
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(k) for k in family):
+        time.sleep(0.1)
+    assert not [k for k in family if _alive(k)], "a sweep process outlived its parent"
+
+
 def test_the_next_run_removes_stale_temporaries_and_leaves_live_ones(tmp_path, toy):
     out = tmp_path / "runs"
     out.mkdir()
