@@ -386,7 +386,8 @@ def estimate_work(config: Config, trials: int, seed: int, sampler: str, workers:
     """Time and peak memory of ``evaluations`` runs of ``trials`` trials on ``workers`` processes, from
     pilot chunks of the config itself (their answers are thrown away).
 
-    After a warm-up chunk (imports, caches), a chunk of n1 trials gives an upper bound on the time per trial
+    After a warm-up chunk (imports, caches) and a first look at 100 trials (which keeps n1 <= 2000 small
+    enough that no pilot takes more than seconds), a chunk of n1 trials gives an upper bound on the time per trial
     (it carries the whole fixed cost of a chunk) and, traced by tracemalloc, the memory per trial. When that
     bound says more than ``refine_above`` seconds, a chunk of n2 = 8 n1 trials refines it: per chunk, time
     is a + b n; the detail outputs (the coalition's ZOPA and deal-breakers) cost only their first
@@ -399,8 +400,10 @@ def estimate_work(config: Config, trials: int, seed: int, sampler: str, workers:
 
     size = min(config.model.run.chunk_size, trials)
     detail = config.model.run.detail_trials
-    n1 = max(1, min(2000, size))
-    _pilot(config, min(n1, 100), seed, sampler, detail, traced=False)  # warm-up: imports, caches
+    n0 = max(1, min(100, size))
+    _pilot(config, n0, seed, sampler, detail, traced=False)  # warm-up: imports, caches
+    t0 = _pilot(config, n0, seed, sampler, detail, traced=False)[0]  # a first look, bounding the pilots
+    n1 = max(n0, min(2000, size, int(5.0 / max(t0 / n0, 1e-9))))
     _, mem1, per_trial = _pilot(config, n1, seed, sampler, detail, traced=True)
     t1 = _pilot(config, n1, seed, sampler, detail, traced=False)[0]
     chunks = len(P.chunk_sizes(trials, config.model.run.chunk_size))

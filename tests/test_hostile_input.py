@@ -270,10 +270,13 @@ def test_the_estimate_is_within_a_factor_of_a_few_of_the_run(tmp_path, toy):
     from tests.conftest import write_toy_config
 
     cfg = C.load(write_toy_config(tmp_path / "toy.yaml", 1000))
-    est = engine.estimate_work(cfg, 400_000, 1, "mc", 1, refine_above=0)
-    t0 = time.perf_counter()
-    engine.summarise(cfg, 400_000, 1, "mc")
-    real = time.perf_counter() - t0
+    estimates, reals = [], []
+    for _ in range(2):  # the best of two of each: this machine is shared
+        estimates.append(engine.estimate_work(cfg, 1_000_000, 1, "mc", 1, refine_above=0))
+        t0 = time.perf_counter()
+        engine.summarise(cfg, 1_000_000, 1, "mc")
+        reals.append(time.perf_counter() - t0)
+    est, real = min(estimates, key=lambda e: e.seconds), min(reals)
     assert real / 5 < est.seconds < real * 5, (est.seconds, real)
     assert 0 < est.peak_bytes < 4 * 2**30
 
