@@ -40,9 +40,8 @@ campaign's days run out.
 
 Fitting (Engel 1954, "A verification of Lanchester's law", J. Operations Research Soc. America 2(2):163-171,
 fitted the square law with reinforcements to Iwo Jima; Bracken 1995 and Lucas & Turkes 2004 fitted the
-Ardennes and Kursk): `fit_lanchester` fits alpha and beta of each law to daily strengths by least squares
-(scipy.optimize.least_squares, parameters on the log scale), gives Jacobian-based confidence intervals, and
-picks the law with the lowest AIC.
+Ardennes and Kursk): model/lanchester_fit.py fits each law's coefficients and the initial strengths to a daily
+record, with relative (log) or additive errors, checked interval coverage, and picks the law by AIC.
 
 The peace-time balance (what accord adds; `balance_trajectory`). Year index t = 0..T-1, t = 0 the moment the
 settlement takes effect, strengths at the start of year t:
@@ -106,7 +105,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
 
 LAWS = ("square", "linear", "mixed")
 STOP_TIME, STOP_ATTACKER_BROKE, STOP_DEFENDER_BROKE = 0, 1, 2
@@ -521,208 +520,17 @@ def _square_law_campaign(a0, d0, alpha, beta, days, r_a, r_d, b_a, b_d) -> Squar
 
 # ----------------------------------------------------------------------------- fitting a battle
 
-
-@dataclass(frozen=True)
-class LawFit:
-    """Least-squares fit of one law. alpha, beta with standard errors and confidence intervals
-    (Jacobian-based, on the log scale, so intervals stay positive); fitted curves have shape (n_days,)."""
-
-    law: str
-    alpha: float
-    beta: float
-    alpha_se: float
-    beta_se: float
-    alpha_ci: tuple[float, float]
-    beta_ci: tuple[float, float]
-    sse: float
-    rmse: float
-    aic: float
-    n_obs: int
-    fitted_attacker: np.ndarray
-    fitted_defender: np.ndarray
-    converged: bool
+# The fitter lives in model/lanchester_fit.py (issue 19); these names still resolve here for older callers.
+_MOVED_TO_LANCHESTER_FIT = ("LawFit", "LanchesterFit", "fit_lanchester", "_predict_battle", "_start_values")
 
 
-@dataclass(frozen=True)
-class LanchesterFit:
-    """Result of fit_lanchester: the chosen law (lowest AIC) and every law's fit, in LAWS order."""
+def __getattr__(name: str):
+    """PEP 562: model.forces.fit_lanchester etc. are model.lanchester_fit's (imported on first use, no cycle)."""
+    if name in _MOVED_TO_LANCHESTER_FIT:
+        from model import lanchester_fit
 
-    day: np.ndarray
-    attacker: np.ndarray
-    defender: np.ndarray
-    best: LawFit
-    fits: tuple[LawFit, ...]
-    confidence: float
-
-    @property
-    def law(self) -> str:
-        return self.best.law
-
-    @property
-    def alpha(self) -> float:
-        return self.best.alpha
-
-    @property
-    def beta(self) -> float:
-        return self.best.beta
-
-    @property
-    def alpha_ci(self) -> tuple[float, float]:
-        return self.best.alpha_ci
-
-    @property
-    def beta_ci(self) -> tuple[float, float]:
-        return self.best.beta_ci
-
-    @property
-    def rmse(self) -> float:
-        return self.best.rmse
-
-    @property
-    def fitted_attacker(self) -> np.ndarray:
-        return self.best.fitted_attacker
-
-    @property
-    def fitted_defender(self) -> np.ndarray:
-        return self.best.fitted_defender
-
-    def fit_for(self, law: str) -> LawFit:
-        return next(f for f in self.fits if f.law == law)
-
-
-def _predict_battle(law, day, a0, d0, alpha, beta, add_a, add_d, substeps_per_day=8):
-    """Strengths at each observation day: RK4 between days, reinforcements added on their day.
-
-    One battle, so plain floats (far faster than size-1 arrays inside the optimiser)."""
-    a, d = float(a0), float(d0)
-    alpha, beta = float(alpha), float(beta)
-    pred_a, pred_d = [a], [d]
-
-    def rhs(x, y):
-        la, ld = _losses(law, x, y, alpha, beta)
-        return -la, -ld
-
-    for i in range(1, day.size):
-        span = float(day[i] - day[i - 1])
-        steps = max(1, int(np.ceil(span * substeps_per_day)))
-        h = span / steps
-        for _ in range(steps):
-            k1a, k1d = rhs(a, d)
-            k2a, k2d = rhs(a + h / 2 * k1a, d + h / 2 * k1d)
-            k3a, k3d = rhs(a + h / 2 * k2a, d + h / 2 * k2d)
-            k4a, k4d = rhs(a + h * k3a, d + h * k3d)
-            a += h / 6 * (k1a + 2 * k2a + 2 * k3a + k4a)
-            d += h / 6 * (k1d + 2 * k2d + 2 * k3d + k4d)
-        a, d = a + float(add_a[i]), d + float(add_d[i])
-        pred_a.append(a)
-        pred_d.append(d)
-    return np.array(pred_a), np.array(pred_d)
-
-
-def _start_values(law, day, attacker, defender, add_a, add_d):
-    """Crude moment estimates of (alpha, beta) to start the search."""
-    dt = np.diff(day)
-    loss_a = np.maximum(-(np.diff(attacker) - add_a[1:]), 0.0).sum() / dt.sum()
-    loss_d = np.maximum(-(np.diff(defender) - add_d[1:]), 0.0).sum() / dt.sum()
-    mean_a, mean_d = attacker.mean(), defender.mean()
-    scale = {
-        "square": (mean_a, mean_d),
-        "linear": (mean_a * mean_d, mean_a * mean_d),
-        "mixed": (mean_a * mean_d, mean_d),
-    }[law]
-    alpha0 = loss_d / scale[0] if loss_d > 0 and scale[0] > 0 else 1e-3 / max(scale[0], 1.0)
-    beta0 = loss_a / scale[1] if loss_a > 0 and scale[1] > 0 else 1e-3 / max(scale[1], 1.0)
-    return alpha0, beta0
-
-
-def fit_lanchester(
-    day,
-    attacker,
-    defender,
-    attacker_reinforcement=None,
-    defender_reinforcement=None,
-    laws: tuple[str, ...] = LAWS,
-    confidence: float = 0.95,
-) -> LanchesterFit:
-    """Fit fire effectiveness to a battle's daily strengths, for each law, and pick the best (lowest AIC).
-
-    day (n_days,) increasing days; attacker, defender (n_days,) observed troops; *_reinforcement (n_days,)
-    troops arriving on each observation day (already in that day's strength; default none). The first day's
-    strengths are the initial condition. For each law, alpha and beta minimise
-
-        SSE = sum_{i >= 1} (A_model(day_i) - A_i)^2 + (D_model(day_i) - D_i)^2
-
-    (scipy.optimize.least_squares, trust-region reflective, on log alpha and log beta; the model integrated
-    by RK4 between days). Covariance of the log parameters: s^2 (J^T J)^-1 with s^2 = SSE / (n_obs - 2);
-    intervals exp(log theta +/- t_{n_obs-2} se) at the given confidence; reported standard errors by the
-    delta method (theta * se_log). AIC = n_obs ln(SSE / n_obs) + 2 * 2 (all laws have two parameters, so the
-    ranking equals that by SSE); RMSE = sqrt(SSE / n_obs). Engel (1954) fitted the square law with
-    reinforcements to Iwo Jima; see the module docstring. Returns a frozen LanchesterFit.
-    """
-    day = np.asarray(day, dtype=float)
-    attacker, defender = np.asarray(attacker, dtype=float), np.asarray(defender, dtype=float)
-    n_days = day.size
-    if day.ndim != 1 or n_days < 3 or attacker.shape != day.shape or defender.shape != day.shape:
-        raise ValueError("day, attacker and defender must be 1-D arrays of the same length >= 3")
-    if np.any(np.diff(day) <= 0):
-        raise ValueError("day must be strictly increasing")
-    add_a = np.zeros(n_days) if attacker_reinforcement is None else np.asarray(attacker_reinforcement, float)
-    add_d = np.zeros(n_days) if defender_reinforcement is None else np.asarray(defender_reinforcement, float)
-    if add_a.shape != day.shape or add_d.shape != day.shape:
-        raise ValueError("reinforcements must have the same length as day")
-    if not 0 < confidence < 1:
-        raise ValueError("confidence must be in (0, 1)")
-    for law in laws:
-        _check_law(law)
-
-    n_obs = 2 * (n_days - 1)
-    dof = n_obs - 2
-    t_quantile = stats.t.ppf(0.5 + confidence / 2, dof)
-    fits = []
-    for law in laws:
-
-        def residuals(log_theta, law=law):
-            alpha, beta = np.exp(log_theta)
-            pa, pd = _predict_battle(law, day, attacker[0], defender[0], alpha, beta, add_a, add_d)
-            return np.concatenate([pa[1:] - attacker[1:], pd[1:] - defender[1:]])
-
-        x0 = np.log(_start_values(law, day, attacker, defender, add_a, add_d))
-        result = optimize.least_squares(residuals, x0, jac="3-point", method="trf", x_scale="jac")
-        log_alpha, log_beta = result.x
-        sse = float(np.sum(result.fun**2))
-        jac = result.jac
-        cov = (sse / dof) * np.linalg.pinv(jac.T @ jac) if dof > 0 else np.full((2, 2), np.nan)
-        se_log = np.sqrt(np.maximum(np.diag(cov), 0.0))
-        alpha, beta = float(np.exp(log_alpha)), float(np.exp(log_beta))
-        pa, pd = _predict_battle(law, day, attacker[0], defender[0], alpha, beta, add_a, add_d)
-        fits.append(
-            LawFit(
-                law=law,
-                alpha=alpha,
-                beta=beta,
-                alpha_se=alpha * float(se_log[0]),
-                beta_se=beta * float(se_log[1]),
-                alpha_ci=(
-                    float(np.exp(log_alpha - t_quantile * se_log[0])),
-                    float(np.exp(log_alpha + t_quantile * se_log[0])),
-                ),
-                beta_ci=(
-                    float(np.exp(log_beta - t_quantile * se_log[1])),
-                    float(np.exp(log_beta + t_quantile * se_log[1])),
-                ),
-                sse=sse,
-                rmse=float(np.sqrt(sse / n_obs)),
-                aic=float(n_obs * np.log(max(sse, 1e-300) / n_obs) + 4.0),
-                n_obs=n_obs,
-                fitted_attacker=pa,
-                fitted_defender=pd,
-                converged=bool(result.success),
-            )
-        )
-    best = min(fits, key=lambda f: f.aic)
-    return LanchesterFit(
-        day=day, attacker=attacker, defender=defender, best=best, fits=tuple(fits), confidence=confidence
-    )
+        return getattr(lanchester_fit, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------------------- cession

@@ -25,6 +25,18 @@ worth +1 moves a 50% guarantor to Phi(1) = 84%. Default weights (ASSUMPTIONS, to
 Leeds & Anac (2005, International Interactions 31(3)) find no evidence that more institutionalised alliances
 are more reliable, so ``audience`` in particular should be swept down to ~0.3.
 
+Calibrated form (the outside view first; MODELS.md section 1; Kahneman & Lovallo 1993). The baseline is the
+record's probit index for the guarantor's reference class, and the mechanism's features enter as shifts from
+the record's typical commitment x_ref:
+
+    z_g = eta_g + w_stake (stake_g - stake_ref) - w_cost (cost_g - cost_ref) + audience (binding_g - binding_ref)
+              + tau (tripwire_g - tripwire_ref) + alpha (automatic_g - automatic_ref),     sigma = 1
+    eta_g = b0 + b_era post1945 + sum_t b_t type_{g,t} + b_m multilateral_g          (``record_index``)
+
+with b a penalised probit fit to invoked alliance commitments (Berkemeier & Fuhrmann 2018; model/calibration.py)
+drawn per trial from its sampling distribution. This is the same H_g as above with baseline_g = eta_g and the
+features measured from x_ref, so the functions below compute it unchanged (centred features may be negative).
+
 Feature scales (shared with configs/reference/guarantees.csv):
 
     stake      0 none, 0.5 peripheral, 1 significant, 1.5 major (alliance core), 2 vital
@@ -66,24 +78,34 @@ honoured, the second adds nothing beyond the cap). Free riding (Olson & Zeckhaus
 Theory of Alliances"), optional: ``free_riding_stake`` shrinks each guarantor's stake by the others' share of
 capability.
 
-Challenger's decision (deterrence; MODELS.md section 1, after Huth 1988): the challenger attacks if
+The challenger's war payoff with a guarantee (MODELS.md section 1; Huth 1988, Zagare & Kilgour 2000). With
+q the probability-weighted response of the guarantors (the expected capability-weighted response after
+escape clauses, q_eff below), G = V p the challenger's expected gain from war against the protected state
+alone and G_g = V p_g its expected gain against the state plus the guarantors' full response (p_g <= p: the
+same war model with the guarantors' capability added), k its cost of war and P the further cost a response
+imposes (sanctions, losses) whether or not the attack succeeds, the gain of attacking over the status quo is
 
-    net_gain = V * p_win - k_war - q * punishment * (1 - p_win) > 0,
+    payoff = EU_A(attack) - U(status quo) = (1 - q) (G - k) + q (G_g - k - P)
+           = (G - k) - q (G - G_g + P).
 
-made probabilistic with a probit noise scale s:  P(attack) = Phi(net_gain / s),  P(deterred) = 1 - P(attack);
-s = 0 gives the deterministic rule (deterred iff net_gain <= 0). The credibility threshold
-q* = (V p_win - k_war) / (punishment (1 - p_win)) is where net_gain = 0 (P(deterred) = 1/2): q* = 0 when
-the attack does not pay even without any guarantee, and q* = NaN when no credibility in [0, 1] deters
-(q* > 1, or punishment (1 - p_win) = 0 with a positive gain). NaN is the house convention for "threshold
-does not exist" (model/stats.py ignores NaNs and reports the count). Effective credibility after escape
-clauses: q_eff = expected_response * (1 - p_void).
+The response is linear in the delivered capability r = min(1, sum of the honouring guarantors' capability):
+a share r of a full response lowers the gain by r (G - G_g) and costs r P, so the expectation over who
+honours is exactly the formula with q = E[r] (and p_g that of a full response). This one function is the
+deterrence decision here and the challenger's side of the bargaining range in model/bargaining.py. (The
+older form q P (1 - p) made any guarantee useless to a protected state that would lose alone, p -> 1: the
+very case a guarantee exists for; here a capable guarantor deters through G - G_g even then.)
 
-Calibration: ``fit_binary_response`` fits logit or probit weights to a reference table by maximum
-likelihood (scipy.optimize.minimize), with optional ridge or Firth (1993) penalty for separated data
-(Heinze & Schemper 2002), standard errors from the inverse Fisher information, separation diagnostics by
-linear programming (Albert & Anderson 1984; Konis 2007), AUC and share correctly classified. Logit
-coefficients are about 1.6 times probit coefficients (Amemiya 1981); ``probit_scale_coefficients`` divides
-by LOGIT_PROBIT_SCALE so fitted weights can be read directly as the model's weights in sigma units.
+Deterrence: the challenger attacks if payoff > 0, made probabilistic with a probit noise scale s:
+P(attack) = Phi(payoff / s), P(deterred) = 1 - P(attack); s = 0 gives the deterministic rule (deterred iff
+payoff <= 0). The credibility threshold q* = (G - k) / (G - G_g + P) is where payoff = 0 (P(deterred) = 1/2):
+q* = 0 when the attack does not pay even without a guarantee, and q* = NaN when no credibility in [0, 1]
+deters (q* > 1, or G - G_g + P <= 0 with a positive gain). NaN is the house convention for "threshold does
+not exist" (model/stats.py ignores NaNs and reports the count). Effective credibility after escape clauses:
+q_eff = expected_response * (1 - p_void).
+
+Calibration (the penalised logit/probit fit, separation check, AUC, the logit-probit scale) lives in
+``model/calibration.py``; ``fit_binary_response``, ``BinaryFit``, ``separation_check``, ``auc_score``,
+``probit_scale_coefficients`` and ``LOGIT_PROBIT_SCALE`` are re-exported here for older imports.
 
 Arrays: per-trial parameters are scalars or shape (n_trials,); per-guarantor parameters are scalars, shape
 (n_guarantors,) or (n_trials, n_guarantors); per-guarantor outputs have shape (n_trials, n_guarantors).
@@ -96,9 +118,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize, special, stats
+from scipy import special
 
-LOGIT_PROBIT_SCALE = 1.6  # Amemiya (1981); 1.6-1.8 in the literature (Camilli 1994 uses 1.702)
+from model.calibration import (  # noqa: F401  (re-exported: the calibration lived here before)
+    LOGIT_PROBIT_SCALE,
+    BinaryFit,
+    auc_score,
+    fit_binary_response,
+    probit_scale_coefficients,
+    separation_check,
+)
+
 MAX_GUARANTORS = 10  # joint probabilities enumerate 2^G subsets per trial
 _Z_CLIP = 38.0  # Phi(38) == 1 in double precision; keeps z finite
 # At rho >= 0.999 the conditional honour probabilities are near-steps in the common factor (width
@@ -221,6 +251,21 @@ def honour_probability(
     if np.any(sigma_2d <= 0):
         raise ValueError("sigma must be positive")
     return special.ndtr(mean_utility / sigma_2d)
+
+
+def record_index(coef: ArrayLike, class_features: ArrayLike) -> np.ndarray:
+    """eta_g = b0 + x_g b per trial and guarantor: the record's probit index of each guarantor's class.
+
+    coef (n, k + 1), per-trial coefficients, intercept first (model.calibration.draw_coefficients);
+    class_features (n, G, k) or (G, k), the class covariates (0/1 indicators or shares) -> (n, G).
+    """
+    b = np.asarray(coef, dtype=float)
+    x = np.asarray(class_features, dtype=float)
+    if b.ndim != 2 or x.ndim not in (2, 3) or x.shape[-1] != b.shape[1] - 1:
+        raise ValueError(f"coef {b.shape} must be (n, k + 1) for class features {x.shape}, (G, k) or (n, G, k)")
+    if x.ndim == 2:
+        return b[:, :1] + b[:, 1:] @ x.T
+    return b[:, :1] + np.einsum("ngk,nk->ng", x, b[:, 1:])
 
 
 def free_riding_stake(stake: ArrayLike, capability: ArrayLike, free_riding: ArrayLike) -> np.ndarray:
@@ -487,60 +532,65 @@ def joint_honour(
 # Challenger
 
 
-def challenger_net_gain(
-    q: ArrayLike, value: ArrayLike, p_win: ArrayLike, cost_of_war: ArrayLike, punishment: ArrayLike
+def war_payoff(
+    q: ArrayLike, gain: ArrayLike, gain_guaranteed: ArrayLike, cost_of_war: ArrayLike, punishment: ArrayLike
 ) -> np.ndarray:
-    """net_gain = V p_win - k_war - q punishment (1 - p_win), shape (n_trials,).
+    """The challenger's gain from attacking over the status quo, with a guarantee (module docstring):
 
-    q credibility in [0, 1]; value V, cost_of_war k_war and punishment in the same utility units
-    (e.g. V = 1, the rest as shares of V); p_win in [0, 1] from the force model.
-    """
-    q, value, p_win, cost_of_war, punishment = (
-        np.asarray(v, dtype=float) for v in (q, value, p_win, cost_of_war, punishment)
+        payoff = (1 - q) (G - k) + q (G_g - k - P)
+
+    q: the guarantors' expected capability-weighted response in [0, 1] (q_eff); gain G = V p: the expected
+    gain of a war against the protected state alone; gain_guaranteed G_g = V p_g: the same against the state
+    and a full guarantor response; cost_of_war k >= 0; punishment P >= 0: the further cost a full response
+    imposes. All in the same utility units (shares of the stake V). Broadcastable shapes, e.g. (n,) or
+    (n, T). Positive: the challenger prefers war. One implementation for deterrence and for the bargaining
+    range (model.bargaining)."""
+    q, gain, gain_g, cost, punish = (
+        np.asarray(v, dtype=float) for v in (q, gain, gain_guaranteed, cost_of_war, punishment)
     )
-    return value * p_win - cost_of_war - q * punishment * (1.0 - p_win)
+    return (1.0 - q) * (gain - cost) + q * (gain_g - cost - punish)
 
 
 def deterrence_probability(
     q: ArrayLike,
-    value: ArrayLike,
-    p_win: ArrayLike,
+    gain: ArrayLike,
+    gain_guaranteed: ArrayLike,
     cost_of_war: ArrayLike,
     punishment: ArrayLike,
     noise_scale: ArrayLike = 0.1,
 ) -> np.ndarray:
-    """P(deterred) = Phi(-net_gain / noise_scale), shape (n_trials,); noise_scale = 0: 1{net_gain <= 0}.
+    """P(deterred) = Phi(-payoff / noise_scale), payoff = war_payoff(...); noise_scale = 0: 1{payoff <= 0}.
 
     noise_scale (utility units, >= 0; assumption 0.1, range 0.02 - 0.3 with V = 1) is the spread of the
     challenger's private assessment of its gain (random utility).
     """
-    gain = challenger_net_gain(q, value, p_win, cost_of_war, punishment)
+    payoff = war_payoff(q, gain, gain_guaranteed, cost_of_war, punishment)
     noise_scale = np.asarray(noise_scale, dtype=float)
     if np.any(noise_scale < 0):
         raise ValueError("noise_scale must be >= 0")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        smooth = special.ndtr(-gain / np.where(noise_scale > 0, noise_scale, 1.0))
-    return np.where(noise_scale > 0, smooth, (gain <= 0).astype(float))
+        smooth = special.ndtr(-payoff / np.where(noise_scale > 0, noise_scale, 1.0))
+    return np.where(noise_scale > 0, smooth, (payoff <= 0).astype(float))
 
 
 def credibility_threshold(
-    value: ArrayLike, p_win: ArrayLike, cost_of_war: ArrayLike, punishment: ArrayLike
+    gain: ArrayLike, gain_guaranteed: ArrayLike, cost_of_war: ArrayLike, punishment: ArrayLike
 ) -> np.ndarray:
-    """q* in [0, 1] at which net_gain = 0, shape (n_trials,); NaN where no q in [0, 1] deters.
+    """q* in [0, 1] at which war_payoff = 0; NaN where no q in [0, 1] deters.
 
-        q* = (V p_win - k_war) / (punishment (1 - p_win))
-    q* = 0 when V p_win - k_war <= 0 (deterred without any guarantee); NaN when q* > 1 or the denominator
-    is 0 while the gain is positive (p_win = 1 or no punishment: nothing the guarantor can threaten deters).
+        q* = (G - k) / (G - G_g + P)
+    q* = 0 when G - k <= 0 (deterred without any guarantee); NaN when q* > 1 or the guarantee's leverage
+    G - G_g + P is not positive while the gain is (nothing the guarantors can do deters).
     """
-    value, p_win, cost_of_war, punishment = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (value, p_win, cost_of_war, punishment))
+    gain, gain_g, cost, punish = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (gain, gain_guaranteed, cost_of_war, punishment))
     )
-    gain_unopposed = value * p_win - cost_of_war
-    denominator = punishment * (1.0 - p_win)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # overflow: inf, no deterrence
-        raw = np.where(denominator > 0, gain_unopposed / np.where(denominator > 0, denominator, 1.0), np.inf)
-    q_star = np.where(gain_unopposed <= 0, 0.0, raw)
-    return np.where(q_star > 1.0, np.nan, q_star)
+    unguaranteed = gain - cost
+    sure_response = gain_g - cost - punish  # the payoff at q = 1: a threshold in [0, 1] exists iff it is <= 0
+    leverage = unguaranteed - sure_response  # = G - G_g + P, > 0 wherever a threshold exists and the gain > 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        raw = np.clip(unguaranteed / np.where(leverage > 0, leverage, 1.0), 0.0, 1.0)  # clip: rounding only
+    return np.where(unguaranteed <= 0, 0.0, np.where(sure_response > 0, np.nan, raw))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -563,8 +613,8 @@ def evaluate_guarantee(
     free_riding: ArrayLike = 0.0,
     rho: ArrayLike = 0.0,
     p_void: ArrayLike = 0.0,
-    value: ArrayLike = 1.0,
-    p_win: ArrayLike = 0.5,
+    gain: ArrayLike = 0.5,
+    gain_guaranteed: ArrayLike | None = None,
     cost_of_war: ArrayLike = 0.2,
     punishment: ArrayLike = 1.0,
     noise_scale: ArrayLike = 0.1,
@@ -574,12 +624,16 @@ def evaluate_guarantee(
 
     Per-guarantor inputs (scalar, (G,) or (n_trials, G)): stake, cost, binding, tripwire, automatic,
     capability, audience, tau, alpha, sigma, baseline. Per-trial inputs (scalar or (n_trials,)):
-    free_riding, rho, p_void (e.g. from ``void_probability``), value, p_win, cost_of_war, punishment,
+    free_riding, rho, p_void (e.g. from ``void_probability``), gain (V p), gain_guaranteed (V p_g; default:
+    equal to gain, i.e. the guarantors add punishment but no capability), cost_of_war, punishment,
     noise_scale. Equations in the module docstring; q_eff = expected_response * (1 - p_void).
 
     Returns arrays: p_honour (n, G), mean_utility (n, G), p_any, p_all, expected_response, p_void, q_eff,
-    net_gain, p_deterred, q_star (NaN where no credibility deters), credibility_gap = q_eff - q_star, all (n,).
+    net_gain (the war payoff at q_eff), p_deterred, q_star (NaN where no credibility deters),
+    credibility_gap = q_eff - q_star, all (n,).
     """
+    if gain_guaranteed is None:
+        gain_guaranteed = gain
     if np.any(np.asarray(free_riding, dtype=float) != 0):
         stake = free_riding_stake(stake, capability, free_riding)
     mean_utility = _mean_utility(stake, cost, binding, tripwire, automatic, audience, tau, alpha, baseline)
@@ -588,7 +642,7 @@ def evaluate_guarantee(
         raise ValueError("sigma must be positive")
     p_honour = special.ndtr(mean_utility / sigma_2d)
     trial_shapes = [
-        np.shape(v) for v in (free_riding, rho, p_void, value, p_win, cost_of_war, punishment, noise_scale)
+        np.shape(v) for v in (free_riding, rho, p_void, gain, gain_guaranteed, cost_of_war, punishment, noise_scale)
     ]
     (n_trials,) = np.broadcast_shapes(p_honour.shape[:1], *trial_shapes)
     n_guarantors = np.broadcast_shapes(p_honour.shape, _as_per_guarantor(capability).shape)[1]
@@ -599,11 +653,11 @@ def evaluate_guarantee(
     )
     p_void_1d = np.broadcast_to(np.asarray(p_void, dtype=float), (n_trials,))
     q_eff = effective_credibility(joint.expected_response, p_void_1d)
-    net_gain = np.broadcast_to(challenger_net_gain(q_eff, value, p_win, cost_of_war, punishment), (n_trials,))
+    net_gain = np.broadcast_to(war_payoff(q_eff, gain, gain_guaranteed, cost_of_war, punishment), (n_trials,))
     p_deterred = np.broadcast_to(
-        deterrence_probability(q_eff, value, p_win, cost_of_war, punishment, noise_scale), (n_trials,)
+        deterrence_probability(q_eff, gain, gain_guaranteed, cost_of_war, punishment, noise_scale), (n_trials,)
     )
-    q_star = np.broadcast_to(credibility_threshold(value, p_win, cost_of_war, punishment), (n_trials,))
+    q_star = np.broadcast_to(credibility_threshold(gain, gain_guaranteed, cost_of_war, punishment), (n_trials,))
     return {
         "p_honour": np.array(p_honour),
         "mean_utility": np.array(mean_utility),
@@ -620,216 +674,7 @@ def evaluate_guarantee(
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Calibration on a reference table
-
-
-@dataclass(frozen=True)
-class BinaryFit:
-    """A fitted binary-response model P(honoured) = F(b0 + sum_k b_k x_k), F the logistic or normal CDF.
-
-    coef, se, z_value: shape (k + 1,), intercept first (feature_names[0] == "intercept"). se from the
-    inverse Fisher information (plus the ridge term when penalty="ridge"). log_likelihood is the
-    unpenalised log-likelihood at the estimate; separation is "none", "quasi-complete" or "complete".
-    """
-
-    feature_names: tuple[str, ...]
-    coef: np.ndarray
-    se: np.ndarray
-    z_value: np.ndarray
-    log_likelihood: float
-    penalised_log_likelihood: float
-    null_log_likelihood: float
-    n_obs: int
-    n_honoured: int
-    auc: float
-    share_correct: float
-    separation: str
-    link: str
-    penalty: str
-    ridge: float
-    converged: bool
-    message: str
-
-    def predict(self, features: ArrayLike) -> np.ndarray:
-        """P(honoured) for rows of features, shape (m, k) -> (m,)."""
-        eta = self.coef[0] + np.asarray(features, dtype=float) @ self.coef[1:]
-        return _cdf(eta, self.link)
-
-    def as_dict(self) -> dict[str, float]:
-        return dict(zip(self.feature_names, self.coef.tolist()))
-
-
-def _cdf(eta: np.ndarray, link: str) -> np.ndarray:
-    return special.expit(eta) if link == "logit" else special.ndtr(eta)
-
-
-def _log_likelihood(eta: np.ndarray, y: np.ndarray, link: str) -> float:
-    if link == "logit":
-        return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
-    return float(np.sum(y * special.log_ndtr(eta) + (1.0 - y) * special.log_ndtr(-eta)))
-
-
-def _fisher_weights(eta: np.ndarray, link: str) -> np.ndarray:
-    if link == "logit":
-        p = special.expit(eta)
-        return p * (1.0 - p)
-    # probit: phi^2 / (Phi (1 - Phi)), computed in logs for large |eta|
-    log_w = 2.0 * stats.norm.logpdf(eta) - special.log_ndtr(eta) - special.log_ndtr(-eta)
-    return np.exp(log_w)
-
-
-def auc_score(scores: ArrayLike, outcome: ArrayLike) -> float:
-    """Area under the ROC curve (Mann-Whitney; ties count one half): P(score_honoured > score_not)."""
-    scores = np.asarray(scores, dtype=float)
-    outcome = np.asarray(outcome).astype(bool)
-    n_pos, n_neg = int(outcome.sum()), int((~outcome).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = stats.rankdata(scores)
-    return float((ranks[outcome].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def separation_check(design: ArrayLike, outcome: ArrayLike, tol: float = 1e-7) -> str:
-    """Detect (quasi-)complete separation by linear programming (Albert & Anderson 1984; Konis 2007).
-
-    With s_i = 2 y_i - 1 and x_i the design row (intercept included): quasi-complete separation if some b
-    with |b_j| <= 1 has s_i x_i b >= 0 for all i and > 0 for some; complete if s_i x_i b >= t > 0 for all i.
-    Under separation the unpenalised maximum-likelihood estimate does not exist (coefficients diverge).
-    """
-    x = np.asarray(design, dtype=float)
-    s = 2.0 * np.asarray(outcome, dtype=float) - 1.0
-    signed = s[:, None] * x
-    k = x.shape[1]
-    bounds = [(-1.0, 1.0)] * k
-    quasi = optimize.linprog(-signed.sum(axis=0), A_ub=-signed, b_ub=np.zeros(len(s)), bounds=bounds)
-    if not quasi.success or -quasi.fun <= tol:
-        return "none"
-    # maximise t subject to signed @ b >= t, t <= 1
-    c = np.zeros(k + 1)
-    c[-1] = -1.0
-    a_ub = np.hstack([-signed, np.ones((len(s), 1))])
-    complete = optimize.linprog(c, A_ub=a_ub, b_ub=np.zeros(len(s)), bounds=bounds + [(None, 1.0)])
-    return "complete" if complete.success and -complete.fun > tol else "quasi-complete"
-
-
-def fit_binary_response(
-    features: ArrayLike,
-    honoured: ArrayLike,
-    feature_names: Sequence[str],
-    link: str = "logit",
-    penalty: str = "none",
-    ridge: float = 1.0,
-) -> BinaryFit:
-    """Fit P(honoured) = F(b0 + x b) to a reference table by (penalised) maximum likelihood.
-
-    features (m, k); honoured (m,) in {0, 1}; link "logit" or "probit". penalty:
-      "none"  maximum likelihood; diverges under separation (check ``separation``);
-      "ridge" adds -ridge/2 * sum_{j>=1} b_j^2 (intercept unpenalised; features are not standardised,
-              so keep them on comparable scales, as the accord scales are);
-      "firth" adds +1/2 log det I(b) (Jeffreys prior; Firth 1993, Heinze & Schemper 2002): finite
-              estimates under separation.
-    Optimised with scipy.optimize.minimize (BFGS); se = sqrt(diag(inverse of I(b) [+ ridge])).
-    """
-    if link not in ("logit", "probit"):
-        raise ValueError("link must be 'logit' or 'probit'")
-    if penalty not in ("none", "ridge", "firth"):
-        raise ValueError("penalty must be 'none', 'ridge' or 'firth'")
-    x = np.asarray(features, dtype=float)
-    y = np.asarray(honoured, dtype=float)
-    if x.ndim != 2 or x.shape[0] != y.shape[0] or x.shape[1] != len(feature_names):
-        raise ValueError("features must be (m, k) with m outcomes and k feature names")
-    design = np.hstack([np.ones((x.shape[0], 1)), x])
-    k = design.shape[1]
-    ridge_diag = np.r_[0.0, np.full(k - 1, ridge)] if penalty == "ridge" else np.zeros(k)
-
-    def information(b: np.ndarray) -> np.ndarray:
-        w = _fisher_weights(design @ b, link)
-        return design.T @ (w[:, None] * design)
-
-    def penalised(b: np.ndarray) -> float:
-        value = _log_likelihood(design @ b, y, link) - 0.5 * np.sum(ridge_diag * b**2)
-        if penalty == "firth":
-            sign, logdet = np.linalg.slogdet(information(b))
-            value += 0.5 * logdet if sign > 0 else -1e10
-        return value
-
-    def gradient(b: np.ndarray) -> np.ndarray | None:
-        eta = design @ b
-        if link == "logit":
-            score = design.T @ (y - special.expit(eta))
-        else:
-            ratio_1 = np.exp(stats.norm.logpdf(eta) - special.log_ndtr(eta))
-            ratio_0 = np.exp(stats.norm.logpdf(eta) - special.log_ndtr(-eta))
-            score = design.T @ (y * ratio_1 - (1.0 - y) * ratio_0)
-        return score - ridge_diag * b
-
-    def firth_logit_gradient(b: np.ndarray) -> np.ndarray:
-        # Firth (1993): U*(b) = X'(y - p + h (1/2 - p)), h the diagonal of the weighted hat matrix
-        p = special.expit(design @ b)
-        w = p * (1.0 - p)
-        root_w_x = np.sqrt(w)[:, None] * design
-        hat = np.einsum("ij,jk,ik->i", root_w_x, np.linalg.pinv(design.T @ (w[:, None] * design)), root_w_x)
-        return design.T @ (y - p + hat * (0.5 - p))
-
-    if penalty != "firth":
-        jac = lambda b: -gradient(b)
-    elif link == "logit":
-        jac = lambda b: -firth_logit_gradient(b)
-    else:
-        jac = None  # probit Firth: finite-difference gradient
-    p_mean = np.clip(y.mean(), 1e-6, 1 - 1e-6)
-    start = np.zeros(k)
-    start[0] = special.logit(p_mean) if link == "logit" else special.ndtri(p_mean)
-    result = optimize.minimize(
-        lambda b: -penalised(b), start, jac=jac, method="BFGS", options={"maxiter": 2000, "gtol": 1e-8}
-    )
-    b_hat = result.x
-    # BFGS often stops with "precision loss" at the optimum; judge convergence by the gradient itself.
-    final_gradient = optimize.approx_fprime(b_hat, penalised, 1e-7) if jac is None else -jac(b_hat)
-    converged = bool(result.success) or float(np.max(np.abs(final_gradient))) < 1e-4
-    info = information(b_hat) + np.diag(ridge_diag)
-    try:
-        covariance = np.linalg.inv(info)
-        se = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
-    except np.linalg.LinAlgError:
-        se = np.full(k, np.inf)
-    eta_hat = design @ b_hat
-    p_hat = _cdf(eta_hat, link)
-    null_eta = np.full_like(y, start[0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z_value = b_hat / se
-    return BinaryFit(
-        feature_names=("intercept", *feature_names),
-        coef=b_hat,
-        se=se,
-        z_value=z_value,
-        log_likelihood=_log_likelihood(eta_hat, y, link),
-        penalised_log_likelihood=-float(result.fun),
-        null_log_likelihood=_log_likelihood(null_eta, y, link),
-        n_obs=len(y),
-        n_honoured=int(y.sum()),
-        auc=auc_score(p_hat, y),
-        share_correct=float(np.mean((p_hat > 0.5) == (y > 0.5))),
-        separation=separation_check(design, y),
-        link=link,
-        penalty=penalty,
-        ridge=float(ridge) if penalty == "ridge" else 0.0,
-        converged=converged,
-        message=str(result.message),
-    )
-
-
-def probit_scale_coefficients(fit: BinaryFit) -> dict[str, float]:
-    """Coefficients on the probit scale (logit ones divided by LOGIT_PROBIT_SCALE = 1.6, Amemiya 1981).
-
-    With sigma = 1 these read directly as the model's weights, because the model is
-    P = Phi(baseline + stake + audience binding + tau tripwire + alpha automatic - cost):
-    intercept -> baseline, binding -> audience, tripwire -> tau, automatic -> alpha; the stake and cost
-    coefficients say how many sigma units one point of the coded stake / cost scale is worth (the model
-    assumes +1 and -1; a fitted stake coefficient b_s means configs should use stake_utility = b_s * stake).
-    """
-    scale = LOGIT_PROBIT_SCALE if fit.link == "logit" else 1.0
-    return {name: float(c) / scale for name, c in zip(fit.feature_names, fit.coef)}
+# Calibration: moved to model/calibration.py (the outside view's estimators); re-exported for old imports.
 
 
 def contributions_table(terms: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

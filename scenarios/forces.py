@@ -30,7 +30,6 @@ are returned; model.forces.balance_trajectory has the rest (effective ratio, mul
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -43,7 +42,7 @@ from model.stats import Z95
 from scenarios import plots
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param, load, lookup_loc
 from scenarios.engine import Draws, Summaries, summarise
-from scenarios.results import Headline, Report, Result, Table
+from scenarios.results import Headline, Result, Table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -592,139 +591,12 @@ def report(config: Config, s: Summaries) -> Result:
 
 
 # ------------------------------------------------------------------------------------------- calibrate
+# `accord calibrate lanchester` lives in scenarios/lanchester.py (issue 19); re-exported for older callers.
 
-BATTLE_REQUIRED = ("day", "attacker", "defender")
-BATTLE_OPTIONAL = ("attacker_reinforcement", "defender_reinforcement")
-
-
-def read_battle(path: Path) -> dict[str, np.ndarray]:
-    """Read a battle's daily strengths: columns day, attacker, defender [, attacker_reinforcement,
-    defender_reinforcement]; numbers >= 0, day strictly increasing, at least 3 rows. Blank lines and lines
-    starting with '#' are skipped. Raises ConfigError naming the line and column."""
-    label = str(path)
-    allowed = ", ".join(BATTLE_REQUIRED + BATTLE_OPTIONAL)
-    if not path.is_file():
-        raise ConfigError("no such data file", label)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", label) from None
-    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        raise ConfigError(f"empty file; expected a header with columns {allowed}", label)
-    header_line, header_text = lines[0]
-    header = [h.strip() for h in next(csv.reader([header_text]))]
-    for col in header:
-        if col not in BATTLE_REQUIRED + BATTLE_OPTIONAL:
-            raise ConfigError(f"unknown column '{col}'; allowed columns: {allowed}", label, header_line, col)
-    if len(set(header)) != len(header):
-        dup = next(c for c in header if header.count(c) > 1)
-        raise ConfigError(f"column '{dup}' appears twice; allowed columns: {allowed}", label, header_line, dup)
-    missing = [c for c in BATTLE_REQUIRED if c not in header]
-    if missing:
-        raise ConfigError(f"missing column(s) {', '.join(missing)}; required: {', '.join(BATTLE_REQUIRED)}",
-                          label, header_line)
-    values: dict[str, list[float]] = {c: [] for c in header}
-    for line_no, ln in lines[1:]:
-        row = [v.strip() for v in next(csv.reader([ln]))]
-        if len(row) != len(header):
-            raise ConfigError(f"row has {len(row)} values, the header has {len(header)} ({', '.join(header)})",
-                              label, line_no)
-        for col, raw in zip(header, row):
-            try:
-                x = float(raw)
-            except ValueError:
-                raise ConfigError(f"'{raw}' is not a number; allowed: a number >= 0", label, line_no, col) from None
-            if not np.isfinite(x) or x < 0:
-                raise ConfigError(f"got {raw}; allowed: a finite number >= 0", label, line_no, col)
-            if col == "day" and values["day"] and x <= values["day"][-1]:
-                raise ConfigError(f"day {raw} does not follow day {values['day'][-1]:g}; days must increase",
-                                  label, line_no, col)
-            values[col].append(x)
-    if len(values["day"]) < 3:
-        raise ConfigError(f"{len(values['day'])} data rows; at least 3 are needed to fit two coefficients",
-                          label, header_line)
-    return {c: np.array(v) for c, v in values.items()}
-
-
-def fit_figure(fit: FM.LanchesterFit) -> Figure:
-    """Observed strengths (points) against the fitted curves of the chosen law (lines; others dashed)."""
-    fig = plots.figure(figsize=(7.5, 4.4))
-    ax = fig.subplots()
-    ax.plot(fit.day, fit.attacker, "o", ms=3, color="#b2182b", label="attacker observed")
-    ax.plot(fit.day, fit.defender, "s", ms=3, color="#2166ac", label="defender observed")
-    for f in fit.fits:
-        best = f.law == fit.law
-        style = {"lw": 1.6 if best else 0.8, "ls": "-" if best else "--", "alpha": 1.0 if best else 0.6}
-        tag = f"{f.law} law" + (" (best)" if best else "")
-        ax.plot(fit.day, f.fitted_attacker, color="#b2182b", label=f"attacker, {tag}", **style)
-        ax.plot(fit.day, f.fitted_defender, color="#2166ac", label=f"defender, {tag}", **style)
-    ax.set(xlabel="day", ylabel="troops")
-    ax.set_title(f"Lanchester fit: {fit.law} law, RMSE {fit.rmse:,.0f} troops", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
-    return fig
-
-
-def calibrate_lanchester(
-    path: Path, laws: tuple[str, ...] = ("square", "linear", "mixed"), confidence: float = 0.95
-) -> Report:
-    """Fit fire effectiveness (alpha, beta) of each law to a battle's daily strengths by least squares
-    (model.forces.fit_lanchester), pick the law with the lowest AIC, and report coefficients with
-    confidence intervals, the fit's error, and observed against fitted strengths."""
-    path = Path(path)
-    data = read_battle(path)
-    fit = FM.fit_lanchester(
-        data["day"], data["attacker"], data["defender"], data.get("attacker_reinforcement"),
-        data.get("defender_reinforcement"), laws=tuple(laws), confidence=confidence,
-    )
-    pct = f"{confidence:.0%}"
-
-    def law_dict(f: FM.LawFit) -> dict:
-        return {
-            "law": f.law, "alpha": f.alpha, "alpha_se": f.alpha_se, "alpha_ci": list(f.alpha_ci), "beta": f.beta,
-            "beta_se": f.beta_se, "beta_ci": list(f.beta_ci), "sse": f.sse, "rmse": f.rmse, "aic": f.aic,
-            "n_obs": f.n_obs, "converged": f.converged,
-        }
-
-    fits_table = Table(
-        ["law", "alpha", "alpha_se", "alpha_ci_low", "alpha_ci_high", "beta", "beta_se", "beta_ci_low",
-         "beta_ci_high", "rmse_troops", "aic", "best"],
-        [[f.law, f.alpha, f.alpha_se, *f.alpha_ci, f.beta, f.beta_se, *f.beta_ci, f.rmse, f.aic, f.law == fit.law]
-         for f in fit.fits],
-    )
-    fitted = Table(
-        ["day", "attacker_observed", "attacker_fitted", "defender_observed", "defender_fitted"],
-        [[float(d), float(a), float(fa), float(dd), float(fd)] for d, a, fa, dd, fd in
-         zip(fit.day, fit.attacker, fit.fitted_attacker, fit.defender, fit.fitted_defender)],
-    )
-    units = {"square": ("per day", "per day"), "linear": ("per troop per day", "per troop per day"),
-             "mixed": ("per troop per day", "per day")}
-    b = fit.best
-    ua, ub = units[b.law]
-    lines = [
-        f"Lanchester fit to {path} ({len(fit.day)} days, {b.n_obs} observations); laws tried: {', '.join(laws)}.",
-        f"Best law (lowest AIC): {b.law}.",
-        (f"  alpha (attacker's fire effectiveness) = {b.alpha:.4g} {ua} ({pct} CI {b.alpha_ci[0]:.4g}-"
-        f"{b.alpha_ci[1]:.4g})"),
-        (f"  beta (defender's fire effectiveness)  = {b.beta:.4g} {ub} ({pct} CI {b.beta_ci[0]:.4g}-"
-        f"{b.beta_ci[1]:.4g})"),
-        f"  RMSE {b.rmse:,.1f} troops; AIC {b.aic:.1f}",
-        "",
-        "law      alpha        beta         RMSE       AIC",
-    ]
-    for f in fit.fits:
-        lines.append(f"{f.law:<8} {f.alpha:<12.4g} {f.beta:<12.4g} {f.rmse:<10.1f} {f.aic:.1f}"
-                     + ("  <- best" if f.law == fit.law else ""))
-    data_out = {
-        **law_dict(b), "confidence": confidence, "n_days": len(fit.day), "file": str(path),
-        "fits": [law_dict(f) for f in fit.fits],
-    }
-    return Report(
-        kind="calibrate-lanchester",
-        text="\n".join(lines),
-        data=data_out,
-        tables={"lanchester_fits": fits_table, "lanchester_fitted": fitted},
-        figures={"lanchester_fit": fit_figure(fit)},
-        inputs={"data": str(path), "laws": list(laws), "confidence": confidence},
-    )
+from scenarios.lanchester import (  # noqa: F401
+    BATTLE_OPTIONAL,
+    BATTLE_REQUIRED,
+    calibrate_lanchester,
+    fit_figure,
+    read_battle,
+)

@@ -1,22 +1,30 @@
 """The game commands: `accord power GAME.yaml` (power indices of a weighted voting game, model/power.py) and
-`accord forecast ACTORS.csv` (Bueno de Mesquita's expected-utility forecast as specified by Scholz, Calbert &
-Smith 2011, model/negotiation.py). Both read a file, validate it with errors naming file, line and key or
-column, and return a :class:`scenarios.results.Report`.
+`accord forecast` (Bueno de Mesquita's expected-utility forecast as specified by Scholz, Calbert & Smith 2011,
+model/negotiation.py), from an actors CSV (one deterministic run) or from a coalition or settlement config
+(`forecast_config`: the actors of `coalition.actors` on one issue dimension, drawn per trial, and the forecast's
+end compared with the options' plan positions, which only `option_positions` reads). Each reads its input,
+validates it with errors naming file, line and key or column, and returns a :class:`scenarios.results.Report`.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
+import functools
 import io
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from pydantic import Field, create_model
 
 from model import negotiation as N
+from model import params as P
 from model import power as PW
 from scenarios import plots
-from scenarios.config import ConfigError, _compose
+from scenarios.config import Block, ConfigError, _compose
 from scenarios.results import Report, Table
 
 if TYPE_CHECKING:
@@ -235,12 +243,28 @@ def read_actors(path: Path) -> dict[str, Any]:
             "salience_scale": scale}
 
 
-def forecast(path: Path, rounds: int = 10) -> Report:
+RULE_TEXT = {"all_pairs": "P normalised over all pairs (the default; reproduces Scholz et al.'s Table 2)",
+             "per_pair": "P normalised per pair (Scholz et al.'s eq. 31 as printed)"}
+COMPROMISE_TEXT = {"lowest_weighted": "compromises chosen as Scholz et al.'s program did",
+                   "least_move": "compromises chosen by the least move"}
+
+
+def _moves_text(names: list[str], before: np.ndarray, after: np.ndarray, kind: np.ndarray, source: np.ndarray) -> str:
+    """One round's moves as words: 'Belgium compromises with France (7 -> 8.416)'."""
+    verb = {N.CONFLICT: "loses a conflict to", N.COMPROMISE: "compromises with", N.CAPITULATION: "capitulates to"}
+    moves = [f"{names[i]} {verb[int(k)]} {names[int(j)]} ({before[i]:.4g} -> {after[i]:.4g})"
+             for i, (k, j) in enumerate(zip(kind, source)) if k != N.NO_MOVE]
+    return "; ".join(moves) if moves else "nobody moves"
+
+
+def forecast(path: Path, rounds: int = 10, rule: str = "all_pairs", compromise: str = "lowest_weighted") -> Report:
     """The expected-utility forecast (Bueno de Mesquita 1994, as specified by Scholz, Calbert & Smith 2011),
-    round by round: every actor's position, the median-voter forecast and the weighted mean."""
+    round by round from an actors CSV: every actor's position, the median-voter forecast, the weighted mean,
+    the risk exponents, each actor's offer and who challenges whom in round 1 (model/negotiation.py)."""
     path = Path(path)
     a = read_actors(path)
-    res = N.expected_utility_forecast(a["capability"], a["position"], a["salience"], n_rounds=rounds)
+    res = N.expected_utility_forecast(a["capability"], a["position"], a["salience"], n_rounds=rounds, rule=rule,
+                                      compromise=compromise)
     names = a["actors"]
     round_rows, round_recs = [], []
     for t in range(rounds + 1):
@@ -252,38 +276,447 @@ def forecast(path: Path, rounds: int = 10) -> Report:
     actor_rows = []
     for i, n in enumerate(names):
         kinds = [OFFER_NAMES[int(k)] for k in res.offer_kind[:, i]]
+        sources = [names[int(j)] if j >= 0 else "" for j in res.offer_from[:, i]]
+        risk = float(res.risk_exponent[0, i]) if rounds else 1.0
         actor_rows.append([n, float(a["capability"][i]), float(a["position"][i]), float(a["salience"][i]),
-                           float(res.positions[-1, i]), " ".join(kinds)])
-    actors_table = Table(["actor", "capability", "position", "salience_0_1", "final_position", "offers_by_round"],
-                         actor_rows)
+                           float(res.positions[-1, i]), risk, " ".join(kinds), " ".join(s or "-" for s in sources)])
+    actors_table = Table(["actor", "capability", "position", "salience_0_1", "final_position", "risk_exponent_round_1",
+                          "offers_by_round", "offer_from_by_round"], actor_rows)
+    eu = res.first_round_eu
+    challenge_rows = [[names[i], names[j], float(eu[i, j]), bool(eu[i, j] > 0)]
+                      for i in range(len(names)) for j in range(len(names)) if i != j]
+    challenges_table = Table(["challenger", "target", "eu_round_1", "challenges"], challenge_rows)
     final = float(res.forecast[-1])
+    stop = (f"converged after round {int(res.rounds_run)} (no position moves any more)" if bool(res.converged)
+            else f"still moving after round {rounds}")
     lines = [(f"Expected-utility forecast for {len(names)} actors from {path.name} ({rounds} rounds at most; "
-             f"salience read on a 0-{a['salience_scale']:g} scale)."),
-             f"Forecast (median voter position): start {res.forecast[0]:g}, after round {int(res.rounds_run)} "
-             f"{final:g}; weighted mean {res.mean_position[-1]:.3g}; "
-             + ("converged (no position moves any more)." if bool(res.converged) else "not converged."),
-             ("Deterministic model: no Monte Carlo error. Model as printed by Scholz et al. (2011); see "
-             "model/negotiation.py for how far it reproduces their Table 2."), "",
+             f"salience read on a 0-{a['salience_scale']:g} scale); {RULE_TEXT[rule]}, {COMPROMISE_TEXT[compromise]}, "
+             "Q = 1."),
+             (f"Forecast (median voter position): start {res.forecast[0]:.4g}, after round {rounds} {final:.4g}; "
+              f"weighted mean {res.mean_position[-1]:.4g}; {stop}."),
+             ("Deterministic model: no Monte Carlo error. See model/negotiation.py for the equations and each "
+              "departure from the printed text."), "",
              "round  forecast  weighted mean"]
     for r in round_recs:
-        lines.append(f"{r['round']:>5}  {r['forecast']:>8.3g}  {r['mean_position']:>13.3g}")
+        lines.append(f"{r['round']:>5}  {r['forecast']:>8.4g}  {r['mean_position']:>13.4g}")
+    if rounds:
+        risk = ", ".join(f"{n} {res.risk_exponent[0, i]:.3g}" for i, n in enumerate(names))
+        who = [f"{n} -> {', '.join(names[j] for j in range(len(names)) if eu[i, j] > 0) or 'nobody'}"
+               for i, n in enumerate(names)]
+        lines += ["", f"Round 1 risk exponents: {risk}.",
+                  f"Round 1, who challenges whom (E^i(U_ij) > 0): {'; '.join(who)}.",
+                  f"Round 1 moves: {_moves_text(names, res.positions[0], res.positions[1], res.offer_kind[0], res.offer_from[0])}."]
     data = {"actors": [dict(zip(actors_table.columns, row)) for row in actor_rows], "rounds": round_recs,
             "final_forecast": final, "rounds_run": int(res.rounds_run), "converged": bool(res.converged),
-            "salience_scale": a["salience_scale"]}
-    inputs = {"actors": str(path), "rounds": rounds}
-    fig = _forecast_figure(res.positions, res.forecast, names)
-    return Report("forecast", "\n".join(lines), data, {"forecast": rounds_table, "actors": actors_table},
+            "salience_scale": a["salience_scale"], "rule": rule, "compromise": compromise,
+            "challenges": [dict(zip(challenges_table.columns, row)) for row in challenge_rows]}
+    inputs = {"actors": str(path), "rounds": rounds, "rule": rule, "compromise": compromise}
+    fig = _forecast_figure(res.positions, res.forecast, names, rule)
+    return Report("forecast", "\n".join(lines), data,
+                  {"forecast": rounds_table, "actors": actors_table, "challenges": challenges_table},
                   {"forecast": fig}, inputs)
 
 
-def _forecast_figure(positions: np.ndarray, forecast_path: np.ndarray, names: list[str]) -> Figure:
-    fig = plots.figure(figsize=(7, 4.5))
+def _forecast_figure(positions: np.ndarray, forecast_path: np.ndarray, names: list[str], rule: str) -> Figure:
+    fig = plots.figure(figsize=(8, 4.5))
     ax = fig.subplots()
     t = np.arange(positions.shape[0])
-    for i, n in enumerate(names):
-        ax.plot(t, positions[:, i] + 0.03 * (i - len(names) / 2) / len(names), lw=1, alpha=0.7, label=n)
+    for i, n in enumerate(names):  # a small vertical offset per actor keeps actors at one position apart
+        ax.plot(t, positions[:, i] + 0.03 * (i - len(names) / 2) / len(names), lw=1, alpha=0.75, label=n)
     ax.plot(t, forecast_path, "k-", lw=3, label="forecast (median voter)")
-    ax.set(xlabel="round", ylabel="position")
-    ax.legend(fontsize=6, ncol=2)
-    ax.set_title("Expected-utility negotiation (Bueno de Mesquita; Scholz, Calbert & Smith 2011)", fontsize=9)
+    ax.set(xlabel="round", ylabel="position", xticks=t)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.set_title(f"Expected-utility negotiation (Bueno de Mesquita; Scholz, Calbert & Smith 2011), rule {rule}",
+                 fontsize=9)
+    fig.subplots_adjust(right=0.75)
+    return fig
+
+
+# ------------------------------------------------------------------------------------ forecast on a case
+
+FORECAST_TRIALS = 2_000
+SLICE_CELLS = 2_000_000  # trials x actor pairs per model call (each pair array is ~16 MB; results do not depend on it)
+PATH_CAP = 20_000  # trials whose every actor's path is kept for the figure's per-actor medians
+ROOT = Path(__file__).resolve().parent.parent
+# the three options of the shipped case, compared with the forecast by default
+OPTION_CONFIGS = tuple(ROOT / "configs" / "coalition" / f"{name}.yaml"
+                       for name in ("plan_28_points", "counterproposal", "no_deal"))
+SALIENCE_READINGS = ("relative", "share")
+
+
+class NegotiationBlock(Block):
+    """`negotiation:` in a coalition or settlement config, read by `accord forecast CONFIG` only."""
+
+    rule: Literal["all_pairs", "per_pair"] = Field(
+        "all_pairs", description="normalisation of P_ij: over all pairs (Scholz et al.'s results) or per pair (eq. 31)")
+    compromise: Literal["lowest_weighted", "least_move"] = Field(
+        "lowest_weighted", description="which compromise an actor takes: as Scholz et al.'s program, or the least move")
+    salience: Literal["relative", "share"] = Field(
+        "relative", description=("the model's salience s_i from the config's weights: relative to the actor's most "
+                                 "salient dimension (1 there), or the weight's share of the actor's total"))
+    rounds: int = Field(10, ge=1, le=1000, description="bargaining rounds at most")
+    q_status_quo: float = Field(1.0, ge=0, le=1, description="Q, probability a target keeps its position unchallenged")
+    trials: int = Field(FORECAST_TRIALS, ge=10, le=200_000, description="Monte Carlo trials of the forecast")
+
+
+@functools.cache
+def _with_negotiation(base: type) -> type:
+    return create_model(f"{base.__name__}Forecast", __base__=base,
+                        negotiation=(NegotiationBlock, NegotiationBlock()))
+
+
+def _forecast_schema(name: str) -> type | None:
+    """The scenario's schema plus an optional `negotiation:` block, for scenarios that have `coalition:`."""
+    from scenarios import registry
+
+    base = registry.schema_for(name)
+    if base is None or "coalition" not in base.model_fields:
+        return base
+    return _with_negotiation(base)
+
+
+def _coalition_config(path: Path, overrides: Sequence[str] = (), *, forecast: bool = False) -> Any:
+    """Load a config that has a `coalition:` block (coalition or settlement); ConfigError otherwise."""
+    from scenarios import config as C
+
+    cfg = C.load(path, list(overrides), schema_for=_forecast_schema if forecast else None)
+    if not hasattr(cfg.model, "coalition"):
+        loc = cfg.locs.get(("scenario",), (str(path), None))
+        need = ("the forecast needs a coalition or settlement config (coalition.actors)" if forecast else
+                "an option to compare needs a coalition or settlement config (coalition.plan)")
+        raise ConfigError(f"a '{cfg.scenario}' config has no coalition block; {need}", loc[0], loc[1], "scenario")
+    return cfg
+
+
+def _check_dimension(cfg: Any, dimension: str | None, label: str) -> int:
+    dims = [d.name for d in cfg.model.coalition.dimensions]
+    if dimension is None:
+        raise ConfigError(f"needed with a config: one of {', '.join(dims)}", label, None, "--dimension")
+    if dimension not in dims:
+        close = difflib.get_close_matches(dimension, dims, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ConfigError(f"unknown dimension '{dimension}'{hint}; allowed: {', '.join(dims)}", label, None,
+                          "--dimension")
+    return dims.index(dimension)
+
+
+def _draw_chunks(cfg: Any, trials: int, seed: int):
+    """Yield Draws of the config's parameters, chunk by chunk as `accord run` draws them (same chunking, so
+    trial t here is trial t of a run of the same config and seed)."""
+    from scenarios.engine import Draws
+
+    dists = cfg.uncertain()
+    paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
+    sampler = P.Sampler(list(dists), seed, cfg.model.run.sampler)
+    start = 0
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
+        for chunk, n in enumerate(P.chunk_sizes(trials, cfg.model.run.chunk_size)):
+            yield Draws(P.draw(dists, sampler, chunk, n, start=start), paths, n)
+            start += n
+
+
+def option_positions(paths: Sequence[Path | str], dimension: str, trials: int, seed: int) -> dict[str, np.ndarray]:
+    """Where each option stands on `dimension`: {label: samples of shape (trials,)}, label = the config's stem.
+
+    THE one place that reads an option's plan position, so that it can be re-pointed in one step. Today it is
+    the config's `coalition.plan.<dimension>` (configs/coalition/*.yaml, and the settlement configs that
+    extend them), drawn with the config's own sampler and the given seed (trial t as in `accord run`). When
+    plan positions are derived from a `terms:` block by mapping functions, evaluate those here instead.
+    """
+    out: dict[str, np.ndarray] = {}
+    for path in map(Path, paths):
+        cfg = _coalition_config(path)
+        plan = cfg.model.coalition.plan
+        if dimension not in plan:
+            raise ConfigError(f"no plan position on '{dimension}'", str(path), None, f"coalition.plan.{dimension}")
+        samples = np.concatenate([draws.full(plan[dimension]) for draws in _draw_chunks(cfg, trials, seed)])
+        label = path.stem if path.stem not in out else f"{path.parent.name}/{path.stem}"
+        out[label] = samples
+    return out
+
+
+def _case_arrays(cfg: Any, k: int, trials: int, seed: int, reading: str) -> dict[str, np.ndarray]:
+    """Capability, position and salience of every actor on dimension k, per trial: (trials, n_actors) each."""
+    co = cfg.model.coalition
+    dims = [d.name for d in co.dimensions]
+    caps, xs, ss = [], [], []
+    for draws in _draw_chunks(cfg, trials, seed):
+        caps.append(np.stack([draws.full(a.capability) for a in co.actors], axis=-1))
+        xs.append(np.stack([draws.full(a.ideal[dims[k]]) for a in co.actors], axis=-1))
+        weights = np.stack([np.stack([draws.full(a.salience[d]) if d in a.salience else np.zeros(draws.n)
+                                      for d in dims], axis=-1) for a in co.actors], axis=1)  # (n, A, K)
+        scale = weights.max(axis=-1) if reading == "relative" else weights.sum(axis=-1)
+        if np.any(scale <= 0):
+            bad = co.actors[int(np.argmax(np.any(scale <= 0, axis=0)))].name
+            raise ConfigError(f"actor '{bad}' has no positive salience on any dimension", cfg.files[0], None,
+                              f"coalition.actors.{bad}.salience")
+        ss.append(weights[..., k] / scale)
+    return {"capability": np.concatenate(caps), "position": np.concatenate(xs), "salience": np.concatenate(ss)}
+
+
+def _median_ci(samples: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """95% interval of the median from order statistics (the binomial(n, 1/2) ranks n/2 -+ 1.96 sqrt(n)/2)."""
+    n = samples.shape[axis]
+    ordered = np.sort(samples, axis=axis)
+    lo = int(max(0, np.floor(n / 2 - 0.98 * np.sqrt(n))))
+    hi = int(min(n - 1, np.ceil(n / 2 + 0.98 * np.sqrt(n))))
+    return np.take(ordered, lo, axis=axis), np.take(ordered, hi, axis=axis)
+
+
+def _spread(samples: np.ndarray) -> dict[str, Any]:
+    """Median (with its 95% CI), 10% and 90% quantiles over trials (axis 0), as plain floats or lists."""
+    q10, med, q90 = np.quantile(samples, [0.1, 0.5, 0.9], axis=0)
+    lo, hi = _median_ci(samples)
+
+    def plain(v: Any) -> Any:
+        return v.tolist() if isinstance(v, np.ndarray) else float(v)
+
+    return {"median": plain(med), "q10": plain(q10), "q90": plain(q90), "median_ci95": [plain(lo), plain(hi)]}
+
+
+def forecast_config(path: Path | str, dimension: str | None, *, overrides: Sequence[str] = (),
+                    trials: int | None = None, seed: int | None = None, rounds: int | None = None,
+                    rule: str | None = None, compromise: str | None = None, salience: str | None = None,
+                    options: Sequence[Path | str] | None = None) -> Report:
+    """The expected-utility forecast on one issue dimension of a coalition or settlement config.
+
+    Actors are the config's `coalition.actors`: position = the actor's ideal point on the dimension, salience
+    = its weight there (relative to its most salient dimension, or its share; `negotiation.salience`),
+    capability = its `capability`. All three are drawn per trial from their distributions, and the model runs
+    on every trial at once (in slices of SLICE_CELLS / n_actors^2 trials). Arguments left None come from the config's
+    `negotiation:` block (defaults in NegotiationBlock) and `run:` (seed). The final-round forecast is compared
+    with each option's plan position on the dimension (option_positions; default: the three shipped options).
+    """
+    path = Path(path)
+    label = str(path)
+    cfg = _coalition_config(path, overrides, forecast=True)
+    k = _check_dimension(cfg, dimension, label)
+    neg: NegotiationBlock = getattr(cfg.model, "negotiation", NegotiationBlock())
+    trials = trials or neg.trials
+    seed = cfg.model.run.seed if seed is None else seed
+    rounds = rounds or neg.rounds
+    rule, compromise, salience = rule or neg.rule, compromise or neg.compromise, salience or neg.salience
+    co = cfg.model.coalition
+    dim = co.dimensions[k]
+    names = [a.name for a in co.actors]
+    A = len(names)
+    case = _case_arrays(cfg, k, trials, seed, salience)
+    if np.any(np.sum(case["capability"] * case["salience"], axis=-1) <= 0):
+        raise ConfigError(f"no actor has capability > 0 and salience > 0 on '{dim.name}' in some trials", label,
+                          None, "coalition.actors")
+
+    forecast, mean, final = (np.empty((trials, rounds + 1)), np.empty((trials, rounds + 1)), np.empty((trials, A)))
+    paths = np.empty((min(trials, PATH_CAP), rounds + 1, A))
+    rounds_run = np.empty(trials, dtype=int)
+    challenges, eu_sum = np.zeros((A, A)), np.zeros((A, A))
+    first_kind, first_from = np.zeros((A, 4)), np.zeros((A, A))
+    size = int(np.clip(SLICE_CELLS // A**2, 100, 20_000))
+    for lo in range(0, trials, size):
+        part = slice(lo, min(trials, lo + size))
+        res = N.expected_utility_forecast(case["capability"][part], case["position"][part], case["salience"][part],
+                                          n_rounds=rounds, q_status_quo=neg.q_status_quo, rule=rule,
+                                          compromise=compromise)
+        forecast[part], mean[part], final[part] = res.forecast, res.mean_position, res.positions[:, -1]
+        if lo < len(paths):
+            paths[lo:part.stop] = res.positions[: len(paths) - lo]
+        rounds_run[part] = res.rounds_run
+        challenges += (res.first_round_eu > 0).sum(axis=0)
+        eu_sum += res.first_round_eu.sum(axis=0)
+        kind, source = res.offer_kind[:, 0], res.offer_from[:, 0]
+        for kk in range(4):
+            first_kind[:, kk] += (kind == kk).sum(axis=0)
+        for j in range(A):
+            first_from[:, j] += (source == j).sum(axis=0)
+    np.fill_diagonal(challenges, 0.0)
+
+    opts = option_positions(OPTION_CONFIGS if options is None else options, dim.name, trials, seed)
+    end = forecast[:, -1]
+    labels = list(opts)
+    plans = np.stack([opts[o] for o in labels])  # (n_options, trials)
+    distance = np.abs(plans - end)
+    nearest = distance <= distance.min(axis=0) + 1e-12
+    credit = nearest / nearest.sum(axis=0)  # ties (options with the same term) share the trial
+    option_recs = []
+    for i, o in enumerate(labels):
+        share = float(credit[i].mean())
+        option_recs.append({"option": o, "plan": _spread(plans[i]), "nearest_share": share,
+                            "nearest_se": float(credit[i].std(ddof=1) / np.sqrt(trials)),
+                            "end_minus_plan": _spread(end - plans[i])})
+
+    round_recs = [{"round": t, "forecast": _spread(forecast[:, t]), "mean_position": _spread(mean[:, t])}
+                  for t in range(rounds + 1)]
+    settled = float(np.mean(rounds_run < rounds))
+    actor_recs = []
+    for i, a in enumerate(co.actors):
+        moved = 1.0 - first_kind[i, N.NO_MOVE] / trials
+        top = int(np.argmax(first_from[i])) if first_from[i].sum() > 0 else -1
+        actor_recs.append({
+            "actor": a.name, "capability": _spread(case["capability"][:, i]),
+            "position": _spread(case["position"][:, i]), "salience": _spread(case["salience"][:, i]),
+            "final_position": _spread(final[:, i]), "moves_in_round_1": float(moved),
+            "round_1_offers": {OFFER_NAMES[kk]: float(first_kind[i, kk] / trials) for kk in range(3)},
+            "round_1_most_often_from": names[top] if top >= 0 else None,
+            "round_1_most_often_from_share": float(first_from[i, top] / trials) if top >= 0 else 0.0,
+        })
+    challenge_recs = [{"challenger": names[i], "target": names[j], "share": float(challenges[i, j] / trials),
+                       "mean_eu": float(eu_sum[i, j] / trials)} for i in range(A) for j in range(A) if i != j]
+
+    settings = {"rule": rule, "compromise": compromise, "salience": salience, "q_status_quo": neg.q_status_quo,
+                "max_rounds": rounds}
+    data = {"config": label, "title": cfg.model.title, "dimension": dim.name, "dimension_doc": dim.doc,
+            "anchors": [{"at": a.at, "means": a.means} for a in dim.anchors], "n_trials": trials, "seed": seed,
+            "sampler": cfg.model.run.sampler, **settings, "settled_share": settled, "rounds": round_recs,
+            "end": _spread(end), "options": option_recs, "actors": actor_recs, "challenges": challenge_recs}
+    text = _case_text(data, names, challenges / trials)
+    tables = _case_tables(data, names)
+    figures = {"forecast": _case_figure(forecast, mean, np.median(paths, axis=0), opts, data),
+               "challenges": _challenge_figure(challenges / trials, names, dim.name, trials)}
+    inputs = {"config": label, "overrides": list(overrides), "dimension": dim.name, "trials": trials, "seed": seed,
+              **settings, "options": [str(p) for p in (OPTION_CONFIGS if options is None else options)],
+              "config_digest": cfg.digest()}
+    return Report("forecast", text, data, tables, figures, inputs)
+
+
+def _num(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def _band(s: dict[str, Any]) -> str:
+    return f"{_num(s['median'])} (10-90%: {_num(s['q10'])} to {_num(s['q90'])})"
+
+
+def _case_text(d: dict[str, Any], names: list[str], share: np.ndarray) -> str:
+    anchors = "; ".join(f"{a['at']:g} = {a['means']}" for a in d["anchors"])
+    anchors = f" ({anchors})" if anchors else ""
+    how = {"all_pairs": "P normalised over all pairs", "per_pair": "P normalised per pair (eq. 31 as printed)"}
+    comp = {"lowest_weighted": "compromises as Scholz et al.'s program", "least_move": "least-move compromises"}
+    sal = {"relative": "salience relative to each actor's top dimension", "share": "salience as a share"}
+    n, last = d["n_trials"], d["rounds"][-1]
+    end = d["end"]
+    lines = [
+        (f"Expected-utility forecast on '{d['dimension']}'{anchors} among the {len(names)} actors of "
+         f"{d['config']}: {n:,} trials, seed {d['seed']}, sampler {d['sampler']}; {how[d['rule']]}, "
+         f"{comp[d['compromise']]}, {sal[d['salience']]}, Q = {d['q_status_quo']:g}, {d['max_rounds']} rounds at most."),
+        (f"Forecast (median voter position) after round {last['round']}: {_num(end['median'])} (median of {n:,} "
+         f"trials, 95% CI {_num(end['median_ci95'][0])} to {_num(end['median_ci95'][1])}; 10-90%: "
+         f"{_num(end['q10'])} to {_num(end['q90'])}); weighted mean {_band(last['mean_position'])}; positions "
+         f"stopped moving before the last round in {d['settled_share']:.0%} of trials."),
+        "",
+        "round  forecast: median   10%    90%   weighted mean: median   10%    90%",
+    ]
+    for r in d["rounds"]:
+        f, m = r["forecast"], r["mean_position"]
+        lines.append(f"{r['round']:>5}  {f['median']:>16.2f}  {f['q10']:>5.2f}  {f['q90']:>5.2f}  "
+                     f"{m['median']:>21.2f}  {m['q10']:>5.2f}  {m['q90']:>5.2f}")
+    lines += ["", (f"Against the options' terms on '{d['dimension']}' (plan positions from option_positions: "
+                   f"coalition.plan.{d['dimension']}; shares are of trials, ties split):")]
+    rows = [["option", "plan position", "nearest to the end", "end - plan"]]
+    for o in d["options"]:
+        p = o["plan"]
+        rows.append([o["option"], _num(p["median"]) if p["q10"] == p["q90"] else _band(p),
+                     f"{o['nearest_share']:.1%} (s.e. {o['nearest_se']:.1%})", _band(o["end_minus_plan"])])
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    best = max(d["options"], key=lambda o: o["nearest_share"])
+    tied = [o["option"] for o in d["options"] if abs(o["nearest_share"] - best["nearest_share"]) < 1e-12]
+    lines.append(f"The negotiation is forecast to end nearest to the term of {' and '.join(tied)} "
+                 f"({best['nearest_share']:.1%} of trials{' each' if len(tied) > 1 else ''}).")
+    lines += ["", "Who challenges whom in round 1 (share of trials with E^i(U_ij) > 0; row i challenges column j):"]
+    width = max(len(x) for x in names)
+    lines.append(" " * (width + 5) + "".join(f"{j + 1:>5}" for j in range(len(names))))
+    for i, x in enumerate(names):
+        cells = "".join("    -" if i == j else f"{share[i, j]:>5.0%}" for j in range(len(names)))
+        lines.append(f"{i + 1:>2}  {x:<{width}} {cells}")
+    verbs = {"conflict": "loses a conflict", "compromise": "compromises", "capitulation": "capitulates"}
+    moves = []
+    for a in d["actors"]:
+        if a["moves_in_round_1"] > 0:
+            how = ", ".join(f"{verbs[k]} {v:.0%}" for k, v in a["round_1_offers"].items() if v > 0)
+            moves.append(f"{a['actor']} moves in {a['moves_in_round_1']:.0%} of trials ({how}; most often to "
+                         f"{a['round_1_most_often_from']}, {a['round_1_most_often_from_share']:.0%})")
+    lines.append("Round 1 moves (an actor also yields to challenges it only perceives, E^i(U_ji) > 0 in its own "
+                 f"risk exponent): {'; '.join(moves) if moves else 'nobody moves'}.")
+    return "\n".join(lines)
+
+
+def _case_tables(d: dict[str, Any], names: list[str]) -> dict[str, Table]:
+    rounds = Table(["round", "forecast_median", "forecast_median_ci_low", "forecast_median_ci_high", "forecast_q10",
+                    "forecast_q90", "mean_median", "mean_q10", "mean_q90", "n_trials"],
+                   [[r["round"], r["forecast"]["median"], *r["forecast"]["median_ci95"], r["forecast"]["q10"],
+                     r["forecast"]["q90"], r["mean_position"]["median"], r["mean_position"]["q10"],
+                     r["mean_position"]["q90"], d["n_trials"]] for r in d["rounds"]])
+    actors = Table(["actor", "capability_median", "position_median", "position_q10", "position_q90",
+                    "salience_median", "final_position_median", "final_position_q10", "final_position_q90",
+                    "moves_in_round_1", "round_1_most_often_from", "round_1_most_often_from_share"],
+                   [[a["actor"], a["capability"]["median"], a["position"]["median"], a["position"]["q10"],
+                     a["position"]["q90"], a["salience"]["median"], a["final_position"]["median"],
+                     a["final_position"]["q10"], a["final_position"]["q90"], a["moves_in_round_1"],
+                     a["round_1_most_often_from"] or "", a["round_1_most_often_from_share"]] for a in d["actors"]])
+    challenges = Table(["challenger", "target", "share_of_trials", "mean_eu", "n_trials"],
+                       [[c["challenger"], c["target"], c["share"], c["mean_eu"], d["n_trials"]]
+                        for c in d["challenges"]])
+    options = Table(["option", "plan_median", "plan_q10", "plan_q90", "nearest_share", "nearest_se",
+                     "end_minus_plan_median", "end_minus_plan_q10", "end_minus_plan_q90", "n_trials"],
+                    [[o["option"], o["plan"]["median"], o["plan"]["q10"], o["plan"]["q90"], o["nearest_share"],
+                      o["nearest_se"], o["end_minus_plan"]["median"], o["end_minus_plan"]["q10"],
+                      o["end_minus_plan"]["q90"], d["n_trials"]] for o in d["options"]])
+    return {"forecast": rounds, "actors": actors, "challenges": challenges, "options": options}
+
+
+def _case_figure(forecast: np.ndarray, mean: np.ndarray, actor_paths: np.ndarray, opts: dict[str, np.ndarray],
+                 d: dict[str, Any]) -> Figure:
+    """The forecast per round (median and 10-90% band over trials), each actor's median path, and the options'
+    plan positions (median line, 10-90% band); options with the same median share a line."""
+    import textwrap
+
+    fig = plots.figure(figsize=(8, 4.8))
+    ax = fig.subplots()
+    t = np.arange(forecast.shape[1])
+    for i in range(actor_paths.shape[1]):
+        ax.plot(t, actor_paths[:, i], color="0.6", lw=0.8, alpha=0.7,
+                label="each actor's position (median over trials)" if i == 0 else None)
+    q10, med, q90 = np.quantile(forecast, [0.1, 0.5, 0.9], axis=0)
+    ax.fill_between(t, q10, q90, color="k", alpha=0.15, lw=0, label="forecast, 10-90% of trials")
+    ax.plot(t, med, "k-", lw=2.5, marker="o", ms=3, label="forecast (median voter position), median")
+    ax.plot(t, np.median(mean, axis=0), "k--", lw=1, label="weighted mean position, median")
+    groups: dict[float, list[str]] = {}
+    for o, samples in opts.items():
+        groups.setdefault(round(float(np.median(samples)), 6), []).append(o)
+    colours = ("tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange")
+    for i, (mid, members) in enumerate(groups.items()):
+        c = colours[i % len(colours)]
+        ax.axhline(mid, color=c, lw=1.3, ls="--", label=f"{' = '.join(members)}: plan position {mid:.2f}")
+        lo, hi = np.quantile(np.concatenate([opts[o] for o in members]), [0.1, 0.9])
+        if hi > lo:
+            ax.axhspan(lo, hi, color=c, alpha=0.08, lw=0)
+    ax.set(xlabel="round", ylabel=f"position on '{d['dimension']}'", ylim=(-0.02, 1.02), xticks=t)
+    for a in d["anchors"]:
+        text = "\n".join(textwrap.wrap(f"{a['at']:g}: {a['means']}", 34)[:2])
+        ax.annotate(text, (1.0, a["at"]), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", fontsize=6, va="center", color="0.35")
+    ax.legend(fontsize=7, loc="best", framealpha=0.9)
+    ax.set_title(f"Expected-utility forecast on '{d['dimension']}' ({d['n_trials']:,} trials; rule {d['rule']}, "
+                 f"salience {d['salience']})", fontsize=9)
+    fig.subplots_adjust(left=0.08, right=0.74)
+    return fig
+
+
+def _challenge_figure(share: np.ndarray, names: list[str], dimension: str, trials: int) -> Figure:
+    fig = plots.figure(figsize=(6.5, 5.5))
+    ax = fig.subplots()
+    shown = share.copy()
+    np.fill_diagonal(shown, np.nan)
+    image = ax.imshow(shown, vmin=0, vmax=1, cmap="Reds")
+    for i in range(len(names)):
+        for j in range(len(names)):
+            if i != j and share[i, j] >= 0.005:
+                ax.text(j, i, f"{share[i, j]:.0%}", ha="center", va="center", fontsize=5.5,
+                        color="white" if share[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(len(names)), names, fontsize=7)
+    ax.set(xlabel="target j", ylabel="challenger i")
+    fig.colorbar(image, ax=ax, label="share of trials with E^i(U_ij) > 0")
+    ax.set_title(f"Who challenges whom in round 1 on '{dimension}' ({trials:,} trials)", fontsize=9)
+    fig.tight_layout()
     return fig

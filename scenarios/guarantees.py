@@ -1,65 +1,81 @@
 """Guarantee credibility: how likely each guarantor honours its promise, and whether that deters.
 
 Wires ``model/guarantees.py`` (MODELS.md section 1) into a scenario. Per trial, each guarantor g honours with
+p_honour_g = Phi(z_g). By default (``weights: calibrated``) the outside view comes first (Kahneman & Lovallo
+1993): z_g is the record's probit index for the guarantor's reference class, shifted by the mechanism's
+features measured from the record's typical commitment x_ref,
 
-    p_honour_g = Phi(z_g),  z_g = (baseline + w_stake stake_g + audience binding_g + tau tripwire_g
-                                   + alpha automatic_g - w_cost cost_g) / sigma
+    z_g = eta_g + w_stake (stake_g - stake_ref) - w_cost (cost_g - cost_ref) + audience (binding_g - binding_ref)
+              + tau (tripwire_g - tripwire_ref) + alpha (automatic_g - automatic_ref)
+    eta_g = b0 + b_era 1{era 1945-2003} + sum_t b_t 1{g's commitment has type t} + b_m multilateral_g
 
-(Schelling 1966; Fearon 1997; Huth 1988); the guarantors' decisions share a common factor with correlation
-rho; escape clauses void the guarantee with p_void; the challenger sees q_eff = expected capability-weighted
-response x (1 - p_void) and is deterred with P(deterred) = Phi(-(V p_win - k_war - q_eff P (1 - p_win)) / s);
-q* is the credibility at which the attack stops paying.
+b a ridge-penalised probit fit to the invoked alliance commitments of the record table (default: Berkemeier &
+Fuhrmann 2018, coding llm; scenarios/guarantee_record.py), drawn per trial from its sampling distribution
+(b = b_hat + L z, z the ``guarantee.record.draws`` standard normals z0..z7: parameters like any other, so
+configs share them as common random numbers). The record codes no stakes, costs, bindingness, tripwires or triggers,
+so their weights (``guarantee.shifts``) are assumptions with ranges (Schelling 1966; Fearon 1997; Huth 1988),
+and x_ref (``guarantee.shifts.reference``) is the record's typical invoked commitment. The report sets each
+guarantor's P(honour) beside its matched reference class ("defence pacts 1945-2003: 4 of 20 honoured").
+Credibility decay over the horizon (Leeds 2003): none beyond the reference class, whose invocations came at
+every age of their alliances (DECAY_NOTE).
+
+The guarantors' decisions share a common factor with correlation rho; escape clauses void the guarantee with
+p_void; the challenger sees q_eff = expected capability-weighted response x (1 - p_void); the challenger's war
+payoff with the guarantee is payoff = (1 - q_eff)(V p - k) + q_eff (V p_g - k - P) (model.guarantees.war_payoff:
+p its chance against the protected state alone, p_g against the state and a full guarantor response) and it is
+deterred with P(deterred) = Phi(-payoff / s); q* is the credibility at which the attack stops paying.
 
 Config keys (the settlement scenario reuses them, see notes/WIRING.md)::
 
     guarantee:            # GuaranteeBlock: shared settings
       rho: 0.7            # correlation of the guarantors' decisions (shared political will), [0, 1]
       free_riding: 0      # Olson & Zeckhauser (1966) stake dilution, [0, 1]
-      weights: default    # default | fitted | {audience, tau, alpha, sigma, baseline, stake_weight, cost_weight}
+      weights: calibrated # calibrated | default | fitted | {audience, tau, alpha, sigma, baseline, stake_weight, cost_weight}
+      era: "1945-2003"    # the record's era the guarantee is matched to (1816-1944 | 1945-2003)
+      record: {table: configs/reference/alliances_berkemeier_fuhrmann_2018.csv, coding: llm}  # + draws.z0..z7
+      shifts: {stake_weight, cost_weight, audience, tau, alpha, reference: {stake, cost, binding, tripwire, automatic}}
       escape_clauses:     # conditions that void the guarantee
         - {name: strike_on_moscow, p_triggered: 0.03, p_manufactured: 0.3, p_accepted: 0.3}
     guarantees:           # one Guarantor per guarantor, addressed by name: --set guarantees.us.binding=0.9
-      - {name: us, stake: 0.75, cost: 1.5, binding: 0.3, tripwire: 0, automatic: 0.3, capability: 0.8}
-    challenger: {value: 1, p_win: 0.5, cost_of_war: 0.2, punishment: 1, noise_scale: 0.1}
+      - {name: us, stake: 0.75, cost: 1.5, binding: 0.3, tripwire: 0, automatic: 0.3, capability: 0.8,
+         commitment: [defense], multilateral: 1}
+    challenger: {value: 1, p_win: 0.5, p_win_guaranteed: 0.1, cost_of_war: 0.2, punishment: 1, noise_scale: 0.1}
 
-The weights of the guarantor's utility (``guarantee.weights``) come in three forms:
+The weights of the guarantor's utility (``guarantee.weights``) come in four forms:
 
-* ``default``: the model's assumed weights (``model.guarantees.DEFAULT_WEIGHTS``: audience 1, tau 1.5,
-  alpha 0.5, sigma 1, baseline 0) with stake and cost counted at face value (w_stake = w_cost = 1);
-* ``fitted``: the probit weights fitted with a ridge penalty (strength 1) to the shipped reference table
-  ``configs/reference/guarantees.csv`` (the numbers ``accord calibrate guarantees --link probit`` reports):
-  intercept -> baseline, binding -> audience, tripwire -> tau, automatic -> alpha, the stake coefficient ->
-  w_stake, minus the cost coefficient -> w_cost, sigma = 1. Fitted once per process and cached;
+* ``calibrated`` (the default): the record's class index plus assumed shifts, as above;
+* ``default``: the mechanism model alone with its assumed weights (``model.guarantees.DEFAULT_WEIGHTS``:
+  audience 1, tau 1.5, alpha 0.5, sigma 1, baseline 0; w_stake = w_cost = 1), features not centred;
+* ``fitted``: the probit weights fitted with a ridge penalty (strength 1) to accord's own table
+  ``configs/reference/guarantees.csv`` (23 cases coded knowing their outcomes: a description, not evidence;
+  ``accord calibrate guarantees configs/reference/guarantees.csv --link probit`` reports them): intercept ->
+  baseline, binding -> audience, tripwire -> tau, automatic -> alpha, stake -> w_stake, minus cost -> w_cost;
 * a mapping of explicit weights (each a number or a distribution, so they can be swept), e.g.
-  ``weights: {audience: 0.3}``; keys left out keep their default values. ``accord calibrate guarantees``
-  prints such a mapping for the fit it reports, ready to paste.
+  ``weights: {audience: 0.3}``; keys left out keep their default values.
 
 Outputs of ``compute`` (one chunk of n trials): see its docstring. The report adds the historical references
 ``configs/reference/budapest_1994.yaml`` and ``configs/reference/nato_article5.yaml``, run with the config's
-seed and weights at REFERENCE_TRIALS trials, beside the config's guarantee.
+seed, weights, record and shifts at REFERENCE_TRIALS trials, beside the config's guarantee.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
-import math
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from scipy import special
 
 import scenarios
 from model import guarantees as gm
-from scenarios import plots
+from scenarios import guarantee_record, plots, reference
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
 from scenarios.engine import Draws, Summaries
-from scenarios.results import Headline, Report, Result, Table
+from scenarios.results import Headline, Result, Table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -74,8 +90,7 @@ REFERENCES = ("budapest_1994.yaml", "nato_article5.yaml")
 REFERENCE_TRIALS = 2000
 
 FEATURES = ("stake", "cost", "binding", "tripwire", "automatic")
-FEATURE_RANGES = {"stake": (0.0, 2.0), "cost": (0.0, 2.0), "binding": (0.0, 1.0), "tripwire": (0.0, 1.0),
-                  "automatic": (0.0, 1.0), "capability": (0.0, 1.0)}
+FEATURE_RANGES = reference.ACCORD_RANGES
 # the terms of the probit index z_g, in the order of the (n, len(TERMS) + 1) "utility_terms.<name>" output
 TERMS = ("baseline", "stake", "audience_binding", "tripwire", "automatic", "cost")
 TERM_LABELS = {"baseline": "baseline", "stake": "stake", "audience_binding": "audience x binding",
@@ -108,17 +123,119 @@ class EscapeClause(Block):
     p_accepted: Param(0, 1, "probability", "the guarantors accept a staged pretext") = 1.0
 
 
+_Z = ("standard normal z_k: the record fit's coefficients per trial are b = b_hat + L z, L the Cholesky factor of their "
+      "covariance; together the z are the fit's sampling uncertainty (one alone has no meaning of its own)")
+
+
+def _normal(source: str) -> dict[str, Any]:
+    return {"dist": "normal", "mean": 0.0, "sd": 1.0, "source": source}
+
+
+def _fixed(value: float, source: str) -> dict[str, Any]:
+    return {"value": value, "source": source}
+
+
+def _pert(low: float, mode: float, high: float, source: str) -> dict[str, Any]:
+    return {"dist": "pert", "low": low, "mode": mode, "high": high, "source": source}
+
+
+class RecordDraws(Block):
+    """The standard normals z of the record fit's coefficient draws b = b_hat + L z
+    (model.calibration.draw_coefficients), one per coefficient in the fit's order (intercept, then the class
+    covariates the table codes), drawn like any parameter: configs share them as common random numbers, and
+    fixing them all at 0 gives the point estimate. Eight cover Berkemeier & Fuhrmann's class model."""
+
+    z0: Param(None, None, "standard normal", "") = _normal(_Z)
+    z1: Param(None, None, "standard normal", "") = _normal(_Z)
+    z2: Param(None, None, "standard normal", "") = _normal(_Z)
+    z3: Param(None, None, "standard normal", "") = _normal(_Z)
+    z4: Param(None, None, "standard normal", "") = _normal(_Z)
+    z5: Param(None, None, "standard normal", "") = _normal(_Z)
+    z6: Param(None, None, "standard normal", "") = _normal(_Z)
+    z7: Param(None, None, "standard normal", "") = _normal(_Z)
+
+
+class Record(Block):
+    """The outside view: the alliance table whose penalised probit fit gives each guarantor's base rate
+    (scenarios/guarantee_record.py; ``accord calibrate guarantees TABLE`` shows the fit)."""
+
+    coding: Literal["llm", "bf"] = "llm"
+    table: str = "configs/reference/alliances_berkemeier_fuhrmann_2018.csv"
+    draws: RecordDraws = RecordDraws()
+
+    @field_validator("table")
+    @classmethod
+    def _readable(cls, table: str, info: ValidationInfo) -> str:
+        try:
+            guarantee_record.record_model(table, info.data.get("coding", "llm"))
+        except ConfigError as exc:
+            raise ValueError(exc.text()) from None
+        return table
+
+
+_SHIFT = ("assumption: not identified by the record (Berkemeier & Fuhrmann code no stakes, costs, troop presence "
+          "or bindingness: every invoked alliance is a written treaty)")
+
+
+class Profile(Block):
+    """The record's typical invoked commitment on the mechanism's scales: shifts are measured from it."""
+
+    stake: Param(0, 2, "scale 0-2", "typical stake") = _fixed(1.0, (
+        "assumption: 'significant' (1 on the model's scale): allies were called on for partners that mattered"))
+    cost: Param(0, 2, "scale 0-2", "typical cost") = _fixed(1.5, (
+        "assumption: war with a great power (1.5): 57 of the 102 invocations in the shipped Berkemeier & Fuhrmann "
+        "file come from the two World Wars"))
+    binding: Param(0, 1, "scale 0-1", "typical bindingness") = _fixed(0.9, (
+        "the record holds written alliance treaties only (ATOP: Leeds et al. 2002): 'ratified treaty' 0.9"))
+    tripwire: Param(0, 1, "share", "typical tripwire") = _fixed(0.1, (
+        "assumption: few allies had troops on the partner's soil; Leeds & Anac code the top level of military "
+        "institutionalisation (integrated command, troops or bases) in 16 of their 92 shipped cases"))
+    automatic: Param(0, 1, "scale 0-1", "typical trigger") = _fixed(0.5, (
+        "assumption: ATOP obligations name a casus foederis and leave the response to the ally (0.5)"))
+
+
+class Shifts(Block):
+    """Weights of the mechanism's features as shifts of the record's probit index, per unit of difference
+    from the record's typical commitment (``reference``): assumptions with ranges, not fitted."""
+
+    stake_weight: Param(0, 5, "probit units per stake point", "") = _pert(
+        0.2, 0.5, 1.0, _SHIFT + "; Huth (1988): stakes matter")
+    cost_weight: Param(0, 5, "probit units per cost point", "") = _pert(
+        0.2, 0.5, 1.0, _SHIFT)
+    audience: Param(0, 5, "probit units per unit of binding", "") = _pert(
+        0.0, 0.5, 1.0, _SHIFT + "; Fearon (1997) tying hands")
+    tau: Param(0, 5, "probit units per unit of tripwire", "") = _pert(
+        0.0, 0.5, 1.5, (
+            _SHIFT + "; Schelling (1966) tripwires; low end 0 because Leeds & Anac (2005) find no evidence that "
+            "institutionalised alliances (integrated command, troops stationed) are more reliable"))
+    alpha: Param(0, 5, "probit units per unit of automaticity", "") = _pert(
+        0.0, 0.25, 0.75, _SHIFT)
+    reference: Profile = Profile()
+
+
+ERA = Literal["1816-1944", "1945-2003"]
+COMMITMENT = Literal["defense", "offense", "neutral", "nonagg", "consul"]
+
+
+def _as_tuple(v: Any) -> Any:
+    return (v,) if isinstance(v, str) else v
+
+
 class GuaranteeBlock(Block):
     """Settings shared by the guarantors of one guarantee."""
 
     rho: Param(0, 1, "correlation", "correlation of the guarantors' decisions (shared political will)") = 0.5
     free_riding: Param(0, 1, "share", "stake lost to the partners' share of capability (Olson & Zeckhauser)") = 0.0
-    weights: Literal["default", "fitted"] | Weights = "default"
+    weights: Literal["calibrated", "default", "fitted"] | Weights = "calibrated"
+    era: ERA = Field("1945-2003", description="the era of the record the guarantee is matched to")
+    record: Record = Record()
+    shifts: Shifts = Shifts()
     escape_clauses: tuple[EscapeClause, ...] = ()
 
 
 class Guarantor(Block):
-    """One guarantor, coded on the scales of model/guarantees.py (and configs/reference/guarantees.csv)."""
+    """One guarantor, coded on the scales of model/guarantees.py (and configs/reference/guarantees.csv), and
+    on the record's classes (commitment types, multilateral) for the calibrated model."""
 
     name: str
     stake: Param(0, 2, "scale 0-2", "0 none, 0.5 peripheral, 1 significant, 1.5 major, 2 vital")
@@ -127,13 +244,18 @@ class Guarantor(Block):
     tripwire: Param(0, 1, "share", "own troops on the protected soil (0/1 or share of the response force)") = 0.0
     automatic: Param(0, 1, "scale 0-1", "0 consultations, 0.5 trigger with discretionary response, 1 defined") = 0.0
     capability: Param(0, 1, "share", "share of the needed response this guarantor can deliver") = 1.0
+    commitment: Annotated[tuple[COMMITMENT, ...], BeforeValidator(_as_tuple), Field(min_length=1)] = ("defense",)
+    multilateral: Param(0, 1, "0 bilateral, 1 multilateral", "several guarantors in one instrument") = 0.0
 
 
 class Challenger(Block):
-    """The challenger's deterrence decision: attack if V p_win - k_war - q P (1 - p_win) > 0."""
+    """The challenger's deterrence decision: attack if (1 - q)(V p - k) + q (V p_g - k - P) > 0
+    (model.guarantees.war_payoff). In a settlement the war model supplies V p and V p_g."""
 
     value: Param(0, 10, "utility (V = 1 by convention)", "value of the objective") = 1.0
-    p_win: Param(0, 1, "probability", "chance a renewed attack succeeds (the settlement takes it from the forces model)")
+    p_win: Param(0, 1, "probability", "chance the attack reaches its objective against the protected state alone")
+    p_win_guaranteed: Param(0, 1, "probability",
+                            "chance it does against the state and a full guarantor response (p_g; capped at p_win)")
     cost_of_war: Param(0, 10, "utility (share of V)", "the challenger's cost of war k_war")
     punishment: Param(0, 10, "utility (share of V)", "cost a full guarantor response imposes")
     noise_scale: Param(0, 2, "utility (share of V)", "spread of the challenger's private assessment") = 0.1
@@ -160,50 +282,20 @@ def _check_names(guarantors: tuple[Guarantor, ...]) -> None:
 # ------------------------------------------------------------------------------------------ the weights
 
 
-def _read_reference(path: Path) -> tuple[list[dict[str, str]], np.ndarray, np.ndarray]:
-    """Rows, features (m, 5) in FEATURES order and honoured (m,) of a reference table; ConfigError if bad."""
-    label = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the reference table: {getattr(exc, 'strerror', None) or exc}", label) from None
-    with io.StringIO(text, newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        required = ("case_id", *FEATURES, "honoured")
-        for column in required:
-            if column not in header:
-                raise ConfigError(f"missing column '{column}'; required columns: {', '.join(required)}", label, 1,
-                                  column)
-        rows, features, honoured = [], [], []
-        for row in reader:
-            line = reader.line_num
-            values = []
-            for column in FEATURES:
-                raw = (row.get(column) or "").strip()
-                lo, hi = FEATURE_RANGES[column]
-                try:
-                    value = float(raw)
-                except ValueError:
-                    raise ConfigError(f"expected a number in [{lo:g}, {hi:g}], got {raw!r}", label, line,
-                                      column) from None
-                if not (lo <= value <= hi):
-                    raise ConfigError(f"value {value:g} is outside the allowed range [{lo:g}, {hi:g}]", label, line,
-                                      column)
-                values.append(value)
-            outcome = (row.get("honoured") or "").strip()
-            if outcome not in ("0", "1"):
-                raise ConfigError(f"expected 0 or 1, got {outcome!r}", label, line, "honoured")
-            rows.append(row)
-            features.append(values)
-            honoured.append(float(outcome))
-    if len(rows) < len(FEATURES) + 2:
-        raise ConfigError(f"{len(rows)} cases; the fit needs at least {len(FEATURES) + 2}", label)
-    y = np.array(honoured)
-    if y.min() == y.max():
+def _read_reference(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Case ids, features (m, 5) in FEATURES order and honoured (m,) of a table in accord's guarantees.csv
+    format (scenarios/reference.py reads it; ConfigError naming file, line and column if bad)."""
+    cases = reference.read_alliances(path)
+    if cases.format != reference.ACCORD_GUARANTEES.name:
+        raise ConfigError(f"weights: fitted needs a table in accord's guarantees.csv format (columns "
+                          f"{', '.join(FEATURES)}); this is {cases.title}", cases.source)
+    x = np.column_stack([cases.covariates[f] for f in FEATURES])
+    if len(cases) < len(FEATURES) + 2:
+        raise ConfigError(f"{len(cases)} cases; the fit needs at least {len(FEATURES) + 2}", cases.source)
+    if cases.honoured.min() == cases.honoured.max():
         raise ConfigError("every case has the same outcome; the fit needs honoured (1) and dishonoured (0) cases",
-                          label, None, "honoured")
-    return rows, np.array(features), y
+                          cases.source, None, "honoured")
+    return cases.case_id, x, cases.honoured
 
 
 def model_weights(fit: gm.BinaryFit) -> dict[str, float]:
@@ -225,8 +317,13 @@ DEFAULT_WEIGHTS = {"audience": gm.DEFAULT_WEIGHTS.audience, "tau": gm.DEFAULT_WE
                    "baseline": gm.DEFAULT_WEIGHTS.baseline, "stake_weight": 1.0, "cost_weight": 1.0}
 
 
+CENTRE_KEYS = ("stake", "cost", "binding", "tripwire", "automatic")
+
+
 def resolve_weights(weights: str | Weights, draws: Draws) -> dict[str, np.ndarray | float]:
-    """The weights for one chunk: floats, or (n, 1) arrays (per trial, broadcast over guarantors)."""
+    """The mechanism-only weights for one chunk (``default``, ``fitted`` or explicit): floats, or (n, 1)
+    arrays (per trial, broadcast over guarantors). The calibrated weights need the guarantors too: see
+    ``honour_weights``."""
     if weights == "default":
         return dict(DEFAULT_WEIGHTS)
     if weights == "fitted":
@@ -238,7 +335,49 @@ def resolve_weights(weights: str | Weights, draws: Draws) -> dict[str, np.ndarra
     return out
 
 
-def weights_label(weights: str | Weights) -> str:
+def _per_trial(draws: Draws, spec: Any) -> np.ndarray | float:
+    value = draws[spec]
+    return np.asarray(value, dtype=float)[:, None] if np.ndim(value) else float(value)
+
+
+def record_coefficients(record: Record, draws: Draws) -> tuple[guarantee_record.RecordModel, np.ndarray]:
+    """The record fit and its coefficients per trial, (n, k + 1): b = b_hat + L z with z the record draws."""
+    model = guarantee_record.record_model(record.table, record.coding)
+    k = len(model.fit.feature_names)
+    if k > len(RecordDraws.model_fields):
+        raise ValueError(f"the record fit has {k} coefficients; guarantee.record.draws covers "
+                         f"{len(RecordDraws.model_fields)}")
+    z = np.column_stack([draws.full(getattr(record.draws, f"z{j}")) for j in range(k)])
+    return model, model.fit.draw(z)
+
+
+def honour_weights(guarantee: GuaranteeBlock, guarantors: tuple[Guarantor, ...], draws: Draws
+                   ) -> dict[str, np.ndarray | float]:
+    """Everything the honour index needs for one chunk: the weights (floats or (n, 1)), ``baseline`` (a float,
+    (n, 1) or, calibrated, (n, G): each guarantor's record index) and the ``centre.<feature>`` values the
+    features are measured from (0 unless calibrated: the record's typical commitment)."""
+    if guarantee.weights != "calibrated":
+        weights = resolve_weights(guarantee.weights, draws)
+        weights.update({f"centre.{k}": 0.0 for k in CENTRE_KEYS})
+        return weights
+    model, coef = record_coefficients(guarantee.record, draws)
+    features = np.stack([model.class_features(guarantee.era, g.commitment, draws.full(g.multilateral))
+                         for g in guarantors], axis=1)  # (n, G, k)
+    shifts = guarantee.shifts
+    w: dict[str, np.ndarray | float] = {
+        "baseline": gm.record_index(coef, features), "sigma": 1.0,
+        "stake_weight": _per_trial(draws, shifts.stake_weight), "cost_weight": _per_trial(draws, shifts.cost_weight),
+        "audience": _per_trial(draws, shifts.audience), "tau": _per_trial(draws, shifts.tau),
+        "alpha": _per_trial(draws, shifts.alpha),
+    }
+    w.update({f"centre.{k}": _per_trial(draws, getattr(shifts.reference, k)) for k in CENTRE_KEYS})
+    return w
+
+
+def weights_label(weights: str | Weights, guarantee: GuaranteeBlock | None = None) -> str:
+    if weights == "calibrated" and guarantee is not None:
+        model = guarantee_record.record_model(guarantee.record.table, guarantee.record.coding)
+        return f"calibrated (record: {model.label()}; mechanism shifts assumed)"
     if isinstance(weights, str):
         return weights
     return "explicit (" + ", ".join(f"{k} {getattr(weights, k).describe()}" for k in DEFAULT_WEIGHTS) + ")"
@@ -257,12 +396,14 @@ def compute(
     guarantors: tuple[Guarantor, ...],
     challenger: Challenger,
     draws: Draws,
-    p_win: np.ndarray | None = None,
+    gain: np.ndarray | None = None,
+    gain_guaranteed: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-trial credibility and deterrence for one chunk of n trials.
 
-    p_win: None uses the challenger's own p_win parameter; an (n,) array overrides it (the settlement passes
-    the force model's breakthrough probability). Returns arrays of shape (n,) unless stated:
+    gain, gain_guaranteed: None uses the challenger's own V p_win and V p_win_guaranteed (p_g capped at p);
+    (n,) arrays override them (a settlement passes the war model's expected gains). Returns arrays of shape
+    (n,) unless stated:
 
     - ``p_honour.<name>``: each guarantor's P(honour);
     - ``utility_terms.<name>`` (n, 7): the contributions of TERMS to the probit index z (utility / sigma),
@@ -270,27 +411,28 @@ def compute(
     - ``p_any``, ``p_all``: P(at least one honours), P(all honour);
     - ``expected_response``: E[min(1, sum of the honouring guarantors' capability)];
     - ``p_void``: P(an escape clause voids the guarantee); ``q_eff`` = expected_response (1 - p_void);
-    - ``net_gain``, ``p_deterred``, ``q_star`` (NaN where no credibility in [0, 1] deters),
-      ``credibility_gap`` = q_eff - q_star;
-    - ``challenger.gain_unopposed`` = V p_win - k_war, ``challenger.punishment_at_risk`` = P (1 - p_win),
-      ``challenger.noise_scale``: what the deterrence curve P(deterred | q) needs per trial.
+    - ``net_gain`` (the war payoff at q_eff), ``p_deterred``, ``q_star`` (NaN where no credibility in [0, 1]
+      deters), ``credibility_gap`` = q_eff - q_star;
+    - ``challenger.payoff_unguaranteed`` = V p - k, ``challenger.guarantee_leverage`` = V p - V p_g + P,
+      ``challenger.noise_scale``: what the deterrence curve P(deterred | q) needs per trial (the payoff at
+      credibility q is payoff_unguaranteed - q guarantee_leverage).
     """
     n = draws.n
     if not guarantors:
         raise ValueError("a guarantee needs at least one guarantor")
     _check_names(guarantors)
-    w = resolve_weights(guarantee.weights, draws)
+    w = honour_weights(guarantee, guarantors, draws)
     stake = _per_guarantor(draws, guarantors, "stake")
     cost = _per_guarantor(draws, guarantors, "cost")
-    binding = _per_guarantor(draws, guarantors, "binding")
-    tripwire = _per_guarantor(draws, guarantors, "tripwire")
-    automatic = _per_guarantor(draws, guarantors, "automatic")
+    binding = _per_guarantor(draws, guarantors, "binding") - w["centre.binding"]
+    tripwire = _per_guarantor(draws, guarantors, "tripwire") - w["centre.tripwire"]
+    automatic = _per_guarantor(draws, guarantors, "automatic") - w["centre.automatic"]
     capability = _per_guarantor(draws, guarantors, "capability")
     free_riding = draws.full(guarantee.free_riding)
     if np.any(free_riding != 0):
         stake = gm.free_riding_stake(stake, capability, free_riding[:, None])
-    stake_utility = w["stake_weight"] * stake
-    cost_utility = w["cost_weight"] * cost
+    stake_utility = w["stake_weight"] * (stake - w["centre.stake"])
+    cost_utility = w["cost_weight"] * (cost - w["centre.cost"])
 
     clauses = guarantee.escape_clauses
     p_void = np.broadcast_to(gm.void_probability(
@@ -298,15 +440,20 @@ def compute(
         [draws.full(c.p_manufactured) for c in clauses],
         [draws.full(c.p_accepted) for c in clauses],
     ), (n,))
-    p_win = draws.full(challenger.p_win) if p_win is None else np.broadcast_to(np.asarray(p_win, float), (n,))
     value, cost_of_war = draws.full(challenger.value), draws.full(challenger.cost_of_war)
     punishment, noise_scale = draws.full(challenger.punishment), draws.full(challenger.noise_scale)
+    if gain is None:
+        p_win = draws.full(challenger.p_win)
+        gain = value * p_win
+        gain_guaranteed = value * np.minimum(draws.full(challenger.p_win_guaranteed), p_win)
+    gain = np.broadcast_to(np.asarray(gain, float), (n,))
+    gain_guaranteed = gain if gain_guaranteed is None else np.broadcast_to(np.asarray(gain_guaranteed, float), (n,))
 
     res = gm.evaluate_guarantee(
         stake=stake_utility, cost=cost_utility, binding=binding, tripwire=tripwire, automatic=automatic,
         capability=capability, audience=w["audience"], tau=w["tau"], alpha=w["alpha"], sigma=w["sigma"],
-        baseline=w["baseline"], rho=draws.full(guarantee.rho), p_void=p_void, value=value, p_win=p_win,
-        cost_of_war=cost_of_war, punishment=punishment, noise_scale=noise_scale,
+        baseline=w["baseline"], rho=draws.full(guarantee.rho), p_void=p_void, gain=gain,
+        gain_guaranteed=gain_guaranteed, cost_of_war=cost_of_war, punishment=punishment, noise_scale=noise_scale,
     )
     terms = gm.honour_utility_terms(stake_utility, cost_utility, binding, tripwire, automatic,
                                     audience=w["audience"], tau=w["tau"], alpha=w["alpha"], baseline=w["baseline"])
@@ -321,14 +468,15 @@ def compute(
     for key in ("p_any", "p_all", "expected_response", "p_void", "q_eff", "net_gain", "p_deterred", "q_star",
                 "credibility_gap"):
         out[key] = res[key]
-    out["challenger.gain_unopposed"] = value * p_win - cost_of_war
-    out["challenger.punishment_at_risk"] = punishment * (1.0 - p_win)
+    out["challenger.payoff_unguaranteed"] = gain - cost_of_war
+    out["challenger.guarantee_leverage"] = gain - gain_guaranteed + punishment
     out["challenger.noise_scale"] = noise_scale
     return out
 
 
 def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The scenario's per-trial outputs: ``compute`` with the challenger's own p_win (no randomness used)."""
+    """The scenario's per-trial outputs: ``compute`` with the challenger's own p_win, p_win_guaranteed (no
+    randomness used)."""
     return compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws)
 
 
@@ -356,10 +504,11 @@ def deterrence_curve(s: Summaries, grid: np.ndarray = DETERRENCE_GRID,
                      max_trials: int = CURVE_SAMPLE) -> tuple[np.ndarray, np.ndarray, int]:
     """P(deterred | credibility q) averaged over the parameter uncertainty, on ``grid``: (mean, se, trials).
 
-    Per trial P(deterred | q) = Phi(-(gain_unopposed - q punishment_at_risk) / noise_scale) (noise 0: a step).
+    Per trial P(deterred | q) = Phi(-(payoff_unguaranteed - q guarantee_leverage) / noise_scale) (noise 0: a
+    step; model.guarantees.war_payoff).
     """
-    gain = _sample(s, "challenger.gain_unopposed")[:max_trials]
-    at_risk = _sample(s, "challenger.punishment_at_risk")[:max_trials]
+    gain = _sample(s, "challenger.payoff_unguaranteed")[:max_trials]
+    at_risk = _sample(s, "challenger.guarantee_leverage")[:max_trials]
     noise = _sample(s, "challenger.noise_scale")[:max_trials]
     net = gain[None, :] - grid[:, None] * at_risk[None, :]  # (len(grid), m)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -378,14 +527,38 @@ def _row_stats(s: Summaries, name: str, index: tuple = ()) -> list[float]:
 
 
 CREDIBILITY_COLUMNS = ["guarantee", "kind", "guarantor", "measure", "mean", "se", "q05", "q50", "q95", "n_trials",
-                       "p_deterred", "p_deterred_se", "q_star_mean", "q_star_q50", "q_star_defined_share"]
+                       "p_deterred", "p_deterred_se", "q_star_mean", "q_star_q50", "q_star_defined_share",
+                       "reference_class", "class_honoured", "class_n", "class_rate", "class_ci95_low", "class_ci95_high"]
 MEASURES = {"p_any": "P(at least one honours)", "p_all": "P(all honour)",
             "expected_response": "expected capability-weighted response", "p_void": "P(escape clause voids)",
             "q_eff": "credibility q (response after escape clauses)"}
 
 
-def credibility_rows(label: str, kind: str, s: Summaries) -> list[list[Any]]:
-    """Rows of tables/credibility.csv for one guarantee (CREDIBILITY_COLUMNS)."""
+def matched_classes(guarantee: GuaranteeBlock, guarantors: tuple[Guarantor, ...]
+                    ) -> dict[str, guarantee_record.ClassRate]:
+    """Each guarantor's reference class on the record (its era and first commitment type): k of n honoured."""
+    model = guarantee_record.record_model(guarantee.record.table, guarantee.record.coding)
+    return {g.name: guarantee_record.matched_class(model.cases, guarantee.era, g.commitment[0]) for g in guarantors}
+
+
+def _class_cells(c: guarantee_record.ClassRate | None) -> list[Any]:
+    if c is None:
+        return ["", "", "", float("nan"), float("nan"), float("nan")]
+    return [c.label, c.honoured, c.n, c.rate, c.lo, c.hi]
+
+
+def class_text(c: guarantee_record.ClassRate) -> str:
+    """'defence pacts 1945-2003: 4 of 20 honoured (0.20, 95% CI 0.08-0.42)'."""
+    if c.n == 0:
+        return f"{c.label}: no invocations in the record"
+    return f"{c.label}: {c.honoured} of {c.n} honoured ({c.rate:.2f}, 95% CI {c.lo:.2f}-{c.hi:.2f})"
+
+
+def credibility_rows(label: str, kind: str, s: Summaries,
+                     classes: dict[str, guarantee_record.ClassRate] | None = None) -> list[list[Any]]:
+    """Rows of tables/credibility.csv for one guarantee (CREDIBILITY_COLUMNS); each guarantor's row carries
+    its matched reference class on the record (``classes``)."""
+    classes = classes or {}
     det = s.estimate("p_deterred")
     qs = s["q_star"]
     defined = float(np.asarray(qs.count)) / s.n_trials if qs.count is not None else 0.0
@@ -393,9 +566,10 @@ def credibility_rows(label: str, kind: str, s: Summaries) -> list[list[Any]]:
     tail = [det.mean, det.se, s.estimate("q_star").mean if defined > 0 else float("nan"), q_star_q50, defined]
     rows = []
     for g in _guarantor_names(s):
-        rows.append([label, kind, g, "p_honour", *_row_stats(s, f"p_honour.{g}"), s.n_trials, *tail])
+        rows.append([label, kind, g, "p_honour", *_row_stats(s, f"p_honour.{g}"), s.n_trials, *tail,
+                     *_class_cells(classes.get(g))])
     for key in MEASURES:
-        rows.append([label, kind, "(all)", key, *_row_stats(s, key), s.n_trials, *tail])
+        rows.append([label, kind, "(all)", key, *_row_stats(s, key), s.n_trials, *tail, *_class_cells(None)])
     return rows
 
 
@@ -428,14 +602,16 @@ def _reference_run(path: str, mtime: float, overrides: tuple[str, ...], seed: in
 
 
 def reference_runs(config: Config, trials: int = REFERENCE_TRIALS) -> list[tuple[str, Config, Summaries]]:
-    """The historical references (Budapest 1994, NATO Article 5), run with the config's seed and weights.
+    """The historical references (Budapest 1994, NATO Article 5), run with the config's seed and weights (and
+    its record and shifts, when it sets them).
 
     A reference is skipped when it is the config itself or its file is missing. Cached per process.
     """
     out = []
     own = Path(config.path).resolve() if config.path else None
-    raw_weights = (config.data.get("guarantee") or {}).get("weights", "default")
-    overrides = () if raw_weights == "default" else (f"guarantee.weights={json.dumps(raw_weights)}",)
+    block = config.data.get("guarantee") or {}
+    overrides = tuple(f"guarantee.{key}={json.dumps(block[key])}" for key in ("weights", "record", "shifts")
+                      if key in block)
     for name in REFERENCES:
         path = REFERENCE_DIR / name
         if not path.is_file() or (own is not None and path.resolve() == own):
@@ -448,13 +624,15 @@ def reference_runs(config: Config, trials: int = REFERENCE_TRIALS) -> list[tuple
 # ------------------------------------------------------------------------------------------ figures
 
 
-def credibility_figure(groups: list[tuple[str, str, dict[str, dict[str, float]]]]) -> Figure:
-    """Box plots of P(honour) per guarantor and of q_eff, per guarantee.
+def credibility_figure(groups: list[tuple[str, str, dict[str, dict[str, Any]]]]) -> Figure:
+    """Box plots of P(honour) per guarantor and of q_eff, per guarantee, each guarantor's box beside the
+    honour rate of its matched reference class on the record.
 
-    groups: (guarantee label, kind 'config' | 'reference', {series label: {q05, q25, q50, q75, q95, mean}}),
-    whiskers at the 5% and 95% quantiles over parameter uncertainty, the dot the mean.
+    groups: (guarantee label, kind 'config' | 'reference', {series label: {q05, q25, q50, q75, q95, mean[,
+    class]}}), whiskers at the 5% and 95% quantiles over parameter uncertainty, the dot the mean; ``class`` (a
+    guarantee_record.ClassRate) is drawn as a red diamond with its Wilson 95% interval and "k/n".
     """
-    stats, positions, colours, ticks, tick_pos, spans = [], [], [], [], [], []
+    stats, positions, colours, ticks, tick_pos, spans, records = [], [], [], [], [], [], []
     x = 0.0
     for label, kind, series in groups:
         start = x
@@ -465,23 +643,35 @@ def credibility_figure(groups: list[tuple[str, str, dict[str, dict[str, float]]]
             colours.append("#2166ac" if kind == "config" else "#999999")
             ticks.append(name)
             tick_pos.append(x)
+            if q.get("class") is not None and q["class"].n > 0:
+                records.append((x + 0.42, q["class"]))
             x += 1.0
         spans.append((label, start, x - 1.0))
         x += 0.8
-    fig = plots.figure(figsize=(max(6.0, 0.8 * len(stats) + 2.0), 4.8))
+    fig = plots.figure(figsize=(max(6.5, 0.95 * len(stats) + 2.0), 5.0))
     ax = fig.subplots()
-    boxes = ax.bxp(stats, positions=positions, showmeans=True, patch_artist=True, widths=0.6,
+    boxes = ax.bxp(stats, positions=positions, showmeans=True, patch_artist=True, widths=0.5,
                    meanprops={"marker": "o", "markerfacecolor": "black", "markeredgecolor": "black", "markersize": 4})
     for patch, colour in zip(boxes["boxes"], colours):
         patch.set_facecolor(colour)
         patch.set_alpha(0.55)
+    for i, (xr, c) in enumerate(records):
+        ax.errorbar([xr], [c.rate], yerr=[[max(c.rate - c.lo, 0.0)], [max(c.hi - c.rate, 0.0)]], fmt="D",
+                    color="#b2182b", markersize=4, capsize=2, lw=1,
+                    label="record: matched class rate, Wilson 95% (k/n)" if i == 0 else None)
+        ax.annotate(f"{c.honoured}/{c.n}", (xr, c.hi), textcoords="offset points", xytext=(0, 2), ha="center",
+                    fontsize=6, color="#b2182b")
     ax.set_xticks(tick_pos, ticks, rotation=45, ha="right", fontsize=8)
     for label, a, b in spans:
         ax.text((a + b) / 2, 1.02, textwrap.fill(label, max(14, int(9 * (b - a + 1)))), ha="center", va="bottom",
                 fontsize=7, transform=ax.get_xaxis_transform())
-        ax.axvspan(a - 0.5, b + 0.5, color="#f0f0f0" if "reference" not in label else "#fafafa", zorder=0)
-    ax.set(ylim=(0, 1.02), ylabel="probability")
+        ax.axvspan(a - 0.5, b + 0.6, color="#f0f0f0" if "reference" not in label else "#fafafa", zorder=0)
+    ax.set(ylim=(0, 1.05), ylabel="probability")
     ax.grid(axis="y", alpha=0.3)
+    if records:
+        ax.legend(fontsize=7, loc="upper right")
+        classes = "; ".join(dict.fromkeys(c.label for _, c in records))
+        fig.text(0.01, 0.005, textwrap.fill(f"Matched classes: {classes}", 150), fontsize=6, va="bottom")
     ax.set_title("P(honour) per guarantor and credibility q\n(box 25-75%, whiskers 5-95% over parameter "
                  "uncertainty; dot = mean; grey = historical references)", fontsize=8, pad=34)
     return fig
@@ -517,8 +707,14 @@ def _box_stats(s: Summaries, name: str) -> dict[str, float]:
     return {"q05": q05, "q25": q25, "q50": q50, "q75": q75, "q95": q95, "mean": s.estimate(name).mean}
 
 
-def _series(s: Summaries) -> dict[str, dict[str, float]]:
-    out = {g: _box_stats(s, f"p_honour.{g}") for g in _guarantor_names(s)}
+def _series(s: Summaries, classes: dict[str, guarantee_record.ClassRate] | None = None
+            ) -> dict[str, dict[str, Any]]:
+    classes = classes or {}
+    out: dict[str, dict[str, Any]] = {}
+    for g in _guarantor_names(s):
+        out[g] = _box_stats(s, f"p_honour.{g}")
+        if g in classes:
+            out[g]["class"] = classes[g]
     out["q (all)"] = _box_stats(s, "q_eff")
     return out
 
@@ -540,16 +736,18 @@ def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict
     if not getattr(model, "guarantees", None) or "q_eff" not in s:
         return {}, {}
     label = _label(config)
-    weights = weights_label(model.guarantee.weights)
+    weights = weights_label(model.guarantee.weights, model.guarantee)
     refs = reference_runs(config)
-    credibility = credibility_rows(label, "config", s)
+    classes = matched_classes(model.guarantee, model.guarantees)
+    credibility = credibility_rows(label, "config", s, classes)
     contributions = contribution_rows(label, "config", weights, s)
-    groups = [(label, "config", _series(s))]
+    groups = [(label, "config", _series(s, classes))]
     for ref_label, ref_cfg, ref_s in refs:
-        credibility += credibility_rows(ref_label, "reference", ref_s)
-        contributions += contribution_rows(ref_label, "reference", weights_label(ref_cfg.model.guarantee.weights),
-                                           ref_s)
-        groups.append((f"{ref_label} (reference)", "reference", _series(ref_s)))
+        ref_classes = matched_classes(ref_cfg.model.guarantee, ref_cfg.model.guarantees)
+        credibility += credibility_rows(ref_label, "reference", ref_s, ref_classes)
+        contributions += contribution_rows(
+            ref_label, "reference", weights_label(ref_cfg.model.guarantee.weights, ref_cfg.model.guarantee), ref_s)
+        groups.append((f"{ref_label} (reference)", "reference", _series(ref_s, ref_classes)))
     tables = {"credibility": Table(CREDIBILITY_COLUMNS, credibility),
               "contributions": Table(CONTRIBUTION_COLUMNS, contributions)}
 
@@ -562,6 +760,14 @@ def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict
     figures = {"credibility": credibility_figure(groups),
                "deterrence": deterrence_figure(grid, curve, curve_se, m, q_star, markers, label)}
     return tables, figures
+
+
+DECAY_NOTE = (
+    "Credibility decay over the horizon (Leeds 2003: changes in capabilities and domestic institutions since "
+    "signature predict violation): none beyond the reference class. The record's invocations came at every age of "
+    "their alliances, so its base rate already averages over the changes that accumulated before the test; "
+    "`accord calibrate guarantees configs/reference/alliances_leeds_anac_2005.csv` reports what a change since "
+    "signature did on the record.")
 
 
 def _pct(x: float) -> str:
@@ -593,123 +799,31 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
         f"(95% CI {det.lo:.0%}-{det.hi:.0%}); {q_star_text}."),
         "",
         "## Each guarantor and the references", "",
-        "| guarantee | guarantor | P(honour) mean | 5-95% range | P(deterred) |", "|---|---|---|---|---|",
+        ("| guarantee | guarantor | P(honour) mean | 5-95% range | P(deterred) | matched reference class on the "
+         "record |"), "|---|---|---|---|---|---|",
     ]
     for r in tables["credibility"].records():
         if r["measure"] in ("p_honour", "q_eff"):
             who = r["guarantor"] if r["measure"] == "p_honour" else "credibility q (all)"
+            record = (class_text(guarantee_record.ClassRate(r["reference_class"], r["class_honoured"], r["class_n"],
+                                                            r["class_rate"], r["class_ci95_low"], r["class_ci95_high"]))
+                      if r["reference_class"] else "")
             lines.append(f"| {r['guarantee']}{' (reference)' if r['kind'] == 'reference' else ''} | {who} | "
                          f"{r['mean']:.3f} (s.e. {r['se']:.3f}, n={r['n_trials']:,}) | {r['q05']:.3f}-{r['q95']:.3f} | "
-                         f"{_pct(r['p_deterred'])} |")
+                         f"{_pct(r['p_deterred'])} | {record} |")
     lines += ["", "## Why: each term's contribution to the probit index z (sigma units; P(honour) = Phi(z))", "",
               "| guarantee | guarantor | " + " | ".join(TERM_LABELS[t] for t in TERMS) + " | z |",
               "|---|---|" + "---|" * (len(TERMS) + 1)]
     for r in tables["contributions"].records():
         lines.append(f"| {r['guarantee']} | {r['guarantor']} | " + " | ".join(f"{r[t]:+.2f}" for t in TERMS)
                      + f" | {r['index_z']:+.2f} |")
-    weights = weights_label(config.model.guarantee.weights)
+    weights = weights_label(config.model.guarantee.weights, config.model.guarantee)
     lines += ["", (f"Weights: {weights}. References run with the same seed and weights at {REFERENCE_TRIALS:,} "
               "trials each. Figures: `figures/credibility.png`, `figures/deterrence.png`. Tables: "
-              "`tables/credibility.csv`, `tables/contributions.csv`.")]
+              "`tables/credibility.csv`, `tables/contributions.csv`."), "", DECAY_NOTE]
     return "\n".join(lines)
 
 
 def report(config: Config, s: Summaries) -> Result:
     tables, figures = tables_figures(config, s)
     return Result(NAME, headline(s), tables, figures, summary_text(config, s, tables))
-
-
-# ------------------------------------------------------------------------------------------ calibration
-
-
-WEIGHT_OF = {"intercept": "baseline", "stake": "stake_weight", "cost": "cost_weight (minus)",
-             "binding": "audience", "tripwire": "tau", "automatic": "alpha"}
-
-
-def _finite(x: float) -> float | None:
-    return float(x) if math.isfinite(float(x)) else None
-
-
-def cases_figure(case_ids: list[str], fitted: np.ndarray, default: np.ndarray, honoured: np.ndarray) -> Figure:
-    """Fitted and default-weight P(honoured) per reference case, sorted by the fit; colour = outcome."""
-    order = np.argsort(fitted)
-    fig = plots.figure(figsize=(7, 0.25 * len(case_ids) + 1.2))
-    ax = fig.subplots()
-    y = np.arange(len(order))
-    colour = np.where(honoured[order] > 0, "#2166ac", "#b2182b")
-    ax.scatter(fitted[order], y, c=colour, marker="o", label="fitted")
-    ax.scatter(default[order], y, c=colour, marker="x", label="default weights")
-    ax.set_yticks(y, [case_ids[i] for i in order], fontsize=7)
-    ax.axvline(0.5, color="grey", lw=0.8)
-    ax.set(xlim=(0, 1), xlabel="P(honoured)")
-    ax.legend(fontsize=7, title="blue honoured, red not", title_fontsize=7, loc="lower right")
-    ax.set_title("Reference commitments: fitted against default weights", fontsize=9)
-    return fig
-
-
-def calibrate(path: Path, link: str = "logit", penalty: str = "ridge", ridge: float = 1.0) -> Report:
-    """Fit the guarantor-utility weights to a reference table of tested commitments (``accord calibrate``).
-
-    The table needs columns case_id, stake, cost, binding, tripwire, automatic (model scales) and honoured
-    (0/1); a bad table raises ConfigError naming the file, line and column. Reports the coefficients with
-    standard errors, the weights they imply on the probit scale (a mapping ready for ``guarantee.weights``),
-    AUC and share correctly classified of the fit and of the default weights, and the separation diagnosis.
-    """
-    path = Path(path)
-    rows, x, y = _read_reference(path)
-    fit = gm.fit_binary_response(x, y, FEATURES, link=link, penalty=penalty, ridge=ridge)
-    weights = model_weights(fit)
-    fitted_p = fit.predict(x)
-    default_p = gm.honour_probability(*(x[:, i] for i in range(len(FEATURES))))[0]
-    default_auc = gm.auc_score(default_p, y)
-    pseudo_r2 = 1.0 - fit.log_likelihood / fit.null_log_likelihood if fit.null_log_likelihood < 0 else float("nan")
-
-    coefficient_rows = [[name, float(c), float(se), float(z), WEIGHT_OF[name],
-                         weights[WEIGHT_OF[name].split()[0]]]
-                        for name, c, se, z in zip(fit.feature_names, fit.coef, fit.se, fit.z_value)]
-    coefficients = Table(["term", "coef", "se", "z", "model_weight", "model_weight_value"], coefficient_rows)
-    case_ids = [r["case_id"] for r in rows]
-    cases = Table(["case_id", "honoured", "p_fitted", "p_default_weights"],
-                  [[c, int(h), float(f), float(d)] for c, h, f, d in zip(case_ids, y, fitted_p, default_p)])
-
-    penalty_text = f"ridge {fit.ridge:g}" if penalty == "ridge" else penalty
-    lines = [
-        (f"Guarantee weights fitted to {path} ({fit.n_obs} commitments tested by an attack, {fit.n_honoured} "
-        f"honoured); {link} link, penalty {penalty_text}; converged: {'yes' if fit.converged else 'no'}."),
-        "",
-        f"{'term':<10} {'coef':>8} {'s.e.':>8} {'z':>7}   model weight (probit scale)",
-    ]
-    for name, c, se, z, weight_name, value in coefficient_rows:
-        lines.append(f"{name:<10} {c:>8.3f} {se:>8.3f} {z:>7.2f}   {weight_name} = {value:.3f}")
-    lines += [
-        "",
-        (f"Separation: AUC {fit.auc:.3f} (default weights {default_auc:.3f}; 0.5 is chance), "
-        f"{fit.share_correct:.0%} classified correctly at P = 0.5; log-likelihood {fit.log_likelihood:.2f} "
-        f"against {fit.null_log_likelihood:.2f} for the base rate alone (McFadden R2 {pseudo_r2:.2f})."),
-        f"Data separation: {fit.separation}"
-        + (" - the unpenalised estimates do not exist; read the penalised ones as shrunk, and their s.e. as "
-           "approximate." if fit.separation != "none" else "."),
-        "",
-        "To use these weights in a config (or `weights: fitted` for the probit ridge-1 fit of the shipped table):",
-        "  guarantee:",
-        "    weights: {" + ", ".join(f"{k}: {v:.3f}" for k, v in weights.items()) + "}",
-    ]
-    if any(weights[k] < 0 for k in ("audience", "tau", "alpha", "stake_weight", "cost_weight")):
-        lines.append("Note: a negative weight is outside the config's allowed range [0, 5]; the table gives no "
-                     "evidence that the feature helps.")
-    data = {
-        "table": str(path), "link": link, "penalty": penalty, "ridge": fit.ridge,
-        "n_obs": fit.n_obs, "n_honoured": fit.n_honoured, "converged": fit.converged,
-        "coefficients": {name: {"coef": _finite(c), "se": _finite(se), "z": _finite(z)}
-                         for name, c, se, z in zip(fit.feature_names, fit.coef, fit.se, fit.z_value)},
-        "model_weights": weights,
-        "auc": _finite(fit.auc), "share_correct": fit.share_correct, "default_weights_auc": _finite(default_auc),
-        "log_likelihood": fit.log_likelihood, "null_log_likelihood": fit.null_log_likelihood,
-        "mcfadden_r2": _finite(pseudo_r2), "separation": fit.separation,
-    }
-    return Report(
-        kind="calibrate-guarantees", text="\n".join(lines), data=data,
-        tables={"coefficients": coefficients, "cases": cases},
-        figures={"cases": cases_figure(case_ids, fitted_p, default_p, y)},
-        inputs={"table": str(path), "link": link, "penalty": penalty, "ridge": ridge},
-    )

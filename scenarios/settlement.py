@@ -96,7 +96,7 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
 
     if cfg.guarantees and cfg.guarantee is not None and cfg.challenger is not None:
         # the challenger's chance of winning a renewed war at the start of the peace (year 1)
-        gua = G.compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws, p_win=p_path[:, 0])
+        gua = G.compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws, gain=p_path[:, 0])
         q = np.broadcast_to(gua["q_eff"], (n,))
     else:
         gua, q = {}, np.zeros(n)

@@ -1,6 +1,5 @@
-"""Tests for model/forces.py: Lanchester invariants and closed forms, fitting, the peace-time balance."""
-
-from pathlib import Path
+"""Tests for model/forces.py: Lanchester invariants and closed forms, the peace-time balance (the fitter's tests
+are in test_lanchester_fit.py)."""
 
 import numpy as np
 import pytest
@@ -9,9 +8,6 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from model import forces as F
-
-DATA = Path(__file__).parent / "data" / "lanchester_synthetic.csv"
-
 
 # ----------------------------------------------------------------------------- dynamics
 
@@ -261,57 +257,6 @@ def test_balance_trajectory_square_law_agrees_with_a_fine_grid():
         np.testing.assert_allclose(out["campaign_stop_day"][:, t], stop, rtol=1e-9)
         z = np.log(peak / d["breakthrough_threshold"]) / d["breakthrough_noise_sigma"]
         np.testing.assert_allclose(out["p_breakthrough"][:, t], stats.norm.cdf(z), rtol=0, atol=1e-6)
-
-
-# ----------------------------------------------------------------------------- fitting
-
-
-def _load_synthetic():
-    return np.loadtxt(DATA, delimiter=",", skiprows=1, unpack=True)
-
-
-def test_fit_recovers_known_square_law_coefficients_within_their_intervals():
-    """tests/data/lanchester_synthetic.csv: a square-law battle generated with alpha = 0.0106, beta = 0.0544
-    (the coefficients Engel 1954 reported for Iwo Jima, used only as plausible values), A0 = 54,000 with
-    6,000 and 13,000 arriving on days 2 and 5, D0 = 21,500, 36 days, Gaussian noise sd 250 troops
-    (numpy default_rng(1954)), rounded to whole troops."""
-    day, attacker, defender, add_a, add_d = _load_synthetic()
-    fit = F.fit_lanchester(day, attacker, defender, add_a, add_d)
-    assert fit.law == "square"
-    assert fit.alpha_ci[0] <= 0.0106 <= fit.alpha_ci[1]
-    assert fit.beta_ci[0] <= 0.0544 <= fit.beta_ci[1]
-    assert fit.alpha_ci[1] - fit.alpha_ci[0] < 0.1 * 0.0106  # informative, not a vacuous interval
-    assert 150 < fit.rmse < 400  # about the noise level
-    assert fit.fitted_attacker.shape == day.shape
-    assert all(f.aic > fit.best.aic for f in fit.fits if f.law != "square")
-
-
-def test_fit_picks_the_linear_law_and_its_intervals_cover_the_truth():
-    """30 noisy replicates of a linear-law battle (noise after day 0, which is the known initial condition):
-    the linear law is chosen every time, and each 95% interval covers the true coefficient in at least 24 of
-    30 replicates (if coverage were really 95%, fewer than 24 would happen with probability ~3e-4)."""
-    day = np.arange(25.0)
-    add = np.zeros(25)
-    true_attacker, true_defender = F._predict_battle("linear", day, 5000.0, 4000.0, 3e-5, 2e-5, add, add)
-    covered_alpha = covered_beta = 0
-    for seed in range(30):
-        rng = np.random.default_rng(seed)
-        fit = F.fit_lanchester(
-            day,
-            true_attacker + np.r_[0.0, rng.normal(0, 20, 24)],
-            true_defender + np.r_[0.0, rng.normal(0, 20, 24)],
-        )
-        assert fit.law == "linear"
-        covered_alpha += fit.alpha_ci[0] <= 3e-5 <= fit.alpha_ci[1]
-        covered_beta += fit.beta_ci[0] <= 2e-5 <= fit.beta_ci[1]
-    assert covered_alpha >= 24 and covered_beta >= 24
-
-
-def test_fit_rejects_bad_input():
-    with pytest.raises(ValueError):
-        F.fit_lanchester([0, 1], [10, 9], [10, 9])
-    with pytest.raises(ValueError):
-        F.fit_lanchester([0, 2, 1], [10, 9, 8], [10, 9, 8])
 
 
 # ----------------------------------------------------------------------------- peace-time balance

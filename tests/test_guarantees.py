@@ -274,53 +274,72 @@ def test_effective_credibility_is_response_times_not_void():
 # Deterrence
 
 deterrence_params = {
-    "value": st.floats(0.1, 2.0),
-    "p_win": st.floats(0.0, 0.99),
+    "gain": st.floats(0.0, 2.0),
+    "gain_guaranteed": st.floats(-1.0, 2.0),
     "cost_of_war": st.floats(0.0, 1.0),
     "punishment": st.floats(0.0, 3.0),
     "noise_scale": st.floats(0.0, 0.5),
 }
 
 
+def test_war_payoff_is_the_published_mixture():
+    """EU_A = (1 - q)(V p - k) + q (V p_g - k - P) (MODELS.md section 1; Huth 1988, Zagare & Kilgour 2000),
+    checked term by term at a hand-computed point: V p = 0.6, V p_g = 0.1, k = 0.2, P = 0.5, q = 0.3:
+    0.7 * 0.4 + 0.3 * (0.1 - 0.2 - 0.5) = 0.28 - 0.18 = 0.10."""
+    assert gm.war_payoff(0.3, 0.6, 0.1, 0.2, 0.5) == pytest.approx(0.10)
+    assert gm.war_payoff(0.0, 0.6, 0.1, 0.2, 0.5) == pytest.approx(0.4)  # no guarantee: V p - k
+    assert gm.war_payoff(1.0, 0.6, 0.1, 0.2, 0.5) == pytest.approx(-0.6)  # sure response: V p_g - k - P
+
+
 @SETTINGS
 @given(q_low=unit, q_high=unit, **deterrence_params)
-def test_more_credibility_never_lowers_p_deterred(q_low, q_high, **params):
+def test_more_credibility_never_lowers_p_deterred(q_low, q_high, gain, gain_guaranteed, cost_of_war, punishment,
+                                                  noise_scale):
+    """A guarantee whose response helps the defender (p_g <= p) or punishes can only deter more as it grows
+    more credible."""
+    gain_guaranteed = min(gain_guaranteed, gain)
     q_low, q_high = sorted((q_low, q_high))
-    low = gm.deterrence_probability(q_low, **params)
-    high = gm.deterrence_probability(q_high, **params)
+    args = (gain, gain_guaranteed, cost_of_war, punishment, noise_scale)
+    low, high = gm.deterrence_probability(q_low, *args), gm.deterrence_probability(q_high, *args)
     assert high >= low - 1e-15
     assert 0.0 <= low <= 1.0
 
 
+def test_a_capable_guarantor_deters_even_when_the_protected_state_would_surely_lose():
+    """The case the old form q P (1 - p) got wrong: with p = 1 the old threshold did not exist whatever the
+    guarantee. Here V p = 1, k = 0.2 and a full response makes the attack fail (V p_g = 0), P = 0.3:
+    q* = (1 - 0.2) / (1 - 0 + 0.3) = 0.615..., and a sure response deters."""
+    q_star = gm.credibility_threshold(1.0, 0.0, 0.2, 0.3)
+    assert q_star == pytest.approx(0.8 / 1.3)
+    assert gm.deterrence_probability(1.0, 1.0, 0.0, 0.2, 0.3, noise_scale=0.0) == 1.0
+    assert gm.deterrence_probability(0.0, 1.0, 0.0, 0.2, 0.3, noise_scale=0.0) == 0.0
+
+
 @SETTINGS
 @given(**{k: v for k, v in deterrence_params.items() if k != "noise_scale"})
-def test_credibility_threshold_zeroes_the_net_gain(value, p_win, cost_of_war, punishment):
-    q_star = gm.credibility_threshold(value, p_win, cost_of_war, punishment)
-    gain_unopposed = value * p_win - cost_of_war
-    if gain_unopposed <= 0:
+def test_credibility_threshold_zeroes_the_war_payoff(gain, gain_guaranteed, cost_of_war, punishment):
+    q_star = gm.credibility_threshold(gain, gain_guaranteed, cost_of_war, punishment)
+    args = (gain, gain_guaranteed, cost_of_war, punishment)
+    if gain - cost_of_war <= 0:
         assert q_star == 0.0
     elif np.isnan(q_star):
-        # no credibility in [0, 1] deters: the full response still leaves a positive gain
-        assert gm.challenger_net_gain(1.0, value, p_win, cost_of_war, punishment) > 0
+        # no credibility in [0, 1] deters: a sure response still leaves a positive payoff
+        assert gm.war_payoff(1.0, *args) > 0
     else:
         assert 0.0 <= q_star <= 1.0
-        assert gm.challenger_net_gain(q_star, value, p_win, cost_of_war, punishment) == pytest.approx(
-            0.0, abs=1e-9
-        )
-        assert gm.deterrence_probability(q_star, value, p_win, cost_of_war, punishment, 0.1) == pytest.approx(
-            0.5
-        )
+        assert gm.war_payoff(q_star, *args) == pytest.approx(0.0, abs=1e-9)
+        assert gm.deterrence_probability(q_star, *args, 0.1) == pytest.approx(0.5)
 
 
-def test_credibility_threshold_nan_when_the_challenger_surely_wins():
-    assert np.isnan(gm.credibility_threshold(1.0, 1.0, 0.2, 1.0))
-    assert np.isnan(gm.credibility_threshold(1.0, 0.6, 0.0, 0.0))  # no punishment at all
-    assert gm.credibility_threshold(1.0, 0.5, 0.2, 1.0) == pytest.approx(0.6)  # (0.5 - 0.2) / 0.5
+def test_credibility_threshold_nan_when_nothing_the_guarantors_do_deters():
+    assert np.isnan(gm.credibility_threshold(1.0, 1.0, 0.2, 0.0))  # response adds neither capability nor cost
+    assert np.isnan(gm.credibility_threshold(0.6, 0.6, 0.0, 0.1))  # (0.6 - 0) / 0.1 > 1
+    assert gm.credibility_threshold(0.5, 0.5, 0.2, 0.5) == pytest.approx(0.6)  # (0.5 - 0.2) / 0.5
 
 
 def test_zero_noise_gives_the_deterministic_rule():
     q = np.array([0.0, 0.59, 0.6, 0.61, 1.0])
-    p = gm.deterrence_probability(q, 1.0, 0.5, 0.2, 1.0, noise_scale=0.0)
+    p = gm.deterrence_probability(q, 0.5, 0.5, 0.2, 0.5, noise_scale=0.0)
     np.testing.assert_array_equal(p, [0.0, 0.0, 1.0, 1.0, 1.0])
 
 
@@ -357,7 +376,8 @@ def test_evaluate_guarantee_shapes_and_consistency():
         capability=[0.8, 0.3],
         rho=rng.uniform(0, 1, n),
         p_void=0.1,
-        p_win=rng.uniform(0.3, 0.7, n),
+        gain=rng.uniform(0.3, 0.7, n),
+        gain_guaranteed=0.1,
     )
     assert out["p_honour"].shape == (n, 2)
     for key in ("p_any", "p_all", "expected_response", "q_eff", "p_deterred", "q_star", "net_gain"):

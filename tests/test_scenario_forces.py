@@ -1,8 +1,7 @@
-"""The `forces` scenario end to end: shipped configs through the CLI, options overlaid, the cession table,
-`accord calibrate lanchester`, and monotonicity through compute()."""
+"""The `forces` scenario end to end: shipped configs through the CLI, options overlaid, the cession table, and
+monotonicity through compute() (`accord calibrate lanchester`: test_calibrate_lanchester.py)."""
 
 import csv
-import json
 import textwrap
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from scenarios.engine import Draws, execute
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs" / "forces"
-SYNTHETIC = Path(__file__).parent / "data" / "lanchester_synthetic.csv"
 OPTIONS = {"28-point plan (600,000 cap)", "28-point plan (forces halved)", "E3 counter-proposal", "no deal"}
 
 
@@ -212,57 +210,6 @@ def test_higher_cap_multiplier_or_aid_never_raises_p_breakthrough(which, low, bu
     p0 = SF.compute(_fixed_forces(**common, **{which: x0}), cession, draws)["p_breakthrough"]
     p1 = SF.compute(_fixed_forces(**common, **{which: x0 * (1 + bump) + 1e-6}), cession, draws)["p_breakthrough"]
     assert np.all(p1 <= p0 + 1e-9), (which, p0, p1)
-
-
-# ------------------------------------------------------------------------------------------- calibrate
-
-
-def test_calibrate_lanchester_recovers_the_generating_coefficients_and_law(runner, tmp_path):
-    """tests/data/lanchester_synthetic.csv was generated with the square law, alpha = 0.0106, beta = 0.0544
-    (see tests/test_forces.py)."""
-    res = runner.invoke(cli.main, ["calibrate", "lanchester", str(SYNTHETIC), "--json", "--quiet",
-                                   "--out", str(tmp_path / "cal")])
-    assert res.exit_code == 0, res.output
-    data = json.loads(res.stdout)
-    assert data["law"] == "square"
-    assert data["alpha_ci"][0] <= 0.0106 <= data["alpha_ci"][1]
-    assert data["beta_ci"][0] <= 0.0544 <= data["beta_ci"][1]
-    assert {f["law"] for f in data["fits"]} == {"square", "linear", "mixed"}
-    assert (tmp_path / "cal" / "figures" / "lanchester_fit.png").is_file()
-    assert (tmp_path / "cal" / "tables" / "lanchester_fits.csv").is_file()
-
-
-def test_calibrate_lanchester_respects_laws_and_confidence(tmp_path):
-    narrow = SF.calibrate_lanchester(SYNTHETIC, laws=("square", "linear"), confidence=0.5)
-    wide = SF.calibrate_lanchester(SYNTHETIC, laws=("square", "linear"), confidence=0.99)
-    assert [f["law"] for f in wide.data["fits"]] == ["square", "linear"]
-    assert np.diff(narrow.data["alpha_ci"]) < np.diff(wide.data["alpha_ci"])
-
-
-@pytest.mark.parametrize("text, line, key, words", [
-    ("day,attacker,defender\n0,10,5\n1,x,4\n2,8,3\n", 3, "attacker", "not a number"),
-    ("day,attacker,defender\n0,10,5\n1,9,-4\n2,8,3\n", 3, "defender", ">= 0"),
-    ("day,attacker,defender\n0,10,5\n2,9,4\n1,8,3\n", 4, "day", "must increase"),
-    ("day,attacker,troops\n0,10,5\n", 1, "troops", "allowed columns"),
-    ("day,attacker\n0,10\n", 1, None, "missing column"),
-    ("day,attacker,defender\n0,10,5\n1,9\n2,8,3\n", 3, None, "the header has 3"),
-    ("day,attacker,defender\n0,10,5\n1,9,4\n", 1, None, "at least 3"),
-])
-def test_bad_battle_csv_names_the_line_column_and_what_is_allowed(tmp_path, text, line, key, words):
-    path = tmp_path / "battle.csv"
-    path.write_text(text)
-    with pytest.raises(ConfigError) as err:
-        SF.read_battle(path)
-    assert err.value.line == line and err.value.key == key and words in err.value.message
-
-
-def test_bad_battle_csv_exits_2_with_one_line(runner, tmp_path):
-    path = tmp_path / "battle.csv"
-    path.write_text("day,attacker,defender\n0,10,5\n1,ten,4\n2,8,3\n")
-    res = runner.invoke(cli.main, ["calibrate", "lanchester", str(path), "--out", str(tmp_path / "c")])
-    assert res.exit_code == 2
-    assert len(res.stderr.strip().splitlines()) == 1 and ":3: attacker:" in res.stderr
-    assert not (tmp_path / "c").exists()
 
 
 @pytest.mark.parametrize("law", ["linear", "mixed"])

@@ -1,0 +1,486 @@
+"""The guarantee record: reference classes of invoked alliance commitments, the penalised fit of P(honour) on
+the record's covariates, ``accord calibrate guarantees`` and the ``guarantees`` kind of ``accord backtest``.
+
+The outside view of a guarantee's credibility (MODELS.md section 1; Kahneman & Lovallo 1993): how often were
+commitments of this era and type honoured when they were invoked? Reliability on the record: Leeds, Long &
+Mitchell (2000) 74.5% honoured 1816-1944; Berkemeier & Fuhrmann (2018) 50% of invoked commitments 1816-2003,
+66% before 1945 and 22% after, defence pacts 41%; Leeds & Anac (2005) no evidence that institutionalised
+alliances are more reliable; Leeds (2003) changes in capabilities and domestic institutions since signature
+predict violation. The tables are read by scenarios/reference.py (which rows are invocations, and why, is
+written there); the estimators and scores are model/calibration.py's.
+
+The model fitted to a table (``record_covariates``):
+
+    P(honoured) = F(b0 + b_era post1945 + sum_t b_t type_t + b_m multilateral [+ the table's own covariates])
+
+F logistic or normal, ridge-penalised (strength 1: a N(0, 1) prior on each slope, the intercept free), so
+that few, meaningful covariates generalise to wars the fit has not seen; covariates are the record's codings
+(0/1 indicators, or Leeds & Anac's 0-2 scales), never codings made knowing the outcome.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+import scenarios
+from model import calibration as cal
+from scenarios import backtest as bt
+from scenarios import plots
+from scenarios import reference as ref
+from scenarios.config import ConfigError
+from scenarios.results import Report, Table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+ROOT = Path(scenarios.__file__).resolve().parent.parent
+RECORD_TABLE = ROOT / "configs" / "reference" / "alliances_berkemeier_fuhrmann_2018.csv"
+ACCORD_TABLE = ROOT / "configs" / "reference" / "guarantees.csv"
+
+# what each format's fit uses (MODELS.md section 1 and the issue: era, commitment type, multilateral; for
+# Leeds & Anac institutionalisation and change since signature; accord's own table its mechanism features)
+CLASS_COVARIATES = ("post1945", *ref.COMMITMENT_TYPES, "multilateral")
+FIT_COVARIATES = {
+    ref.BERKEMEIER_FUHRMANN.name: CLASS_COVARIATES,
+    ref.LEEDS_ANAC.name: ("post1945", "multilateral", "milinst", "formal", "chcap2d", "dinstch2"),
+    ref.ACCORD_GUARANTEES.name: ref.ACCORD_FEATURES,
+}
+DEFAULT_RIDGE = 1.0
+
+
+def record_covariates(cases: ref.AllianceCases) -> tuple[str, ...]:
+    """The covariates the fit uses for this table's format (those the table has)."""
+    return tuple(c for c in FIT_COVARIATES[cases.format] if c in cases.covariates)
+
+
+def design(cases: ref.AllianceCases, covariates: tuple[str, ...]) -> np.ndarray:
+    """(n, k) matrix of the named covariates."""
+    if not covariates:
+        return np.zeros((len(cases), 0))
+    return np.column_stack([cases.covariates[c] for c in covariates])
+
+
+def fit_record(cases: ref.AllianceCases, covariates: tuple[str, ...], link: str = "logit", penalty: str = "ridge",
+               ridge: float = DEFAULT_RIDGE) -> cal.BinaryFit:
+    """The penalised fit of P(honoured) on the named covariates; ConfigError when the cases have one outcome."""
+    y = cases.honoured
+    if y.min() == y.max():
+        what = "honoured" if y[0] == 1 else "violated"
+        raise ConfigError(f"all {len(y)} cases were {what}: a fit needs honoured and violated cases",
+                          cases.source)
+    return cal.BinaryResponse(link, penalty, ridge).fit(design(cases, covariates), y, covariates)
+
+
+# ------------------------------------------------------------------------------------------ rates
+
+
+@dataclass(frozen=True)
+class ClassRate:
+    """A reference class: k of n invoked commitments honoured, with the Wilson 95% interval."""
+
+    label: str
+    honoured: int
+    n: int
+    rate: float
+    lo: float
+    hi: float
+
+
+def class_rate(label: str, honoured: np.ndarray) -> ClassRate:
+    k, n = int(np.sum(honoured)), len(honoured)
+    p, lo, hi = cal.rate(k, n)
+    return ClassRate(label, k, n, p, lo, hi)
+
+
+def class_rates(cases: ref.AllianceCases) -> list[ClassRate]:
+    """Overall, by era, by commitment type (and type by era), by multilateral, and for Leeds & Anac by
+    institutionalisation and change since signature: whatever the table codes."""
+    y = cases.honoured
+    cov = cases.covariates
+    rows = [class_rate("all invocations", y)]
+    if "post1945" in cov:
+        for era in ref.ERAS:
+            rows.append(class_rate(era, y[cases.era == era]))
+    for t in cases.types():
+        has = cov[t] == 1
+        rows.append(class_rate(ref.TYPE_LABELS[t], y[has]))
+        if "post1945" in cov:
+            for era in ref.ERAS:
+                rows.append(class_rate(f"{ref.TYPE_LABELS[t]} {era}", y[has & (cases.era == era)]))
+    if "multilateral" in cov:
+        rows.append(class_rate("bilateral", y[cov["multilateral"] == 0]))
+        rows.append(class_rate("multilateral", y[cov["multilateral"] == 1]))
+    for name, levels in (("milinst", (0, 1, 2)), ("formal", (0, 1, 2)), ("chcap2d", (0, 1)), ("dinstch2", (0, 1))):
+        if name in cov:
+            for level in levels:
+                rows.append(class_rate(f"{ref.COVARIATE_LABELS[name]} = {level}", y[cov[name] == level]))
+    return rows
+
+
+def matched_class(cases: ref.AllianceCases, era: str | None, commitment: str | None) -> ClassRate:
+    """The reference class a guarantee is matched to: its era and (first) commitment type, where the table
+    codes them, e.g. "defence pacts 1945-2003"."""
+    mask = np.ones(len(cases), dtype=bool)
+    parts = []
+    if commitment is not None and commitment in cases.covariates:
+        mask &= cases.covariates[commitment] == 1
+        parts.append(ref.TYPE_LABELS[commitment])
+    else:
+        parts.append("invoked commitments")
+    if era is not None and "post1945" in cases.covariates:
+        mask &= cases.era == era
+        parts.append(era)
+    return class_rate(" ".join(parts), cases.honoured[mask])
+
+
+# ------------------------------------------------------------------------------------------ backtest kind
+
+
+def _cases(path: Path, coding: str) -> bt.Cases:
+    return as_backtest_cases(ref.read_alliances(path, coding))
+
+
+def as_backtest_cases(a: ref.AllianceCases) -> bt.Cases:
+    """The alliance cases in the shape every backtest kind hands over (scenarios/backtest.py)."""
+    excluded = f", {a.rows_read - len(a)} other rows not invocations" if a.rows_read > len(a) else ""
+    coding_text = f", coding {a.coding}" if a.format == ref.BERKEMEIER_FUHRMANN.name else ""
+    return bt.Cases(a.source, f"{len(a)} cases{excluded}; {a.title}{coding_text}", a.case_id, a.war, a.war_label,
+                    a.war_key, a.honoured, a)
+
+
+@dataclass(frozen=True)
+class FittedRecord:
+    """A record fit as the backtest sees it."""
+
+    fit: cal.BinaryFit
+    covariates: tuple[str, ...]
+    left_out: tuple[str, ...]
+
+    def predict(self, cases: bt.Cases) -> np.ndarray:
+        return self.fit.predict(design(cases.payload, self.covariates))
+
+    def describe(self) -> str:
+        terms = ", ".join(self.covariates) or "no covariates (the base rate)"
+        penalty = f"ridge {self.fit.ridge:g}" if self.fit.penalty == "ridge" else self.fit.penalty
+        text = f"penalised {self.fit.link} ({penalty}) on {terms}."
+        if self.left_out:
+            text += f" Left out (not coded in both tables): {', '.join(self.left_out)}."
+        return text
+
+    def data(self) -> dict[str, Any]:
+        return {"link": self.fit.link, "penalty": self.fit.penalty, "ridge": self.fit.ridge, "n_obs": self.fit.n_obs,
+                "coefficients": {n: {"coef": float(c), "se": _finite(s)}
+                                 for n, c, s in zip(self.fit.feature_names, self.fit.coef, self.fit.se)},
+                "left_out": list(self.left_out)}
+
+
+@dataclass(frozen=True)
+class GuaranteeBacktest:
+    """``accord backtest guarantees``: P(honour) of invoked commitments from the record's covariates."""
+
+    name: str = "guarantees"
+    title: str = "P(honour) of invoked alliance commitments"
+    outcome_label: str = "honoured"
+    prediction_label: str = "P(honour)"
+
+    def read(self, path: Path, options: Mapping[str, Any]) -> bt.Cases:
+        return _cases(path, options.get("coding", "llm"))
+
+    def fit(self, train: bt.Cases, test: bt.Cases, options: Mapping[str, Any]) -> FittedRecord:
+        wanted = record_covariates(train.payload)
+        covariates = tuple(c for c in wanted if c in test.payload.covariates)
+        left_out = tuple(c for c in wanted if c not in covariates)
+        fit = fit_record(train.payload, covariates, options.get("link", "logit"), options.get("penalty", "ridge"),
+                         options.get("ridge", DEFAULT_RIDGE))
+        return FittedRecord(fit, covariates, left_out)
+
+
+BACKTEST = GuaranteeBacktest()
+
+
+# ------------------------------------------------------------------------------------------ calibrate
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(float(x)) else None
+
+
+def _rates_table(rates: list[ClassRate]) -> Table:
+    return Table(["class", "honoured", "n", "rate", "ci95_low", "ci95_high"],
+                 [[r.label, r.honoured, r.n, r.rate, r.lo, r.hi] for r in rates])
+
+
+def rates_text(rates: list[ClassRate]) -> list[str]:
+    width = max(len(r.label) for r in rates) + 2
+    lines = [f"{'class':<{width}} {'honoured':>8} {'n':>4} {'rate':>6}   95% CI (Wilson)"]
+    for r in rates:
+        if r.n == 0:
+            lines.append(f"{r.label:<{width}} {0:>8} {0:>4} {'n/a':>6}")
+            continue
+        lines.append(f"{r.label:<{width}} {r.honoured:>8} {r.n:>4} {r.rate:>6.2f}   {r.lo:.2f}-{r.hi:.2f}")
+    return lines
+
+
+def class_probabilities(fit: cal.BinaryFit, cases: ref.AllianceCases) -> list[dict[str, Any]]:
+    """The fitted P(honour) of each class the table can express (era x type x bilateral/multilateral, others
+    at 0), with the probit index Phi^-1(P): the ``baseline`` an explicit-weights config would use."""
+    covariates = fit.feature_names[1:]
+    types = [t for t in cases.types() if t in covariates] or [None]
+    eras = ref.ERAS if "post1945" in covariates else (None,)
+    sides = (0.0, 1.0) if "multilateral" in covariates else (None,)
+    out = []
+    for t in types:
+        for era in eras:
+            for side in sides:
+                x = np.zeros(len(covariates))
+                if t is not None:
+                    x[covariates.index(t)] = 1.0
+                if era is not None:
+                    x[covariates.index("post1945")] = float(era == ref.ERAS[1])
+                if side is not None:
+                    x[covariates.index("multilateral")] = side
+                p = float(fit.predict(x[None, :])[0])
+                out.append({"type": t, "era": era, "multilateral": None if side is None else bool(side),
+                            "p_honour": p, "probit_baseline": float(cal.link_function(p, "probit"))})
+    return out
+
+
+def _class_table_text(classes: list[dict[str, Any]]) -> list[str]:
+    columns = sorted({(c["era"], c["multilateral"]) for c in classes}, key=lambda k: (str(k[0]), str(k[1])))
+
+    def head(era: str | None, multi: bool | None) -> str:
+        side = "" if multi is None else (" multilateral" if multi else " bilateral")
+        return f"{era or 'any era'}{side}"
+
+    width = max(22, *(len(head(*c)) + 2 for c in columns))
+    lines = [f"{'':<22}" + "".join(f"{head(*c):>{width}}" for c in columns)]
+    for t in dict.fromkeys(c["type"] for c in classes):
+        cells = {(c["era"], c["multilateral"]): c for c in classes if c["type"] == t}
+        label = ref.TYPE_LABELS.get(t, "all commitments") if t else "all commitments"
+        lines.append(f"{label:<22}" + "".join(
+            f"{cells[c]['p_honour']:>{width - 9}.2f} ({cells[c]['probit_baseline']:+.2f})" for c in columns))
+    return lines
+
+
+def calibrate(path: Path | str, coding: str = "llm", folds: int | None = None, seed: int = 0, link: str = "logit",
+              penalty: str = "ridge", ridge: float = DEFAULT_RIDGE) -> Report:
+    """``accord calibrate guarantees``: reference-class rates, the penalised fit with standard errors, grouped
+    cross-validation by war (``folds``), and what a config can use. Any alliance table format (reference.py)."""
+    path = Path(path)
+    cases = ref.read_alliances(path, coding)
+    covariates = record_covariates(cases)
+    fit = fit_record(cases, covariates, link, penalty, ridge)
+    rates = class_rates(cases)
+    n_wars = len(np.unique(cases.war))
+    excluded = ", ".join(f"{k} {v}" for k, v in cases.excluded.items())
+    coding_text = f", coding {cases.coding}" if cases.format == ref.BERKEMEIER_FUHRMANN.name else ""
+    lines = [
+        f"Guarantee credibility on the record: {cases.source} ({cases.title}{coding_text}).",
+        (f"Cases: {len(cases)} of {cases.rows_read} rows ({int(cases.honoured.sum())} honoured) from {n_wars} "
+         f"{'crises' if cases.format == ref.ACCORD_GUARANTEES.name else 'wars'}; {cases.rule}"
+         + (f" ({excluded})." if excluded else ".")),
+        "", "Reference-class rates:", *rates_text(rates),
+    ]
+    if not cases.types():
+        lines.append("(This table codes no commitment types: rates by type need Berkemeier & Fuhrmann's table.)")
+    penalty_text = f"ridge {fit.ridge:g} (a N(0, {1 / fit.ridge:g}) prior on each slope)" if penalty == "ridge" else penalty
+    lines += ["", (f"Fitted model: P(honoured) = {'logistic' if link == 'logit' else 'Phi'}(b0 + sum b_k x_k), "
+                   f"{link}, penalty {penalty_text}; {fit.n_obs} cases; converged: {'yes' if fit.converged else 'no'}."),
+              f"{'term':<13} {'coef':>8} {'s.e.':>7} {'z':>7}   covariate"]
+    for name, c, se, z in zip(fit.feature_names, fit.coef, fit.se, fit.z_value):
+        lines.append(f"{name:<13} {c:>8.3f} {se:>7.3f} {z:>7.2f}   {ref.COVARIATE_LABELS.get(name, 'constant')}")
+    lines.append(
+        f"In sample (optimistic): AUC {fit.auc:.3f}, log-likelihood {fit.log_likelihood:.2f} against "
+        f"{fit.null_log_likelihood:.2f} for the base rate alone (McFadden R2 {fit.mcfadden_r2:.2f}); data separation: "
+        f"{fit.separation}" + (" (the unpenalised estimates do not exist; read these as shrunk)." if fit.separation
+                               != "none" else "."))
+    data: dict[str, Any] = {
+        "table": cases.source, "format": cases.format, "coding": cases.coding, "rule": cases.rule,
+        "n_rows": cases.rows_read, "n_cases": len(cases), "n_honoured": int(cases.honoured.sum()), "n_wars": n_wars,
+        "excluded": cases.excluded,
+        "rates": [{"class": r.label, "honoured": r.honoured, "n": r.n, "rate": _finite(r.rate), "ci95_low": _finite(r.lo),
+                   "ci95_high": _finite(r.hi)} for r in rates],
+        "link": link, "penalty": penalty, "ridge": fit.ridge, "converged": fit.converged,
+        "coefficients": {n: {"coef": float(c), "se": _finite(s), "z": _finite(z)}
+                         for n, c, s, z in zip(fit.feature_names, fit.coef, fit.se, fit.z_value)},
+        "covariance": fit.covariance.tolist(),
+        "auc_in_sample": _finite(fit.auc), "log_likelihood": fit.log_likelihood,
+        "null_log_likelihood": fit.null_log_likelihood, "mcfadden_r2": _finite(fit.mcfadden_r2),
+        "separation": fit.separation,
+    }
+    tables = {"rates": _rates_table(rates),
+              "coefficients": Table(["term", "coef", "se", "z", "covariate"],
+                                    [[n, float(c), float(s), float(z), ref.COVARIATE_LABELS.get(n, "constant")]
+                                     for n, c, s, z in zip(fit.feature_names, fit.coef, fit.se, fit.z_value)])}
+    figures: dict[str, Figure] = {"rates": rates_figure(rates, cases)}
+
+    if folds is not None:
+        options = {"coding": coding, "link": link, "penalty": penalty, "ridge": ridge}
+        predictions, _ = bt.predict_folds(BACKTEST, as_backtest_cases(cases), folds, seed, options)
+        rows, diffs = bt.score_rows(predictions)
+        lines += ["", (f"Grouped {folds}-fold cross-validation by war (fold seed {seed}; no war on both sides of a "
+                       "split; each fold predicted by a fit on the others, against their base rate):"),
+                  *bt.scores_text(rows, diffs, "honoured")]
+        data["cross_validation"] = {
+            "folds": folds, "seed": seed,
+            "model": rows[0].scores.as_dict(), "base_rate": rows[1].scores.as_dict(),
+            "difference": {k: {"mean": d.mean, "se": _finite(d.se), "n_groups": d.n_groups} for k, d in diffs.items()},
+        }
+        tables["cross_validation"] = bt._score_table(rows, diffs)
+
+    lines.append("")
+    if cases.format == ref.ACCORD_GUARANTEES.name:
+        lines += _mechanism_weights_text(fit, data)
+    else:
+        classes = class_probabilities(fit, cases)
+        data["classes"] = classes
+        tables["classes"] = Table(["type", "era", "multilateral", "p_honour", "probit_baseline"],
+                                  [[c["type"] or "", c["era"] or "", "" if c["multilateral"] is None else
+                                    int(c["multilateral"]), c["p_honour"], c["probit_baseline"]] for c in classes])
+        extra = ""
+        if cases.format == ref.LEEDS_ANAC.name:
+            extra = " (milinst, formal 0; no change since signature)"
+        lines += [(f"Fitted P(honour) by class{extra}; in brackets the probit index Phi^-1(P), the `baseline` of "
+                  "explicit weights:"), *_class_table_text(classes), "",
+                  ("To use this table as a config's outside view (the default, weights: calibrated, uses "
+                   f"{RECORD_TABLE.relative_to(ROOT)} under coding llm; the scenario refits the table as a probit "
+                   "on the class covariates a config codes: era, commitment types, multilateral):"),
+                  "  guarantee:", "    weights: calibrated",
+                  f"    record: {{table: {cases.source}" + (f", coding: {cases.coding}}}" if coding_text else "}")]
+        if cases.format == ref.LEEDS_ANAC.name:
+            lines += _decay_text(fit)
+    return Report(kind="calibrate-guarantees", text="\n".join(lines), data=data, tables=tables, figures=figures,
+                  inputs={"table": str(path), "coding": coding, "folds": folds, "seed": seed, "link": link,
+                          "penalty": penalty, "ridge": ridge})
+
+
+def _decay_text(fit: cal.BinaryFit) -> list[str]:
+    """Leeds (2003): what a change since signature does to a bilateral 1945-2003 commitment, per the fit."""
+    names = fit.feature_names[1:]
+    x0 = np.zeros(len(names))
+    x0[names.index("post1945")] = 1.0
+    p0 = float(fit.predict(x0[None, :])[0])
+    parts = []
+    for name in ("chcap2d", "dinstch2"):
+        if name in names:
+            x1 = x0.copy()
+            x1[names.index(name)] = 1.0
+            parts.append(f"after a {ref.COVARIATE_LABELS[name]} {float(fit.predict(x1[None, :])[0]):.2f}")
+    return ["", (f"Change since signature (Leeds 2003): a bilateral 1945-2003 commitment with no change is honoured "
+                 f"with P {p0:.2f}; " + "; ".join(parts) + ". The scenario's default applies no decay beyond the "
+                 "reference class (see README, 'On the record').")]
+
+
+def _mechanism_weights_text(fit: cal.BinaryFit, data: dict[str, Any]) -> list[str]:
+    """accord's own table: its coefficients as the mechanism model's weights (probit scale)."""
+    c = cal.probit_scale_coefficients(fit)
+    weights = {"audience": c["binding"], "tau": c["tripwire"], "alpha": c["automatic"], "sigma": 1.0,
+               "baseline": c["intercept"], "stake_weight": c["stake"], "cost_weight": -c["cost"]}
+    data["model_weights"] = weights
+    lines = [("These cases were coded after the fact, knowing the outcomes: read the fit as a description, not as "
+             "evidence (the published tables code none of its features, so it cannot be scored on them)."),
+             ("As the mechanism model's weights (probit scale; `weights: fitted` is the probit ridge-1 fit of the "
+             "shipped table):"), "  guarantee:",
+             "    weights: {" + ", ".join(f"{k}: {v:.3f}" for k, v in weights.items()) + "}"]
+    if any(weights[k] < 0 for k in ("audience", "tau", "alpha", "stake_weight", "cost_weight")):
+        lines.append("Note: a negative weight is outside the config's allowed range [0, 5]; the table gives no "
+                     "evidence that the feature helps.")
+    return lines
+
+
+def rates_figure(rates: list[ClassRate], cases: ref.AllianceCases) -> Figure:
+    """Each reference class's honour rate with its Wilson 95% interval and 'k of n' beside it."""
+    shown = [r for r in rates if r.n > 0]
+    fig = plots.figure(figsize=(7.0, 0.32 * len(shown) + 1.4))
+    ax = fig.subplots()
+    y = np.arange(len(shown))[::-1]
+    rate = np.array([r.rate for r in shown])
+    ax.errorbar(rate, y, xerr=[rate - [r.lo for r in shown], [r.hi for r in shown] - rate], fmt="o",
+                color="#2166ac", ecolor="#92c5de", capsize=3)
+    for yi, r in zip(y, shown):
+        ax.annotate(f"{r.honoured} of {r.n}", (r.hi, yi), textcoords="offset points", xytext=(5, -3), fontsize=7)
+    ax.set_yticks(y, [r.label for r in shown], fontsize=7)
+    ax.axvline(rates[0].rate, color="grey", lw=0.8, ls="--")
+    ax.set(xlim=(0, 1.12), xlabel="share honoured when invoked (Wilson 95% interval)")
+    ax.grid(axis="x", alpha=0.3)
+    coding = f", coding {cases.coding}" if cases.format == ref.BERKEMEIER_FUHRMANN.name else ""
+    ax.set_title(f"Reference classes: {cases.title}{coding} ({len(cases)} cases)", fontsize=9)
+    return fig
+
+
+@functools.lru_cache(maxsize=8)
+def _read_cached(path: str, mtime: float, coding: str) -> ref.AllianceCases:
+    return ref.read_alliances(Path(path), coding)
+
+
+def _mtime(path: Path) -> float:
+    """A file's modification time (the cache key of its version); -1 when it cannot be read (the reader says why)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -1.0
+
+
+# ------------------------------------------------------------------------------------------ the scenario's record
+
+
+RECORD_LINK = "probit"  # the scenario's P(honour) = Phi(z): the record is fitted on the same scale
+
+
+def resolve_table(name: str | Path) -> Path:
+    """A record table named in a config: absolute; else relative to the working directory if it exists
+    there; else relative to accord's source tree (so configs/reference/... works from anywhere)."""
+    p = Path(name)
+    if p.is_absolute() or p.is_file():
+        return p
+    return ROOT / p
+
+
+@dataclass(frozen=True)
+class RecordModel:
+    """The outside view a guarantee config uses: a probit ridge fit of P(honoured) on the class covariates a
+    guarantor's coding gives (era, commitment types, multilateral; those the table codes)."""
+
+    cases: ref.AllianceCases
+    fit: cal.BinaryFit
+    covariates: tuple[str, ...]
+
+    def class_features(self, era: str, commitments: tuple[str, ...], multilateral: np.ndarray) -> np.ndarray:
+        """(n, k) covariate rows of one guarantor's class, k = len(covariates); multilateral (n,) in [0, 1]."""
+        n = len(multilateral)
+        x = np.zeros((n, len(self.covariates)))
+        for j, name in enumerate(self.covariates):
+            if name == "post1945":
+                x[:, j] = float(era == ref.ERAS[1])
+            elif name == "multilateral":
+                x[:, j] = multilateral
+            elif name in ref.COMMITMENT_TYPES:
+                x[:, j] = float(name in commitments)
+        return x
+
+    def label(self) -> str:
+        coding = f", coding {self.cases.coding}" if self.cases.format == ref.BERKEMEIER_FUHRMANN.name else ""
+        return f"{self.cases.title}{coding}, {len(self.cases)} invocations"
+
+
+@functools.lru_cache(maxsize=8)
+def _record_model(path: str, mtime: float, coding: str) -> RecordModel:
+    cases = _read_cached(path, mtime, coding)
+    if cases.format == ref.ACCORD_GUARANTEES.name:
+        raise ConfigError("the record must be a published alliance table (Berkemeier & Fuhrmann 2018 or Leeds & "
+                          "Anac 2005); accord's guarantees.csv was coded knowing the outcomes (use weights: fitted "
+                          "for its fit)", cases.source)
+    covariates = tuple(c for c in CLASS_COVARIATES if c in cases.covariates)
+    return RecordModel(cases, fit_record(cases, covariates, RECORD_LINK, "ridge", DEFAULT_RIDGE), covariates)
+
+
+def record_model(table: str | Path, coding: str = "llm") -> RecordModel:
+    """The record fit for a config's ``guarantee.record`` (cached per process and file version)."""
+    p = resolve_table(table)
+    return _record_model(str(p), _mtime(p), coding)
