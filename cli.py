@@ -270,6 +270,7 @@ class AccordCommand(click.Command):
 
     def invoke(self, ctx: click.Context) -> Any:
         def call() -> Any:
+            _refuse_special_files(ctx.params)
             out = ctx.params.get("out")
             if out and self.name not in NO_OUT_CHECK:
                 from scenarios.results import check_writable
@@ -278,6 +279,25 @@ class AccordCommand(click.Command):
             return super(AccordCommand, self).invoke(ctx)
 
         return _guarded(self.name or "", call)
+
+
+def _refuse_special_files(params: dict[str, Any]) -> None:
+    """A path given to any command that names a device, pipe or socket (/dev/zero, a FIFO) is refused before
+    anything opens it: reading one never ends (or blocks until a writer comes)."""
+    import stat
+
+    from scenarios.config import ConfigError
+
+    for value in params.values():
+        for v in value if isinstance(value, (tuple, list)) else (value,):
+            if not isinstance(v, (str, Path)) or not str(v) or len(str(v)) > 4096:
+                continue
+            try:
+                mode = os.stat(v).st_mode
+            except (OSError, ValueError):
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                raise ConfigError("is not a regular file (a device, pipe or socket); give a file", str(v))
 
 
 NO_OUT_CHECK = {"sweep"}
