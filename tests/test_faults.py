@@ -190,10 +190,10 @@ def test_a_read_only_out_fails_before_any_compute(tmp_path, toy, runner, monkeyp
 
 def test_every_command_with_out_checks_it_before_computing(tmp_path, runner, monkeypatch):
     """Generic (AccordCommand): an analysis command's --out is checked before its compute too."""
-    from scenarios import guarantees
+    from scenarios import guarantee_record
 
     (tmp_path / "afile").write_text("x")
-    monkeypatch.setattr(guarantees, "calibrate", lambda *a, **k: pytest.fail("computed"))
+    monkeypatch.setattr(guarantee_record, "calibrate", lambda *a, **k: pytest.fail("computed"))
     res = runner.invoke(cli.main, ["calibrate", "guarantees", "--out", str(tmp_path / "afile" / "r")])
     assert res.exit_code == 2 and "cannot write" in res.stderr
     (tmp_path / "taken").mkdir()
