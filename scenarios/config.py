@@ -10,6 +10,13 @@ Every numeric model parameter (``Param``) is a number or a distribution mapping
 
 Errors are raised as :class:`ConfigError`, which names the file, the line, the key path, what was wrong and
 what is allowed; the CLI prints them as one line each and exits with code 2.
+
+Hostile input (issue 16). The loader is bounded by construction: only a regular file of at most
+``Limits.file_bytes``, UTF-8 (or UTF-16/32 with a byte-order mark); plain YAML only (tags refused, naming the
+line); aliases, nesting and values counted while composing, and the size with every alias and ``<<`` merge
+expanded measured on the node graph before anything is expanded (:func:`_compose`). Every number, in a file
+or a ``--set``, follows one rule (:class:`Strict`, the base of every block and parameter spec): finite, not a
+boolean, inside its field's range. After validation, a scenario module's ``check(config)`` runs, if it has one.
 """
 
 from __future__ import annotations

@@ -177,7 +177,7 @@ def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
             raise TypeError("trials and seed must be whole numbers")
         if run_settings["sampler"] not in ("mc", "lhs", "sobol") or not isinstance(source, str):
             raise TypeError("an unknown sampler or config path")
-        if not 1 <= run_settings["trials"] <= MAX_TRIALS or not 0 <= run_settings["seed"] < 2**63:
+        if not 1 <= run_settings["trials"] <= MAX_TRIALS or run_settings["seed"] < 0:
             raise ValueError("trials or seed out of range")
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ConfigError(f"not an accord manifest ({type(exc).__name__}: {clip(str(exc), 80)})", label) from None
