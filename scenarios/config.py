@@ -395,12 +395,12 @@ class Limits:
     aliases: int = 1_000  # YAML aliases (*name) in one file (ACCORD_MAX_ALIASES)
     values: int = 50_000  # values of a resolved config, aliases, merges and extends expanded (ACCORD_MAX_VALUES)
     depth: int = 64  # levels of nesting (ACCORD_MAX_DEPTH, at most 200: Python's recursion limit)
-    files: int = 100  # files read through `extends` for one config (ACCORD_MAX_EXTENDS)
+    files: int = 100  # files read through `extends` for one config (ACCORD_MAX_EXTENDS, at most 500)
 
 
 LIMIT_VARIABLES = {"file_bytes": "ACCORD_MAX_CONFIG_BYTES", "aliases": "ACCORD_MAX_ALIASES",
                    "values": "ACCORD_MAX_VALUES", "depth": "ACCORD_MAX_DEPTH", "files": "ACCORD_MAX_EXTENDS"}
-_CEILINGS = {"depth": 200}
+_CEILINGS = {"depth": 200, "files": 500}  # Python's recursion limit bounds these
 
 
 def limits() -> Limits:
@@ -862,7 +862,7 @@ def _read_file(path: Path, chain: tuple[Path, ...], ref: tuple[str, int | None, 
     if not isinstance(parents, list) or not parents or not all(isinstance(p, str) and p.strip() for p in parents):
         raise ConfigError("extends must be a file name or a list of file names", label, line, "extends")
     if len(parents) > budget[0]:
-        raise ConfigError(_over_limit(f"extends names {len(parents):,} files", lim.files, "files"), label, line, "extends")
+        raise ConfigError(_over_limit("extends reads too many files", lim.files, "files"), label, line, "extends")
     merged: dict = {}
     merged_locs: dict = {}
     for parent in parents:
@@ -1095,9 +1095,16 @@ def load(
     schema_for: typing.Callable[[str], type[ConfigBase]] | None = None,
 ) -> Config:
     """Read, merge, override and validate a config file."""
-    p = Path(path)
-    data, locs, files = _read_file(p, (), None)
+    data, locs, files = read_config(Path(path))
     return from_data(data, locs, files, overrides, schema_for, path=str(path))
+
+
+def read_config(path: Path) -> tuple[dict, dict, list[str]]:
+    """A config file with its ``extends`` merged: (data, locations, files read); not validated."""
+    try:
+        return _read_file(Path(path), (), None)
+    except RecursionError:  # an extends chain deeper than Python recurses (its limit lifted far)
+        raise ConfigError(_over_limit("extends chains too many files", limits().files, "files"), _display(Path(path))) from None
 
 
 TOP_LEVEL_EXTRA = ("extends",)
@@ -1324,7 +1331,7 @@ def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: t
 
 def is_fragment(path: str | Path) -> bool:
     """A config file with no ``scenario`` (after its own extends) is a fragment, meant to be extended."""
-    data, _, _ = _read_file(Path(path), (), None)
+    data, _, _ = read_config(Path(path))
     return "scenario" not in data
 
 
@@ -1336,7 +1343,7 @@ def validate_fragment(path: str | Path) -> tuple[list[str], int]:
 
     from scenarios import registry
 
-    data, locs, files = _read_file(Path(path), (), None)
+    data, locs, files = read_config(Path(path))
     fields: dict[str, Any] = {}
     for name in registry.names():
         for key, info in registry.get(name).Schema.model_fields.items():
