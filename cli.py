@@ -65,7 +65,7 @@ MAX_TRIALS = 1_000_000_000  # scenarios.config.MAX_TRIALS (tests/test_hostile_in
 TRIALS = click.IntRange(1, MAX_TRIALS)
 MAX_SECONDS = 15 * 60  # a run estimated longer asks for --yes (ACCORD_MAX_SECONDS changes it)
 MEMORY_SHARE = 0.8  # ... and so does one estimated to need more than this share of the available memory
-ESTIMATE_ABOVE_TRIALS = 100_000  # below this many trials in all, no pilot (nothing here takes minutes)
+ESTIMATE_ABOVE_TRIALS = 250_000  # below this many trials in all, no pilot (nothing here takes minutes)
 
 
 class Out:

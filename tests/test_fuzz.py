@@ -172,7 +172,7 @@ def _delete(data, path):
 
 
 @pytest.mark.parametrize("shipped", SHIPPED, ids=lambda p: str(p.relative_to(ROOT)))
-@settings(max_examples=max(EXAMPLES // 4, 4), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=max(EXAMPLES // 6, 4), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                 HealthCheck.too_slow])
 @given(data=st.data())
 def test_single_mutations_of_every_shipped_config(shipped, data, tmp_path_factory):

@@ -256,13 +256,13 @@ def test_work_estimated_past_the_limit_asks_for_yes(monkeypatch, runner, tmp_pat
 
     cfg = write_toy_config(tmp_path / "toy.yaml", 1000)
     monkeypatch.setenv("ACCORD_MAX_SECONDS", "0.001")
-    res = runner.invoke(cli.main, ["run", str(cfg), "-n", "200000", "--out", str(tmp_path / "r")])
+    res = runner.invoke(cli.main, ["run", str(cfg), "-n", "300000", "--out", str(tmp_path / "r")])
     msg = _one_error_line(res)
-    assert "--trials: estimated 200,000 trials: about" in msg and "add --yes to run it anyway" in msg, msg
+    assert "--trials: estimated 300,000 trials: about" in msg and "add --yes to run it anyway" in msg, msg
     assert "pilot chunks of 1,000" in msg and not (tmp_path / "r").exists()
-    res = runner.invoke(cli.main, ["run", str(cfg), "-n", "200000", "--yes", "--out", str(tmp_path / "r")])
+    res = runner.invoke(cli.main, ["run", str(cfg), "-n", "300000", "--yes", "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
-    assert "accord: note: estimated 200,000 trials" in res.stderr
+    assert "accord: note: estimated 300,000 trials" in res.stderr
 
 
 def test_the_estimate_is_within_a_factor_of_a_few_of_the_run(tmp_path, toy):
@@ -362,10 +362,10 @@ def test_a_new_command_gets_the_error_handling_without_asking(runner, monkeypatc
     assert _one_error_line(res) == "accord: error: x.yaml:3: a.b: a bad thing"
 
 
-@pytest.mark.parametrize("argv", [["show", "configs/plan_28_points.yaml"], ["show", "configs/plan_28_points.yaml", "--json"],
-                                  ["list"]])
+@pytest.mark.parametrize("argv", [["show", "configs/plan_28_points.yaml"], ["show", "configs/plan_28_points.yaml", "--json"]])
 def test_a_closed_pipe_ends_quietly_with_exit_0(argv):
-    """`accord show CONFIG | head -1`: the reader goes away; accord stops quietly, as head-friendly tools do."""
+    """`accord show CONFIG | head -1`: the reader goes away; accord stops quietly, as head-friendly tools do.
+    (The output is larger than a pipe's buffer, so accord is still writing when the reader leaves.)"""
     proc = subprocess.Popen([sys.executable, "-m", "cli", *argv], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     assert proc.stdout.readline()
