@@ -272,13 +272,18 @@ class AccordCommand(click.Command):
         def call() -> Any:
             _refuse_special_files(ctx.params)
             out = ctx.params.get("out")
-            if out and self.name not in NO_OUT_CHECK:
+            if out and self.name not in NO_OUT_CHECK and self._out_is_a_directory():
                 from scenarios.results import check_writable
 
                 check_writable(Path(out), unique=False)
             return super(AccordCommand, self).invoke(ctx)
 
         return _guarded(self.name or "", call)
+
+    def _out_is_a_directory(self) -> bool:
+        """Whether --out names a directory to be made (a run or report directory), as opposed to a file."""
+        param = next((p for p in self.params if p.name == "out"), None)
+        return param is not None and isinstance(param.type, click.Path) and not param.type.file_okay
 
 
 def _refuse_special_files(params: dict[str, Any]) -> None:
