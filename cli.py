@@ -272,7 +272,7 @@ class AccordCommand(click.Command):
         def call() -> Any:
             _refuse_special_files(ctx.params)
             out = ctx.params.get("out")
-            if out and self.name not in NO_OUT_CHECK and self._out_is_a_directory():
+            if out and self._out_is_a_directory():
                 from scenarios.results import check_writable
 
                 check_writable(Path(out), unique=False)
@@ -305,8 +305,7 @@ def _refuse_special_files(params: dict[str, Any]) -> None:
                 raise ConfigError("is not a regular file (a device, pipe or socket); give a file", str(v))
 
 
-NO_OUT_CHECK = {"sweep"}
-_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2: a bare group asks for its help  # commands whose --out has their own rules (a sweep directory can be resumed)
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2: a bare group asks for its help
 
 
 class AccordGroup(click.Group):

@@ -401,3 +401,10 @@ def test_hostile_voting_game_is_refused_too(runner, tmp_path):
         f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
         """))
     assert "ACCORD_MAX_VALUES" in _one_error_line(runner.invoke(cli.main, ["power", str(p)]))
+
+
+def test_a_voting_game_with_a_number_beyond_floats_range_is_refused(runner, monkeypatch):
+    """Found by the fuzzer: numpy cannot test 10**400 for finiteness (TypeError); it is a bad value, exit 2."""
+    monkeypatch.chdir(ROOT)
+    msg = _one_error_line(runner.invoke(cli.main, ["power", "tests/data/bad_configs/game_huge_quota.yaml"]))
+    assert "game_huge_quota.yaml:2: quota: expected a number" in msg
