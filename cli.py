@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ from typing import Any
 # setting wins. Child processes (fork, forkserver) inherit it.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# pydantic looks for plugins (observability hooks accord does not use) by scanning the entry points of every
+# installed distribution when it builds its first model: ~0.15-0.3 s of each start (issue 17). The user's own
+# setting wins.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def _keep_freed_memory() -> None:
@@ -48,6 +53,59 @@ def _keep_freed_memory() -> None:
 
 
 _keep_freed_memory()
+
+# ------------------------------------------------------------------- fast start (issue 17)
+# Commands that only read configs (list, show, validate, report) import the scenario modules for their
+# schemas, and those import scipy and networkx at the top for the models (~1.5 s on a 2-core VM). For these
+# commands the packages are stand-ins that import the real module on first use, which they never make.
+LIGHT_COMMANDS = ("list", "show", "validate", "report")
+HEAVY_MODULES = ("scipy.special", "scipy.stats", "scipy.optimize", "scipy.linalg", "scipy.interpolate", "networkx",
+                 "model.coalition", "model.forces", "model.guarantees", "model.bargaining", "model.negotiation",
+                 "model.power", "model.prim")
+
+
+class _Deferred(types.ModuleType):
+    """A module stand-in: the first attribute it lacks imports the real module (which then replaces it in
+    sys.modules and on its parent package); every later lookup is forwarded to the real module."""
+
+    def __init__(self, name: str, spec: Any) -> None:
+        super().__init__(name)
+        self.__spec__ = spec  # what `import name` reads of a module already in sys.modules
+
+    def __getattr__(self, attr: str) -> Any:
+        real = self.__dict__.get("_real")
+        if real is None:
+            import importlib
+
+            name = self.__name__
+            if sys.modules.get(name) is self:
+                del sys.modules[name]
+            real = importlib.import_module(name)
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules:
+                setattr(sys.modules[parent], child, real)
+            self.__dict__["_real"] = real
+        return getattr(real, attr)
+
+
+def defer_heavy_imports(names: tuple[str, ...] = HEAVY_MODULES) -> None:
+    """Put a `_Deferred` stand-in in sys.modules for each module of ``names`` not imported yet."""
+    import importlib.util
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        sys.modules[name] = module = _Deferred(name, spec)
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
+
 
 import click
 
@@ -483,7 +541,8 @@ def guard_work(cfg: Any, trials: int, seed: int | None, sampler: str | None, wor
 
 @click.group(name="accord", cls=AccordGroup, context_settings=CONTEXT)
 @click.version_option(package_name="accord", prog_name="accord")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """accord: model peace settlements: guarantee credibility, the military balance, coalition acceptance
     and whether a settlement holds, as parameterised Monte Carlo models run from YAML configs.
 
@@ -493,6 +552,8 @@ def main() -> None:
       accord run                        the default config (configs/plan_28_points.yaml)
       accord show configs/no_deal.yaml  the resolved config with the source of every value
     """
+    if ctx.invoked_subcommand in LIGHT_COMMANDS:  # fast start: these never call the models (issue 17)
+        defer_heavy_imports()
 
 
 @main.command(context_settings=CONTEXT, epilog="""\b
@@ -523,8 +584,9 @@ def run(config: str | None, trials: int | None, seed: int | None, sampler: str |
         quiet: bool) -> None:
     """Run a config (default: configs/plan_28_points.yaml) and write a run directory.
 
-    The run directory holds manifest.json (resolved config with sources, seed, sampler, trials, versions,
-    git commit, command line, timings), summary.md (a one-page brief), tables/*.csv and figures/*.
+    The run directory holds report.html (the brief as one self-contained page to open in a browser or print),
+    manifest.json (resolved config with sources, seed, sampler, trials, versions, git commit, command line,
+    timings), summary.md (the brief in Markdown), result.json, tables/*.csv and figures/*.
     """
     from scenarios import runs
 
@@ -629,11 +691,13 @@ def show(config: str | None, overrides: tuple[str, ...], as_json: bool) -> None:
     if cfg.overrides:
         click.echo("overrides: " + "  ".join(cfg.overrides))
     click.echo("")
-    rows = [(k, v["value"], v["set_at"], v["source"] or "(no source: assumption?)") for k, v in info["parameters"].items()]
-    width = [max(len(str(r[i])) for r in rows + [("parameter", "value", "set at", "")]) for i in range(3)]
-    click.echo(f"{'parameter':<{width[0]}}  {'value':<{width[1]}}  {'set at':<{width[2]}}  source")
-    for key, value, at, source in rows:
-        click.echo(f"{key:<{width[0]}}  {value:<{width[1]}}  {at:<{width[2]}}  {source}")
+    rows = [(k, v["value"], v.get("unit") or "-", v["set_at"], v["source"] or "(no source: assumption?)")
+            for k, v in info["parameters"].items()]
+    head = ("parameter", "value", "unit", "set at", "source")
+    width = [max(len(str(r[i])) for r in [*rows, head]) for i in range(4)]
+    width[2] = min(width[2], 22)  # a few long units overflow rather than widen every line
+    for row in [head, *rows]:
+        click.echo("  ".join(f"{c:<{w}}" for c, w in zip(row[:4], width)) + f"  {row[4]}")
 
 
 @main.command("list", context_settings=CONTEXT, epilog="""\b
@@ -712,7 +776,7 @@ def emit_report(report: Any, as_json: bool, quiet: bool, out: str | None, format
     where = write_report(report, Path(out) if out else None, formats=_formats(formats))
     o = Out(as_json, quiet)
     if as_json:
-        o.json({**report.data, "report_dir": str(where)})
+        o.json({**report.data, "report_dir": str(where), "report": str(where / "report.html")})
     o.say(report.text)
     o.say(f"written to {where}/")
 
@@ -726,6 +790,7 @@ def calibrate() -> None:
       accord calibrate guarantees
       accord calibrate guarantees --link probit --penalty firth --json
       accord calibrate lanchester tests/data/lanchester_square_2pct.csv
+      accord calibrate battles
     """
 
 
@@ -893,17 +958,19 @@ Examples:
   accord calibrate durability configs/reference/peace_agreements_ucdp_v22.1_1975_2011.csv
   accord calibrate durability configs/reference/cow_interstate_wars_v4.0.csv
   accord calibrate durability agreements.csv --covariates full,commission,ceasefire --baseline weibull --json
+  accord calibrate durability configs/reference/peace_agreements_ucdp_v22.1_1975_2011.csv --penalty 0.1
 Tables: a UCDP peace-agreement file (pa_date, ended, duration, provisions), a COW inter-state war file (one
 row per state per war: pairs of states and their recurrences are derived), or any CSV with a duration in
 years (years) and an event flag (event: 1 ended, 0 censored).
 """)
 @click.argument("table", type=click.Path(dir_okay=False))
-@click.option("--covariates", help="Comma-separated covariates [default: the dataset's predictive set; UCDP "
-                                   "full,commission; COW decisive,post1945].")
+@click.option("--covariates", help="Comma-separated covariates [default: fixed in advance from theory, never "
+                                   "selected on the record; UCDP peacekeeping,commission; COW decisive,post1945].")
 @click.option("--baseline", type=click.Choice(["piecewise", "weibull"]), default="piecewise", show_default=True,
               help="Baseline hazard: piecewise-constant (Friedman 1982) or Weibull.")
 @click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty on the standardised coefficients "
-                                                             "[default: 0.1, chosen by grouped cross-validation].")
+                                                             "[default: 0, unpenalised: honest intervals; with a "
+                                                             "penalty they are labelled penalised].")
 @out_option
 @json_option
 @quiet_option
@@ -931,9 +998,9 @@ Tables as for `accord calibrate durability` (UCDP agreements, COW wars, or years
 @click.option("--split-year", type=int, help="Instead of --test or --folds: fit on the spells of --train that began "
                                              "before this year, predict those that began in it or later.")
 @click.option("--horizons", default="1,2,5", show_default=True, help="Years at which to score, comma-separated.")
-@click.option("--covariates", help="Comma-separated covariates [default: the dataset's predictive set].")
+@click.option("--covariates", help="Comma-separated covariates [default: the dataset's, fixed in advance].")
 @click.option("--baseline", type=click.Choice(["piecewise", "weibull"]), default="piecewise", show_default=True)
-@click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty [default: 0.1].")
+@click.option("--penalty", type=click.FloatRange(min=0), help="Ridge penalty [default: 0, unpenalised].")
 @handle_errors
 def backtest_durability(train: str, test: str | None, folds: int | None, seed: int, out: str | None, as_json: bool,
                         quiet: bool, split_year: int | None, horizons: str, covariates: str | None, baseline: str,
@@ -962,6 +1029,67 @@ def backtest_durability(train: str, test: str | None, folds: int | None, seed: i
 
 
 # ------------------------------------------------------------------------- end of durability (issue 14)
+
+
+# ---------------------------------------------------------------------- battles (issue 19): the CDB90 record
+
+
+@calibrate.command("battles", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord calibrate battles
+  accord calibrate battles configs/reference/battles_cdb90.csv --folds 10 --out runs/calb
+  accord calibrate battles --json | jq '.win.log_ratio, .defence_multiplier.fortified'
+The table is CDB90's wide layout (STRA, STRD, WINA, POST1 at least; AEROA, WOFD1, KMDA and the active periods'
+dates when present). Draws (WINA 0) and unknown outcomes (-9) are left out of the fits and counted.
+""")
+@click.argument("table", required=False, type=click.Path(dir_okay=False))
+@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Ridge strength: a N(0, 1/ridge) prior on each slope.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Folds of the cross-validation grouped by war.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the fold assignment.")
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def calibrate_battles(table: str | None, ridge: float, folds: int, seed: int, out: str | None, as_json: bool,
+                      quiet: bool) -> None:
+    """How do battles go on the record (CAA Database of Battles, CDB90)? The attacker's win rate by force-ratio
+    band and defender posture (counts, Wilson intervals); the fitted relations the war model reads (who wins,
+    on the log force ratio, posture and air superiority; how far a won battle advances, on the defender's
+    density) with standard errors and held-out scores; a figure of P(attacker wins) against the force ratio
+    with the record's binned rates on top."""
+    from scenarios import battles
+
+    path = Path(table) if table else _shipped("configs/reference/battles_cdb90.csv")
+    emit_report(battles.calibrate(path, ridge=ridge, folds=folds, seed=seed), as_json, quiet, out)
+
+
+@backtest.command("battles", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord backtest battles --train A.csv --test B.csv
+  accord backtest battles --train configs/reference/battles_cdb90.csv --folds 5
+  accord backtest battles --train A.csv --test B.csv --json | jq '.model.brier, .base_rate.brier'
+Both tables in CDB90's wide layout; every decided battle of the test table is predicted (draws and unknown
+outcomes are left out, counted).
+""")
+@backtest_options
+@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Ridge strength: a N(0, 1/ridge) prior on each slope.")
+@handle_errors
+def backtest_battles(train: str, test: str | None, folds: int | None, seed: int, out: str | None, as_json: bool,
+                     quiet: bool, ridge: float) -> None:
+    """P(attacker wins) of decided land battles from the relation the war model reads (log force ratio,
+    posture, air superiority), scored against the base rate of the training table."""
+    from scenarios import backtest as B
+
+    _backtest_mode(test, folds)
+    report = B.run("battles", Path(train), Path(test) if test else None, folds, seed, {"ridge": ridge})
+    emit_report(report, as_json, quiet, out)
+
+
+# ------------------------------------------------------------------------------- end of battles (issue 19)
 
 
 @main.command(context_settings=CONTEXT, epilog="""\b
@@ -1004,6 +1132,7 @@ Examples:
   accord forecast actors.csv --rounds 20 --rule per_pair --json
   accord forecast configs/plan_28_points.yaml --dimension territory
   accord forecast configs/coalition/counterproposal.yaml -d nato_membership -n 5000 --salience share
+  accord forecast configs/plan_28_points.yaml -d territory --rule per_pair --no-variants
 \b
 A CSV has the columns actor, capability, position, salience (salience on 0-1 or 0-100): one issue, one run.
 A config (coalition or settlement) gives the actors of coalition.actors: positions (ideal points) and
@@ -1011,6 +1140,8 @@ saliences on the --dimension, capabilities from each actor's `capability`, all d
 `negotiation:` block sets rule, compromise, salience, rounds, q_status_quo and trials (options here win).
 The forecast's end is compared with the options' plan positions on the dimension (--option, repeatable;
 default the three shipped options: configs/coalition/{plan_28_points,counterproposal,no_deal}.yaml).
+The output says when nobody challenges anybody and when the process has not settled by the last round,
+and (--variants, the default) how the forecast moves under the structural choices.
 """)
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--dimension", "-d", help="Issue dimension of a config, e.g. territory (a config only).")
@@ -1029,13 +1160,16 @@ default the three shipped options: configs/coalition/{plan_28_points,counterprop
 @click.option("--seed", "-s", type=click.IntRange(min=0), help="Seed  [default: the config's run.seed] (a config only)")
 @click.option("--option", "options", multiple=True, type=click.Path(dir_okay=False),
               help="A config whose plan position is compared with the forecast (repeatable; a config only).")
+@click.option("--variants/--no-variants", default=True, show_default=True,
+              help="Rerun the same trials under every rule x salience reading x compromise rule and print the table "
+                   "of structural variants (a config; a CSV always lists its four rule x compromise variants).")
 @set_option
 @out_option
 @json_option
 @quiet_option
 @handle_errors
 def forecast(source: str, dimension: str | None, rounds: int | None, rule: str | None, compromise: str | None,
-             salience: str | None, trials: int | None, seed: int | None, options: tuple[str, ...],
+             salience: str | None, trials: int | None, seed: int | None, options: tuple[str, ...], variants: bool,
              overrides: tuple[str, ...], out: str | None, as_json: bool, quiet: bool) -> None:
     """Expected-utility negotiation forecast (Bueno de Mesquita, as specified by Scholz, Calbert & Smith
     2011) on one issue dimension, round by round: from an actors CSV (one deterministic run), or from a
@@ -1054,7 +1188,7 @@ def forecast(source: str, dimension: str | None, rounds: int | None, rule: str |
     else:
         report = games.forecast_config(Path(source), dimension, overrides=overrides, trials=trials, seed=seed,
                                        rounds=rounds, rule=rule, compromise=compromise, salience=salience,
-                                       options=[Path(o) for o in options] or None)
+                                       options=[Path(o) for o in options] or None, variants=variants)
     emit_report(report, as_json, quiet, out)
 
 
@@ -1092,6 +1226,8 @@ Examples:
   accord sweep configs/plan_28_points.yaml --lhs 200 --range forces.ukraine_cap=4e5:9e5 --range guarantees.us.binding=0:1
   accord sweep configs/plan_28_points.yaml --grid guarantees.us.binding=0:1:11 --dask-local 2
   accord sweep --resume outputs/plan_28_points/sweep-20261125T101500Z-1a2b3c4d
+  accord sweep configs/plan_28_points.yaml --compare configs/counterproposal.yaml --lhs 40 \\
+      --range settlement.cost_challenger=0.05:0.4 -n 4000
 """)
 @click.argument("config", required=False)
 @click.option("--grid", multiple=True, metavar="KEY=LO:HI:N", help="Linear grid (KEY=log:LO:HI:N for log spacing); repeatable.")
@@ -1108,6 +1244,9 @@ Examples:
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), help="Finish an interrupted sweep.")
 @click.option("--out", "-o", type=click.Path(file_okay=False), help="Sweep directory [default: outputs/<config>/sweep-<id>/].")
 @click.option("--format", "formats", default="png", show_default=True, help="Figure formats: png,svg,pdf.")
+@click.option("--compare", "compare_with", multiple=True, type=click.Path(dir_okay=False), metavar="CONFIG",
+              help="Also run this option at every point, in lockstep with CONFIG (repeatable): points.csv gets each "
+                   "metric per option, the share of draws each beats the first, its mean regret and the best option.")
 @yes_option
 @json_option
 @quiet_option
@@ -1115,7 +1254,7 @@ Examples:
 def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], lhs: int | None, ranges: tuple[str, ...],
           trials: int | None, seed: int | None, sampler: str | None, overrides: tuple[str, ...], workers: int | None,
           scheduler: str | None, dask_local: int | None, resume_dir: str | None, out: str | None, formats: str,
-          yes: bool, as_json: bool, quiet: bool) -> None:
+          compare_with: tuple[str, ...], yes: bool, as_json: bool, quiet: bool) -> None:
     """Run a config over a grid or a sample of parameter values, in parallel, resumably.
 
     Each point is a full run of the config's scenario; points.csv holds the swept values and every headline
@@ -1127,7 +1266,7 @@ def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], l
         raise click.UsageError("give --scheduler or --dask-local, not both")
     o = Out(as_json, quiet)
     if resume_dir:
-        if config or grid or values_ or lhs or ranges:
+        if config or grid or values_ or lhs or ranges or compare_with:
             raise click.UsageError("--resume continues a sweep as it was defined; give no CONFIG or axes with it")
         outcome = S.resume(Path(resume_dir), workers, scheduler, dask_local, progress=False if quiet else None)
     else:
@@ -1137,10 +1276,10 @@ def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], l
         cfg_path = resolve_config_path(config)
         cfg = load_config(cfg_path, overrides)
         guard_work(cfg, trials or cfg.model.run.trials, seed, sampler, workers or dask_local, yes, quiet,
-                   evaluations=axes.size(), what="sweep")
+                   evaluations=axes.size() * (1 + len(compare_with)), what="sweep")
         outcome = S.run_sweep(cfg_path, list(overrides), axes, trials, seed, sampler, workers, scheduler, dask_local,
                               Path(out) if out else None, progress=False if quiet else None,
-                              formats=tuple(_formats(formats)))
+                              formats=tuple(_formats(formats)), compare_with=[Path(p) for p in compare_with])
     if as_json:
         o.json(outcome.json())
     o.say(outcome.text())
@@ -1242,6 +1381,38 @@ def compare(targets: tuple[str, ...], trials: int | None, seed: int | None, samp
         guard_work(first, trials or first.model.run.trials, seed, sampler, 1, yes, quiet, evaluations=len(configs))
     report = CMP.compare(list(targets), trials, seed, sampler, list(overrides))
     emit_report(report, as_json, quiet, out, formats)
+
+
+# ------------------------------------------------------------------------------- report (issue 17)
+
+
+@main.command("report", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord report outputs/plan_28_points/20261125T101500Z-1a2b3c4d
+  accord report runs/cmp --json | jq '.files'
+""")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@json_option
+@quiet_option
+@handle_errors
+def report_(run_dir: str, as_json: bool, quiet: bool) -> None:
+    """Render report.html and the Markdown brief (summary.md or report.md) of a run, sweep or report directory
+    again from what it holds: manifest, result.json, tables and figures. Nothing is re-run.
+
+    report.html is one self-contained page (figures embedded, no network requests) to open in a browser, send
+    or print to PDF; the Markdown brief embeds the figures with relative links.
+    """
+    from scenarios.report import REPORT_FILE, ReportError, regenerate
+
+    try:
+        written = regenerate(Path(run_dir))
+    except ReportError as exc:
+        fail(str(exc), 2)
+    o = Out(as_json, quiet)
+    if as_json:
+        o.json({"run_dir": run_dir, "report": str(Path(run_dir) / REPORT_FILE), "files": [str(p) for p in written]})
+    o.say(f"wrote {', '.join(p.name for p in written)} in {run_dir}/")
+    o.say(f"open {Path(run_dir) / REPORT_FILE} in a browser")
 
 
 def _is_game(path: str) -> bool:

@@ -43,57 +43,24 @@ fitted the square law with reinforcements to Iwo Jima; Bracken 1995 and Lucas & 
 Ardennes and Kursk): model/lanchester_fit.py fits each law's coefficients and the initial strengths to a daily
 record, with relative (log) or additive errors, checked interval coverage, and picks the law by AIC.
 
-The peace-time balance (what accord adds; `balance_trajectory`). Year index t = 0..T-1, t = 0 the moment the
-settlement takes effect, strengths at the start of year t:
+The balance (what accord adds; `balance_trajectory`). Year index t = 0..T-1, t = 0 the moment the
+settlement takes effect (or, with ``wartime=True``, today in a war that goes on), strengths at the start of
+year t: caps, aid-limited replenishment of equipment, rearmament (or the observed wartime net growth), the
+share of the attacker's battles that meet fortified and prepared defences (the cession of a fortified belt
+lowers it; new lines restore it), the front's length and density, and the attacker's strength after the
+defender's long-range interdiction (a strike ban removes it). Equations in `balance_trajectory`.
 
-    defender  personnel P = min(cap, D_now)                      (no growth beyond today's force)
-              equipment E_0 = D_now,  E_{t+1} = (1 - depreciation_per_year) E_t + domestic + aid_usd_bn * c
-              D_t = min(P, E_t)        (troops the force can field: replenishment limited by aid)
-    attacker  A_t = min(max(A_max, A_now), A_now + rearmament_per_year * t)
-    multiplier m_t = min(max(m_before, m_after), m_after + rebuild_per_year * t)
-    density   f_t = 1 - exp(-(D_t / front_km) / density_ref_troops_per_km)       (saturating, in (0, 1))
+What a renewed war does with that balance is model/war.py (the theatre, from the battle record's relations
+of model/battles.py). Lanchester's laws stay here for single battles and for fitting battle data: a
+theatre-wide square law is not a model of a 1,000-km front (Epstein 1985; Biddle 2004). The 30-day
+square-law campaign earlier versions ran each year moved the force ratio by under 0.6% and never reached a
+breakpoint, so P(breakthrough) was in effect a hand-set probit of the ratio; it is gone.
 
-Prepared positions multiply the defender's effectiveness (the "3:1 rule" folklore is m near 3; Mearsheimer
-1989, "Assessing the Conventional Balance: The 3:1 Rule and Its Critics", International Security 13(4),
-and Epstein's 1989 reply in the same issue, argue over when it holds), and so does the force-to-space
-density f (Mearsheimer's force-to-space argument; the exponential form and its reference density are
-assumptions of accord): beta_eff = beta * m_t * f_t. Long-range strike interdicts the attacker's
-reinforcement; a ban removes that: r_A = r_A0 * (1 - interdiction_share * (1 - strike_ban)).
-
-Breakthrough (accord's construction). In each year a renewed war is run as a Lanchester campaign of T_c =
-campaign_days days from (A_t, D_t). The effective force ratio is the attacker's invariant term over the
-defender's, taken against the strength the defender can still lose before its breakpoint, D_m = D(t) - b_D
-D_t:
-
-    square  R(t) = sqrt(alpha / beta_eff) A(t) / D_m(t)      linear  alpha A / (beta_eff D_m)
-    mixed   alpha A^2 / (2 beta_eff D_m)
-
-so R > 1 means the attacker would win the attrition race, and R -> infinity as the defender reaches its
-breakpoint. The campaign stops when the attacker reaches its breakpoint (the offensive culminates), the
-defender reaches its own (R is then infinite, P = 1), or T_c days pass. With R_max the largest R before the
-stop (square law: exact, from the quadratics above; linear and mixed laws: the largest value on the RK4
-grid and at the stop), unmodelled factors (surprise, command, weather, morale) enter as log-normal noise
-with scale sigma around a threshold theta:
-
-    P(breakthrough) = Phi((ln R_max - ln theta) / sigma)                                  (probit)
-
-Over parameter uncertainty (one draw per trial) this is a smooth probability. Because the laws are
-cooperative systems in (A, -D), a stronger defender, a higher m, higher density or more aid lowers A(t) and
-raises D(t) - b_D D_t at every t, so P(breakthrough) never rises with cap, multiplier or aid.
-
-Territory (accord's construction, anchored on observation). Dupuy (1987, *Understanding War*; his "advance
-rate verities") found no direct relation between advance rates and force-strength ratios, that advance needs
-local combat-power preponderance and that rates fall with the defender's fortification. accord therefore
-ties attritional gains to the rate observed now (reported Russian gains, km2/day in 2025) and lets them
-scale weakly with the effective ratio, plus an exploitation area when a breakthrough happens:
-
-    km2_lost(t) = min(area_at_risk, T_c * gain_now_km2_per_day * (front_t / front_now) * (R_t / R_now)^e
-                                   + P(breakthrough)_t * breakthrough_area_km2)
-
-R_t the effective ratio (defender margin not subtracted) at the campaign's outset in year t, R_now today's
-(current strengths, m_before, the current front), e the advance-rate elasticity (assumption, small per
-Dupuy). km2_lost is the expected territory lost in a renewed T_c-day offensive launched in year t
-(conditional on that war).
+A defence multiplier m on the defender's fire effectiveness means, under the square law, parity at A/D =
+sqrt(m beta / alpha): the "3:1 rule" (Mearsheimer 1989, "Assessing the Conventional Balance: The 3:1 Rule
+and Its Critics", International Security 13(4); Epstein 1989) is m = 9 under the square law, and m = 3 only
+under the linear law (or read as a multiplier of strength). model/battles.py expresses a posture's effect
+both ways.
 
 Shapes: every parameter is a scalar or an array of shape (n_trials,); outputs are (n_trials,) per trial or
 (n_trials, n_years) per year. Runs are deterministic; no randomness is drawn here.
@@ -105,7 +72,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 LAWS = ("square", "linear", "mixed")
 STOP_TIME, STOP_ATTACKER_BROKE, STOP_DEFENDER_BROKE = 0, 1, 2
@@ -546,8 +512,8 @@ class CessionEffects:
     population_after: np.ndarray
     front_length_km_before: np.ndarray
     front_length_km_after: np.ndarray
-    defence_multiplier_before: np.ndarray
-    defence_multiplier_after: np.ndarray
+    fortified_share_before: np.ndarray
+    fortified_share_after: np.ndarray
 
 
 def cession_effects(
@@ -558,21 +524,15 @@ def cession_effects(
     ceded_population,
     front_length_before_km,
     front_length_after_km,
-    defence_multiplier_fortified,
-    defence_multiplier_open,
     fortified_share_before,
     fortified_share_after,
 ) -> CessionEffects:
-    """What a cession changes: held area (km2), population, front length (km) and defence multiplier.
+    """What a cession changes: held area (km2), population, front length (km) and the share of the
+    attacker's battles that meet a fortified defence (ceding a fortified belt such as Sloviansk-Kramatorsk
+    lowers it).
 
-    area_after = held_area - ceded_area; population_after = held_population - ceded_population; the defence
-    multiplier is a mix of prepared and open ground along the threatened front,
-
-        m = m_open + share_fortified * (m_fortified - m_open),
-
-    before and after (ceding a fortified belt such as Sloviansk-Kramatorsk lowers the share). All inputs are
-    scalars or (n_trials,); shares in [0, 1]; multipliers >= 1 with m_fortified >= m_open; ceded amounts
-    no larger than held ones.
+    area_after = held_area - ceded_area; population_after = held_population - ceded_population. All inputs
+    are scalars or (n_trials,); shares in [0, 1]; ceded amounts no larger than held ones.
     """
     v = {k: np.asarray(x, dtype=float) for k, x in locals().items()}
     n = int(np.prod(np.broadcast_shapes(*(x.shape for x in v.values()), (1,))))
@@ -586,11 +546,6 @@ def cession_effects(
     for key in ("fortified_share_before", "fortified_share_after"):
         if np.any(v[key] > 1):
             raise ValueError(f"{key} must be in [0, 1]")
-    if np.any(v["defence_multiplier_open"] < 1) or np.any(
-        v["defence_multiplier_fortified"] < v["defence_multiplier_open"]
-    ):
-        raise ValueError("need 1 <= defence_multiplier_open <= defence_multiplier_fortified")
-    gap = v["defence_multiplier_fortified"] - v["defence_multiplier_open"]
     return CessionEffects(
         held_area_km2_before=v["held_area_km2"],
         held_area_km2_after=v["held_area_km2"] - v["ceded_area_km2"],
@@ -598,221 +553,147 @@ def cession_effects(
         population_after=v["held_population"] - v["ceded_population"],
         front_length_km_before=v["front_length_before_km"],
         front_length_km_after=v["front_length_after_km"],
-        defence_multiplier_before=v["defence_multiplier_open"] + v["fortified_share_before"] * gap,
-        defence_multiplier_after=v["defence_multiplier_open"] + v["fortified_share_after"] * gap,
+        fortified_share_before=v["fortified_share_before"],
+        fortified_share_after=v["fortified_share_after"],
     )
 
 
-# ----------------------------------------------------------------------------- peace-time balance
+# ----------------------------------------------------------------------------- the balance, year by year
 
 # Defaults for the Russia-Ukraine case, late 2025. Values marked (assumption) have no source; the others
-# are rounded from reported figures (see the report / configs for outlet, date and URL).
+# are rounded from reported figures (see configs/forces/ for outlet and date).
 BALANCE_DEFAULTS: dict[str, float] = {
     "defender_strength_now_troops": 880_000.0,  # AFP "just under 900,000"; Reuters ~850,000 (Nov 2025)
     "defender_cap_troops": np.inf,  # no cap; the 28-point plan: 600,000; E3 counter-proposal: 800,000
     "equipment_depreciation_per_year": 0.15,  # (assumption) wear, losses in training, obsolescence
     "domestic_equipping_troops_per_year": 50_000.0,  # (assumption) troop-equivalents of kit made at home
-    "aid_usd_bn_per_year": 45.0,  # Kiel Ukraine Support Tracker: ~EUR 41.6bn/yr military aid 2022-24
-    "troops_equipped_per_usd_bn": 2_000.0,  # (assumption) ~USD 0.5m of kit and munitions per troop-year
-    "attacker_strength_now_troops": 700_000.0,  # Putin (2025), ISW (Jun 2025), HUR via Liga.net (Jul 2025)
-    "attacker_rearmament_troops_per_year": 100_000.0,  # (assumption) peacetime net growth of the force
+    "aid_bn_per_year": 36.0,  # Kiel Ukraine Support Tracker: ~EUR 36bn of military aid in 2025
+    "troops_equipped_per_bn": 2_300.0,  # (assumption) ~EUR 0.43m of kit and munitions per troop-year
+    "attacker_strength_now_troops": 700_000.0,  # "more than 700,000" (Putin, Sep and Dec 2025)
+    "attacker_rearmament_troops_per_year": 80_000.0,  # (assumption) peacetime net growth of the force
     "attacker_max_troops": 1_000_000.0,  # (assumption) committed share of a 1.5m active army
-    "defence_multiplier_before": 2.5,  # (assumption) fortress belt; 3:1 folklore ~3
-    "defence_multiplier_after": 2.5,  # = before (no cession); e.g. 1.5 for open ground after ceding the belt
-    "multiplier_rebuild_per_year": 0.2,  # (assumption)
+    "fortified_share_before": 0.5,  # (assumption) share of Russia's battles that meet fortified lines today
+    "fortified_share_after": 0.5,  # = before (no cession); lower after ceding a fortified belt
+    "prepared_share": 0.3,  # (assumption) share meeting prepared (not fortified) positions; the rest hasty
+    "fortified_rebuild_per_year": 0.0,  # share of battles moved from prepared to fortified per year
     "front_length_before_km": 1_250.0,  # Syrskyi: active front ~1,250 km (2025)
     "front_length_after_km": 1_250.0,  # (assumption) no published figure for the post-withdrawal line
-    "density_ref_troops_per_km": 300.0,  # (assumption)
-    "attacker_fire_effectiveness_per_day": 6e-4,  # (assumption) order of reported daily losses
-    "defender_fire_effectiveness_per_day": 6e-4,  # (assumption)
-    "attacker_reinforcement_troops_per_day": 1_100.0,  # ~35k/month contracts, H1 2025 (Medvedev, Jul 2025)
-    "defender_reinforcement_troops_per_day": 850.0,  # ~25-27k/month (Zelensky via WSJ, 2025)
-    "interdiction_share": 0.2,  # (assumption) share of attacker reinforcement denied by long-range strike
+    "interdiction_share": 0.1,  # (assumption) attacker strength denied by the defender's long-range strike
     "long_range_strike_ban": 0.0,  # 0 allowed, 1 banned (the 28-point plan limits long-range missiles)
-    "breakthrough_threshold": 1.0,  # R_max at which P(breakthrough) = 1/2
-    "breakthrough_noise_sigma": 0.25,  # (assumption) log-scale noise of unmodelled factors
-    "campaign_days": 30.0,  # (assumption) D
-    "attacker_breakpoint_share": 0.5,  # (assumption) offensive culminates at half strength
-    "defender_breakpoint_share": 0.0,
-    "gain_now_km2_per_day": 14.0,  # ~4,700-5,400 km2 of Russian gains in 2025 (ISW via AFP; DeepState)
-    "advance_elasticity": 1.0,  # (assumption) weak link of advance rate to ratio (Dupuy 1987)
-    "breakthrough_area_km2": 2_500.0,  # (assumption) e.g. 50 km deep x 50 km wide
-    "area_at_risk_km2": np.inf,
+    "attacker_wartime_growth_per_year": 45_000.0,  # 617,000 (Dec 2023) -> 700,000 (Sep 2025), Putin
+    "defender_wartime_growth_per_year": 0.0,  # (assumption) mobilisation replaces losses
 }
 
+_SHARES = ("equipment_depreciation_per_year", "fortified_share_before", "fortified_share_after",
+           "prepared_share", "interdiction_share", "long_range_strike_ban")
+_POSITIVE = ("front_length_before_km", "front_length_after_km", "defender_strength_now_troops",
+             "attacker_strength_now_troops")
+_SIGNED = ("attacker_wartime_growth_per_year", "defender_wartime_growth_per_year")
 
-def _density_factor(strength, front_km, density_ref):
-    return -np.expm1(-(strength / front_km) / density_ref)
 
-
-def balance_trajectory(
-    years: int = 10, *, law: str = "square", n_steps: int = 30, **params
-) -> dict[str, np.ndarray]:
-    """The military balance year by year over a peace of `years` years, for every trial.
-
-    Parameters (keyword, each a scalar or an (n_trials,) array; defaults in BALANCE_DEFAULTS; equations in
-    the module docstring):
-      defender_strength_now_troops, defender_cap_troops (inf: no cap), equipment_depreciation_per_year
-      [0, 1], domestic_equipping_troops_per_year, aid_usd_bn_per_year, troops_equipped_per_usd_bn (equipment
-      in troop-equivalents; the fielded strength is min(personnel, equipment));
-      attacker_strength_now_troops, attacker_rearmament_troops_per_year, attacker_max_troops;
-      defence_multiplier_before, defence_multiplier_after (>= 1; after = right after the settlement; before
-      is also the ceiling rebuilding reaches), multiplier_rebuild_per_year; front_length_before_km (today),
-      front_length_after_km (after the settlement), density_ref_troops_per_km;
-      attacker_fire_effectiveness_per_day (alpha), defender_fire_effectiveness_per_day (beta; units per law),
-      attacker_reinforcement_troops_per_day, defender_reinforcement_troops_per_day, interdiction_share [0, 1],
-      long_range_strike_ban [0, 1]; breakthrough_threshold theta > 0, breakthrough_noise_sigma > 0,
-      campaign_days D > 0, attacker_breakpoint_share, defender_breakpoint_share [0, 1);
-      gain_now_km2_per_day, advance_elasticity >= 0, breakthrough_area_km2, area_at_risk_km2.
-    law: 'square' (closed form, `square_law_campaign`), 'linear' or 'mixed' (RK4 with n_steps steps per
-    campaign).
-
-    Returns arrays of shape (n_trials, years) (stored year by year: each year's column is contiguous) unless
-    noted: year (years,), defender_strength_troops (fielded),
-    defender_personnel_troops, defender_equipment_troops,
-    attacker_strength_troops, force_ratio (A / D in troops), defence_multiplier, force_density_troops_per_km,
-    density_factor, effective_force_ratio (R at the campaign's outset), peak_effective_ratio (R_max),
-    p_breakthrough, km2_lost (expected, in a renewed D-day offensive launched that year), campaign_stop_day,
-    and attacker_reinforcement_troops_per_day (n_trials,) after interdiction.
-    """
+def _balance_params(params: dict) -> tuple[int, dict[str, np.ndarray]]:
     unknown = set(params) - set(BALANCE_DEFAULTS)
     if unknown:
         raise TypeError(f"unknown parameters: {sorted(unknown)}")
-    if years < 1:
-        raise ValueError("years must be >= 1")
-    _check_law(law)
     raw = {k: np.asarray(params.get(k, v), dtype=float) for k, v in BALANCE_DEFAULTS.items()}
     n = int(np.prod(np.broadcast_shapes(*(x.shape for x in raw.values()), (1,))))
     p = {k: np.broadcast_to(x, (n,)) for k, x in raw.items()}
-    positive = (
-        "front_length_before_km",
-        "front_length_after_km",
-        "density_ref_troops_per_km",
-        "breakthrough_threshold",
-        "breakthrough_noise_sigma",
-        "campaign_days",
-        "attacker_fire_effectiveness_per_day",
-        "defender_fire_effectiveness_per_day",
-    )
-    for key in positive:
+    for key in _POSITIVE:
         if np.any(p[key] <= 0):
             raise ValueError(f"{key} must be > 0")
-    for key in ("defence_multiplier_before", "defence_multiplier_after"):
-        if np.any(p[key] < 1):
-            raise ValueError(f"{key} must be >= 1")
-    for key in ("interdiction_share", "long_range_strike_ban", "equipment_depreciation_per_year"):
+    for key in _SHARES:
         if np.any((p[key] < 0) | (p[key] > 1)):
             raise ValueError(f"{key} must be in [0, 1]")
-    nonneg = [k for k in BALANCE_DEFAULTS if k not in positive]
-    for key in nonneg:
+    for key in set(BALANCE_DEFAULTS) - set(_POSITIVE) - set(_SHARES) - set(_SIGNED):
         if np.any(p[key] < 0):
             raise ValueError(f"{key} must be >= 0")
+    if np.any(np.maximum(p["fortified_share_before"], p["fortified_share_after"]) + p["prepared_share"] > 1):
+        raise ValueError("fortified_share_before/after + prepared_share must be <= 1 (the rest is hasty defence)")
+    return n, p
 
-    # per-year arrays are year-major (years, n_trials), so each year's row is contiguous
-    alpha = p["attacker_fire_effectiveness_per_day"]
-    beta = p["defender_fire_effectiveness_per_day"]
-    days = p["campaign_days"]
-    reinforcement_a = p["attacker_reinforcement_troops_per_day"] * (
-        1.0 - p["interdiction_share"] * (1.0 - p["long_range_strike_ban"])
-    )
-    equipping = (
-        p["domestic_equipping_troops_per_year"] + p["aid_usd_bn_per_year"] * p["troops_equipped_per_usd_bn"]
-    )
-    personnel = np.minimum(p["defender_cap_troops"], p["defender_strength_now_troops"])
-    m_ceiling = np.maximum(p["defence_multiplier_before"], p["defence_multiplier_after"])
-    a_ceiling = np.maximum(p["attacker_max_troops"], p["attacker_strength_now_troops"])
-    front = p["front_length_after_km"]
-    year = np.arange(years)
 
-    # today's effective ratio: the anchor of the observed advance rate
-    f_now = _density_factor(
-        p["defender_strength_now_troops"], p["front_length_before_km"], p["density_ref_troops_per_km"]
-    )
-    ratio_now = effective_force_ratio(
-        law,
-        p["attacker_strength_now_troops"],
-        p["defender_strength_now_troops"],
-        alpha,
-        beta * p["defence_multiplier_before"] * f_now,
-    )
-    gain_km2 = days * p["gain_now_km2_per_day"] * (front / p["front_length_before_km"])
-    log_threshold = np.log(p["breakthrough_threshold"])
-
-    # year by year on contiguous (n_trials,) rows: the balance, then the campaign launched that year
-    defender, equipment, attacker, m, f, peak, stop_day, ratio0, p_bt, km2 = (
-        np.empty((years, n)) for _ in range(10)
-    )
-    equipment[0] = p["defender_strength_now_troops"]
+def _equipment(p: dict[str, np.ndarray], years: int, n: int) -> np.ndarray:
+    """Equipment in troop-equivalents at the start of each year (years, n): E_0 = today's strength,
+    E_{t+1} = (1 - depreciation) E_t + domestic + aid * troops_per_bn."""
+    equipping = p["domestic_equipping_troops_per_year"] + p["aid_bn_per_year"] * p["troops_equipped_per_bn"]
     keep = 1.0 - p["equipment_depreciation_per_year"]
-    for t in range(years):
-        if t:
-            equipment[t] = keep * equipment[t - 1] + equipping
-        np.minimum(personnel, equipment[t], out=defender[t])
-        rearmed = p["attacker_strength_now_troops"] + p["attacker_rearmament_troops_per_year"] * t
-        np.minimum(a_ceiling, rearmed, out=attacker[t])
-        np.minimum(m_ceiling, p["defence_multiplier_after"] + p["multiplier_rebuild_per_year"] * t, out=m[t])
-        f[t] = _density_factor(defender[t], front, p["density_ref_troops_per_km"])
-        beta_eff = beta * m[t] * f[t]
-        if law == "square":
-            run = _square_law_campaign(
-                attacker[t],
-                defender[t],
-                alpha,
-                beta_eff,
-                days,
-                reinforcement_a,
-                p["defender_reinforcement_troops_per_day"],
-                p["attacker_breakpoint_share"],
-                p["defender_breakpoint_share"],
-            )
-            peak[t], stop_day[t] = run.peak_effective_ratio, run.stop_day
-        else:
-            # RK4 in units of the campaign (tau = day / D), so each trial has its own D on one grid
-            path = simulate_lanchester(
-                attacker[t],
-                defender[t],
-                alpha * days,
-                beta_eff * days,
-                days=1.0,
-                law=law,
-                attacker_reinforcement_per_day=reinforcement_a * days,
-                defender_reinforcement_per_day=p["defender_reinforcement_troops_per_day"] * days,
-                attacker_breakpoint_share=p["attacker_breakpoint_share"],
-                defender_breakpoint_share=p["defender_breakpoint_share"],
-                n_steps=n_steps,
-            )
-            margin = path.defender - (p["defender_breakpoint_share"] * defender[t])[:, None]
-            ratio_path = effective_force_ratio(
-                law, path.attacker, path.defender, alpha[:, None], beta_eff[:, None], margin
-            )
-            peak[t] = ratio_path.max(axis=1)
-            stop_day[t] = path.stop_day * days
-        with np.errstate(divide="ignore"):
-            p_bt[t] = special.ndtr((np.log(peak[t]) - log_threshold) / p["breakthrough_noise_sigma"])
-        ratio0[t] = effective_force_ratio(law, attacker[t], defender[t], alpha, beta_eff)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(ratio_now > 0, ratio0[t] / ratio_now, 0.0)
-        attritional = gain_km2 * rel ** p["advance_elasticity"]
-        km2[t] = np.minimum(p["area_at_risk_km2"], attritional + p_bt[t] * p["breakthrough_area_km2"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        force_ratio = attacker / defender
+    e = np.empty((years, n))
+    e[0] = p["defender_strength_now_troops"]
+    for t in range(1, years):
+        e[t] = keep * e[t - 1] + equipping
+    return e
 
+
+def balance_trajectory(years: int = 10, *, wartime: bool = False, **params) -> dict[str, np.ndarray]:
+    """The military balance at the start of each year t = 0..years-1, for every trial.
+
+    Peace (the settlement's path; t = 0 the moment it takes effect):
+
+        defender  personnel P = min(cap, D_now)                 (no growth beyond today's force)
+                  equipment E_0 = D_now, E_{t+1} = (1 - depreciation) E_t + domestic + aid * troops_per_bn
+                  D_t = min(P, E_t)                             (troops the force can field)
+        attacker  A_t = min(max(A_max, A_now), A_now + rearmament * t)
+        posture   fortified share f_t = min(f_before, f_after + rebuild * t) (what the cession lost moves to
+                  prepared, and back as new lines are built), prepared share p_t = p + f_before - f_t
+        front     L = front_length_after_km;   interdiction i = interdiction_share * (1 - ban)
+
+    Wartime (``wartime=True``: the war going on from today, no settlement): no cap, no cession, no ban; the
+    committed forces change at their observed wartime net rates (recruitment minus losses),
+
+        A_t = min(max(A_max, A_now), A_now + attacker_wartime_growth * t)
+        P_t = max(D_now + defender_wartime_growth * t, 0),  D_t = min(P_t, E_t)   (today's aid)
+        f_t = f_before, p_t = p, L = front_length_before_km, i = interdiction_share
+
+    Long-range strike against logistics, depots and reinforcement denies the attacker a share i of its
+    strength in the field: A_eff = A_t (1 - i). A ban (the 28-point plan) removes that.
+
+    Parameters: keyword, each a scalar or an (n_trials,) array, defaults in BALANCE_DEFAULTS (units in the
+    names; shares in [0, 1]; fortified + prepared <= 1; wartime growth may be negative). Returns arrays of
+    shape (n_trials, years): defender_strength_troops (fielded), defender_personnel_troops,
+    defender_equipment_troops, attacker_strength_troops, attacker_effective_troops, force_ratio (A / D),
+    fortified_share, prepared_share, force_density_troops_per_km (D / L); front_length_km (n_trials,);
+    year (years,).
+    """
+    if years < 1:
+        raise ValueError("years must be >= 1")
+    n, p = _balance_params(params)
+    t = np.arange(years, dtype=float)[:, None]  # year-major (years, n): each year's row is contiguous
+    equipment = _equipment(p, years, n)
+    a_ceiling = np.maximum(p["attacker_max_troops"], p["attacker_strength_now_troops"])
+    if wartime:
+        personnel = np.maximum(p["defender_strength_now_troops"] + p["defender_wartime_growth_per_year"] * t, 0.0)
+        attacker = np.minimum(a_ceiling, np.maximum(
+            p["attacker_strength_now_troops"] + p["attacker_wartime_growth_per_year"] * t, 0.0))
+        fortified = np.broadcast_to(p["fortified_share_before"], (years, n))
+        front = p["front_length_before_km"]
+        denied = p["interdiction_share"]
+    else:
+        personnel = np.broadcast_to(np.minimum(p["defender_cap_troops"], p["defender_strength_now_troops"]),
+                                    (years, n))
+        attacker = np.minimum(a_ceiling, p["attacker_strength_now_troops"]
+                              + p["attacker_rearmament_troops_per_year"] * t)
+        ceiling = np.maximum(p["fortified_share_before"], p["fortified_share_after"])
+        fortified = np.minimum(ceiling, p["fortified_share_after"] + p["fortified_rebuild_per_year"] * t)
+        front = p["front_length_after_km"]
+        denied = p["interdiction_share"] * (1.0 - p["long_range_strike_ban"])
+    defender = np.minimum(personnel, equipment)
+    prepared = p["prepared_share"] + np.maximum(p["fortified_share_before"], fortified) - fortified
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = attacker / defender
     by_year = {
         "defender_strength_troops": defender,
-        "defender_personnel_troops": np.repeat(personnel[None, :], years, axis=0),
+        "defender_personnel_troops": np.broadcast_to(personnel, (years, n)),
         "defender_equipment_troops": equipment,
         "attacker_strength_troops": attacker,
-        "force_ratio": force_ratio,
-        "defence_multiplier": m,
+        "attacker_effective_troops": attacker * (1.0 - denied),
+        "force_ratio": ratio,
+        "fortified_share": np.broadcast_to(fortified, (years, n)),
+        "prepared_share": np.broadcast_to(prepared, (years, n)),
         "force_density_troops_per_km": defender / front,
-        "density_factor": f,
-        "effective_force_ratio": ratio0,
-        "peak_effective_ratio": peak,
-        "p_breakthrough": p_bt,
-        "km2_lost": km2,
-        "campaign_stop_day": stop_day,
     }
-    out = {k: v.T for k, v in by_year.items()}  # (n_trials, years), stored year by year
-    out["year"] = year
-    out["attacker_reinforcement_troops_per_day"] = np.array(reinforcement_a)
+    # (n_trials, years) views of year-major arrays: each year's row is contiguous (a quantity constant over
+    # the years stays a broadcast view, not a copy)
+    out = {k: v.T for k, v in by_year.items()}
+    out["front_length_km"] = np.array(front, dtype=float)
+    out["year"] = np.arange(years)
     return out

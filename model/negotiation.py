@@ -39,6 +39,15 @@ Probability that i prevails over j (eqs. 30-31): third party k votes for i with 
 `per_pair` normalises by the votes of the pair's own contest, so P_ij + P_ji = 1. `all_pairs` normalises by
 the votes over every ordered pair of actors, so that sum_{i, j} P_ij = 1/2 and a single P_ij is of order
 1 / (2 n (n - 1)); then a target's salience, not the capabilities, drives the expected utilities below.
+
+A property of `all_pairs` users should know (it is the replication's behaviour, kept): P_ij depends on which
+POSITIONS exist, not only on who is strong. The denominator sums every voter's |vote| over every pair of
+positions, so an actor with negligible capability at a new position adds pairs that the heavy voters vote
+on: on the example, one actor of capability 1e-9 at 5.5 multiplies every other P_ij by 0.846 and the median
+then stays at 7 in every round instead of Table 2's path (tests/test_negotiation.py). Per pair, the same actor
+changes no P_ij by more than 1e-9. So with `all_pairs`, adding or splitting actors, or moving a minor one, can
+move the forecast; run `per_pair` beside it (the structural variants of `accord forecast` do) before reading
+much into a trajectory.
 Why `all_pairs` is the default: (1) the sentence before eq. 30 says the probabilities are obtained "by
 combining across all pairs ... and normalising"; (2) with it, and only with it, the authors' Table 2 is
 reproduced (medians 8.4, 9.9, 9.9, 9.9, 9.9, 7.4, 8.8, 9.6 after rounds 1-8, read as truncated to one
@@ -94,7 +103,12 @@ per the replication cited above; each one is needed for Table 2):
    because an analyst may not want a forecast that depends on which end of the scale is called 0.
 
 Capitulation is kept as printed (the replication never reaches it, through a typo; it is moot on the
-example); the median uses linear votes (r = 1) as printed.
+example, but on a case where nobody challenges anybody it is the only move left: an actor that perceives a
+challenge, E^i(U_ji) > 0 in its own r_i, that it cannot resist, |E^i(U_ij)| >= E^i(U_ji), moves to the
+challenger's position; tests/test_negotiation.py checks it on a two-actor closed form). The median uses linear
+votes (r = 1) as printed. When no actor challenges any other (every E^i(U_ij) <= 0) and nobody yields, the
+forecast stays at the round-0 weighted median; ``n_challenges`` counts the challenges per round so a caller
+can say so.
 
 Arrays: inputs have shape (n_actors,) or (n_trials, n_actors) - every trial is solved at once, no Python
 loop over trials; pair quantities are (n_trials, n_actors, n_actors) with [.., i, j] = i against j, and the
@@ -125,8 +139,11 @@ class NegotiationResult:
     offer_from: index of the actor whose offer it took, -1 for none; same shape as offer_kind.
     first_round_eu: E^i(U_ij) of round 1 (each challenger's own view, its own r_i), (n_actors, n_actors) or
         (n_trials, n_actors, n_actors); zero on the diagonal. i challenges j where it is > 0.
+    n_challenges: ordered pairs (i, j) with E^i(U_ij) > 0 in each round (i would challenge j), (n_rounds,) or
+        (n_trials, n_rounds); 0 in every round: nobody challenges anybody.
     rounds_run: rounds until convergence (or n_rounds), () or (n_trials,).
-    converged: whether positions stopped moving within tolerance, () or (n_trials,).
+    converged: whether positions stopped moving within tolerance, () or (n_trials,); False: the forecast is where
+        the last round left the process, not a settled outcome.
     """
 
     positions: np.ndarray
@@ -136,6 +153,7 @@ class NegotiationResult:
     offer_kind: np.ndarray
     offer_from: np.ndarray
     first_round_eu: np.ndarray
+    n_challenges: np.ndarray
     rounds_run: np.ndarray
     converged: np.ndarray
     q_status_quo: float
@@ -411,6 +429,7 @@ def expected_utility_forecast(
     kinds = np.full((n_trials, n_rounds, n), NO_MOVE)
     proposers = np.full((n_trials, n_rounds, n), -1)
     first_eu = np.zeros((n_trials, n, n))
+    n_challenges = np.zeros((n_trials, n_rounds), dtype=int)
     active = np.ones(n_trials, dtype=bool)
     rounds_run = np.zeros(n_trials, dtype=int)
     positions[:, 0] = x
@@ -427,6 +446,7 @@ def expected_utility_forecast(
         other = np.swapaxes(_expected_utility(p, x, s, r[:, None, :], mu, span, q_status_quo), -1, -2)
         if t == 0:
             first_eu = own
+        n_challenges[:, t] = ((own > 0) & (x[:, :, None] != x[:, None, :])).sum(axis=(-2, -1))
         new_x, kind, proposer = _offers(own, other, x, compromise)
         moved = np.max(np.abs(new_x - x), axis=-1) > tolerance
         still = active & moved
@@ -442,7 +462,7 @@ def expected_utility_forecast(
     converged = ~active
     if single:
         positions, forecast, mean, risk, kinds = positions[0], forecast[0], mean[0], risk[0], kinds[0]
-        proposers, first_eu = proposers[0], first_eu[0]
+        proposers, first_eu, n_challenges = proposers[0], first_eu[0], n_challenges[0]
         rounds_run, converged, span = rounds_run[0], converged[0], span[0]
     return NegotiationResult(
         positions=positions,
@@ -452,6 +472,7 @@ def expected_utility_forecast(
         offer_kind=kinds,
         offer_from=proposers,
         first_round_eu=first_eu,
+        n_challenges=n_challenges,
         rounds_run=np.asarray(rounds_run),
         converged=np.asarray(converged),
         q_status_quo=float(q_status_quo),

@@ -32,11 +32,14 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import special
-from scipy.stats import qmc
-from scipy.stats.sampling import NumericalInversePolynomial
+
+if TYPE_CHECKING:  # scipy.stats costs ~1 s to import: loaded where a sampler or an inverter needs it
+    from scipy.stats import qmc
+    from scipy.stats.sampling import NumericalInversePolynomial
 
 SAMPLERS = ("mc", "lhs", "sobol")
 
@@ -177,6 +180,8 @@ def _beta_inverter(a: float, b: float) -> NumericalInversePolynomial | None:
     below 1e-12: about 30x faster than betaincinv per draw. Only for a, b >= 1 (bounded density)."""
     if a < 1 or b < 1:
         return None
+    from scipy.stats.sampling import NumericalInversePolynomial
+
     try:
         return NumericalInversePolynomial(_BetaDensity(a, b), domain=(0.0, 1.0), u_resolution=1e-12)
     except Exception:  # noqa: BLE001 - PINV setup can fail on extreme shapes; fall back to the exact inverse
@@ -312,6 +317,8 @@ class Sampler:
         if self.method not in SAMPLERS:
             raise ValueError(f"unknown sampler {self.method!r}; allowed: {', '.join(SAMPLERS)}")
         if self.method == "sobol" and self.names:
+            from scipy.stats import qmc
+
             self._sobol = qmc.Sobol(len(self.names), scramble=True, seed=np.random.default_rng(child_seed(self.seed, 1)))
 
     def uniforms(self, chunk: int, n: int, start: int | None = None) -> np.ndarray:
@@ -325,6 +332,8 @@ class Sampler:
                 out[:, j] = np.random.default_rng(child_seed(self.seed, stream_key(name), chunk)).random(n)
             return out
         if self.method == "lhs":
+            from scipy.stats import qmc
+
             rng = np.random.default_rng(child_seed(self.seed, 2, chunk))
             return qmc.LatinHypercube(d, seed=rng).random(n)
         assert self._sobol is not None

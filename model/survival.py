@@ -23,7 +23,10 @@ maximises the likelihood sum_i [e_i log h(t_i | x_i) - H(t_i | x_i)] minus a rid
 (penalizer / 2) sum_k (beta_k sd_k)^2 on the standardised coefficients only (never on the baseline), through
 lifelines' ``ParametricRegressionFitter``. Agreements of one conflict (pairs of one war) are not independent:
 the covariance of theta is the cluster-robust sandwich V (sum_g s_g s_g') V G / (G - 1) (Lin & Wei 1989;
-Williams 2000), V the inverse penalised information, s_g the summed scores of cluster g.
+Williams 2000), V the inverse penalised information, s_g the summed scores of cluster g. Unpenalised
+(penalizer 0, the default here and in scenarios/durability.py) this is the usual cluster-robust covariance of
+the maximum-likelihood estimate, and ``draw_coefficients`` passes honest uncertainty on. With a penalty it is
+the sandwich around a shrunk estimate: narrower than the uncertainty of the effect, so report it as penalised.
 
 **Scoring** (``backtest``): Harrell's concordance index of the predicted risk (Harrell et al. 1982, through
 lifelines), and the Brier score at horizon t with inverse probability of censoring weights (Graf, Schmoor,
@@ -40,6 +43,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -294,7 +298,7 @@ def log_likelihood_terms(model_or_baseline: SurvivalModel | str, theta: np.ndarr
 
 def fit_survival(durations: np.ndarray, events: np.ndarray, design: np.ndarray, covariates: Sequence[str],
                  baseline: str = "piecewise", breakpoints: Sequence[float] = DEFAULT_BREAKPOINTS,
-                 penalizer: float = 0.05, groups: np.ndarray | None = None, min_events: int = 3) -> SurvivalModel:
+                 penalizer: float = 0.0, groups: np.ndarray | None = None, min_events: int = 3) -> SurvivalModel:
     """Fit H(t | x) = H0(t) exp(beta . x) by penalised maximum likelihood (lifelines), with a cluster-robust
     covariance by ``groups`` (each case its own group if None).
 
@@ -384,7 +388,7 @@ def _interval_label(starts: Sequence[float], j: int) -> str:
 
 
 def cox_hazard_ratios(durations: np.ndarray, events: np.ndarray, design: np.ndarray, covariates: Sequence[str],
-                      penalizer: float = 0.05, groups: np.ndarray | None = None, alpha: float = 0.05
+                      penalizer: float = 0.0, groups: np.ndarray | None = None, alpha: float = 0.05
                       ) -> dict[str, tuple[float, float, float]]:
     """Cox (1972) partial-likelihood hazard ratios with cluster-robust intervals (lifelines CoxPHFitter, the
     same ridge convention): a check on the parametric model's betas free of any baseline shape."""
@@ -413,30 +417,58 @@ def cox_hazard_ratios(durations: np.ndarray, events: np.ndarray, design: np.ndar
 
 # ----------------------------------------------------------------------- the settlement's interface
 
-#: Named provisions of a settlement -> the reference model's covariate, with the reason. Values are in [0, 1]
-#: (the share of the provision in force, or 0/1); provisions mapped to one covariate combine by their maximum.
-PROVISIONS: dict[str, tuple[str, str]] = {
-    "ceasefire": ("ceasefire", "UCDP cease: the agreement contains a ceasefire"),
-    "peacekeepers": ("peacekeeping", "UCDP pko: a peacekeeping operation is deployed"),
-    "foreign_troops": ("peacekeeping", ("foreign troops deployed on the ground as a guarantee: the UCDP pko "
-                                       "coding is the nearest (a third party's forces present)")),
-    "withdrawal": ("withdrawal", "UCDP withd: withdrawal of forces"),
-    "demilitarised_zone": ("withdrawal", ("UCDP does not code demilitarised zones; the separation of forces they "
-                                         "need is coded as withdrawal (withd), the nearest provision: a proxy")),
-    "implementation_commission": ("commission", "UCDP co_impl: a commission to oversee implementation"),
-    "third_party_guarantors": ("third_party", "UCDP pa_3rd: third parties named in the agreement"),
-    "full_agreement": ("full", "UCDP pa_type 1: the agreement settles the whole incompatibility"),
-    "territorial": ("territorial", "UCDP incompatibility 1 or 3: a conflict over territory"),
-    "decisive_victory": ("decisive", "COW outcomes: one state of the pair won, the other lost"),
-    "post1945": ("post1945", "COW: the war ended in 1945 or later"),
+class Provision(NamedTuple):
+    """A settlement provision's reading on the record: the reference model's ``covariate`` (None: the record has
+    none for it), the ``reason``, and whether the record ``identifies`` its effect: "yes" (the record codes this
+    provision), "partly" (it codes a wider or a related provision: the effect is that of the coded one), "no"
+    (not coded: no effect from the record)."""
+
+    covariate: str | None
+    reason: str
+    identifies: str
+
+
+#: Named provisions of a settlement -> their reading on the record. Values given to ``provision_design`` are in
+#: [0, 1] (the share of the provision in force, or 0/1); provisions read as one covariate combine by their
+#: maximum. A provision with no covariate changes no hazard and ``unused_provisions`` lists it, so that the
+#: brief can say the record is silent on it rather than borrow a wrong proxy.
+PROVISIONS: dict[str, Provision] = {
+    "ceasefire": Provision("ceasefire", "UCDP cease: the agreement contains a ceasefire provision", "yes"),
+    "peacekeepers": Provision("peacekeeping", "UCDP pko: a peacekeeping operation deployed under the agreement",
+                              "yes"),
+    "guarantor_troops": Provision(
+        "peacekeeping", ("foreign troops deployed on the ground as a guarantee (not the coalition dimension "
+                         "foreign_troops, whose 1 means none): UCDP pko codes a peacekeeping operation, a third "
+                         "party's forces deployed under the agreement; a guarantor's troops are a third party's "
+                         "forces but not a neutral one's, so the record's effect is that of peacekeepers"), "partly"),
+    "withdrawal": Provision("withdrawal", ("UCDP withd: withdrawal of foreign forces from the territory (e.g. an "
+                                           "occupying state's troops leaving)"), "yes"),
+    "demilitarised_zone": Provision(
+        None, ("UCDP does not code demilitarised zones (the parties' own forces pulled back from a line); withd is "
+               "the withdrawal of foreign forces, a different provision whose association on the record (hazard "
+               "ratio about 1.3-1.6) runs opposite to Fortna's (2004) finding for DMZs: no effect from the record"),
+        "no"),
+    "implementation_commission": Provision("commission", "UCDP co_impl: a commission or committee to oversee "
+                                                         "implementation (Fortna's joint commissions)", "yes"),
+    "third_party_guarantors": Provision(
+        None, ("UCDP pa_3rd names the third parties of an agreement, mostly mediators and witnesses, with no "
+               "separate code for a guarantor: no effect of a guarantee from the record (third_parties_named reads "
+               "pa_3rd as what it is)"), "no"),
+    "third_parties_named": Provision("third_party", "UCDP pa_3rd not empty: third parties (mediators, witnesses, "
+                                                    "guarantors) named in the agreement", "yes"),
+    "full_agreement": Provision("full", "UCDP pa_type 1: the agreement settles the whole incompatibility", "yes"),
+    "territorial": Provision("territorial", "UCDP incompatibility 1 or 3: a conflict over territory", "yes"),
+    "decisive_victory": Provision("decisive", "COW outcomes: one state of the pair won, the other lost", "yes"),
+    "post1945": Provision("post1945", "COW: the war ended in 1945 or later", "yes"),
 }
 
 
 def provision_design(model: SurvivalModel, provisions: Mapping[str, np.ndarray | float], n: int) -> np.ndarray:
     """The design (n, p) for per-trial provision values: each value a scalar or an (n,) array in [0, 1].
 
-    A covariate no named provision maps to is 0 (the provision is absent); a provision whose covariate the
-    model does not have (e.g. a UCDP provision with the COW model) is ignored: ``unused_provisions`` lists them.
+    A covariate no named provision maps to is 0 (the provision is absent); a provision the record does not code
+    (``PROVISIONS``: covariate None) or whose covariate the model does not have (e.g. a UCDP provision with the
+    COW model) is ignored: ``unused_provisions`` lists them.
     ValueError for an unknown name or a value outside [0, 1].
     """
     design = np.zeros((n, model.p))
@@ -444,25 +476,27 @@ def provision_design(model: SurvivalModel, provisions: Mapping[str, np.ndarray |
     for name, value in provisions.items():
         if name not in PROVISIONS:
             raise ValueError(f"unknown provision {name!r}; allowed: {', '.join(PROVISIONS)}")
-        column = PROVISIONS[name][0]
-        if column not in index:
-            continue
         v = np.broadcast_to(np.asarray(value, dtype=float), (n,))
         if np.any(v < 0) or np.any(v > 1) or not np.all(np.isfinite(v)):
             raise ValueError(f"provision {name!r}: values must be in [0, 1]")
+        column = PROVISIONS[name].covariate
+        if column not in index:
+            continue
         k = index[column]
         np.maximum(design[:, k], v, out=design[:, k])
     return design
 
 
 def unused_provisions(model: SurvivalModel, provisions: Mapping[str, object]) -> list[str]:
-    """The named provisions that do not change this model's hazard (their covariate is not in it)."""
-    return [name for name in provisions if name in PROVISIONS and PROVISIONS[name][0] not in model.covariates]
+    """The named provisions that do not change this model's hazard: the record has no covariate for them
+    (``PROVISIONS[name].identifies == "no"``, e.g. a demilitarised zone) or this model does not use theirs."""
+    return [name for name in provisions if name in PROVISIONS and PROVISIONS[name].covariate not in model.covariates]
 
 
 def draw_coefficients(model: SurvivalModel, normals: np.ndarray) -> np.ndarray:
     """Coefficient vectors theta = coef + L z from the fit's (normal, cluster-robust) sampling distribution,
-    for standard normals z (n, q): (n, q). The caller owns the randomness."""
+    for standard normals z (n, q): (n, q). The caller owns the randomness. L L' = ``model.cov``: the honest
+    covariance of the estimate when the model was fitted unpenalised (the reference models are)."""
     z = np.asarray(normals, dtype=float)
     if z.ndim != 2 or z.shape[1] != len(model.coef):
         raise ValueError(f"normals must have shape (n, {len(model.coef)})")

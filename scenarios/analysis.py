@@ -232,7 +232,9 @@ def _bar_chart(method: str, metric: str, label: str, per: dict[str, dict[str, fl
     names = list(per)
     key = "ST" if method == "sobol" else "mu_star"
     order = sorted(range(len(names)), key=lambda j: per[names[j]][key] if math.isfinite(per[names[j]][key]) else -1)
-    fig = Figure(figsize=(7.0, 1.2 + 0.35 * len(names)), layout="constrained")
+    # room for the longest parameter name beside a plot area of ~4.5 in, so neither squeezes the other
+    width = max(7.0, 4.5 + 0.065 * max((len(k) for k in names), default=0))
+    fig = Figure(figsize=(width, 1.4 + 0.35 * len(names)), layout="constrained")
     ax = fig.add_subplot()
     pos = np.arange(len(names))
     h = 0.38
@@ -251,9 +253,22 @@ def _bar_chart(method: str, metric: str, label: str, per: dict[str, dict[str, fl
     ax.set_yticks(pos, [names[j] for j in order], fontsize=8)
     ax.axvline(0, color="black", lw=0.6)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(f"{label}: {method} sensitivity, {n_eval:,} evaluations x {trials:,} trials; bars 95% CI",
-                 fontsize=9)
-    return fig
+    import textwrap
+
+    title = f"{label}: {method} sensitivity, {n_eval:,} evaluations x {trials:,} trials; bars 95% CI"
+    fig.suptitle("\n".join(textwrap.wrap(title, width=int(width * 11))), fontsize=9)
+    from scenarios.report import caption
+
+    if method == "sobol":
+        what = ("Sobol' first-order (S1) and total (ST) indices: the share of the variance of the metric due to "
+                "each parameter alone and with its interactions")
+    else:
+        what = ("Morris mu* (mean absolute elementary effect) and sigma (their spread: interactions or non-linearity) "
+                "per parameter")
+    ci = ("bars on both are bootstrap 95% confidence intervals" if method == "sobol"
+          else "bars on mu* are bootstrap 95% confidence intervals (sigma has none)")
+    return caption(fig, f"{label}: {what}, from {n_eval:,} evaluations of {trials:,} trials each (n = {trials:,} "
+                        f"per evaluation, N = {n} base samples, common seed); {ci}, 200 resamples.")
 
 
 # ------------------------------------------------------------------------------------------ discovery
@@ -332,7 +347,7 @@ def discover(sweep_dir: Path, outcome: str, below: float | None, above: float | 
         "trajectory": Table(["box", "step", "phase", "coverage", "density", "mass", "n_restricted", "chosen"],
                             traj_rows),
     }
-    figures = {"peeling_trajectory": _trajectory_figure(res, rule)} if res.boxes else {}
+    figures = {"peeling_trajectory": _trajectory_figure(res, rule, int(manifest["trials"]))} if res.boxes else {}
     if not res.boxes:
         notes.append("PRIM found no box that restricts a parameter")
     text = _discover_text(sweep_dir, rule, len(y), int(y.sum()), data_boxes, manifest["trials"], notes)
@@ -357,7 +372,7 @@ def _discover_text(sweep_dir, rule, n, n_cases, boxes, trials, notes) -> str:
     return "\n".join(lines)
 
 
-def _trajectory_figure(res: prim.PrimResult, rule: str):
+def _trajectory_figure(res: prim.PrimResult, rule: str, trials: int):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6.4, 4.8), layout="constrained")
@@ -376,5 +391,11 @@ def _trajectory_figure(res: prim.PrimResult, rule: str):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(f"PRIM peeling trajectory: cases are points with {rule}\n"
-                 f"{res.n_cases} of {res.n_points} points", fontsize=9)
-    return fig
+                 f"{res.n_cases} of {res.n_points} points, each a mean over {trials:,} trials", fontsize=9)
+    from scenarios.report import caption
+
+    return caption(fig, f"Coverage against density of each PRIM box as it is peeled (colour: dimensions restricted; "
+                        f"red circle: the step chosen). Cases: {res.n_cases} of the sweep's {res.n_points} points "
+                        f"with {rule}, each point a Monte Carlo mean over {trials:,} trials (n = {trials:,} per "
+                        "point). Coverage and density are shares of points, not estimates: their uncertainty is in "
+                        "the quasi-p-value of each limit (tables/limits.csv).")

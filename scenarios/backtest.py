@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 KINDS: dict[str, str] = {
     "guarantees": "scenarios.guarantee_record:BACKTEST",
     "durability": "scenarios.durability:BACKTEST",  # a survival kind with its own run (see the contract)
+    "battles": "scenarios.battles:BACKTEST",  # issue 19: P(attacker wins) of CDB90 battles
 }
 RELIABILITY_BINS = 10
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field, model_validator
+from scipy import special
 
 from model import coalition as M
 from model import params as P
@@ -68,6 +69,12 @@ class Actor(Block):
     cost: Param(0, 5, "utility units", "extra expected cost of no deal to the actor (c_i)") = 0.0
     beliefs: dict[str, Param(0, 1, "probability", "belief in a no-deal outcome")] | None = None
     veto: bool = Field(False, description="veto player: must be a member of some stage, and every stage member is one")
+    controls: tuple[str, ...] = Field(
+        (), description="a partial veto player: the dimensions it alone decides (e.g. EU sanctions, EU-held assets); its "
+        "rejection keeps them at `status_quo` and cannot block the plan; empty = a full veto player")
+    audience_cost: Param(0, 5, "utility units", "cost to a signatory of signing at all (A; Fearon 1994)") = 0.0
+    failed_ratification_cost: Param(
+        0, 5, "utility units", "cost to a signatory beyond no deal if its country fails to ratify (k; Putnam 1988)") = 0.0
     source: str = ""
 
 
@@ -76,6 +83,14 @@ class NoDealOutcome(Block):
     doc: str = ""
     probability: Param(0, 1, "probability", "default belief in this outcome (actors without beliefs)")
     position: dict[str, Position]
+    source: str = ""
+
+
+class Country(Block):
+    name: str
+    actors: tuple[str, ...] = Field(min_length=1, description="its veto players (government first in stage order)")
+    correlation: Param(0, 1, "correlation", "within-country correlation of its actors' decisions (rho_c); "
+                       "the schema default 0.8 is an assumption: set it") = 0.8
     source: str = ""
 
 
@@ -108,10 +123,15 @@ class CoalitionBlock(Block):
     no_deal: tuple[NoDealOutcome, ...] = Field(min_length=1)
     stages: tuple[Stage, ...] = Field(min_length=1)
     influence: InfluenceBlock = InfluenceBlock()
+    countries: tuple[Country, ...] = Field(
+        (), description="veto players grouped by country (a common factor per country); an actor in none is a country "
+        "of its own")
+    status_quo: dict[str, Position] = Field(
+        default_factory=dict, description="where a dimension stays if its partial veto player rejects it")
     plan: dict[str, Position] = Field(description="the plan's position per dimension (every dimension)")
     negotiable: tuple[str, ...] = Field((), description="dimensions `accord amend` may change")
     sigma: Param(0.001, 1, "utility units", "acceptance noise: scale of the logistic") = 0.05
-    rho: Param(0, 1, "correlation", "common shock correlation of the actors' decisions") = 0.0
+    rho: Param(0, 1, "correlation", "correlation of the decisions of actors of different countries (rho_g)") = 0.0
     loss_power: float = Field(2.0, gt=0, le=4, description="p of the loss |x - x*|^p (1 linear, 2 quadratic)")
 
     @model_validator(mode="after")
@@ -153,7 +173,63 @@ class CoalitionBlock(Block):
         for e in self.influence.edges:
             check_keys((e.leaner, e.leaned_on), actors, "influence.edges", False)
         check_keys(self.influence.susceptibility, actors, "influence.susceptibility", False)
+        self._check_countries_and_partial_vetoes(dims, actors)
         return self
+
+    def _check_countries_and_partial_vetoes(self, dims: list[str], actors: list[str]) -> None:
+        """Errors located at the offending key (a ValidationError raised here keeps its location)."""
+        index = {a: i for i, a in enumerate(actors)}
+        names = [c.name for c in self.countries]
+        dup = sorted({x for x in names if names.count(x) > 1})
+        if dup:
+            _fail(("countries",), f"duplicate country name(s): {', '.join(dup)}", names)
+        seen: dict[str, str] = {}
+        for j, country in enumerate(self.countries):
+            for k, a in enumerate(country.actors):
+                if a not in index:
+                    _fail(("countries", j, "actors", k), f"unknown actor {a!r}{_hint(a, actors)}; allowed: "
+                          f"{', '.join(actors)}", a)
+                if a in seen:
+                    _fail(("countries", j, "actors", k), f"actor {a!r} is already in country {seen[a]!r}; an actor "
+                          "belongs to one country", a)
+                seen[a] = country.name
+        for k in self.status_quo:
+            if k not in dims:
+                _fail(("status_quo", k), f"unknown dimension {k!r}{_hint(k, dims)}; allowed: {', '.join(dims)}", k)
+        controllers: dict[tuple[str, str], str] = {}
+        for i, a in enumerate(self.actors):
+            for j, d in enumerate(a.controls):
+                where = ("actors", i, "controls", j)
+                if d not in dims:
+                    _fail(where, f"partial veto over unknown dimension {d!r}{_hint(d, dims)}; allowed: "
+                          f"{', '.join(dims)}", d)
+                if not a.veto:
+                    _fail(where, f"{a.name} controls {d!r} but is not a veto player (veto: false); a partial veto "
+                          "player must be a stage member", d)
+                if d not in self.status_quo:
+                    _fail(where, f"{a.name} controls {d!r}, which has no `status_quo` position; add "
+                          f"coalition.status_quo.{d} (where {d} stays if {a.name} rejects)", d)
+                country = seen.get(a.name, a.name)
+                other = controllers.setdefault((country, d), a.name)
+                if other != a.name:
+                    _fail(where, f"{d!r} is controlled by both {other} and {a.name} of country {country!r}; "
+                          "one partial veto player per dimension and country", d)
+
+
+def _hint(bad: str, allowed: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(bad, allowed, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _fail(loc: tuple, message: str, value: Any) -> None:
+    """Raise a validation error at `loc` (relative to the coalition block), naming the key in the message."""
+    from pydantic import ValidationError
+    from pydantic_core import InitErrorDetails, PydanticCustomError
+
+    error = InitErrorDetails(type=PydanticCustomError("coalition", message), loc=loc, input=value)
+    raise ValidationError.from_exception_data("coalition", [error])
 
 
 class Schema(ConfigBase):
@@ -282,50 +358,191 @@ def stage_of(c: CoalitionBlock) -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class Ratification:
+    """Who signs, who ratifies and who holds a partial veto (indices into the actors), with the correlations.
+
+    country: (A,) country index of every actor (an actor in no `countries:` entry is a country of its own);
+    rho_within: (C,) or (n, C); full: the full veto players in stage order; partial: the partial veto players;
+    controls: (A, K) bool, the dimensions each partial veto player decides; status_quo: (K,) or (n, K) (NaN where
+    none); ratifiers / partial_ratifiers: signatory -> the full / partial veto players of its country after it;
+    audience_cost, failed_cost: (A,) or (n, A) utility units.
+    """
+
+    country: np.ndarray
+    country_names: tuple[str, ...]
+    rho_within: np.ndarray
+    full: tuple[int, ...]
+    partial: tuple[int, ...]
+    controls: np.ndarray
+    status_quo: np.ndarray
+    ratifiers: dict[int, tuple[int, ...]]
+    partial_ratifiers: dict[int, tuple[int, ...]]
+    audience_cost: np.ndarray
+    failed_cost: np.ndarray
+
+
+def ratification(c: CoalitionBlock, draws: Draws) -> Ratification:
+    """The config's countries, signatories, ratifiers and partial veto players as indices and arrays.
+
+    A country's signatory is its first full veto player in stage order (its government); its ratifiers are the
+    country's other full veto players, its partial ratifiers the country's partial veto players."""
+    n = draws.n
+    names = [a.name for a in c.actors]
+    dims = [d.name for d in c.dimensions]
+    of: dict[str, int] = {}
+    country_names: list[str] = []
+    for country in c.countries:
+        for a in country.actors:
+            of[a] = len(country_names)
+        country_names.append(country.name)
+    within = [draws[country.correlation] for country in c.countries]
+    for a in names:
+        if a not in of:
+            of[a] = len(country_names)
+            country_names.append(a)
+            within.append(1.0)  # one actor: irrelevant
+    country = np.array([of[a] for a in names])
+    rho_within = _array(within, (len(within),), n)
+    order = veto_names(c)
+    by_name = {a.name: a for a in c.actors}
+    full = tuple(names.index(a) for a in order if not by_name[a].controls)
+    partial = tuple(names.index(a) for a in order if by_name[a].controls)
+    controls = np.array([[d in a.controls for d in dims] for a in c.actors], dtype=bool).reshape(len(names), len(dims))
+    status_quo = _array([draws[c.status_quo[d]] if d in c.status_quo else float("nan") for d in dims], (len(dims),), n)
+    ratifiers: dict[int, tuple[int, ...]] = {}
+    partial_ratifiers: dict[int, tuple[int, ...]] = {}
+    for k in set(country.tolist()):
+        members = [i for i in full if country[i] == k]
+        if members:
+            ratifiers[members[0]] = tuple(members[1:])
+            partial_ratifiers[members[0]] = tuple(i for i in partial if country[i] == k)
+    audience = _array([draws[a.audience_cost] for a in c.actors], (len(names),), n)
+    failed = _array([draws[a.failed_ratification_cost] for a in c.actors], (len(names),), n)
+    return Ratification(country, tuple(country_names), rho_within, full, partial, controls, status_quo, ratifiers,
+                        partial_ratifiers, audience, failed)
+
+
+def _column(a: np.ndarray | float, i: int) -> np.ndarray | float:
+    """Actor i's value from an (A,) or (n, A) array, or a scalar / (n, 1) as it is."""
+    a = np.asarray(a)
+    if a.ndim == 0 or a.shape[-1] == 1:
+        return a[..., 0] if a.ndim else float(a)
+    return a[..., i]
+
+
+def _actor(a: np.ndarray, i: int) -> np.ndarray:
+    """Rows of actor i from (A, K) or (n, A, K), keeping the actor axis: (1, K) or (n, 1, K)."""
+    return a[..., i:i + 1, :]
+
+
+def acceptance(x: CoalitionArrays, r: Ratification) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """P(accept) of every actor, (n, A), and each signatory's P(ratified | signed), (n,) per signatory.
+
+    Full ratifiers and actors outside the stages: P = logistic((U_i(plan) - R_i) / sigma) (McFadden 1974). A
+    partial veto player decides only its dimensions: P = logistic(revert_gain / sigma), the plan's terms on them
+    against the status quo (its reservation value plays no part: it cannot block the plan). A signatory anticipates
+    its own ratification: P = logistic(signing_value / sigma), with P(ratified | signed) the probability that every
+    full ratifier of its country accepts, under the within-country correlation (`equicorrelated_orthant`), and the
+    expected loss from its country's partial veto players (model.coalition.signing_value). The government forecasts
+    from the ratifiers' positions: its signature does not change their terms (an assumption; conditioning on its
+    own common shock would make the decision circular)."""
+    n = np.shape(x.plan)[0] if np.ndim(x.plan) == 2 else None
+    net = M.utility(x.plan, x.ideal, x.salience, x.loss_power) - x.reservation
+    if n is not None:
+        net = np.broadcast_to(net, (n, len(x.actors)))
+    net = np.array(net, dtype=float)
+    sigma = x.sigma
+    p = special.expit(net / sigma)
+    if p.ndim == 1:  # nothing varies over trials: give it the trial axis of the rho draws, if any
+        p, net = p[None, :], net[None, :]
+    for j in r.partial:
+        gain = M.revert_gain(x.plan, _actor(x.ideal, j), _actor(x.salience, j), r.status_quo, r.controls[j],
+                             x.loss_power)[..., 0]
+        p[:, j] = special.expit(gain / _column(sigma, j))
+    p_ratified: dict[int, np.ndarray] = {}
+    for g, ratifiers in r.ratifiers.items():
+        if not ratifiers and not r.partial_ratifiers[g] and not np.any(_column(r.audience_cost, g)):
+            continue
+        k = r.country[g]
+        if ratifiers:
+            t = special.ndtri(np.clip(p[:, list(ratifiers)], 1e-300, 1.0 - 1e-16))
+            p_rat = M.equicorrelated_orthant(t, _column(np.atleast_2d(r.rho_within), k))
+        else:
+            p_rat = np.ones(p.shape[0])
+        loss = 0.0
+        for j in r.partial_ratifiers[g]:
+            gain = M.revert_gain(x.plan, _actor(x.ideal, g), _actor(x.salience, g), r.status_quo, r.controls[j],
+                                 x.loss_power)[..., 0]
+            loss = loss + (1.0 - p[:, j]) * gain
+        value = M.signing_value(net[:, g], p_rat, _column(r.failed_cost, g), _column(r.audience_cost, g), loss)
+        p[:, g] = special.expit(value / _column(sigma, g))
+        if ratifiers:
+            p_ratified[g] = p_rat
+    return p, p_ratified
+
+
+def _thresholds(p: np.ndarray) -> np.ndarray:
+    """Gaussian thresholds t = Phi^-1(p), finite (p clipped to [1e-300, 1 - 1e-16])."""
+    return special.ndtri(np.clip(p, 1e-300, 1.0 - 1e-16))
+
+
+def adoption_probability(p: np.ndarray, r: Ratification, rho: np.ndarray | float,
+                         subsets: list[tuple[int, ...]] | None = None) -> np.ndarray:
+    """P(every actor of each subset accepts), (n, len(subsets)); default the one subset of the full veto players
+    (P(adopted)). The nested copula of model.coalition.nested_orthant over the actors' countries."""
+    subsets = [r.full] if subsets is None else subsets
+    n = p.shape[0]
+    rho_within = np.broadcast_to(np.atleast_2d(r.rho_within)[:n], (n, len(r.country_names)))  # [:n]: detail rows
+    return M.nested_orthant(_thresholds(p), r.country, rho, rho_within, subsets)
+
+
 def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
     """Per-trial outputs of the coalition model for one chunk (n = draws.n trials).
 
-    The ZOPA and deal-breaker outputs (the detail outputs: (n, V, K) arrays, most of the model's cost) are
-    computed on the chunk's first m = draws.detail_n trials only (the run's ``detail_trials``), so their
-    arrays have m rows and their tables state that count.
+    Adoption: the plan is adopted when every full veto player accepts (signatories, anticipating their own
+    ratification, and full ratifiers); a partial veto player's rejection keeps its dimensions at the status quo
+    and does not block it. Decisions are correlated through a nested one-factor Gaussian copula (within a country
+    `countries[].correlation`, across countries `rho`; model.coalition.nested_orthant).
 
-    Returns float arrays, the two deal-breaker outputs as coded arrays for the accumulator:
-      "p_adopted" (n,); "p_accept.<actor>" (n,) for every actor; "p_pivotal.<actor>" (n,) P(every other veto
-      player accepts) (0 for non-veto actors); "p_sole_blocker.<actor>" (n,) P(the plan fails only because of
-      the veto player; veto players only); "p_stage.<stage>" (n,) P(stage passes | earlier stages passed); "p_through.<stage>" (n,)
-      P(stages up to this one pass);
-      detail outputs, m rows: "plan_position" (m, K); "zopa_low", "zopa_high" (m, K) (NaN where empty),
-      "zopa_nonempty" (m, K); "rejects" (m, V) 1 if the veto player's P(accept) < 1/2 (V = veto players in stage order);
-      "dealbreaker_best" (m, V, K) one-hot of the dimension whose smallest move flips the veto player (NaN
-      where it does not reject), as a `model.stats.OneHot` of the (m, V) dimension codes; "dealbreaker_move"
-      (m, V, K) the signed move on that best dimension that takes it to P(accept) = 1/2 (NaN on the other
-      dimensions and where it does not reject or no single move suffices), as a `model.stats.ByCategory`;
-      "dealbreaker_p_after" (m, V) P(accept) after the best single move (NaN likewise).
+    Per trial (n rows): "p_adopted"; "p_accept.<actor>" for every actor (for a partial veto player: P(it accepts
+    its dimensions)); "p_ratified.<signatory>" P(ratified | signed) for signatories with full ratifiers.
+    The rest are detail outputs, computed on the chunk's first m = draws.detail_n trials only (the run's
+    ``detail_trials``), so their arrays have m rows and their tables state that count; the stage, pivotal and
+    partial-veto ones (a nested integral per subset and trial) on at most the first ADOPTION_DETAIL_TRIALS =
+    20,000 of them: "p_pivotal.<actor>" P(every other full veto player accepts) (0 for non-veto actors; for
+    a partial veto player P(adopted): it then decides its dimensions); "p_sole_blocker.<actor>" P(the plan fails
+    only because of it) (0 for partial veto players, who cannot block); "p_stage.<stage>" P(the stage's full veto
+    players accept | earlier stages passed); "p_through.<stage>" P(stages up to this one pass); "p_adopted_in_full"
+    P(adopted and every partial veto player accepts); "p_reverted.<actor>" P(adopted with that partial veto
+    player's dimensions at the status quo); "plan_position" (m, K); "zopa_low", "zopa_high" (m, K) (NaN where
+    empty), "zopa_nonempty" (m, K); "rejects" (m, V) 1 if the veto player's P(accept) < 1/2 (V = veto players in
+    stage order); "dealbreaker_best" (m, V, K) one-hot of the dimension whose smallest move flips the veto player
+    (NaN where it does not reject), as a `model.stats.OneHot` of the (m, V) dimension codes; "dealbreaker_move"
+    (m, V, K) the signed move on that best dimension that takes it to U - R = 0 (NaN on the other dimensions and
+    where it does not reject or no single move suffices), as a `model.stats.ByCategory`; "dealbreaker_p_after"
+    (m, V) P(accept) after the best single move (NaN likewise). The ZOPA and deal-breakers use U_i - R_i for every
+    veto player (not the signatories' anticipation nor the partial veto players' own comparison).
     """
     n = draws.n
     x = arrays(coalition, draws)
-    p_accept = M.acceptance_probability(x.plan, x.ideal, x.salience, x.reservation, x.sigma, x.loss_power)
-    ad = M.adoption(p_accept, x.stages, x.rho)
-
-    def columns(a: np.ndarray) -> np.ndarray:
-        """(n, J) or (J,) -> (J, n), each row contiguous: one pass instead of a strided copy per column."""
-        return np.ascontiguousarray(np.broadcast_to(a, (n, a.shape[-1])).T)
-
-    res: dict[str, np.ndarray] = {"p_adopted": np.broadcast_to(ad.p_adopted, (n,)).copy()}
-    accept, pivotal, blocking = columns(p_accept), columns(ad.p_pivotal), columns(ad.p_pivotal_blocking)
+    r = ratification(coalition, draws)
+    p_accept, p_ratified = acceptance(x, r)
+    p_accept = np.broadcast_to(p_accept, (n, len(x.actors)))
+    rho = draws[coalition.rho]
+    res: dict[str, np.ndarray] = {"p_adopted": adoption_probability(p_accept, r, rho)[:, 0]}
+    accept = np.ascontiguousarray(p_accept.T)
     for i, a in enumerate(x.actors):
         res[f"p_accept.{a}"] = accept[i]
-        res[f"p_pivotal.{a}"] = pivotal[i]
-        if x.veto[i]:
-            res[f"p_sole_blocker.{a}"] = blocking[i]
-    conditional, cumulative = columns(ad.p_stage_conditional), columns(ad.p_stage_cumulative)
-    for k, s in enumerate(coalition.stages):
-        res[f"p_stage.{s.name}"] = conditional[k]
-        res[f"p_through.{s.name}"] = cumulative[k]
-    K = len(x.dims)
+    for g, p_rat in p_ratified.items():
+        res[f"p_ratified.{x.actors[g]}"] = np.broadcast_to(p_rat, (n,))
     m = draws.detail_n
     if m == 0:
         return res
+    c = min(m, ADOPTION_DETAIL_TRIALS)
+    res.update(_adoption_details(coalition, x, r, p_accept[:c], np.asarray(rho)[:c] if np.ndim(rho) else rho,
+                                 res["p_adopted"][:c]))
+    K = len(x.dims)
     # the plan itself, beside the ZOPA in its table, over the same trials (read only; (m, K) with each
     # dimension's trials contiguous when drawn, see _array)
     res["plan_position"] = x.plan[:m] if x.plan.ndim == 2 else np.broadcast_to(x.plan, (m, K))
@@ -346,6 +563,47 @@ def compute(coalition: CoalitionBlock, draws: Draws) -> dict[str, np.ndarray]:
     res["dealbreaker_best"] = OneHot(best, K)
     res["dealbreaker_move"] = ByCategory(best, res["dealbreaker_move"], K)
     return res
+
+
+ADOPTION_DETAIL_TRIALS = 20_000  # the stage, pivotal and partial-veto outputs: a nested integral per subset and trial
+
+
+def _adoption_details(c: CoalitionBlock, x: CoalitionArrays, r: Ratification, p: np.ndarray, rho: np.ndarray | float,
+                      adopted: np.ndarray) -> dict[str, np.ndarray]:
+    """Stage, pivotal and partial-veto outputs of `compute` on the first m trials (p: (m, A)), all from one
+    call of the nested copula (shared quadrature nodes, each country's factor computed once)."""
+    full = list(r.full)
+    stage_sets = [tuple(i for i in full if x.actors[i] in {a for st in c.stages[:k + 1] for a in st.actors})
+                  for k in range(len(c.stages))]
+    pivot_sets = [tuple(j for j in full if j != i) for i in full]
+    partial_sets = [tuple(full + [j]) for j in r.partial]
+    subsets = stage_sets + pivot_sets + partial_sets + ([tuple(full + list(r.partial))] if r.partial else [])
+    probs = adoption_probability(p, r, rho, subsets)
+    m = p.shape[0]
+    out: dict[str, np.ndarray] = {}
+    S, F, P_ = len(stage_sets), len(pivot_sets), len(partial_sets)
+    through = probs[:, :S]
+    previous = np.concatenate([np.ones((m, 1)), through[:, :-1]], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        conditional = np.where(previous > 0, through / previous, np.nan)
+    for k, st in enumerate(c.stages):
+        out[f"p_stage.{st.name}"] = np.ascontiguousarray(conditional[:, k])
+        out[f"p_through.{st.name}"] = np.ascontiguousarray(through[:, k])
+    pivotal = {i: probs[:, S + k] for k, i in enumerate(full)}
+    for i, a in enumerate(x.actors):
+        if i in pivotal:
+            out[f"p_pivotal.{a}"] = np.ascontiguousarray(pivotal[i])
+            out[f"p_sole_blocker.{a}"] = np.clip(pivotal[i] - adopted, 0.0, 1.0)
+        elif i in r.partial:
+            out[f"p_pivotal.{a}"] = adopted.copy()
+            out[f"p_sole_blocker.{a}"] = np.zeros(m)
+        else:
+            out[f"p_pivotal.{a}"] = np.zeros(m)
+    for k, j in enumerate(r.partial):
+        out[f"p_reverted.{x.actors[j]}"] = np.clip(adopted - probs[:, S + F + k], 0.0, 1.0)
+    if r.partial:
+        out["p_adopted_in_full"] = np.ascontiguousarray(probs[:, S + F + P_])
+    return out
 
 
 DETAIL_BLOCK = 1024  # trials per pass of the detail outputs: 7 veto players x 11 dimensions x 1024 x 8 B = 0.6 MB
@@ -396,13 +654,23 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
 
 
 def headline(s: Summaries) -> dict[str, Headline]:
-    """P(adopted) and each veto player's P(accept) (those with a pivotal output above 0)."""
+    """P(adopted), P(adopted in full) (with partial veto players) and each veto player's P(accept) (the veto
+    players are those with a sole-blocker output, a detail output: without detail outputs P(adopted) only)."""
     h = {"p_adopted": Headline("P(adopted)", s.estimate("p_adopted", proportion=True))}
+    if "p_adopted_in_full" in s:
+        h["p_adopted_in_full"] = Headline("P(adopted in full)", s.estimate("p_adopted_in_full", proportion=True))
     for key in s.acc:
         if key.startswith("p_sole_blocker."):  # written for veto players only
             actor = key.removeprefix("p_sole_blocker.")
             h[f"p_accept.{actor}"] = Headline(f"P({actor} accepts)", s.estimate(f"p_accept.{actor}", proportion=True))
     return h
+
+
+def per_draw(outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each headline metric's value in each draw (trial), (n,) per metric, for `accord compare`: P(adopted |
+    parameters), and P(adopted in full) and each veto player's P(accept) where they are outputs of the run."""
+    keys = ["p_adopted", "p_adopted_in_full"] + [k for k in outputs if k.startswith("p_accept.")]
+    return {k: np.asarray(outputs[k], dtype=float) for k in keys if k in outputs and np.ndim(outputs[k]) == 1}
 
 
 def _est(s: Summaries, name: str, index: tuple = ()) -> list[float]:
@@ -416,21 +684,34 @@ def acceptance_table(c: CoalitionBlock, s: Summaries) -> Table:
     for a in c.actors:
         rows.append([a.name, stage.get(a.name, "influence only"), a.veto, *_est(s, f"p_accept.{a.name}"), s.n_trials])
     for st in c.stages:
-        rows.append([f"(stage {st.name} passes | earlier passed)", st.name, True, *_est(s, f"p_stage.{st.name}"),
-                     s.n_trials])
+        if f"p_stage.{st.name}" in s:  # a detail output
+            e = s.estimate(f"p_stage.{st.name}", proportion=True)
+            rows.append([f"(stage {st.name} passes | earlier passed)", st.name, True, e.mean, e.se, e.lo, e.hi, e.n])
     return Table(["actor", "stage", "veto", "p_accept", "se", "ci95_low", "ci95_high", "n_trials"], rows)
 
 
 def adoption_table(c: CoalitionBlock, s: Summaries) -> Table:
     stage = stage_of(c)
-    rows = [["adopted", "(all veto players)", "", *_est(s, "p_adopted")]]
-    for st in c.stages:
-        rows.append(["through_stage", "(all up to this stage)", st.name, *_est(s, f"p_through.{st.name}")])
+    rows = [["adopted", "(all full veto players)", "", *_est(s, "p_adopted"), s.n_trials]]
+    if "p_pivotal." + c.actors[0].name not in s:  # no detail outputs (run.detail_trials: 0)
+        return Table(["row", "actor", "stage", "probability", "se", "ci95_low", "ci95_high", "n_trials"], rows)
+
+    def row(kind: str, actor: str, stage_name: str, key: str) -> list:
+        e = s.estimate(key, proportion=True)
+        return [kind, actor, stage_name, e.mean, e.se, e.lo, e.hi, e.n]
+
+    if "p_adopted_in_full" in s:
+        rows.append(row("adopted_in_full", "(and every partial veto player)", "", "p_adopted_in_full"))
     for a in c.actors:
-        rows.append(["pivotal", a.name, stage.get(a.name, "influence only"), *_est(s, f"p_pivotal.{a.name}")])
+        if a.controls:
+            rows.append(row("adopted_reverted", a.name, stage[a.name], f"p_reverted.{a.name}"))
+    for st in c.stages:
+        rows.append(row("through_stage", "(all up to this stage)", st.name, f"p_through.{st.name}"))
+    for a in c.actors:
+        rows.append(row("pivotal", a.name, stage.get(a.name, "influence only"), f"p_pivotal.{a.name}"))
     for a in veto_names(c):
-        rows.append(["sole_blocker", a, stage[a], *_est(s, f"p_sole_blocker.{a}")])
-    return Table(["row", "actor", "stage", "probability", "se", "ci95_low", "ci95_high"], rows)
+        rows.append(row("sole_blocker", a, stage[a], f"p_sole_blocker.{a}"))
+    return Table(["row", "actor", "stage", "probability", "se", "ci95_low", "ci95_high", "n_trials"], rows)
 
 
 def dealbreakers_table(c: CoalitionBlock, s: Summaries) -> Table:
@@ -574,20 +855,27 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
     vetoes = veto_names(c)
     acc = {v: s.estimate(f"p_accept.{v}", proportion=True) for v in vetoes}
     least = min(vetoes, key=lambda v: acc[v].mean)
-    blockers = sorted(vetoes, key=lambda v: -s.estimate(f"p_sole_blocker.{v}").mean)
+    detail = f"p_sole_blocker.{vetoes[0]}" in s
+    blockers = sorted(vetoes, key=lambda v: -s.estimate(f"p_sole_blocker.{v}").mean) if detail else []
     lines = [
         "## In one sentence", "",
-        (f"Under this config ({label}), every veto player accepts the plan with probability {pa.mean:.1%} "
-        f"(s.e. {pa.se:.1%}; 95% CI {pa.lo:.1%}-{pa.hi:.1%}; {pa.n:,} simulated trials); the least willing veto "
-        f"player is {least} (P(accept) {acc[least].mean:.1%}, s.e. {acc[least].se:.1%})."),
+        (f"Under this config ({label}), the plan is adopted (every full veto player accepts, the signatories "
+        f"anticipating their own ratification, decisions correlated within and across countries) with probability "
+        f"{pa.mean:.2%} (s.e. {pa.se:.2%}; 95% CI {pa.lo:.2%}-{pa.hi:.2%}; {pa.n:,} simulated trials); the least "
+        f"willing veto player is {least} (P(accept) {acc[least].mean:.1%}, s.e. {acc[least].se:.1%})."),
         "",
+        *([("Partial veto players (" + ", ".join(a.name for a in c.actors if a.controls) + ") decide only the "
+            "dimensions they control; their rejection keeps those at the status quo and does not block adoption: "
+            "P(adopted in full) = "
+            f"{s.estimate('p_adopted_in_full', proportion=True).mean:.2%}."), ""]
+          if "p_adopted_in_full" in s else []),
         "## Acceptance of the veto players", "",
         "| actor | stage | P(accept) | 95% CI | P(pivotal) |", "|---|---|---|---|---|",
     ]
     stage = stage_of(c)
     for v in vetoes:
-        piv = s.estimate(f"p_pivotal.{v}")
-        lines.append(f"| {v} | {stage[v]} | {acc[v].mean:.3f} | {acc[v].lo:.3f}-{acc[v].hi:.3f} | {piv.mean:.3f} |")
+        piv = f"{s.estimate(f'p_pivotal.{v}').mean:.3f}" if detail else "n/a"
+        lines.append(f"| {v} | {stage[v]} | {acc[v].mean:.3f} | {acc[v].lo:.3f}-{acc[v].hi:.3f} | {piv} |")
     db = [r for r in tables["dealbreakers"].records() if r["dimension"] != "accepts"] if "dealbreakers" in tables else []
     if "dealbreakers" not in tables:
         lines += ["", "No deal-breaker or ZOPA tables: the run computed no detail outputs (`run.detail_trials: 0`)."]
@@ -638,13 +926,14 @@ def _coalition_draws(cfg: Config, trials: int, seed: int, chunk: int) -> Draws:
     return Draws(P.draw(dists, sampler, chunk, trials), paths, trials)
 
 
-def _p_adopted_trials(x: CoalitionArrays, plan: np.ndarray) -> np.ndarray:
-    """Per-trial P(adopted) at a plan ((K,) or (n, K)), ideal points as moved by influence."""
-    p = M.acceptance_probability(plan, x.ideal, x.salience, x.reservation, x.sigma, x.loss_power)
-    veto_cols = np.flatnonzero(x.veto)
-    if np.all(np.asarray(x.rho) == 0):
-        return np.prod(p[..., veto_cols], axis=-1)
-    return M.adoption(p, [tuple(veto_cols)], x.rho).p_adopted
+def _p_adopted_trials(x: CoalitionArrays, r: Ratification, rho: np.ndarray | float, plan: np.ndarray) -> np.ndarray:
+    """Per-trial P(adopted) at a plan ((K,) or (n, K)), as `compute` has it (ideal points as moved by influence,
+    signatories anticipating ratification, partial vetoes, the nested copula)."""
+    from dataclasses import replace
+
+    p, _ = acceptance(replace(x, plan=np.asarray(plan, dtype=float)), r)
+    n = max(p.shape[0], np.shape(rho)[0] if np.ndim(rho) else 1)
+    return adoption_probability(np.broadcast_to(p, (n, p.shape[1])), r, rho)[:, 0]
 
 
 def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), trials: int = 2000,
@@ -671,21 +960,23 @@ def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), tria
     dims = [d.name for d in c.dimensions]
     mask = np.array([d in c.negotiable for d in dims])
     base = np.array([float(c.plan[d].to_dist().ppf(np.array([0.5]))[0]) for d in dims])
-    search = arrays(c, _coalition_draws(cfg, trials, seed, 0))
+    search_draws = _coalition_draws(cfg, trials, seed, 0)
+    search, search_r, search_rho = arrays(c, search_draws), ratification(c, search_draws), search_draws[c.rho]
     drawn = np.broadcast_to(search.plan, (trials, len(dims)))
 
     def p_fn(xv: np.ndarray) -> float:
         plan = np.where(mask, xv, drawn)
-        return float(np.mean(_p_adopted_trials(search, plan)))
+        return float(np.mean(_p_adopted_trials(search, search_r, search_rho, plan)))
 
     found = M.search_amendments(p_fn, base, mask, penalties, seed=seed % (2**32), maxiter=maxiter, popsize=popsize)
-    fresh = arrays(c, _coalition_draws(cfg, trials, seed, 1))
+    fresh_draws = _coalition_draws(cfg, trials, seed, 1)
+    fresh, fresh_r, fresh_rho = arrays(c, fresh_draws), ratification(c, fresh_draws), fresh_draws[c.rho]
     drawn_fresh = np.broadcast_to(fresh.plan, (trials, len(dims)))
-    before = _p_adopted_trials(fresh, drawn_fresh)
+    before = _p_adopted_trials(fresh, fresh_r, fresh_rho, drawn_fresh)
     b_mean, b_se = float(before.mean()), float(before.std(ddof=1) / np.sqrt(trials))
     rows, records = [], []
     for am in found:
-        after = _p_adopted_trials(fresh, np.where(mask, am.plan, drawn_fresh))
+        after = _p_adopted_trials(fresh, fresh_r, fresh_rho, np.where(mask, am.plan, drawn_fresh))
         a_mean, a_se = float(after.mean()), float(after.std(ddof=1) / np.sqrt(trials))
         diff = after - before
         g_mean, g_se = float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(trials))

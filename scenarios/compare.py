@@ -10,11 +10,28 @@ the per-trial linearisation z = (a_j - R_j w_j) / mean(w_j) - (a_0 - R_0 w_0) / 
 comes from the running covariance of (a_j, w_j, a_0, w_0) (Cochran 1977, ch. 6). Metrics without a per-trial
 form (e.g. defined only on some trials) and finished run directories are compared as independent estimates. Each option's numbers equal those of running it alone with the same seed (and,
 if the configs set different ``run.chunk_size``, the first config's chunk size).
+
+Which option wins where (configs only; Savage 1951; Lempert, Popper & Bankes 2003; Kwakkel 2017). A *draw* is one
+trial: one joint draw of every uncertain parameter (a state of the world), the same for every option where they
+share a parameter (common random numbers), and the same model-internal noise stream. Each scenario module's
+``per_draw(outputs)`` gives each headline metric's value in a draw (for the settlement, a conditional metric such
+as P(holds 5 years | adopted) is its value given adoption in that draw; see ``scenarios.settlement.per_draw``);
+a module without one offers the headline metrics that are plain (n,) outputs. Values within 1e-9 (relative) of
+each other are a tie: conditional values are recovered as (w v) / w, exact only up to rounding. Higher is better for every metric
+(the shipped headlines are all "more is better"). For each pair of options (A, B) and each metric:
+
+    win share  P(A > B) = mean over draws of 1{v_A > v_B}     (and the share of ties, and P(B > A))
+
+over the draws where both are defined, with the Monte Carlo error sqrt(P (1 - P) / n). Each option's regret in a
+draw is its gap to the best option in that draw, r_o = max_o' v_o' - v_o >= 0 (Savage's minimax-regret criterion
+reads its maximum; robust decision making its upper percentiles): reported by its mean (with s.e.), 90th
+percentile (from the first 100,000 draws) and maximum over all draws.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +43,69 @@ from model.stats import Accumulator, Estimate, difference, estimate
 from scenarios import registry
 from scenarios.config import Config, ConfigError, load
 from scenarios.engine import Summaries, iterate_chunks
+from scenarios.report import caption
 from scenarios.results import Report, Table, number_text
+
+TIE = 1e-9  # relative: values this close are a tie (the rounding of w v / w, not a difference)
+
+
+class WinsAndRegret:
+    """Per-draw win shares and regrets of J options on one metric, merged chunk by chunk (see the module
+    docstring). add(values (n, J)); pairs are (a, b) with a < b."""
+
+    SAMPLE = 20_000  # per-draw paired differences kept for the figure
+
+    def __init__(self, n_options: int) -> None:
+        self.pairs = [(a, b) for a in range(n_options) for b in range(a + 1, n_options)]
+        self.wins = Accumulator(quantile_cap=0)  # (n, P, 3): a better, tie, b better
+        self.regret = Accumulator()  # (n, J), quantiles from the first 100,000 draws
+        self.worst = np.full(n_options, np.nan)
+        self.differences: list[np.ndarray] = []  # (draws, J - 1): option j - option 0, first SAMPLE draws
+        self._kept = 0
+
+    def add(self, values: np.ndarray) -> None:
+        v = np.asarray(values, dtype=float)
+        a, b = (np.array(x, dtype=int) for x in zip(*self.pairs))
+        va, vb = v[:, a], v[:, b]
+        defined = np.isfinite(va) & np.isfinite(vb)
+        with np.errstate(invalid="ignore"):
+            gap = va - vb
+            tie = np.abs(gap) <= TIE * np.maximum(1.0, np.maximum(np.abs(va), np.abs(vb)))
+        outcome = np.stack([(gap > 0) & ~tie, tie, (gap < 0) & ~tie], axis=-1).astype(float)
+        outcome[~defined] = np.nan
+        self.wins.add(outcome)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a draw where no option is defined
+            best = np.nanmax(v, axis=1, keepdims=True)
+            regret = best - v
+            regret[regret <= TIE * np.maximum(1.0, np.abs(best))] = 0.0  # rounding, not a gap (NaN stays NaN)
+            self.regret.add(regret)
+            self.worst = np.fmax(self.worst, np.nanmax(regret, axis=0))
+        if self._kept < self.SAMPLE:
+            take = v[: self.SAMPLE - self._kept]
+            self.differences.append(take[:, 1:] - take[:, :1])
+            self._kept += len(take)
+
+    def win_table(self, labels: list[str]) -> dict[str, dict[str, float]]:
+        mean, count = self.wins.mean_value(), self.wins.count
+        out = {}
+        for k, (a, b) in enumerate(self.pairs):
+            n = float(count[k, 0])
+            p_a, p_tie, p_b = (float(x) for x in mean[k])
+            se = float(np.sqrt(max(p_a * (1 - p_a), 0.0) / n)) if n > 0 else float("nan")
+            out[f"{labels[a]} vs {labels[b]}"] = {
+                "first": labels[a], "second": labels[b], "p_first_better": p_a, "p_tie": p_tie,
+                "p_second_better": p_b, "se": se,
+                "se_second": float(np.sqrt(max(p_b * (1 - p_b), 0.0) / n)) if n > 0 else float("nan"),
+                "n_draws": int(n)}
+        return out
+
+    def regret_table(self, labels: list[str]) -> dict[str, dict[str, float]]:
+        mean, se, count = self.regret.mean_value(), self.regret.se(), self.regret.count
+        p90 = self.regret.quantiles((0.9,))
+        p90 = np.asarray(p90).reshape(-1, len(labels))[0] if np.size(p90) else np.full(len(labels), np.nan)
+        return {label: {"mean": float(mean[j]), "se": float(se[j]), "p90": float(p90[j]),
+                        "max": float(self.worst[j]), "n_draws": int(count[j])} for j, label in enumerate(labels)}
 
 
 class PairedRatio:
@@ -116,6 +195,7 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
     sd = seed if seed is not None else (first_cfg.model.run.seed if first_cfg else 0)
     smp = sampler or "mc"
     paired: dict[tuple[int, str], Accumulator | PairedRatio] = defaultdict(Accumulator)
+    robust: dict[str, WinsAndRegret] = {}
     if configs:
         accs = [defaultdict(Accumulator) for _ in configs]
         # one chunk size for all, so that chunk k holds the same trials in every config (lockstep)
@@ -128,6 +208,9 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
             for acc, out in zip(accs, outs):
                 for k, v in out.items():
                     acc[k].add(v)
+            draws = [per_draw_values(mod, cfg, out) for mod, (_, cfg), out in zip(modules, configs, outs)]
+            for k in [k for k in draws[0] if all(k in d for d in draws[1:])]:
+                robust.setdefault(k, WinsAndRegret(len(draws))).add(np.stack([d[k] for d in draws], axis=1))
             ratios = [getattr(mod, "paired_ratios", None) for mod in modules]
             base_ratios = ratios[0](outs[0]) if ratios[0] else {}
             for j in range(1, len(outs)):
@@ -152,24 +235,73 @@ def compare(targets: list[str], trials: int | None = None, seed: int | None = No
                                 {k: h.as_dict() | {"percent": h.percent} for k, h in heads.items()}, surv, bars)
     ordered = [options[i] for i in range(len(targets))]
     config_index = {i: j for j, (i, _) in enumerate(configs)}
-    return _report(ordered, targets, paired, config_index, n, sd, smp)
+    # win shares and regret need every option's per-draw values: configs run in lockstep only
+    if len(configs) != len(targets):
+        robust = {}
+    report = _report(ordered, targets, paired, config_index, n, sd, smp, robust)
+    report.parameters = _parameters([(options[i].label, cfg) for i, cfg in configs])
+    return report
+
+
+def per_draw_values(module: Any, cfg: Config, outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each headline metric's per-draw values, (n,): the module's ``per_draw(outputs)`` if it has one, else its
+    headline metrics that are plain per-trial outputs."""
+    if hasattr(module, "per_draw"):
+        return module.per_draw(outputs)
+    n = len(next(iter(outputs.values())))
+    return {k: np.asarray(v, dtype=float) for k, v in outputs.items() if np.shape(v) == (n,)}
+
+
+def _parameters(labelled: list[tuple[str, Config]]) -> dict[str, Any]:
+    """Every parameter of the compared configs (runs.describe_config), one row per path: its value where the
+    options agree, else each option's value and source (so a reader sees what differs)."""
+    from scenarios.runs import describe_config
+
+    described = [(label, describe_config(cfg)["parameters"]) for label, cfg in labelled]
+    paths = list(dict.fromkeys(p for _, params in described for p in params))
+    out: dict[str, Any] = {}
+    for path in paths:
+        present = [(label, params[path]) for label, params in described if path in params]
+        first = present[0][1]
+        values = {label: params[path]["value"] if path in params else "(not in this config)"
+                  for label, params in described}
+        same = len(set(values.values())) == 1
+        sources = {label: p.get("source") or "" for label, p in present}
+        out[path] = {
+            **first,
+            "value": first["value"] if same else "; ".join(f"{label}: {v}" for label, v in values.items()),
+            "source": first.get("source") if same and len(set(sources.values())) == 1 else
+            "; ".join(f"{label}: {src or '(none)'}" for label, src in sources.items()),
+            "set_at": first.get("set_at") if same else "; ".join(f"{label}: {p.get('set_at')}" for label, p in present),
+            "differs": not same,
+        }
+    return out
 
 
 def _report(opts: list[Option], targets: list[str], paired: dict, config_index: dict[int, int], n: int, seed: int,
-            sampler: str) -> Report:
+            sampler: str, robust: dict[str, WinsAndRegret] | None = None) -> Report:
     base = opts[0]
     metrics = [k for k in base.headline if all(k in o.headline for o in opts[1:])]
-    columns = ["metric", "label"]
+    columns = ["metric", "label", "unit"]  # one metric per row: its unit in a column (the tables' convention)
     for o in opts:
         columns += [f"{o.label} mean", f"{o.label} se"]
     for o in opts[1:]:
         columns += [f"{o.label} - {base.label}", "ci95_low", "ci95_high", "method"]
+    robust = {k: v for k, v in (robust or {}).items() if k in base.headline}
+    labels = [o.label for o in opts]
+    pairs = [(labels[a], labels[b]) for a in range(len(opts)) for b in range(a + 1, len(opts))]
+    if robust:
+        for first, second in pairs:
+            columns += [f"P({first} > {second})", "se", "P(tie)", f"P({second} > {first})"]
+        for label in labels:
+            columns += [f"{label} regret mean", "se", "p90", "max"]
+        columns.append("draws")
     rows, data = [], {"options": [o.label for o in opts], "sources": targets, "metrics": {}}
     for k in metrics:
-        row: list[Any] = [k, base.headline[k].get("label", k)]
+        row: list[Any] = [k, base.headline[k].get("label", k), base.headline[k].get("unit", "")]
         for o in opts:
             row += [o.headline[k]["mean"], o.headline[k]["se"]]
-        entry: dict[str, Any] = {"label": base.headline[k].get("label", k),
+        entry: dict[str, Any] = {"label": base.headline[k].get("label", k), "unit": base.headline[k].get("unit", ""),
                                  "values": {o.label: {"mean": o.headline[k]["mean"], "se": o.headline[k]["se"]} for o in opts},
                                  "differences": {}}
         for j, o in enumerate(opts[1:], start=1):
@@ -186,22 +318,149 @@ def _report(opts: list[Option], targets: list[str], paired: dict, config_index: 
                 d, method = difference(a, b), "independent"
             row += [d.mean, d.lo, d.hi, method]
             entry["differences"][f"{o.label} - {base.label}"] = {**d.as_dict(), "method": method}
+        if robust:
+            wr = robust.get(k)
+            wins = wr.win_table(labels) if wr else {}
+            regret = wr.regret_table(labels) if wr else {}
+            for first, second in pairs:
+                w = wins.get(f"{first} vs {second}")
+                row += [w["p_first_better"], w["se"], w["p_tie"], w["p_second_better"]] if w else [np.nan] * 4
+            for label in labels:
+                r = regret.get(label)
+                row += [r["mean"], r["se"], r["p90"], r["max"]] if r else [np.nan] * 4
+            row.append(max((w["n_draws"] for w in wins.values()), default=0))
+            entry["wins"], entry["regret"] = wins, regret
         rows.append(row)
         data["metrics"][k] = entry
     table = Table(columns, rows)
     text = _text(opts, metrics, data, n, seed, sampler)
+    if robust:
+        text += "\n\n" + _robust_text(opts, [k for k in metrics if k in robust], data, n)
     figures = {}
+    if robust:
+        shown = {k: robust[k] for k in metrics if k in robust}
+        figures["paired_differences"] = caption(
+            paired_differences_figure(shown, data, labels, n),
+            ("Per parameter draw, each option's value of each headline metric minus the first option's (common "
+             f"random numbers; histograms of the first {min(n, WinsAndRegret.SAMPLE):,} of {n:,} draws, log "
+             "counts); the legend gives the share of all draws in which the option is better and the share of "
+             "ties, whose Monte Carlo s.e. is at most 0.5 / sqrt(draws) = "
+             f"{number_text(0.5 / np.sqrt(max(n, 1)), True)}."))
     curves = {o.label: o.survival for o in opts if o.survival is not None}
     if curves:
         from scenarios.settlement import outcomes_figure, survival_figure
 
-        figures["survival"] = survival_figure(curves)
+        figures["survival"] = caption(survival_figure(curves), _survival_caption(opts, curves))
         bars = {o.label: o.outputs_bar for o in opts if o.outputs_bar}
         if bars:
-            figures["outcomes"] = outcomes_figure(bars)
+            figures["outcomes"] = caption(outcomes_figure(bars), _outcomes_caption(opts, bars))
     data.update({"trials": n, "seed": seed, "sampler": sampler})
     return Report("compare", text, data, {"compare": table}, figures,
                   inputs={"targets": targets, "trials": n, "seed": seed, "sampler": sampler})
+
+
+def _robust_text(opts: list[Option], metrics: list[str], data: dict, n: int) -> str:
+    """The console tables of win shares (one line per metric and pair) and regret (per metric and option)."""
+    labels = [o.label for o in opts]
+    pairs = [(labels[a], labels[b]) for a in range(len(opts)) for b in range(a + 1, len(opts))]
+
+    def table(header: list[str], body: list[list[str]]) -> list[str]:
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *body]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return lines
+
+    wins, regrets = [], []
+    for k in metrics:
+        entry = data["metrics"][k]
+        pct = bool(opts[0].headline[k].get("percent", True))
+        for a, b in pairs:
+            w = entry["wins"][f"{a} vs {b}"]
+            wins.append([entry["label"], f"{a} vs {b}", f"{w['p_first_better']:.1%} ± {w['se']:.1%}",
+                         f"{w['p_tie']:.1%}", f"{w['p_second_better']:.1%} ± {w['se_second']:.1%}",
+                         f"{w['n_draws']:,}"])
+        for x in labels:
+            r = entry["regret"][x]
+            regrets.append([entry["label"], x, f"{number_text(r['mean'], pct)} ± {number_text(r['se'], pct)}",
+                            number_text(r["p90"], pct), number_text(r["max"], pct)])
+    draws = max((int(w[-1].replace(",", "")) for w in wins), default=n)
+    out = [(f"Which option wins where: in how many of the {draws:,} parameter draws (common random numbers) one "
+           "option's per-draw value beats the other's (higher is better; ± one Monte Carlo s.e.):"), ""]
+    out += table(["metric", "pair (first vs second)", "first better", "tie", "second better", "draws"], wins)
+    out += ["", ("Regret: each option's gap to the best option in the same draw (Savage 1951; Lempert, Popper & "
+            "Bankes 2003):"), ""]
+    out += table(["metric", "option", "mean ± s.e.", "90th percentile", "maximum"], regrets)
+    out += ["", ("A conditional metric (| adopted) takes its value given adoption in each draw and compares the draws "
+                 "where both options have some chance of adoption; the 90th percentile is from the first 100,000 "
+                 "draws.")]
+    return "\n".join(out)
+
+
+def paired_differences_figure(robust: dict[str, WinsAndRegret], data: dict, labels: list[str], n: int):
+    """One panel per metric: the distribution over draws of each option's per-draw value minus the first
+    option's (histograms of the first 20,000 draws), with the win shares in the legend."""
+    from scenarios import plots
+
+    metrics = list(robust)
+    ncol = min(3, len(metrics))
+    nrow = -(-len(metrics) // ncol)
+    fig = plots.figure(figsize=(4.8 * ncol, 3.8 * nrow))
+    fig.set_layout_engine("constrained")
+    axes = np.atleast_1d(fig.subplots(nrow, ncol)).ravel()
+    for ax, k in zip(axes, metrics):
+        diffs = np.concatenate(robust[k].differences) if robust[k].differences else np.empty((0, len(labels) - 1))
+        for j, label in enumerate(labels[1:]):
+            d = diffs[:, j]
+            d = d[np.isfinite(d)]
+            if not d.size:
+                continue
+            w = data["metrics"][k]["wins"][f"{labels[0]} vs {label}"]
+            lo, hi = float(d.min()), float(d.max())
+            bins = np.linspace(lo, hi, 41) if hi > lo else np.array([lo - 0.5, lo + 0.5])
+            ax.hist(d, bins=bins, histtype="step", lw=1.4, color=f"C{j}",
+                    label=f"{label} - {labels[0]}: {label} better in {w['p_second_better']:.0%}, "
+                          f"ties {w['p_tie']:.0%}")
+        ax.axvline(0, color="grey", ls=":")
+        ax.set_yscale("log")
+        ax.set_title(data["metrics"][k]["label"], fontsize=9, pad=30)
+        ax.set_xlabel("per-draw difference", fontsize=8)
+        ax.legend(fontsize=6, loc="lower center", bbox_to_anchor=(0.5, 1.08), frameon=False)
+    for ax in axes[len(metrics):]:
+        ax.axis("off")
+    fig.suptitle(f"Paired differences per parameter draw (common random numbers; first "
+                 f"{min(n, WinsAndRegret.SAMPLE):,} of {n:,} draws; log counts)", fontsize=10)
+    return fig
+
+
+def _trials(o: Option) -> int:
+    return max((int(h.get("n_trials") or 0) for h in o.headline.values()), default=0)
+
+
+def _survival_caption(opts: list[Option], curves: dict[str, Table]) -> str:
+    """What the overlaid survival curves show, with each option's trials and effective sample size."""
+    parts = []
+    for o in opts:
+        if o.label not in curves:
+            continue
+        rec = curves[o.label].records()
+        n_eff = min((float(r.get("n_effective", "nan")) for r in rec), default=float("nan"))
+        eff = f", effective n {n_eff:,.0f}" if np.isfinite(n_eff) else ""
+        parts.append(f"{o.label}: n = {_trials(o):,} trials{eff}")
+    return ("P(peace holds t years | adopted) for each option, each trial weighted by its P(adopted); bands are "
+            "95% Monte Carlo intervals (delta method). " + "; ".join(parts) + ".")
+
+
+def _outcomes_caption(opts: list[Option], bars: dict[str, dict[str, tuple[float, float]]]) -> str:
+    """What the stacked outcome bars show, with the trials and the largest Monte Carlo s.e. of a share."""
+    parts = []
+    for o in opts:
+        if o.label not in bars:
+            continue
+        ses = [se for _, se in bars[o.label].values() if np.isfinite(se)]
+        worst = f", s.e. of the not-adopted and holds shares at most {number_text(max(ses), True)}" if ses else ""
+        parts.append(f"{o.label}: n = {_trials(o):,} trials{worst}")
+    return ("Share of trials (each weighted by its P(adopted)) ending in each outcome over the horizon: Monte Carlo "
+            "means, drawn without error bars; their standard errors are stated here. " + "; ".join(parts) + ".")
 
 
 def _est(d: dict[str, Any]) -> Estimate:
@@ -230,3 +489,56 @@ def _text(opts: list[Option], metrics: list[str], data: dict, n: int, seed: int,
     out.append(f"{n:,} trials each, seed {seed}, sampler {sampler}; ± is one standard error; differences from "
                f"common random numbers where marked 'paired' in compare.csv.")
     return "\n".join(out)
+
+
+def point_metrics(configs: list[Config], labels: list[str], trials: int, seed: int, sampler: str = "mc",
+                  ) -> dict[str, dict[str, Any]]:
+    """The metrics a sweep point records when it compares options (`accord sweep ... --compare`), run in lockstep
+    with common random numbers as `compare` runs them. For each headline metric m common to the options:
+    "m.<option>" its mean (with s.e.); "m.share.<option>_beats_<first>" the share of draws in which the option
+    beats the first (s.e. the binomial one); "m.regret.<option>" the option's mean regret; and "m.best" the index
+    (0-based, in the order given) of the option with the highest mean, so that PRIM (`accord discover`) can find
+    where the preferred option changes (e.g. --outcome p_adopted.best --above 0.5). Returns sweep-style records:
+    name -> {label, percent, mean, se, ci95_low, ci95_high, n_trials}."""
+    size = configs[0].model.run.chunk_size
+    accs = [defaultdict(Accumulator) for _ in configs]
+    modules = [registry.get(cfg.scenario) for cfg in configs]
+    robust: dict[str, WinsAndRegret] = {}
+    iters = [iterate_chunks(cfg, trials, seed, sampler, size, detail_trials=0) for cfg in configs]
+    for chunks in zip(*iters):
+        outs = [o for _, o in chunks]
+        for acc, out in zip(accs, outs):
+            for k, v in out.items():
+                acc[k].add(v)
+        draws = [per_draw_values(mod, cfg, out) for mod, cfg, out in zip(modules, configs, outs)]
+        for k in [k for k in draws[0] if all(k in d for d in draws[1:])]:
+            robust.setdefault(k, WinsAndRegret(len(draws))).add(np.stack([d[k] for d in draws], axis=1))
+    heads = [_headline_of(cfg, Summaries(dict(acc), trials, seed, sampler)) for cfg, acc in zip(configs, accs)]
+    out: dict[str, dict[str, Any]] = {}
+
+    def record(name: str, label: str, percent: bool, mean: float, se: float, n: int, unit: str = "") -> None:
+        out[name] = {"label": label, "percent": percent, "mean": mean, "se": se,
+                     "ci95_low": mean - 1.959964 * se, "ci95_high": mean + 1.959964 * se, "n_trials": n,
+                     "unit": unit}
+
+    for k in [k for k in heads[0] if all(k in h for h in heads[1:])]:
+        label, percent = heads[0][k].label, bool(heads[0][k].percent)
+        unit = heads[0][k].unit_name() if hasattr(heads[0][k], "unit_name") else ""
+        means = []
+        for option, h in zip(labels, heads):
+            e = h[k].estimate
+            record(f"{k}.{option}", f"{label}: {option}", percent, e.mean, e.se, e.n, unit)
+            means.append(e.mean)
+        record(f"{k}.best", f"{label}: best option (index)", False, float(np.nanargmax(means)), 0.0, trials,
+               "option index")
+        if k in robust:
+            wins, regret = robust[k].win_table(labels), robust[k].regret_table(labels)
+            for option in labels[1:]:
+                w = wins[f"{labels[0]} vs {option}"]
+                record(f"{k}.share.{option}_beats_{labels[0]}", f"{label}: share of draws {option} beats {labels[0]}",
+                       True, w["p_second_better"], w["se_second"], w["n_draws"], "share of draws")
+            for option in labels:
+                r = regret[option]
+                record(f"{k}.regret.{option}", f"{label}: mean regret of {option}", percent, r["mean"], r["se"],
+                       r["n_draws"], unit)
+    return out

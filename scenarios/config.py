@@ -340,6 +340,19 @@ def _number_check(lo: float | None, hi: float | None, unit: str):
     return check
 
 
+@dataclass(frozen=True)
+class ParamInfo:
+    """What a parameter's declaration says of it: allowed range, unit and meaning (see `param_info`)."""
+
+    lo: float | None
+    hi: float | None
+    unit: str
+    doc: str
+
+    def range_text(self) -> str:
+        return _fmt_range(self.lo, self.hi)
+
+
 def Param(lo: float | None = None, hi: float | None = None, unit: str = "", doc: str = "") -> Any:
     """The type of a model parameter: a number or a distribution, whose support must lie in [lo, hi].
 
@@ -347,7 +360,7 @@ def Param(lo: float | None = None, hi: float | None = None, unit: str = "", doc:
     number, a string like ``"1e5"``, ``{value: x}`` or a distribution's bounds."""
     desc = f"{doc} [{unit}] range {_fmt_range(lo, hi)}".strip()
     return Annotated[ParamSpec, BeforeValidator(_number_check(lo, hi, unit)), AfterValidator(_support_check(lo, hi, unit)),
-                     Field(description=desc)]
+                     Field(description=desc), ParamInfo(lo, hi, unit, doc)]
 
 
 # ------------------------------------------------------------------------------------- config schema
@@ -1065,6 +1078,44 @@ def walk_specs(obj: Any, path: KeyPath = ()) -> list[tuple[KeyPath, _Spec]]:
         for k, v in obj.items():
             out += walk_specs(v, path + (k,))
     return out
+
+
+def _declared_info(annotation: Any) -> ParamInfo | None:
+    """The ParamInfo inside a field's annotation (``Param(...)``, possibly ``| None``)."""
+    if isinstance(annotation, ParamInfo):
+        return annotation
+    for arg in getattr(annotation, "__metadata__", ()):
+        if isinstance(arg, ParamInfo):
+            return arg
+    for arg in typing.get_args(annotation):
+        found = _declared_info(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _walk_info(obj: Any, path: KeyPath, info: ParamInfo | None, out: dict[KeyPath, ParamInfo]) -> None:
+    if isinstance(obj, _Spec):
+        if info is not None:
+            out[path] = info
+    elif isinstance(obj, BaseModel):
+        for name, field_info in type(obj).model_fields.items():
+            declared = next((m for m in field_info.metadata if isinstance(m, ParamInfo)), None)
+            _walk_info(getattr(obj, name), path + (name,), declared or _declared_info(field_info.annotation), out)
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            _walk_info(item, path + (i,), info, out)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _walk_info(v, path + (k,), info, out)
+
+
+def param_info(cfg: Config) -> dict[str, ParamInfo]:
+    """Every parameter's declared unit, range and meaning (from its ``Param(lo, hi, unit, doc)``), by display
+    path as in `Config.params`: the one place `accord show`, the manifest and the report read units from."""
+    found: dict[KeyPath, ParamInfo] = {}
+    _walk_info(cfg.model, (), None, found)
+    return {display_path(k, cfg.data): v for k, v in found.items()}
 
 
 def display_path(keypath: KeyPath, data: Any) -> str:

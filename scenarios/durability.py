@@ -11,15 +11,30 @@ Wires ``model/survival.py`` to the shipped reference data (``scenarios/reference
 * the settlement's reference class: ``reference_model(dataset, filter)`` fits once per process and caches;
   ``reference_survival`` gives the class's Kaplan-Meier survival at chosen years for the brief.
 
-**Default covariates.** For peace agreements (UCDP) the predictive model uses two provisions, a full
-agreement and an implementation commission, with ridge penalty 0.1: on the shipped file, grouped 5-fold
-cross-validation by conflict gave out-of-fold log-likelihoods of -394.3 for these two, -394.8 to -395.9 for
-all seven coded provisions (penalty 0.1-1) and -397.3 for the baseline alone; on the time split (fit
-1975-1999, score 2000-2011) the two-provision model scored concordance 0.61 and Brier 0.140 / 0.175 / 0.201 at
-1 / 2 / 5 years against 0.56 and 0.152 / 0.187 / 0.219 for all seven (the training Kaplan-Meier curve:
-0.139 / 0.178 / 0.207). The other provisions (ceasefire, peacekeeping, withdrawal, third parties, territory)
-do not carry a lower hazard on this record: their hazard ratios are printed by ``calibrate`` but left out of
-the default prediction. For inter-state pairs (COW) both derived covariates (decisive outcome, post-1945).
+**Default covariates: fixed in advance, from theory, never selected on the record.** Fortna (2003, 2004)
+argues that strong agreements make peace last by raising the cost of attacking, reducing uncertainty and
+managing accidents, through four provisions: demilitarised zones, peacekeepers, third-party guarantees and
+joint commissions (MODELS.md section 3; issue 14, step 3). The default UCDP model takes those of the four that
+the UCDP record codes with the meaning the theory gives them: ``peacekeeping`` (``pko``) and ``commission``
+(``co_impl``). The record does not code demilitarised zones (``withd`` is the withdrawal of foreign forces) nor
+guarantors (``pa_3rd`` names mediators and witnesses with them), so those two have no covariate
+(``model.survival.PROVISIONS``). No provision is kept or dropped for its estimated sign or for a score; a
+provision with a hazard ratio above 1 (peacekeeping, on this record: the hardest conflicts get peacekeepers)
+stays in. For COW pairs: ``decisive`` (a decisive outcome; Fortna 2004 finds decisive victories more stable)
+and ``post1945``. Any coded covariate can be fitted with ``covariates``; ``calibrate`` prints every one.
+
+(An earlier default, full agreement and commission, was chosen by cross-validation on the whole file and by
+the very time split whose scores it then reported; that choice is withdrawn.)
+
+**Unpenalised by default.** The default fit is plain maximum likelihood (``penalizer`` 0), so the
+cluster-robust intervals and the covariance ``draw_coefficients`` passes to the settlement are those of what is
+estimated. A ridge penalty (``--penalty``) shrinks the coefficients; its sandwich intervals are then labelled
+as intervals around a penalised estimate (they are narrower than the uncertainty of the effect).
+
+**What the record can and cannot say** (the README's durability section says it to the analyst): the UCDP
+agreements are mostly intrastate and ``ended`` is the end of the agreement, not of the peace; COW pairs count
+only wars above 1,000 battle deaths between principal belligerents, and miss cease-fires that failed inside
+one COW war; neither is the reference class of an inter-state settlement in the narrow sense.
 """
 
 from __future__ import annotations
@@ -50,11 +65,12 @@ DATASETS: dict[str, str] = {
     "cow_interstate_wars": "configs/reference/cow_interstate_wars_v4.0.csv",
 }
 
-#: Default model per kind of spell table: covariates, piecewise breakpoints (years), ridge penalty.
+#: Default model per kind of spell table: covariates (fixed in advance: module docstring), piecewise breakpoints
+#: (years), ridge penalty (0: unpenalised, so the robust covariance is honest for what is estimated).
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "ucdp": {"covariates": ("full", "commission"), "breakpoints": (1.0, 2.0, 5.0, 10.0), "penalizer": 0.1},
-    "cow": {"covariates": ("decisive", "post1945"), "breakpoints": (5.0, 10.0, 20.0, 40.0), "penalizer": 0.1},
-    "table": {"covariates": None, "breakpoints": (1.0, 2.0, 5.0, 10.0), "penalizer": 0.1},
+    "ucdp": {"covariates": ("peacekeeping", "commission"), "breakpoints": (1.0, 2.0, 5.0, 10.0), "penalizer": 0.0},
+    "cow": {"covariates": ("decisive", "post1945"), "breakpoints": (5.0, 10.0, 20.0, 40.0), "penalizer": 0.0},
+    "table": {"covariates": None, "breakpoints": (1.0, 2.0, 5.0, 10.0), "penalizer": 0.0},
 }
 
 HORIZONS = (1, 2, 5, 10)
@@ -133,7 +149,7 @@ def reference_survival(dataset: str, filter: dict[str, Any] | None = None, years
                        alpha: float = 0.05) -> dict[str, Any]:
     """The reference class alone, for the brief: Kaplan-Meier survival at ``years`` with its interval, the
     class size, its events and the censoring date, e.g. ``{"years": [1, 2], "survival": [...], "lower": [...],
-    "upper": [...], "n": 303, "events": 116, "censored_at": "2021-12-31", "dataset": ..., "filter": ...}``."""
+    "upper": [...], "n": 303, "events": 116, "censored_at": "2014-12-31", "dataset": ..., "filter": ...}``."""
     spells = reference_spells(dataset, filter)
     km = sv.kaplan_meier(spells.durations, spells.events, alpha)
     s, lo, hi = km.at(years)
@@ -218,9 +234,15 @@ def calibrate(path: str | Path, covariates: Sequence[str] | None = None, baselin
 
     hr, hlo, hhi = model.hazard_ratios(alpha)
     fhr, flo, fhi = full_model.hazard_ratios(alpha)
-    lines += ["", (f"Proportional-hazards model, {baseline} baseline, ridge penalty {model.penalizer:g} on the "
-              f"standardised coefficients; {conf}% intervals cluster-robust over {model.n_groups} groups "
-              f"({'conflicts' if spells.dataset == 'ucdp' else 'wars' if spells.dataset == 'cow' else 'groups'})."),
+    clusters = {"ucdp": "conflicts", "cow": "wars and pairs linked by shared spells"}.get(spells.dataset, "groups")
+    fitted = ("unpenalised maximum likelihood" if model.penalizer == 0 else
+              f"ridge penalty {model.penalizer:g} on the standardised coefficients (PENALISED: the intervals are "
+              "sandwiches around the shrunk estimate, narrower than the uncertainty of the effect; not confidence "
+              "intervals)")
+    lines += ["", (f"Proportional-hazards model, {baseline} baseline, {fitted}; {conf}% intervals cluster-robust over "
+                   f"{model.n_groups} groups ({clusters}). "
+                   + ("Covariates: the default, fixed in advance from theory (Fortna 2003, 2004), not selected on this "
+                      "record." if covariates is None else "Covariates as asked.")),
               (f"  hazard ratios (below 1: peace lasts longer)   {'default model':>22}  "
               f"{'all coded provisions':>22}  {'Cox check (all)':>22}")]
     hr_rows = []
@@ -267,7 +289,8 @@ def calibrate(path: str | Path, covariates: Sequence[str] | None = None, baselin
         "table": str(spells.source), "dataset": spells.dataset, "n": spells.n, "events": int(spells.events.sum()),
         "censored_at": str(spells.coverage_end) if spells.coverage_end else None, "rules": list(spells.rules),
         "notes": list(spells.notes), "baseline": baseline, "penalizer": model.penalizer,
-        "covariates": list(model.covariates),
+        "intervals": "cluster-robust, unpenalised" if model.penalizer == 0 else "cluster-robust around a penalised fit",
+        "covariates": list(model.covariates), "covariates_fixed_in_advance": covariates is None,
         "kaplan_meier": {str(y): {"survival": float(a), "lower": float(b), "upper": float(c)}
                          for y, a, b, c in zip(years, s, lo, hi)},
         "hazard_ratios": {r[0]: {"default": None if not r[1] else [r[2], r[3], r[4]], "all": r[5:8],
@@ -443,7 +466,7 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
     keys = [f"{h:g}" for h in horizons]
     lines = [f"Backtest of the durability of peace: {mode}.",
              f"Model: proportional hazards, {baseline} baseline, covariates {', '.join(model.covariates) or 'none'}, "
-             f"ridge penalty {model.penalizer:g}"
+             + ("unpenalised" if model.penalizer == 0 else f"ridge penalty {model.penalizer:g}")
              + (f"; refitted in each of the {len(fits)} folds." if fold is not None else "."),
              ("Reference forecast: the training spells' Kaplan-Meier curve (the same survival for every case; the "
              "figures' base rate)."),
@@ -460,6 +483,13 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
               f"{diff_text} (negative: the model is better)."),
               "Cases with a known status at each horizon: "
               + ", ".join(f"{k} y {scores['followed'][k]}" for k in keys) + f" of {test.n}."]
+    better = [k for k, d in scores["difference"].items() if d["mean"] + 2 * d["se"] < 0]
+    lines.append(
+        f"Skill over the base rate: the model's Brier score is lower than Kaplan-Meier's by more than 2 s.e. at "
+        f"{', '.join(k + ' y' for k in better)}." if better else
+        "Skill over the base rate: NONE. At no horizon is the model's Brier score lower than the training Kaplan-"
+        "Meier curve's by more than 2 s.e.: on these spells the covariates add no out-of-sample skill, and the "
+        "base rate forecasts as well.")
     # tables in the framework's conventions
     pred_rows = []
     for i in range(test.n):
@@ -509,6 +539,7 @@ def backtest(train_path: str | Path, test_path: str | Path | None = None, folds:
                          "n": test.n},
         "difference": {k: {"mean": _finite(d["mean"]), "se": _finite(d["se"])} for k, d in scores["difference"].items()},
         "followed": scores["followed"], "horizons": [float(h) for h in horizons],
+        "skill_over_base_rate": [k for k, d in scores["difference"].items() if d["mean"] + 2 * d["se"] < 0],
         "kind": "durability", "mode": "folds" if fold is not None else "test", "train": train.source,
         "test": None if fold is not None else test.source, "covariates": list(model.covariates),
         "baseline": baseline, "penalizer": model.penalizer,

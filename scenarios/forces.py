@@ -1,11 +1,20 @@
-"""Scenario `forces`: what force caps, ceded ground, weapons limits and aid do to the balance over the peace.
+"""Scenario `forces`: what force caps, ceded ground, weapons limits and aid do to the balance, and to a renewed war.
 
-Wires model/forces.py (MODELS.md section 2) to configs. Per trial, `balance_trajectory` gives, for each year
-t = 1..T of the peace (T = ``forces.horizon_years``), the force ratio Russia:Ukraine in troops, the chance
-that a renewed Russian offensive launched that year breaks through within D days, and the territory it would
-be expected to take. An optional top-level ``cession:`` block says what the settlement hands over (area,
-population) and what that does to the front (its length, the defence multiplier lost with the fortified
-belt and how fast new lines are built).
+Wires model/forces.py (the balance year by year) and model/war.py (the theatre war, on the battle record's
+relations of model/battles.py; MODELS.md sections 0 and 2) to configs. Per trial, for each year t = 1..T of
+the peace (T = ``forces.horizon_years``): the force ratio Russia:Ukraine in troops, and what a renewed
+offensive launched that year would take in one campaign season (``forces.season_days``), Russia's against
+Ukraine alone and Ukraine's against Russia, with the calibrated chance that the offensive's engagements
+succeed; and, for comparison, the war going on from today with no settlement. An optional top-level
+``cession:`` block says what the settlement hands over (area, population) and what that does to the front
+(its length, the fortified lines lost with the belt and how fast new ones are built).
+
+The battle relations are fitted once per process to the shipped CDB90 table
+(configs/reference/battles_cdb90.csv; `accord calibrate battles` prints the fit); their estimation
+uncertainty is drawn per trial through the config's ``forces.relations_z`` (eight standard normal parameters,
+drawn like any other, so compared options share them: common random numbers): coefficients = estimate + L z,
+projected onto the signs theory implies (model.battles.BattleRelations.coefficients). ``forces.
+estimation_uncertainty: false`` uses the point estimates.
 
 Options. ``forces.label`` names the option; ``forces.compare_with`` lists other forces configs (file paths)
 that `tables_figures` runs at the same seed and sampler (trials capped at COMPARE_TRIALS_CAP) and overlays.
@@ -13,31 +22,23 @@ A relative path is resolved against, in order: the folder of the file where ``co
 it works from a settlement config that extends a forces config), the folders of every file the config was
 read from, the folder of the config itself, the current directory, and the shipped ``configs/forces/``.
 Options with the same label as the running config are skipped (a config never compares with itself).
-The comparisons draw their parameters from the same seed; parameters common to two configs in the same
-order get the same draws (common random numbers), so differences between options are less noisy than
-independent runs, but not exactly paired.
 
-Per-trial outputs of `compute` (one chunk of n trials, T years):
-  force_ratio (n, T)       Russian : Ukrainian troops at the start of year t
-  p_breakthrough (n, T)    P(breakthrough within D days) of an offensive launched in year t
-  km2_lost (n, T)          expected km2 that offensive takes (conditional on the war)
-  cession_ceded_km2, cession_ceded_population, cession_front_km_before, cession_front_km_after,
-  cession_multiplier_before, cession_multiplier_after, cession_density_before, cession_density_after (n,)
-  and, with a cession block, cession_held_km2_before/after, cession_population_before/after (n,).
-The engine keeps a quantile sample of every output, so only outputs that a table or another scenario uses
-are returned; model.forces.balance_trajectory has the rest (effective ratio, multiplier, strengths by year).
+Per-trial outputs of `compute` (one chunk of n trials, T years): see its docstring.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from model import battles as MB
 from model import forces as FM
+from model import war as W
 from model.stats import Z95
 from scenarios import plots
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param, load, lookup_loc
@@ -48,29 +49,41 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 NAME = "forces"
-SUMMARY = "force caps, ceded ground, weapons and aid limits: the military balance and P(breakthrough) by year"
+SUMMARY = ("force caps, ceded ground, weapons and aid limits: the balance and what a renewed war would take, "
+           "by year")
 COMPARE_TRIALS_CAP = 20_000
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "configs" / "forces"
+BATTLE_TABLE = Path(__file__).resolve().parent.parent / "configs" / "reference" / "battles_cdb90.csv"
 HEADLINE_YEARS = (1, 5, 10)
+DAYS_PER_YEAR = 365.0
 
 _D = FM.BALANCE_DEFAULTS
+_Z = {"dist": "normal", "mean": 0.0, "sd": 1.0,
+      "source": "estimation uncertainty of the CDB90 battle relations: coefficients = estimate + L z "
+                "(L the Cholesky factor of the fit's covariance; model/battles.py)"}
+
+
+@functools.lru_cache(maxsize=2)
+def battle_relations(path: Path = BATTLE_TABLE, ridge: float = 1.0) -> MB.BattleRelations:
+    """The battle relations fitted to a CDB90 table (the shipped one by default); cached per process."""
+    from scenarios.reference import read_cdb90
+
+    return MB.fit_relations(read_cdb90(path).battles, ridge=ridge)
 
 
 # ------------------------------------------------------------------------------------------- config
 
 
 class ForcesBlock(Block):
-    """The balance over the peace: both sides' forces, the defender's advantage, the campaign model."""
+    """The balance over the peace and the war model's case parameters (units and ranges in each field)."""
 
     label: str = Field("", description="the option's name in tables and figures (default: the config title)")
     compare_with: tuple[str, ...] = Field(
         (), description="other forces configs to overlay (paths relative to the file where this key is written)"
     )
     horizon_years: int = Field(10, ge=1, le=50, description="years of peace modelled (T)")
-    law: Literal["square", "linear", "mixed"] = Field("square", description="Lanchester law of a renewed war")
-    n_steps: int = Field(30, ge=5, le=1000, description="integrator steps per campaign (linear, mixed laws)")
 
-    ukraine_now: Param(0, 3e6, "persons", "Ukraine's armed forces today") = _D["defender_strength_now_troops"]
+    ukraine_now: Param(1, 3e6, "persons", "Ukraine's armed forces today") = _D["defender_strength_now_troops"]
     ukraine_cap: Param(0, 3e6, "persons", "cap on Ukraine's armed forces (omit: no cap)") | None = None
     equipment_depreciation_per_year: Param(0, 1, "share/year", "kit worn out or lost per year") = _D[
         "equipment_depreciation_per_year"
@@ -78,93 +91,60 @@ class ForcesBlock(Block):
     domestic_equipping_per_year: Param(0, 1e6, "troop-equivalents/year", "kit Ukraine makes itself") = _D[
         "domestic_equipping_troops_per_year"
     ]
-    aid_eur_bn_per_year: Param(0, 200, "EUR bn/year", "foreign military aid to Ukraine") = 36.0
-    troops_equipped_per_eur_bn: Param(0, 2e4, "troop-equivalents per EUR bn", "kit one EUR bn of aid buys") = (
-        2_300.0
-    )
+    aid_eur_bn_per_year: Param(0, 200, "EUR bn/year", "foreign military aid to Ukraine") = _D["aid_bn_per_year"]
+    troops_equipped_per_eur_bn: Param(0, 2e4, "troop-equivalents per EUR bn", "kit one EUR bn of aid buys") = _D[
+        "troops_equipped_per_bn"
+    ]
+    wartime_aid_eur_bn_per_year: Param(0, 200, "EUR bn/year", "aid while the war goes on with no settlement "
+                                       "(omit: aid_eur_bn_per_year)") | None = None
+    ukraine_wartime_growth_per_year: Param(-5e5, 5e5, "persons/year",
+                                           "net change of Ukraine's forces while the war goes on") = _D[
+        "defender_wartime_growth_per_year"
+    ]
 
-    russia_now: Param(0, 3e6, "persons", "Russian forces committed against Ukraine today") = _D[
+    russia_now: Param(1, 3e6, "persons", "Russian forces committed against Ukraine today") = _D[
         "attacker_strength_now_troops"
     ]
     russia_rearmament_per_year: Param(0, 1e6, "persons/year", "net peacetime growth of that force") = _D[
         "attacker_rearmament_troops_per_year"
     ]
+    russia_wartime_growth_per_year: Param(-5e5, 5e5, "persons/year",
+                                          "net change of that force while the war goes on") = _D[
+        "attacker_wartime_growth_per_year"
+    ]
     russia_max: Param(0, 3e6, "persons", "ceiling of the force Russia could commit") = _D["attacker_max_troops"]
 
-    defence_multiplier: Param(1, 10, "x", "defender's advantage of prepared positions today (m)") = _D[
-        "defence_multiplier_before"
+    fortified_share: Param(0, 1, "share", "of Russia's battles that meet Ukraine's fortified lines today") = _D[
+        "fortified_share_before"
     ]
+    prepared_share: Param(0, 1, "share", "of Russia's battles that meet prepared (not fortified) positions") = _D[
+        "prepared_share"
+    ]
+    russia_fortified_share: Param(0, 1, "share", "of Ukraine's battles that meet Russia's fortified lines") = 0.3
+    russia_prepared_share: Param(0, 1, "share", "of Ukraine's battles that meet Russia's prepared positions") = 0.4
     front_length_km: Param(1, 5000, "km", "length of the front today") = _D["front_length_before_km"]
-    density_ref_troops_per_km: Param(1, 1e5, "troops/km", "force density at which the density factor is 63%") = (
-        _D["density_ref_troops_per_km"]
-    )
-
-    russia_fire_effectiveness: Param(
-        1e-15, 10, "per day (square); per troop per day (linear, mixed)", "alpha"
-    ) = _D["attacker_fire_effectiveness_per_day"]
-    ukraine_fire_effectiveness: Param(
-        1e-15, 10, "per day (square, mixed); per troop per day (linear)", "beta, before m and density"
-    ) = _D["defender_fire_effectiveness_per_day"]
-    russia_reinforcement_per_day: Param(0, 1e5, "troops/day", "Russian reinforcement in a renewed war") = _D[
-        "attacker_reinforcement_troops_per_day"
-    ]
-    ukraine_reinforcement_per_day: Param(0, 1e5, "troops/day", "Ukrainian reinforcement in a renewed war") = _D[
-        "defender_reinforcement_troops_per_day"
-    ]
-    interdiction_share: Param(0, 1, "share", "Russian reinforcement denied by Ukraine's long-range strike") = _D[
-        "interdiction_share"
-    ]
+    interdiction_share: Param(0, 1, "share", "of Russia's strength in the field denied by Ukraine's long-range "
+                              "strike") = _D["interdiction_share"]
     long_range_strike_ban: Param(0, 1, "share", "0 strike allowed, 1 fully banned (the 28-point plan)") = 0.0
+    air_superiority: Param(-1, 1, "CDB90 AEROA scale", "Russia's theatre air superiority (+1 Russia, 0 neither, "
+                           "-1 Ukraine)") = 0.0
+    concentration: Param(1, 10, "x", "the attacker's local superiority at the points of attack over the theatre "
+                         "ratio") = 1.5
 
-    campaign_days: Param(1, 365, "days", "D: the renewed offensive's horizon") = _D["campaign_days"]
-    breakthrough_threshold: Param(0.01, 100, "ratio", "effective ratio at which P(breakthrough) = 1/2") = _D[
-        "breakthrough_threshold"
-    ]
-    breakthrough_noise_sigma: Param(0.01, 5, "log ratio", "spread of unmodelled factors") = _D[
-        "breakthrough_noise_sigma"
-    ]
-    russia_breakpoint_share: Param(0, 0.99, "share", "offensive culminates at this share of its strength") = _D[
-        "attacker_breakpoint_share"
-    ]
-    ukraine_breakpoint_share: Param(0, 0.99, "share", "defence collapses at this share of its strength") = _D[
-        "defender_breakpoint_share"
-    ]
-    gain_now_km2_per_day: Param(0, 1000, "km2/day", "Russian gains at today's balance") = _D[
-        "gain_now_km2_per_day"
-    ]
-    advance_elasticity: Param(0, 5, "1", "advance rate ~ (ratio / today's ratio)^e") = _D["advance_elasticity"]
-    breakthrough_area_km2: Param(0, 1e6, "km2", "extra ground taken when a breakthrough happens") = _D[
-        "breakthrough_area_km2"
-    ]
-    area_at_risk_km2: Param(0, 1e6, "km2", "most a renewed offensive could take (omit: no limit)") | None = None
+    gain_now_km2_per_day: Param(0, 1000, "km2/day", "Russia's net gains at today's balance (the anchor)") = 14.0
+    ukraine_offensive_tempo: Param(0, 1, "x Russia's", "the intensity of a dedicated Ukrainian offensive (a "
+                                   "renewed war) relative to Russia's") = 0.3
+    ukraine_counterattack_tempo: Param(0, 1, "x Russia's", "the intensity of Ukraine's counter-attacks in the war "
+                                       "as fought today relative to Russia's offensive") = 0.05
+    season_days: Param(1, 365, "days", "a renewed offensive's campaign season") = 180.0
+    operations_per_year: Param(1, 1000, "per year", "independent offensive operations a side runs in a year") = 24.0
+    objective_km2: Param(0, 603_700, "km2", "a renewed Russian offensive's objective (P(gain >= it) is reported)"
+                         ) = 6000.0
 
-    @model_validator(mode="after")
-    def _fire_effectiveness_fits_the_law(self) -> ForcesBlock:
-        """Under the linear and mixed laws alpha (and the linear law's beta) are per troop per day: a square-law
-        value there (order 1e-4) destroys each army many times over on the first day. Check the first-day
-        losses each coefficient implies at today's strengths (medians of the parameters)."""
-        if self.law == "square":
-            return self
-        russia, ukraine = _median(self.russia_now), _median(self.ukraine_now)
-        alpha, beta = _median(self.russia_fire_effectiveness), _median(self.ukraine_fire_effectiveness)
-        shares = {"russia_fire_effectiveness": (alpha * russia, "Ukraine's", alpha / max(russia, 1.0))}
-        if self.law == "linear":  # dA/dt = -beta A D: a share beta D of Russia's force per day
-            shares["ukraine_fire_effectiveness"] = (beta * ukraine, "Russia's", beta / max(ukraine, 1.0))
-        for key, (share, whose, hint) in shares.items():
-            if share > 0.5:
-                raise ValueError(
-                    f"{key} = {_median(getattr(self, key)):g} under law: {self.law} (per troop per day) means "
-                    f"{f'{share:.3g} times' if share >= 1 else f'{share:.0%} of'} {whose} force lost per day at "
-                    "today's strengths; allowed: values losing at most "
-                    f"half a force per day, e.g. a square-law value divided by the opposing strength ({hint:.2g}); "
-                    "`accord calibrate lanchester` fits them from data"
-                )
-        return self
-
-
-def _median(spec: object) -> float:
-    """A parameter's median (its value if fixed)."""
-    return float(spec.to_dist().ppf(np.array([0.5]))[0]) if hasattr(spec, "to_dist") else float(spec)
+    estimation_uncertainty: bool = Field(True, description="draw the battle relations' coefficients per trial")
+    relations_z: tuple[Param(None, None, "sd", "standard normal variate of the fit's uncertainty"), ...] = Field(
+        (_Z,) * MB.N_CASE_COEFFICIENTS, min_length=MB.N_CASE_COEFFICIENTS, max_length=MB.N_CASE_COEFFICIENTS,
+        description="the standard normal variates behind each trial's draw of the battle relations")
 
 
 class CessionBlock(Block):
@@ -175,10 +155,10 @@ class CessionBlock(Block):
     held_km2_before: Param(0, 603_700, "km2", "area under Kyiv's control before the cession") = 484_000.0
     held_population_before: Param(0, 5e7, "persons", "population under Kyiv's control before") = 31e6
     front_length_after_km: Param(1, 5000, "km", "front length after the withdrawal")
-    defence_multiplier_loss: Param(0, 9, "x", "drop of m right after giving up the fortified belt") = 0.0
-    multiplier_rebuild_per_year: Param(0, 5, "x/year", "m regained per year as new lines are built") = _D[
-        "multiplier_rebuild_per_year"
-    ]
+    fortified_share_after: Param(0, 1, "share", "of Russia's battles meeting fortified lines right after the "
+                                 "withdrawal (the rest of what was fortified is then prepared)")
+    fortified_rebuild_per_year: Param(0, 1, "share/year", "moved back from prepared to fortified per year as new "
+                                      "lines are built (up to today's share)") = 0.05
 
 
 class Schema(ConfigBase):
@@ -188,103 +168,238 @@ class Schema(ConfigBase):
 
 # ------------------------------------------------------------------------------------------- model
 
+PLAN_KEYS = ("ukraine_cap", "long_range_strike_ban", "aid_eur_bn_per_year", "russia_rearmament_per_year",
+             "ceded_km2")
 
-def balance_params(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws) -> dict[str, np.ndarray]:
-    """The keyword arguments of model.forces.balance_trajectory, each of shape (n,)."""
+
+def balance_params(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws,
+                   plan: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """The keyword arguments of model.forces.balance_trajectory, each of shape (n,); ``plan`` replaces the
+    forces block's cap, strike ban, aid and rearmament (see `compute`)."""
     full = draws.full
     n = draws.n
-    m_before = full(forces.defence_multiplier)
+    plan = plan or {}
+
+    def value(key: str, default: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(np.asarray(plan[key], float), (n,)) if key in plan else default
+
+    f_before = full(forces.fortified_share)
     front_before = full(forces.front_length_km)
     if cession is None:
-        m_after, front_after, rebuild = m_before, front_before, np.zeros(n)
+        f_after, front_after, rebuild = f_before, front_before, np.zeros(n)
     else:
-        m_after = np.maximum(1.0, m_before - full(cession.defence_multiplier_loss))
+        f_after = full(cession.fortified_share_after)
         front_after = full(cession.front_length_after_km)
-        rebuild = full(cession.multiplier_rebuild_per_year)
+        rebuild = full(cession.fortified_rebuild_per_year)
     cap = np.full(n, np.inf) if forces.ukraine_cap is None else full(forces.ukraine_cap)
-    area = np.full(n, np.inf) if forces.area_at_risk_km2 is None else full(forces.area_at_risk_km2)
     return {
         "defender_strength_now_troops": full(forces.ukraine_now),
-        "defender_cap_troops": cap,
+        "defender_cap_troops": value("ukraine_cap", cap),
         "equipment_depreciation_per_year": full(forces.equipment_depreciation_per_year),
         "domestic_equipping_troops_per_year": full(forces.domestic_equipping_per_year),
-        # the model's aid unit is a currency bn; here it is EUR bn with kit per EUR bn to match
-        "aid_usd_bn_per_year": full(forces.aid_eur_bn_per_year),
-        "troops_equipped_per_usd_bn": full(forces.troops_equipped_per_eur_bn),
+        "aid_bn_per_year": value("aid_eur_bn_per_year", full(forces.aid_eur_bn_per_year)),
+        "troops_equipped_per_bn": full(forces.troops_equipped_per_eur_bn),
         "attacker_strength_now_troops": full(forces.russia_now),
-        "attacker_rearmament_troops_per_year": full(forces.russia_rearmament_per_year),
+        "attacker_rearmament_troops_per_year": value("russia_rearmament_per_year",
+                                                     full(forces.russia_rearmament_per_year)),
         "attacker_max_troops": full(forces.russia_max),
-        "defence_multiplier_before": m_before,
-        "defence_multiplier_after": m_after,
-        "multiplier_rebuild_per_year": rebuild,
+        "fortified_share_before": f_before,
+        "fortified_share_after": f_after,
+        "prepared_share": full(forces.prepared_share),
+        "fortified_rebuild_per_year": rebuild,
         "front_length_before_km": front_before,
         "front_length_after_km": front_after,
-        "density_ref_troops_per_km": full(forces.density_ref_troops_per_km),
-        "attacker_fire_effectiveness_per_day": full(forces.russia_fire_effectiveness),
-        "defender_fire_effectiveness_per_day": full(forces.ukraine_fire_effectiveness),
-        "attacker_reinforcement_troops_per_day": full(forces.russia_reinforcement_per_day),
-        "defender_reinforcement_troops_per_day": full(forces.ukraine_reinforcement_per_day),
         "interdiction_share": full(forces.interdiction_share),
-        "long_range_strike_ban": full(forces.long_range_strike_ban),
-        "breakthrough_threshold": full(forces.breakthrough_threshold),
-        "breakthrough_noise_sigma": full(forces.breakthrough_noise_sigma),
-        "campaign_days": full(forces.campaign_days),
-        "attacker_breakpoint_share": full(forces.russia_breakpoint_share),
-        "defender_breakpoint_share": full(forces.ukraine_breakpoint_share),
-        "gain_now_km2_per_day": full(forces.gain_now_km2_per_day),
-        "advance_elasticity": full(forces.advance_elasticity),
-        "breakthrough_area_km2": full(forces.breakthrough_area_km2),
-        "area_at_risk_km2": area,
+        "long_range_strike_ban": value("long_range_strike_ban", full(forces.long_range_strike_ban)),
+        "attacker_wartime_growth_per_year": full(forces.russia_wartime_growth_per_year),
+        "defender_wartime_growth_per_year": full(forces.ukraine_wartime_growth_per_year),
     }
 
 
-def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws) -> dict[str, np.ndarray]:
-    """Per-trial balance for one chunk: (n, T) arrays by year of the peace and (n,) cession effects.
+def coefficients(forces: ForcesBlock, draws: Draws) -> MB.Coefficients:
+    """The battle relations for this chunk: per trial (n,) draws, or the point estimates."""
+    relations = battle_relations()
+    if not forces.estimation_uncertainty:
+        return relations.coefficients()
+    z = np.column_stack([draws.full(spec) for spec in forces.relations_z])
+    return relations.coefficients(z)
 
-    See the module docstring for the names; T = forces.horizon_years, year index 0 = year 1 of the peace.
+
+def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
+            plan: dict[str, np.ndarray] | None = None,
+            response_troops: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The balance and the war, per trial, for one chunk: arrays (n, T) by year t = 0..T-1 of the peace (year
+    index 0 = year 1) unless noted.
+
+    plan: (n,) arrays replacing the forces block's values on the settlement's path, any of PLAN_KEYS:
+      ukraine_cap, long_range_strike_ban, aid_eur_bn_per_year, russia_rearmament_per_year, ceded_km2 (the
+      last replaces the cession's ceded area in the cession outputs). The no-deal war ignores the plan.
+    response_troops: (n,) troop-equivalents the guarantors add to Ukraine's defence when they respond in
+      full; None omits the war.ru_resp outputs.
+
+    Outputs (km2 of one campaign season of ``forces.season_days`` days; model/war.py):
+      war.ru.mean_km2, war.ru.sd_km2   Russia's gain in an offensive launched in year t against Ukraine alone
+      war.ru.p_success                 the calibrated chance that the offensive's engagements succeed (CDB90's
+                                       "attacker wins", averaged over Ukraine's posture mix)
+      war.ru.p_objective (m, T)        P(that gain >= forces.objective_km2) (model.war.exceedance, gamma), on
+                                       the chunk's first m = draws.detail_n trials (run.detail_trials; absent
+                                       when 0): the incomplete gamma function costs more than the rest
+      war.ua.mean_km2, war.ua.sd_km2, war.ua.p_success   Ukraine's offensive against Russia in year t
+      war.ru_resp.mean_km2, war.ru_resp.sd_km2, war.ru_resp.p_success   Russia attacking when the guarantors
+                                       respond in full (Ukraine reinforced by response_troops)
+      nodeal.cum_mean_km2, nodeal.cum_sd_km2   no settlement: Russia's cumulative net territorial change
+                                       (its gains minus Ukraine's) by the end of year t + 1, the war going on
+                                       from today at the wartime balance (model.forces.balance_trajectory
+                                       with wartime=True: the forces block's own values, without the plan,
+                                       the cession, a cap or a strike ban; forces.wartime_aid_eur_bn_per_year
+                                       where a forces config's block holds an option's aid)
+      force_ratio                      Russian : Ukrainian troops at the start of year t (peace)
+      war.intensity (n,)               Russia's offensive intensity kappa_R fixed by the anchor
+      cession_ceded_km2, cession_ceded_population, cession_front_km_before, cession_front_km_after,
+      cession_fortified_before, cession_fortified_after, cession_density_before, cession_density_after (n,),
+      and, with a cession block, cession_held_km2_before/after, cession_population_before/after (n,).
+    Within a season the gain is gamma-distributed with the given mean and sd (model.war.exceedance).
     """
-    p = balance_params(forces, cession, draws)
-    bal = FM.balance_trajectory(forces.horizon_years, law=forces.law, n_steps=forces.n_steps, **p)
-    out = {
-        "force_ratio": bal["force_ratio"],
-        "p_breakthrough": bal["p_breakthrough"],
-        "km2_lost": bal["km2_lost"],
-        "cession_ceded_km2": np.zeros(draws.n) if cession is None else draws.full(cession.ceded_km2),
-        "cession_ceded_population": (
-            np.zeros(draws.n) if cession is None else draws.full(cession.ceded_population)
-        ),
+    for key in plan or {}:
+        if key not in PLAN_KEYS:
+            raise ValueError(f"unknown plan key {key!r}; allowed: {', '.join(PLAN_KEYS)}")
+    n = draws.n
+    T = forces.horizon_years
+    full = draws.full
+    p = balance_params(forces, cession, draws, plan)
+    peace = FM.balance_trajectory(T, **p)
+    war_params = balance_params(forces, None, draws)
+    if forces.wartime_aid_eur_bn_per_year is not None:  # today's aid, where the block holds an option's
+        war_params["aid_bn_per_year"] = full(forces.wartime_aid_eur_bn_per_year)
+    wartime = FM.balance_trajectory(T, wartime=True, **war_params)
+    coef = coefficients(forces, draws)
+
+    air = full(forces.air_superiority)
+    conc = full(forces.concentration)
+    tempo = full(forces.ukraine_offensive_tempo)  # a renewed war: Ukraine's own offensive
+    counter = full(forces.ukraine_counterattack_tempo)  # the war as fought today (the anchor, no deal)
+    russia_fortified, russia_prepared = full(forces.russia_fortified_share), full(forces.russia_prepared_share)
+    if np.any(russia_fortified + russia_prepared > 1):
+        raise ValueError("forces.russia_fortified_share + russia_prepared_share must be <= 1 (the rest is hasty)")
+    ops_year = full(forces.operations_per_year)
+    season = full(forces.season_days)
+    season_ops = ops_year * season / DAYS_PER_YEAR
+    # Ukraine runs tempo times as many operations as Russia (at least a trace, so tempo 0 divides nothing by 0)
+    ua_ops_season, ua_ops_year = np.maximum(tempo * season_ops, 1e-12), np.maximum(counter * ops_year, 1e-12)
+    russia = W.SideRelations.of(coef, air, conc)  # Russia attacking
+    ukraine = W.SideRelations.of(coef, -air, conc)  # Ukraine attacking (Russia's air superiority against it)
+
+    # year-major (T, n) views: each year's row is contiguous, so the year loop below works in cache
+    def rows(bal: dict, key: str) -> np.ndarray:
+        return bal[key].T
+
+    # the anchor: the war as fought today (the wartime balance of year 0) reproduces the observed net gains
+    log_a_war = np.log(rows(wartime, "attacker_effective_troops"))
+    log_d_war = np.log(rows(wartime, "defender_strength_troops"))
+    log_front_war = np.log(wartime["front_length_km"])
+    fort_war, prep_war = rows(wartime, "fortified_share"), rows(wartime, "prepared_share")
+    ru_now = W.offensive_from_logs(russia, log_a_war[0], log_d_war[0], log_front_war, fort_war[0], prep_war[0])
+    ua_now = W.offensive_from_logs(ukraine, log_d_war[0], log_a_war[0], log_front_war, russia_fortified,
+                                   russia_prepared)
+    kappa = W.russian_intensity(full(forces.gain_now_km2_per_day), wartime["front_length_km"], ru_now, ua_now,
+                                counter)
+
+    log_a, log_d = np.log(rows(peace, "attacker_effective_troops")), np.log(rows(peace, "defender_strength_troops"))
+    front = peace["front_length_km"]
+    log_front = np.log(front)
+    fort, prep = rows(peace, "fortified_share"), rows(peace, "prepared_share")
+    names = ["war.ru.mean_km2", "war.ru.sd_km2", "war.ru.p_success", "war.ua.mean_km2", "war.ua.sd_km2",
+             "war.ua.p_success", "nodeal.cum_mean_km2", "nodeal.cum_sd_km2"]
+    if response_troops is not None:
+        names += ["war.ru_resp.mean_km2", "war.ru_resp.sd_km2", "war.ru_resp.p_success"]
+        log_d_resp = np.log(rows(peace, "defender_strength_troops")
+                            + np.broadcast_to(np.asarray(response_troops, float), (n,)))
+    # each offensive's season: mean = scale e, sd = scale / sqrt(N) sqrt(e2 - e^2) (model.war.season_gain)
+    ru_scale = kappa * front * season
+    ua_scale = tempo * ru_scale
+    war_scale = kappa * wartime["front_length_km"] * DAYS_PER_YEAR
+    scales = {"ru": (ru_scale, ru_scale / np.sqrt(season_ops)), "ua": (ua_scale, ua_scale / np.sqrt(ua_ops_season)),
+              "w_ru": (war_scale, war_scale / np.sqrt(ops_year)),
+              "w_ua": (counter * war_scale, counter * war_scale / np.sqrt(ua_ops_year))}
+    y = {k: np.empty((T, n)) for k in names}
+    for t in range(T):
+        ru = W.offensive_from_logs(russia, log_a[t], log_d[t], log_front, fort[t], prep[t])
+        y["war.ru.mean_km2"][t], y["war.ru.sd_km2"][t] = W.season_moments(ru, *scales["ru"])
+        y["war.ru.p_success"][t] = ru.p_success
+        ua = W.offensive_from_logs(ukraine, log_d[t], log_a[t], log_front, russia_fortified, russia_prepared)
+        y["war.ua.mean_km2"][t], y["war.ua.sd_km2"][t] = W.season_moments(ua, *scales["ua"])
+        y["war.ua.p_success"][t] = ua.p_success
+        if response_troops is not None:
+            resp = W.offensive_from_logs(russia, log_a[t], log_d_resp[t], log_front, fort[t], prep[t])
+            y["war.ru_resp.mean_km2"][t], y["war.ru_resp.sd_km2"][t] = W.season_moments(resp, *scales["ru"])
+            y["war.ru_resp.p_success"][t] = resp.p_success
+        # no deal: a year of war, Russia's offensive and Ukraine's counter-offensives at once
+        w_ru = W.offensive_from_logs(russia, log_a_war[t], log_d_war[t], log_front_war, fort_war[t], prep_war[t])
+        w_ua = W.offensive_from_logs(ukraine, log_d_war[t], log_a_war[t], log_front_war, russia_fortified,
+                                     russia_prepared)
+        g_ru, s_ru = W.season_moments(w_ru, *scales["w_ru"])
+        g_ua, s_ua = W.season_moments(w_ua, *scales["w_ua"])
+        np.subtract(g_ru, g_ua, out=y["nodeal.cum_mean_km2"][t])
+        s_ru *= s_ru
+        s_ua *= s_ua
+        np.add(s_ru, s_ua, out=y["nodeal.cum_sd_km2"][t])
+    np.cumsum(y["nodeal.cum_mean_km2"], axis=0, out=y["nodeal.cum_mean_km2"])
+    np.sqrt(np.cumsum(y["nodeal.cum_sd_km2"], axis=0), out=y["nodeal.cum_sd_km2"])
+    out = {k: v.T for k, v in y.items()}  # (n, T), stored year by year
+    # P(gain >= objective): a costly special function, so on the run's detail trials only (run.detail_trials)
+    m = draws.detail_n
+    if m:
+        out["war.ru.p_objective"] = W.exceedance(full(forces.objective_km2)[:m], y["war.ru.mean_km2"][:, :m],
+                                                 y["war.ru.sd_km2"][:, :m]).T
+    out["force_ratio"] = peace["force_ratio"]
+    out["war.intensity"] = kappa
+
+    ceded = np.zeros(n) if cession is None else full(cession.ceded_km2)
+    if "ceded_km2" in (plan or {}):
+        ceded = np.broadcast_to(np.asarray(plan["ceded_km2"], float), (n,))
+    out.update({
+        "cession_ceded_km2": ceded,
+        "cession_ceded_population": np.zeros(n) if cession is None else full(cession.ceded_population),
         "cession_front_km_before": p["front_length_before_km"],
         "cession_front_km_after": p["front_length_after_km"],
-        "cession_multiplier_before": p["defence_multiplier_before"],
-        "cession_multiplier_after": p["defence_multiplier_after"],
+        "cession_fortified_before": p["fortified_share_before"],
+        "cession_fortified_after": peace["fortified_share"][:, 0],
         "cession_density_before": p["defender_strength_now_troops"] / p["front_length_before_km"],
-        "cession_density_after": bal["force_density_troops_per_km"][:, 0],
-    }
+        "cession_density_after": peace["force_density_troops_per_km"][:, 0],
+    })
     if cession is not None:
         eff = FM.cession_effects(
-            held_area_km2=draws.full(cession.held_km2_before),
-            ceded_area_km2=out["cession_ceded_km2"],
-            held_population=draws.full(cession.held_population_before),
+            held_area_km2=full(cession.held_km2_before),
+            ceded_area_km2=ceded,
+            held_population=full(cession.held_population_before),
             ceded_population=out["cession_ceded_population"],
             front_length_before_km=p["front_length_before_km"],
             front_length_after_km=p["front_length_after_km"],
-            defence_multiplier_fortified=p["defence_multiplier_before"],
-            defence_multiplier_open=p["defence_multiplier_after"],
-            fortified_share_before=1.0,
-            fortified_share_after=0.0,
+            fortified_share_before=p["fortified_share_before"],
+            fortified_share_after=p["fortified_share_after"],
         )
         out["cession_held_km2_before"] = eff.held_area_km2_before
         out["cession_held_km2_after"] = eff.held_area_km2_after
         out["cession_population_before"] = eff.population_before
         out["cession_population_after"] = eff.population_after
+    # TRANSITIONAL: the names scenarios/settlement.py reads until it is rewired to war.* (then delete)
+    out["p_breakthrough"] = out["war.ru.p_success"]
+    out["km2_lost"] = out["war.ru.mean_km2"]
     return {k: np.asarray(v, dtype=float) for k, v in out.items()}
 
 
+# the outputs the forces scenario's own tables and figures read (the engine summarises every output returned)
+SCENARIO_OUTPUTS = (
+    "force_ratio", "war.ru.mean_km2", "war.ru.sd_km2", "war.ru.p_success", "war.ru.p_objective", "war.ua.mean_km2",
+    "war.ua.p_success", "nodeal.cum_mean_km2",
+)
+
+
 def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The scenario's outputs for one chunk: compute() of the config's blocks (no model randomness)."""
-    return compute(cfg.forces, cfg.cession, draws)
-
-
+    """The scenario's outputs for one chunk: compute() of the config's blocks (no model randomness), the
+    outputs its tables read and the cession's."""
+    out = compute(cfg.forces, cfg.cession, draws)
+    return {k: v for k, v in out.items() if k in SCENARIO_OUTPUTS or k.startswith("cession_")}
 # ------------------------------------------------------------------------------------------- options
 
 
@@ -350,51 +465,69 @@ def options(config: Config, s: Summaries) -> list[tuple[str, Summaries]]:
 # ------------------------------------------------------------------------------------------- tables
 
 
+# ------------------------------------------------------------------------------------------- tables
+
+
 def _prob_interval(mean: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """95% interval of a mean of per-trial probabilities (not 0/1 outcomes, so not Wilson's)."""
     return np.clip(mean - Z95 * se, 0.0, 1.0), np.clip(mean + Z95 * se, 0.0, 1.0)
 
 
+BALANCE_COLUMNS = ["year", "option", "force_ratio_mean", "force_ratio_q05", "force_ratio_q50", "force_ratio_q95",
+                   "n_trials"]
+
+
 def balance_rows(label: str, s: Summaries) -> list[list]:
-    """Rows of tables/balance.csv for one option (year 1..T)."""
-    fr, pb, km = s["force_ratio"], s["p_breakthrough"], s["km2_lost"]
+    """Rows of tables/balance.csv for one option (year 1..T): the force ratio over trials."""
+    fr = s["force_ratio"]
     q = fr.quantiles((0.05, 0.5, 0.95))
-    p_mean, p_se, n = pb.mean_value(), pb.se(), pb.count
-    lo, hi = _prob_interval(p_mean, p_se)
-    km_mean, km_se = km.mean_value(), km.se()
-    rows = []
-    for t in range(len(p_mean)):
-        rows.append([
-            t + 1, label, float(fr.mean_value()[t]), float(q[0, t]), float(q[1, t]), float(q[2, t]),
-            float(p_mean[t]), float(p_se[t]), float(lo[t]), float(hi[t]), float(km_mean[t]), float(km_se[t]),
-            int(n[t]),
-        ])
-    return rows
+    mean, n = fr.mean_value(), fr.count
+    return [[t + 1, label, float(mean[t]), float(q[0, t]), float(q[1, t]), float(q[2, t]), int(n[t])]
+            for t in range(len(mean))]
 
 
-BALANCE_COLUMNS = [
-    "year", "option", "force_ratio_mean", "force_ratio_q05", "force_ratio_q50", "force_ratio_q95",
-    "p_breakthrough", "p_breakthrough_se", "p_breakthrough_ci95_low", "p_breakthrough_ci95_high",
-    "km2_lost_mean", "km2_lost_se", "n_trials",
+WAR_COLUMNS = [
+    "year", "option",
+    "ru_gain_km2_mean", "ru_gain_km2_se", "ru_gain_km2_q05", "ru_gain_km2_q95", "ru_gain_sd_km2_mean",
+    "ru_p_success", "ru_p_success_ci95_low", "ru_p_success_ci95_high",
+    "ru_p_objective", "ru_p_objective_ci95_low", "ru_p_objective_ci95_high", "ru_p_objective_n_trials",
+    "ua_gain_km2_mean", "ua_gain_km2_se", "ua_p_success",
+    "nodeal_cum_net_km2_mean", "nodeal_cum_net_km2_se",
+    "n_trials",
 ]
 
 
-def crossing_year(p: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[float, float, float]:
-    """(first year P >= 1/2, earliest year its 95% upper bound does, first year its lower bound does);
-    NaN where it never happens within the horizon. Years count from 1."""
-
-    def first(mask: np.ndarray) -> float:
-        idx = np.flatnonzero(mask)
-        return float(idx[0] + 1) if idx.size else float("nan")
-
-    return first(p >= 0.5), first(hi >= 0.5), first(lo >= 0.5)
-
-
-def crossing_rows(label: str, s: Summaries) -> list:
-    pb = s["p_breakthrough"]
-    lo, hi = _prob_interval(pb.mean_value(), pb.se())
-    year, early, late = crossing_year(pb.mean_value(), lo, hi)
-    return [label, year, early, late, len(pb.mean_value()), int(pb.count[0])]
+def war_rows(label: str, s: Summaries) -> list[list]:
+    """Rows of tables/war.csv for one option (year 1..T): a renewed offensive launched that year (one
+    season), and the cumulative net Russian gain by the end of that year if the war goes on (no deal).
+    Means over trials with their standard errors (the Monte Carlo error) and the 5-95% range of the
+    per-trial mean (the spread over parameters and the fit's uncertainty)."""
+    ru, ru_sd = s["war.ru.mean_km2"], s["war.ru.sd_km2"]
+    q = ru.quantiles((0.05, 0.95))
+    ps = s["war.ru.p_success"]
+    ps_lo, ps_hi = _prob_interval(ps.mean_value(), ps.se())
+    T = len(ru.mean_value())
+    if "war.ru.p_objective" in s:  # a detail output (run.detail_trials)
+        po = s["war.ru.p_objective"]
+        po_mean, po_n = po.mean_value(), po.count
+        po_lo, po_hi = _prob_interval(po_mean, po.se())
+    else:
+        po_mean = po_lo = po_hi = np.full(T, np.nan)
+        po_n = np.zeros(T, dtype=int)
+    ua, nd = s["war.ua.mean_km2"], s["nodeal.cum_mean_km2"]
+    rows = []
+    for t in range(len(ru.mean_value())):
+        rows.append([
+            t + 1, label,
+            float(ru.mean_value()[t]), float(ru.se()[t]), float(q[0, t]), float(q[1, t]),
+            float(ru_sd.mean_value()[t]),
+            float(ps.mean_value()[t]), float(ps_lo[t]), float(ps_hi[t]),
+            float(po_mean[t]), float(po_lo[t]), float(po_hi[t]), int(po_n[t]),
+            float(ua.mean_value()[t]), float(ua.se()[t]), float(s["war.ua.p_success"].mean_value()[t]),
+            float(nd.mean_value()[t]), float(nd.se()[t]),
+            int(ru.count[t]),
+        ])
+    return rows
 
 
 _CESSION_ROWS = (
@@ -403,7 +536,8 @@ _CESSION_ROWS = (
     ("area held by Kyiv", "km2", "cession_held_km2_before", "cession_held_km2_after"),
     ("population under Kyiv", "persons", "cession_population_before", "cession_population_after"),
     ("front length", "km", "cession_front_km_before", "cession_front_km_after"),
-    ("defence multiplier m (year 1)", "x", "cession_multiplier_before", "cession_multiplier_after"),
+    ("share of Russia's battles meeting fortified lines (year 1)", "share", "cession_fortified_before",
+     "cession_fortified_after"),
     ("force density (today -> year 1)", "troops/km", "cession_density_before", "cession_density_after"),
 )
 CESSION_COLUMNS = ["option", "quantity", "unit", "before_mean", "before_q05", "before_q95", "after_mean",
@@ -460,48 +594,82 @@ def balance_figure(table: Table) -> Figure:
     return fig
 
 
-def breakthrough_figure(table: Table, crossings: Table) -> Figure:
-    """P(breakthrough) by year with 95% intervals, options overlaid, the year each crosses 50% marked."""
+def war_figure(table: Table, season_text: str, objective_text: str) -> Figure:
+    """A renewed war by the year it starts, options overlaid: Russia's expected gain in one season (mean
+    with its 95% Monte Carlo interval, band: 5-95% of trials), P(that gain reaches the objective), and
+    Ukraine's expected gain in its own offensive."""
     rec = table.records()
-    cross = {r["option"]: r["first_year_p_over_half"] for r in crossings.records()}
-    fig = plots.figure(figsize=(7.5, 4.4))
-    ax = fig.subplots()
+    fig = plots.figure(figsize=(12.5, 4.2))
+    ax_ru, ax_obj, ax_ua = fig.subplots(1, 3)
     for label in dict.fromkeys(r["option"] for r in rec):
         rows = [r for r in rec if r["option"] == label]
         years = np.array([r["year"] for r in rows])
-        p = np.array([r["p_breakthrough"] for r in rows])
-        err = np.array([[r["p_breakthrough"] - r["p_breakthrough_ci95_low"] for r in rows],
-                        [r["p_breakthrough_ci95_high"] - r["p_breakthrough"] for r in rows]])
-        year = cross.get(label, float("nan"))
-        when = f"crosses 50% in year {int(year)}" if np.isfinite(year) else "stays below 50%"
-        line = ax.errorbar(years, p, yerr=np.maximum(err, 0.0), marker="o", ms=3, capsize=2,
-                           label=f"{label} ({when}; n={rows[0]['n_trials']:,})")
-        if np.isfinite(year):
-            colour = line.lines[0].get_color()
-            ax.axvline(year, color=colour, ls=":", lw=1)
-            ax.plot([year], [p[int(year) - 1]], marker="*", ms=12, color=colour)
-    ax.axhline(0.5, color="grey", lw=0.8, ls="--")
-    ax.set(xlabel="year of the peace in which Russia attacks", ylabel="P(breakthrough within D days)",
-           ylim=(0, 1.02))
-    ax.set_title("Renewed offensive: chance of a breakthrough (95% Monte Carlo intervals)", fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
-    return fig
+        n = rows[0]["n_trials"]
+        mean = np.array([r["ru_gain_km2_mean"] for r in rows])
+        se = np.array([r["ru_gain_km2_se"] for r in rows])
+        line = ax_ru.errorbar(years, mean, yerr=Z95 * se, marker="o", ms=3, capsize=2, label=f"{label} (n={n:,})")
+        colour = line.lines[0].get_color()
+        ax_ru.fill_between(years, [r["ru_gain_km2_q05"] for r in rows], [r["ru_gain_km2_q95"] for r in rows],
+                           color=colour, alpha=0.12)
+        p = np.array([r["ru_p_objective"] for r in rows])
+        if np.all(np.isfinite(p)):
+            err = np.array([[r["ru_p_objective"] - r["ru_p_objective_ci95_low"] for r in rows],
+                            [r["ru_p_objective_ci95_high"] - r["ru_p_objective"] for r in rows]])
+            ax_obj.errorbar(years, p, yerr=np.maximum(err, 0.0), marker="o", ms=3, capsize=2, color=colour)
+        ua = np.array([r["ua_gain_km2_mean"] for r in rows])
+        ua_se = np.array([r["ua_gain_km2_se"] for r in rows])
+        ax_ua.errorbar(years, ua, yerr=Z95 * ua_se, marker="o", ms=3, capsize=2, color=colour)
+    ax_ru.set(xlabel="year of the peace in which Russia attacks", ylabel="km2 taken in one season", ylim=(0, None))
+    ax_ru.set_title("Russia's offensive: expected gain\n(95% MC interval; band 5-95% of trials)", fontsize=9)
+    ax_obj.set(xlabel="year of the peace in which Russia attacks", ylabel=f"P(gain >= {objective_text})",
+               ylim=(0, 1.02))
+    ax_obj.set_title("Russia's offensive reaches the objective\n(95% MC interval)", fontsize=9)
+    ax_ua.set(xlabel="year of the peace in which Ukraine attacks", ylabel="km2 taken in one season", ylim=(0, None))
+    ax_ua.set_title("Ukraine's offensive: expected gain\n(95% MC interval)", fontsize=9)
+    for ax in (ax_ru, ax_obj, ax_ua):
+        ax.grid(alpha=0.3)
+    fig.legend(*ax_ru.get_legend_handles_labels(), fontsize=7, loc="lower center", ncol=4)
+    fig.suptitle(f"A renewed war in {season_text}: the battle record's relations (CDB90), anchored on today's "
+                 "rate of Russian gains", fontsize=10)
+    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    from scenarios.report import caption
+
+    first = rec[0]
+    objective_n = first["ru_p_objective_n_trials"]
+    return caption(fig, (
+        f"A renewed offensive launched in each year of the peace, one campaign season: Russia's expected gain (mean "
+        f"with its 95% Monte Carlo interval; band: 5-95% of trials, the spread over parameters and the battle "
+        f"relations' estimation uncertainty), P(that season takes {objective_text}) and Ukraine's expected gain in "
+        f"its own offensive. {first['n_trials']:,} trials per option"
+        + (f" (P(objective) on the first {objective_n:,}, run.detail_trials)" if 0 < objective_n < first["n_trials"]
+           else "") + "; options at the same seed (common random numbers)."))
+
+
+def _season_text(cfg: Schema) -> str:
+    spec = cfg.forces.season_days
+    if spec.uncertain:
+        return f"a season of {spec.describe()} days"
+    return f"a {float(spec.to_dist().value):g}-day season"  # type: ignore[attr-defined]
+
+
+def _objective_text(cfg: Schema) -> str:
+    spec = cfg.forces.objective_km2
+    if spec.uncertain:
+        return f"{spec.describe()} km2"
+    return f"{float(spec.to_dist().value):,.0f} km2"  # type: ignore[attr-defined]
 
 
 def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict[str, Figure]]:
-    """tables/{balance, breakthrough_crossing, cession}.csv and figures/{balance, breakthrough}.png, for the
-    config's option and every option in forces.compare_with (run here; see `options`)."""
+    """tables/{balance, war, cession}.csv and figures/{balance, war}.png, for the config's option and every
+    option in forces.compare_with (run here; see `options`)."""
+    cfg: Schema = config.model  # type: ignore[assignment]
     opts = options(config, s)
     balance = Table(BALANCE_COLUMNS, [row for label, so in opts for row in balance_rows(label, so)])
-    crossings = Table(
-        ["option", "first_year_p_over_half", "earliest_year_ci95", "latest_year_ci95", "horizon_years",
-         "n_trials"],
-        [crossing_rows(label, so) for label, so in opts],
-    )
+    war = Table(WAR_COLUMNS, [row for label, so in opts for row in war_rows(label, so)])
     cession = Table(CESSION_COLUMNS, [row for label, so in opts for row in cession_rows(label, so)])
-    tables = {"balance": balance, "breakthrough_crossing": crossings, "cession": cession}
-    figures = {"balance": balance_figure(balance), "breakthrough": breakthrough_figure(balance, crossings)}
+    tables = {"balance": balance, "war": war, "cession": cession}
+    figures = {"balance": balance_figure(balance),
+               "war": war_figure(war, _season_text(cfg), _objective_text(cfg))}
     return tables, figures
 
 
@@ -509,84 +677,97 @@ def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict
 
 
 def headline(s: Summaries) -> dict[str, Headline]:
-    """P(breakthrough) in years 1, 5 and 10 (those within the horizon, and the last year), expected km2
-    lost in year 1, and the force ratio in year 1. Cheap: no model runs."""
-    T = len(s["p_breakthrough"].mean_value())
+    """Russia's expected gain in a renewed offensive in years 1, 5 and 10 (those within the horizon, and the
+    last year), P(success) and P(gain >= objective) in year 1, Ukraine's gain in year 1, the force ratio in
+    year 1, and the no-deal war's cumulative net Russian gain at the horizon. Cheap: no model runs."""
+    T = len(s["war.ru.mean_km2"].mean_value())
     years = sorted({y for y in (*HEADLINE_YEARS, T) if y <= T})
     h = {}
     for y in years:
-        h[f"p_breakthrough_y{y}"] = Headline(
-            f"P(breakthrough) of a renewed offensive in year {y}",
-            s.estimate("p_breakthrough", (y - 1,), proportion=True),
-        )
-    h["km2_lost_y1"] = Headline("expected km2 lost to a renewed offensive in year 1",
-                                s.estimate("km2_lost", (0,)), percent=False)
+        h[f"ru_gain_km2_y{y}"] = Headline(f"km2 a renewed Russian offensive takes in year {y} (one season)",
+                                          s.estimate("war.ru.mean_km2", (y - 1,)), percent=False)
+    h["ru_p_success_y1"] = Headline("P(success) of a renewed Russian offensive's engagements in year 1",
+                                    s.estimate("war.ru.p_success", (0,)), percent=True)
+    if "war.ru.p_objective" in s:  # a detail output: absent when run.detail_trials is 0 (sweeps)
+        h["ru_p_objective_y1"] = Headline("P(a renewed Russian offensive in year 1 takes the objective)",
+                                          s.estimate("war.ru.p_objective", (0,)), percent=True)
+    h["ua_gain_km2_y1"] = Headline("km2 a Ukrainian offensive takes in year 1 (one season)",
+                                   s.estimate("war.ua.mean_km2", (0,)), percent=False)
     h["force_ratio_y1"] = Headline("force ratio Russia:Ukraine in year 1", s.estimate("force_ratio", (0,)),
                                    percent=False)
+    h["nodeal_cum_net_km2"] = Headline(f"no deal: Russia's net gain after {T} years of war",
+                                       s.estimate("nodeal.cum_mean_km2", (T - 1,)), percent=False)
     return h
 
 
+def _km2(e) -> str:
+    return f"{e.mean:,.0f} km2 (95% CI {e.lo:,.0f}-{e.hi:,.0f})"
+
+
 def _pct(e) -> str:
-    return f"{e.mean:.0%} (95% CI {e.lo:.0%}-{e.hi:.0%})"
+    return f"{e.mean:.1%} (95% CI {e.lo:.1%}-{e.hi:.1%})"
 
 
-def summary_text(label: str, s: Summaries, crossings: Table, balance: Table, cfg: Schema) -> str:
-    T = len(s["p_breakthrough"].mean_value())
-    p1 = s.estimate("p_breakthrough", (0,), proportion=True)
-    pT = s.estimate("p_breakthrough", (T - 1,), proportion=True)
-    km1 = s.estimate("km2_lost", (0,))
-    own = crossings.records()[0]
-    year = own["first_year_p_over_half"]
-    if np.isfinite(year):
-        when = (f"the chance first exceeds 50% in year {int(year)} (95% band: year {int(own['earliest_year_ci95'])}"
-                + (f" to {int(own['latest_year_ci95'])})" if np.isfinite(own["latest_year_ci95"]) else " or later)"))
-    else:
-        when = f"the chance stays below 50% throughout the {T} years"
+def summary_text(label: str, s: Summaries, war: Table, cfg: Schema) -> str:
+    T = len(s["war.ru.mean_km2"].mean_value())
+    g1, gT = s.estimate("war.ru.mean_km2", (0,)), s.estimate("war.ru.mean_km2", (T - 1,))
+    p1 = s.estimate("war.ru.p_success", (0,))
+    u1 = s.estimate("war.ua.mean_km2", (0,))
+    nd = s.estimate("nodeal.cum_mean_km2", (T - 1,))
+    season = _season_text(cfg)
     lines = [
         "## In one sentence", "",
-        (f"Under {label}, a renewed Russian offensive launched in the first year of the peace would break through "
-        f"within {_days(cfg)} with probability {_pct(p1)}, and one launched in year {T} with probability "
-        f"{_pct(pT)}; {when} ({s.n_trials:,} simulated futures). Such an offensive would be expected to take "
-        f"{km1.mean:,.0f} km2 in year 1 (95% CI {km1.lo:,.0f}-{km1.hi:,.0f})."),
+        (f"Under {label}, a renewed Russian offensive launched in the first year of the peace would be expected to "
+         f"take {_km2(g1)} in {season}, its engagements succeeding with probability {_pct(p1)}"
+         + (f", and would take the objective ({_objective_text(cfg)}) with probability "
+            f"{_pct(s.estimate('war.ru.p_objective', (0,)))}" if "war.ru.p_objective" in s else "")
+         + f"; launched in year {T}, it would take {_km2(gT)}. A Ukrainian offensive in year 1 would take "
+         f"{_km2(u1)}. With no settlement, the war going on from today would move the line by {_km2(nd)} in "
+         f"Russia's favour in {T} years ({s.n_trials:,} simulated futures)."),
         "",
         "## Options compared", "",
-        "| option | P(breakthrough) year 1 | year 5 | last year | crosses 50% | trials |",
-        "|---|---|---|---|---|---|",
+        ("| option | Russia's gain, year 1 (km2) | year 5 | last year | P(success) year 1 | P(objective) year 1 | "
+         "Ukraine's gain, year 1 (km2) | trials |"),
+        "|---|---|---|---|---|---|---|---|",
     ]
-    rec = balance.records()
-    for c in crossings.records():
-        rows = [r for r in rec if r["option"] == c["option"]]
+    rec = war.records()
+    for label_ in dict.fromkeys(r["option"] for r in rec):
+        rows = [r for r in rec if r["option"] == label_]
 
-        def cell(r):
-            return f"{r['p_breakthrough']:.2f} ({r['p_breakthrough_ci95_low']:.2f}-{r['p_breakthrough_ci95_high']:.2f})"
+        def km(r):
+            return f"{r['ru_gain_km2_mean']:,.0f} ± {Z95 * r['ru_gain_km2_se']:,.0f}"
 
-        y5 = cell(rows[4]) if len(rows) >= 5 else "-"
-        cy = f"year {int(c['first_year_p_over_half'])}" if np.isfinite(c["first_year_p_over_half"]) else "no"
-        lines.append(f"| {c['option']} | {cell(rows[0])} | {y5} | {cell(rows[-1])} | {cy} | {c['n_trials']:,} |")
+        y5 = km(rows[4]) if len(rows) >= 5 else "-"
+        r0 = rows[0]
+        lines.append(
+            f"| {label_} | {km(r0)} | {y5} | {km(rows[-1])} | {r0['ru_p_success']:.2f} | "
+            + (f"{r0['ru_p_objective']:.2f} ({r0['ru_p_objective_ci95_low']:.2f}-{r0['ru_p_objective_ci95_high']:.2f})"
+               if np.isfinite(r0["ru_p_objective"]) else "-")
+            + " | "
+            f"{r0['ua_gain_km2_mean']:,.0f} ± {Z95 * r0['ua_gain_km2_se']:,.0f} | {r0['n_trials']:,} |")
     lines += [
         "",
-        ("P(breakthrough) is the mean over trials of the probit chance that the campaign's peak effective force "
-        "ratio exceeds the threshold (model/forces.py); intervals are Wilson 95% intervals over trials. "
-        "Options other than the first are re-run at the same seed (at most "
-        f"{COMPARE_TRIALS_CAP:,} trials). Figures: `figures/balance.png` (force-ratio fans), "
-        "`figures/breakthrough.png`. Tables: `tables/balance.csv`, `tables/breakthrough_crossing.csv`, "
-        "`tables/cession.csv`."),
+        ("± is a 95% Monte Carlo interval of the mean"
+         + (f"; P(objective) is computed on the first {int(s['war.ru.p_objective'].count[0]):,} trials "
+            "(`run.detail_trials`)" if "war.ru.p_objective" in s and s["war.ru.p_objective"].count[0] < s.n_trials
+            else "")
+         + ". The war model (model/war.py) turns each year's balance into "
+         "the territory an offensive takes through the battle record's relations (CDB90, fitted by "
+         "model/battles.py; their estimation uncertainty drawn per trial), with the level fixed so that the war "
+         "as fought today reproduces the observed rate of Russian gains. P(success) is the calibrated chance "
+         "that the offensive's engagements succeed (CDB90's 'attacker wins'); P(objective) that the season's "
+         "gain reaches the objective (gamma distribution with the season's mean and spread). Options other than "
+         f"the first are re-run at the same seed (at most {COMPARE_TRIALS_CAP:,} trials). Figures: "
+         "`figures/balance.png` (force-ratio fans), `figures/war.png`. Tables: `tables/balance.csv`, "
+         "`tables/war.csv`, `tables/cession.csv`."),
     ]
     return "\n".join(lines)
-
-
-def _days(cfg: Schema) -> str:
-    spec = cfg.forces.campaign_days
-    dist = spec.to_dist()
-    if spec.uncertain:
-        return f"the campaign's {dist.describe()} days"
-    return f"{float(dist.value):g} days"  # type: ignore[attr-defined]
 
 
 def report(config: Config, s: Summaries) -> Result:
     cfg: Schema = config.model  # type: ignore[assignment]
     tables, figures = tables_figures(config, s)
-    text = summary_text(option_label(config), s, tables["breakthrough_crossing"], tables["balance"], cfg)
+    text = summary_text(option_label(config), s, tables["war"], cfg)
     return Result(NAME, headline(s), tables, figures, text)
 
 

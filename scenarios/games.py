@@ -168,11 +168,11 @@ def power(path: Path, method: str = "auto", samples: int = 200_000, seed: int = 
     data = {"game": game["name"], "source": game["source"], "quota": game["quota"], "method": res.method,
             "n_samples": res.n_samples, "seed": seed if sampled else None, "members": members}
     inputs = {"game": str(path), "method": method, "samples": samples, "seed": seed}
-    return Report("power", "\n".join(lines), data, {"power": table}, {"power": _power_figure(members, game["name"])},
-                  inputs)
+    fig = _power_figure(members, game["name"], res.n_samples if sampled else None, seed)
+    return Report("power", "\n".join(lines), data, {"power": table}, {"power": fig}, inputs)
 
 
-def _power_figure(members: list[dict[str, Any]], title: str) -> Figure:
+def _power_figure(members: list[dict[str, Any]], title: str, samples: int | None = None, seed: int = 0) -> Figure:
     fig = plots.figure(figsize=(max(6.0, 0.45 * len(members) + 2), 4))
     ax = fig.subplots()
     x = np.arange(len(members))
@@ -180,10 +180,19 @@ def _power_figure(members: list[dict[str, Any]], title: str) -> Figure:
         ax.bar(x + off, [m[key] for m in members], width=0.4, label=label,
                yerr=[1.96 * m[f"{key}_se"] for m in members], capsize=2)
     ax.set_xticks(x, [m["name"] for m in members], rotation=60, ha="right", fontsize=7)
-    ax.set(ylabel="share of power")
+    ax.set(ylabel="share of power (index, 0-1)", xlabel="member")
     ax.legend(fontsize=8)
-    ax.set_title(f"Power indices: {title}", fontsize=9)
-    return fig
+    how = (f"Monte Carlo, n = {samples:,} samples; bars 95% intervals" if samples
+           else "exact (generating functions): no sampling error")
+    ax.set_title(f"Power indices: {title}\n{how}", fontsize=9)
+    from scenarios.report import caption
+
+    if samples:
+        return caption(fig, f"Shapley-Shubik and normalised Banzhaf index of each member of {title}, estimated from "
+                            f"n = {samples:,} sampled orderings and coalitions (seed {seed}); error bars are 95% "
+                            "Monte Carlo intervals (1.96 s.e.).")
+    return caption(fig, f"Shapley-Shubik and normalised Banzhaf index of each member of {title}, computed exactly "
+                        "by generating functions over every coalition: no trials, no sampling error.")
 
 
 # -------------------------------------------------------------------------------------------- forecast
@@ -291,16 +300,31 @@ def forecast(path: Path, rounds: int = 10, rule: str = "all_pairs", compromise: 
                       for i in range(len(names)) for j in range(len(names)) if i != j]
     challenges_table = Table(["challenger", "target", "eu_round_1", "challenges"], challenge_rows)
     final = float(res.forecast[-1])
-    stop = (f"converged after round {int(res.rounds_run)} (no position moves any more)" if bool(res.converged)
-            else f"still moving after round {rounds}")
+    stop = (f"settled after round {int(res.rounds_run)} (no position moves any more)" if bool(res.converged)
+            else f"NOT SETTLED: positions still moving in round {rounds}, so the forecast is where round {rounds} left "
+                 "the process, not a settled outcome")
+    quiet = bool(rounds) and int(np.sum(res.n_challenges)) == 0
+    variant_rows = []
+    for v_rule in N.RULES:
+        for v_comp in N.COMPROMISE_RULES:
+            v = res if (v_rule, v_comp) == (rule, compromise) else N.expected_utility_forecast(
+                a["capability"], a["position"], a["salience"], n_rounds=rounds, rule=v_rule, compromise=v_comp)
+            variant_rows.append([v_rule, v_comp, (v_rule, v_comp) == (rule, compromise), float(v.forecast[-1]),
+                                 float(v.mean_position[-1]), bool(v.converged)])
     lines = [(f"Expected-utility forecast for {len(names)} actors from {path.name} ({rounds} rounds at most; "
              f"salience read on a 0-{a['salience_scale']:g} scale); {RULE_TEXT[rule]}, {COMPROMISE_TEXT[compromise]}, "
              "Q = 1."),
              (f"Forecast (median voter position): start {res.forecast[0]:.4g}, after round {rounds} {final:.4g}; "
               f"weighted mean {res.mean_position[-1]:.4g}; {stop}."),
              ("Deterministic model: no Monte Carlo error. See model/negotiation.py for the equations and each "
-              "departure from the printed text."), "",
-             "round  forecast  weighted mean"]
+              "departure from the printed text.")]
+    if quiet:
+        lines.append("NOBODY CHALLENGES ANYBODY in any round (every E^i(U_ij) <= 0): " + (
+            f"nobody moves, and the forecast is the round-0 weighted median, {res.forecast[0]:.4g}."
+            if np.all(res.positions == res.positions[0]) else
+            "actors move only by yielding to challenges they merely perceive (E^i(U_ji) > 0 in their own risk "
+            "exponent)."))
+    lines += ["", "round  forecast  weighted mean"]
     for r in round_recs:
         lines.append(f"{r['round']:>5}  {r['forecast']:>8.4g}  {r['mean_position']:>13.4g}")
     if rounds:
@@ -310,15 +334,25 @@ def forecast(path: Path, rounds: int = 10, rule: str = "all_pairs", compromise: 
         lines += ["", f"Round 1 risk exponents: {risk}.",
                   f"Round 1, who challenges whom (E^i(U_ij) > 0): {'; '.join(who)}.",
                   f"Round 1 moves: {_moves_text(names, res.positions[0], res.positions[1], res.offer_kind[0], res.offer_from[0])}."]
+    width = max(len(r) for r in N.COMPROMISE_RULES)
+    lines += ["", (f"Structural variants (the same data after round {rounds}; * = the run above): "
+                   "rule x compromise rule."),
+              f"   {'rule':<10} {'compromise':<{width}}  forecast  weighted mean  settled"]
+    lines += [f"{'*' if h else ' '}  {r:<10} {c:<{width}}  {f:>8.4g}  {m:>13.4g}  {'yes' if ok else 'no'}"
+              for r, c, h, f, m, ok in variant_rows]
+    variants_table = Table(["rule", "compromise", "headline", "final_forecast", "final_weighted_mean", "settled"],
+                           variant_rows)
     data = {"actors": [dict(zip(actors_table.columns, row)) for row in actor_rows], "rounds": round_recs,
             "final_forecast": final, "rounds_run": int(res.rounds_run), "converged": bool(res.converged),
+            "nobody_challenges": quiet, "n_challenges": [int(v) for v in np.atleast_1d(res.n_challenges)],
+            "variants": [dict(zip(variants_table.columns, row)) for row in variant_rows],
             "salience_scale": a["salience_scale"], "rule": rule, "compromise": compromise,
             "challenges": [dict(zip(challenges_table.columns, row)) for row in challenge_rows]}
     inputs = {"actors": str(path), "rounds": rounds, "rule": rule, "compromise": compromise}
     fig = _forecast_figure(res.positions, res.forecast, names, rule)
     return Report("forecast", "\n".join(lines), data,
-                  {"forecast": rounds_table, "actors": actors_table, "challenges": challenges_table},
-                  {"forecast": fig}, inputs)
+                  {"forecast": rounds_table, "actors": actors_table, "challenges": challenges_table,
+                   "variants": variants_table}, {"forecast": fig}, inputs)
 
 
 def _forecast_figure(positions: np.ndarray, forecast_path: np.ndarray, names: list[str], rule: str) -> Figure:
@@ -333,7 +367,11 @@ def _forecast_figure(positions: np.ndarray, forecast_path: np.ndarray, names: li
     ax.set_title(f"Expected-utility negotiation (Bueno de Mesquita; Scholz, Calbert & Smith 2011), rule {rule}",
                  fontsize=9)
     fig.subplots_adjust(right=0.75)
-    return fig
+    from scenarios.report import caption
+
+    return caption(fig, f"Each of the {len(names)} actors' positions round by round (lines nudged apart slightly so "
+                        "that equal positions stay visible) and the forecast, the median voter position (black), "
+                        f"under rule {rule}. Deterministic model: no trials, no sampling error.")
 
 
 # ------------------------------------------------------------------------------------ forecast on a case
@@ -482,7 +520,7 @@ def _spread(samples: np.ndarray) -> dict[str, Any]:
 def forecast_config(path: Path | str, dimension: str | None, *, overrides: Sequence[str] = (),
                     trials: int | None = None, seed: int | None = None, rounds: int | None = None,
                     rule: str | None = None, compromise: str | None = None, salience: str | None = None,
-                    options: Sequence[Path | str] | None = None) -> Report:
+                    options: Sequence[Path | str] | None = None, variants: bool = True) -> Report:
     """The expected-utility forecast on one issue dimension of a coalition or settlement config.
 
     Actors are the config's `coalition.actors`: position = the actor's ideal point on the dimension, salience
@@ -491,6 +529,14 @@ def forecast_config(path: Path | str, dimension: str | None, *, overrides: Seque
     on every trial at once (in slices of SLICE_CELLS / n_actors^2 trials). Arguments left None come from the config's
     `negotiation:` block (defaults in NegotiationBlock) and `run:` (seed). The final-round forecast is compared
     with each option's plan position on the dimension (option_positions; default: the three shipped options).
+
+    The spread over trials reflects the drawn capabilities, positions and saliences only. The structural
+    choices move the forecast more (MODELS.md section 6), so with ``variants`` (the default) the model is run
+    again on the same trials under every combination of rule (all_pairs, per_pair), salience reading
+    (relative, share) and compromise rule (lowest_weighted, least_move), and the table of the eight says which
+    row the headline is. The output also says in how many trials nobody challenged anybody (the forecast then
+    moves only through actors yielding to challenges they perceive) and in how many the process had not
+    settled by the last round (the forecast is then where the last round left it).
     """
     path = Path(path)
     label = str(path)
@@ -510,37 +556,15 @@ def forecast_config(path: Path | str, dimension: str | None, *, overrides: Seque
         raise ConfigError(f"no actor has capability > 0 and salience > 0 on '{dim.name}' in some trials", label,
                           None, "coalition.actors")
 
-    forecast, mean, final = (np.empty((trials, rounds + 1)), np.empty((trials, rounds + 1)), np.empty((trials, A)))
-    paths = np.empty((min(trials, PATH_CAP), rounds + 1, A))
-    rounds_run = np.empty(trials, dtype=int)
-    challenges, eu_sum = np.zeros((A, A)), np.zeros((A, A))
-    first_kind, first_from = np.zeros((A, 4)), np.zeros((A, A))
-    size = int(np.clip(SLICE_CELLS // A**2, 100, 20_000))
-    for lo in range(0, trials, size):
-        part = slice(lo, min(trials, lo + size))
-        res = N.expected_utility_forecast(case["capability"][part], case["position"][part], case["salience"][part],
-                                          n_rounds=rounds, q_status_quo=neg.q_status_quo, rule=rule,
-                                          compromise=compromise)
-        forecast[part], mean[part], final[part] = res.forecast, res.mean_position, res.positions[:, -1]
-        if lo < len(paths):
-            paths[lo:part.stop] = res.positions[: len(paths) - lo]
-        rounds_run[part] = res.rounds_run
-        challenges += (res.first_round_eu > 0).sum(axis=0)
-        eu_sum += res.first_round_eu.sum(axis=0)
-        kind, source = res.offer_kind[:, 0], res.offer_from[:, 0]
-        for kk in range(4):
-            first_kind[:, kk] += (kind == kk).sum(axis=0)
-        for j in range(A):
-            first_from[:, j] += (source == j).sum(axis=0)
-    np.fill_diagonal(challenges, 0.0)
+    run = _run_case(case, rounds, neg.q_status_quo, rule, compromise, keep=True)
+    forecast, mean, final, paths = run["forecast"], run["mean"], run["final"], run["paths"]
+    challenges, eu_sum, first_kind, first_from = run["challenges"], run["eu_sum"], run["first_kind"], run["first_from"]
 
     opts = option_positions(OPTION_CONFIGS if options is None else options, dim.name, trials, seed)
     end = forecast[:, -1]
     labels = list(opts)
     plans = np.stack([opts[o] for o in labels])  # (n_options, trials)
-    distance = np.abs(plans - end)
-    nearest = distance <= distance.min(axis=0) + 1e-12
-    credit = nearest / nearest.sum(axis=0)  # ties (options with the same term) share the trial
+    credit = _nearest_credit(plans, end)
     option_recs = []
     for i, o in enumerate(labels):
         share = float(credit[i].mean())
@@ -550,7 +574,9 @@ def forecast_config(path: Path | str, dimension: str | None, *, overrides: Seque
 
     round_recs = [{"round": t, "forecast": _spread(forecast[:, t]), "mean_position": _spread(mean[:, t])}
                   for t in range(rounds + 1)]
-    settled = float(np.mean(rounds_run < rounds))
+    settled = float(np.mean(run["converged"]))
+    quiet = run["nobody_challenges"]
+    unmoved = np.abs(forecast[:, -1] - forecast[:, 0]) <= 1e-9
     actor_recs = []
     for i, a in enumerate(co.actors):
         moved = 1.0 - first_kind[i, N.NO_MOVE] / trials
@@ -568,18 +594,93 @@ def forecast_config(path: Path | str, dimension: str | None, *, overrides: Seque
 
     settings = {"rule": rule, "compromise": compromise, "salience": salience, "q_status_quo": neg.q_status_quo,
                 "max_rounds": rounds}
+    variant_recs = []
+    if variants:
+        cases = {salience: case}
+        for v_salience in SALIENCE_READINGS:
+            if v_salience not in cases:
+                cases[v_salience] = _case_arrays(cfg, k, trials, seed, v_salience)
+        for v_rule in N.RULES:
+            for v_salience in SALIENCE_READINGS:
+                for v_comp in N.COMPROMISE_RULES:
+                    headline = (v_rule, v_salience, v_comp) == (rule, salience, compromise)
+                    v = run if headline else _run_case(cases[v_salience], rounds, neg.q_status_quo, v_rule, v_comp)
+                    v_end = v["forecast"][:, -1]
+                    shares = _nearest_shares(plans, v_end)
+                    top = int(np.argmax(shares))
+                    tied = [labels[i] for i in range(len(labels)) if abs(shares[i] - shares[top]) < 1e-12]
+                    variant_recs.append({
+                        "rule": v_rule, "salience": v_salience, "compromise": v_comp, "headline": headline,
+                        "end": _spread(v_end), "mean_end": _spread(v["mean"][:, -1]),
+                        "settled_share": float(np.mean(v["converged"])),
+                        "nobody_challenges_share": float(np.mean(v["nobody_challenges"])),
+                        "nearest": tied, "nearest_share": float(shares[top])})
     data = {"config": label, "title": cfg.model.title, "dimension": dim.name, "dimension_doc": dim.doc,
             "anchors": [{"at": a.at, "means": a.means} for a in dim.anchors], "n_trials": trials, "seed": seed,
-            "sampler": cfg.model.run.sampler, **settings, "settled_share": settled, "rounds": round_recs,
-            "end": _spread(end), "options": option_recs, "actors": actor_recs, "challenges": challenge_recs}
+            "sampler": cfg.model.run.sampler, **settings, "settled_share": settled,
+            "nobody_challenges_share": float(np.mean(quiet)),
+            "nobody_challenges_unmoved_share": float(np.mean(unmoved[quiet])) if quiet.any() else None,
+            "rounds": round_recs, "end": _spread(end), "options": option_recs, "actors": actor_recs,
+            "challenges": challenge_recs, "variants": variant_recs}
     text = _case_text(data, names, challenges / trials)
     tables = _case_tables(data, names)
     figures = {"forecast": _case_figure(forecast, mean, np.median(paths, axis=0), opts, data),
                "challenges": _challenge_figure(challenges / trials, names, dim.name, trials)}
     inputs = {"config": label, "overrides": list(overrides), "dimension": dim.name, "trials": trials, "seed": seed,
               **settings, "options": [str(p) for p in (OPTION_CONFIGS if options is None else options)],
-              "config_digest": cfg.digest()}
+              "variants": variants, "config_digest": cfg.digest()}
     return Report("forecast", text, data, tables, figures, inputs)
+
+
+def _run_case(case: dict[str, np.ndarray], rounds: int, q_status_quo: float, rule: str, compromise: str,
+              keep: bool = False) -> dict[str, Any]:
+    """The model on every trial of a case (slices of SLICE_CELLS / n_actors^2 trials): per trial the forecast
+    and the weighted mean per round, the final positions, whether it settled and whether anybody challenged
+    anybody in any round; with ``keep``, also the round-1 bookkeeping (who challenges whom, who takes whose
+    offer) and up to PATH_CAP trials' paths of every actor."""
+    trials, n = case["position"].shape
+    out: dict[str, Any] = {"forecast": np.empty((trials, rounds + 1)), "mean": np.empty((trials, rounds + 1)),
+                           "final": np.empty((trials, n)), "converged": np.empty(trials, dtype=bool),
+                           "nobody_challenges": np.empty(trials, dtype=bool)}
+    if keep:
+        out.update(paths=np.empty((min(trials, PATH_CAP), rounds + 1, n)), challenges=np.zeros((n, n)),
+                   eu_sum=np.zeros((n, n)), first_kind=np.zeros((n, 4)), first_from=np.zeros((n, n)))
+    size = int(np.clip(SLICE_CELLS // n**2, 100, 20_000))
+    for lo in range(0, trials, size):
+        part = slice(lo, min(trials, lo + size))
+        res = N.expected_utility_forecast(case["capability"][part], case["position"][part], case["salience"][part],
+                                          n_rounds=rounds, q_status_quo=q_status_quo, rule=rule,
+                                          compromise=compromise)
+        out["forecast"][part], out["mean"][part], out["final"][part] = (res.forecast, res.mean_position,
+                                                                        res.positions[:, -1])
+        out["converged"][part] = res.converged
+        out["nobody_challenges"][part] = res.n_challenges.sum(axis=-1) == 0
+        if not keep:
+            continue
+        if lo < len(out["paths"]):
+            out["paths"][lo:part.stop] = res.positions[: len(out["paths"]) - lo]
+        out["challenges"] += (res.first_round_eu > 0).sum(axis=0)
+        out["eu_sum"] += res.first_round_eu.sum(axis=0)
+        kind, source = res.offer_kind[:, 0], res.offer_from[:, 0]
+        for kk in range(4):
+            out["first_kind"][:, kk] += (kind == kk).sum(axis=0)
+        for j in range(n):
+            out["first_from"][:, j] += (source == j).sum(axis=0)
+    if keep:
+        np.fill_diagonal(out["challenges"], 0.0)
+    return out
+
+
+def _nearest_credit(plans: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """(n_options, trials): 1 for the option whose plan position is nearest the forecast's end in a trial,
+    shared equally among ties (options with the same term)."""
+    distance = np.abs(plans - end)
+    nearest = distance <= distance.min(axis=0) + 1e-12
+    return nearest / nearest.sum(axis=0)
+
+
+def _nearest_shares(plans: np.ndarray, end: np.ndarray) -> np.ndarray:
+    return _nearest_credit(plans, end).mean(axis=1)
 
 
 def _num(v: float) -> str:
@@ -604,8 +705,11 @@ def _case_text(d: dict[str, Any], names: list[str], share: np.ndarray) -> str:
          f"{comp[d['compromise']]}, {sal[d['salience']]}, Q = {d['q_status_quo']:g}, {d['max_rounds']} rounds at most."),
         (f"Forecast (median voter position) after round {last['round']}: {_num(end['median'])} (median of {n:,} "
          f"trials, 95% CI {_num(end['median_ci95'][0])} to {_num(end['median_ci95'][1])}; 10-90%: "
-         f"{_num(end['q10'])} to {_num(end['q90'])}); weighted mean {_band(last['mean_position'])}; positions "
-         f"stopped moving before the last round in {d['settled_share']:.0%} of trials."),
+         f"{_num(end['q10'])} to {_num(end['q90'])}); weighted mean {_band(last['mean_position'])}. The 10-90% "
+         "range is over the drawn capabilities, positions and saliences only; the structural variants below "
+         "move it more."),
+        _settled_text(d["settled_share"], n, last["round"]),
+        _quiet_text(d["nobody_challenges_share"], d["nobody_challenges_unmoved_share"], n),
         "",
         "round  forecast: median   10%    90%   weighted mean: median   10%    90%",
     ]
@@ -641,6 +745,54 @@ def _case_text(d: dict[str, Any], names: list[str], share: np.ndarray) -> str:
                          f"{a['round_1_most_often_from']}, {a['round_1_most_often_from_share']:.0%})")
     lines.append("Round 1 moves (an actor also yields to challenges it only perceives, E^i(U_ji) > 0 in its own "
                  f"risk exponent): {'; '.join(moves) if moves else 'nobody moves'}.")
+    if d["variants"]:
+        lines += ["", _variants_text(d)]
+    return "\n".join(lines)
+
+
+def _settled_text(settled: float, n: int, last_round: int) -> str:
+    if settled >= 1.0:
+        return f"Settled: positions stopped moving before round {last_round} in every one of the {n:,} trials."
+    return (f"NOT SETTLED in {1 - settled:.1%} of the {n:,} trials: positions were still moving in round {last_round}, "
+            "so the forecast there is where the last round left the process, not a settled outcome (more rounds "
+            "may move it; the example of Scholz et al. cycles for ever).")
+
+
+def _quiet_text(quiet: float, unmoved: float | None, n: int) -> str:
+    if quiet <= 0.0:
+        return f"Some actor challenges another (E^i(U_ij) > 0) in every one of the {n:,} trials."
+    head = ("NOBODY CHALLENGES ANYBODY" if quiet >= 1.0 else "Nobody challenges anybody") + \
+        f" (every E^i(U_ij) <= 0, in every round) in {quiet:.1%} of the {n:,} trials"
+    return (f"{head}: there the forecast moves only if actors yield to challenges they merely perceive "
+            f"(E^i(U_ji) > 0 in their own risk exponent: capitulations and compromises); it ended at the round-0 "
+            f"weighted median of the positions in {unmoved:.1%} of those trials.")
+
+
+VARIANT_NOTE = ("rule: P_ij normalised over all pairs or per pair; salience: the config's weight relative to the "
+                "actor's top dimension, or its share; compromise: as Scholz et al.'s program (lowest weighted "
+                "position) or the least move")
+
+
+def _variants_text(d: dict[str, Any]) -> str:
+    n = d["n_trials"]
+    head = next(v for v in d["variants"] if v["headline"])
+    lines = [(f"Structural variants (MODELS.md section 6): the same {n:,} trials and seed under each combination of "
+              f"{VARIANT_NOTE}. The headline above is the row marked * (rule {head['rule']}, salience "
+              f"{head['salience']}, compromise {head['compromise']}; set by the command line or the config's "
+              "negotiation: block).")]
+    rows = [["", "rule", "salience", "compromise", "forecast: median (95% CI)", "10-90%", "settled",
+             "nobody challenges", "nearest option (share of trials)"]]
+    for v in d["variants"]:
+        e = v["end"]
+        rows.append(["*" if v["headline"] else "", v["rule"], v["salience"], v["compromise"],
+                     f"{_num(e['median'])} ({_num(e['median_ci95'][0])}-{_num(e['median_ci95'][1])})",
+                     f"{_num(e['q10'])}-{_num(e['q90'])}", f"{v['settled_share']:.0%}",
+                     f"{v['nobody_challenges_share']:.0%}",
+                     f"{' = '.join(v['nearest'])} ({v['nearest_share']:.0%}{' each' if len(v['nearest']) > 1 else ''})"])
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    ends = [v["end"]["median"] for v in d["variants"]]
+    lines.append(f"Across the variants the median forecast runs from {_num(min(ends))} to {_num(max(ends))}.")
     return "\n".join(lines)
 
 
@@ -665,7 +817,17 @@ def _case_tables(d: dict[str, Any], names: list[str]) -> dict[str, Table]:
                     [[o["option"], o["plan"]["median"], o["plan"]["q10"], o["plan"]["q90"], o["nearest_share"],
                       o["nearest_se"], o["end_minus_plan"]["median"], o["end_minus_plan"]["q10"],
                       o["end_minus_plan"]["q90"], d["n_trials"]] for o in d["options"]])
-    return {"forecast": rounds, "actors": actors, "challenges": challenges, "options": options}
+    out = {"forecast": rounds, "actors": actors, "challenges": challenges, "options": options}
+    if d["variants"]:
+        out["variants"] = Table(
+            ["rule", "salience", "compromise", "headline", "end_median", "end_median_ci_low", "end_median_ci_high",
+             "end_q10", "end_q90", "mean_end_median", "settled_share", "nobody_challenges_share", "nearest_options",
+             "nearest_share", "n_trials"],
+            [[v["rule"], v["salience"], v["compromise"], v["headline"], v["end"]["median"], *v["end"]["median_ci95"],
+              v["end"]["q10"], v["end"]["q90"], v["mean_end"]["median"], v["settled_share"],
+              v["nobody_challenges_share"], " = ".join(v["nearest"]), v["nearest_share"], d["n_trials"]]
+             for v in d["variants"]])
+    return out
 
 
 def _case_figure(forecast: np.ndarray, mean: np.ndarray, actor_paths: np.ndarray, opts: dict[str, np.ndarray],

@@ -445,11 +445,17 @@ def resolve_table(name: str | Path) -> Path:
 @dataclass(frozen=True)
 class RecordModel:
     """The outside view a guarantee config uses: a probit ridge fit of P(honoured) on the class covariates a
-    guarantor's coding gives (era, commitment types, multilateral; those the table codes)."""
+    guarantor's coding gives (era, commitment types, multilateral; those the table codes).
+
+    The fit is made when first used, not when the model is built: validating a config (which checks that its
+    record table reads) then costs no fit, and `accord validate` / `show` start fast (issue 17)."""
 
     cases: ref.AllianceCases
-    fit: cal.BinaryFit
     covariates: tuple[str, ...]
+
+    @functools.cached_property
+    def fit(self) -> cal.BinaryFit:
+        return fit_record(self.cases, self.covariates, RECORD_LINK, "ridge", DEFAULT_RIDGE)
 
     def class_features(self, era: str, commitments: tuple[str, ...], multilateral: np.ndarray) -> np.ndarray:
         """(n, k) covariate rows of one guarantor's class, k = len(covariates); multilateral (n,) in [0, 1]."""
@@ -477,7 +483,7 @@ def _record_model(path: str, mtime: float, coding: str) -> RecordModel:
                           "Anac 2005); accord's guarantees.csv was coded knowing the outcomes (use weights: fitted "
                           "for its fit)", cases.source)
     covariates = tuple(c for c in CLASS_COVARIATES if c in cases.covariates)
-    return RecordModel(cases, fit_record(cases, covariates, RECORD_LINK, "ridge", DEFAULT_RIDGE), covariates)
+    return RecordModel(cases, covariates)
 
 
 def record_model(table: str | Path, coding: str = "llm") -> RecordModel:

@@ -14,8 +14,8 @@ Sections (one per family of datasets; each engineer keeps to their own):
   is), ``cell_number`` / ``cell_choice`` (a cell as a number, with the error message);
 * alliances (guarantee credibility): Berkemeier & Fuhrmann (2018), Leeds & Anac (2005), and accord's own
   table of tested guarantees (configs/reference/guarantees.csv): ``read_alliances``;
-* further sections (durability: UCDP peace agreements and COW wars; battles: CDB90) go below, each with its
-  own header.
+* further sections (durability: UCDP peace agreements and COW wars; battles: CDB90, ``read_cdb90``) go
+  below, each with its own header.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from model import battles as MB
 from scenarios.config import ConfigError
 
 # =========================================================================================================
@@ -415,9 +416,16 @@ _READERS: dict[str, Callable[[CsvTable, str], AllianceCases]] = {
 
 DAYS_PER_YEAR = 365.25
 
-#: End of coverage of UCDP Peace Agreement Dataset v22.1: agreements not coded as ended are censored here
-#: (Pettersson, Högbladh & Öberg 2019; the dataset's README in shared/data/reference).
-UCDP_END_OF_COVERAGE = dt.date(2021, 12, 31)
+#: End of the termination coding of UCDP Peace Agreement Dataset v22.1: agreements not coded as ended are
+#: censored here. Not the dataset's 2021: the shipped file codes no termination after 2014-10-13, though
+#: 187 of its agreements were still at risk in every year 2015-2021 (terminations per calendar year 2009-2014:
+#: 0, 1, 2, 2, 1, 1). The piecewise hazard by time since signature, fitted to the follow-up to 2014, predicts
+#: 7.9 terminations among them in 2015-2021 and 3.4 in 2015-2017; none is coded (Poisson probabilities 0.0004
+#: and 0.03, so the `noconf17` column's hint of coding to 2017 is not borne out either). Censoring later than
+#: the coding ran would count years in which a termination could not have been recorded as years at peace;
+#: censoring at the end of the last year with a coded termination only drops follow-up. Kaplan-Meier at 1, 2,
+#: 5 and 10 years: 77.2, 72.3, 66.0, 61.9% censored at 2014; 77.2, 72.3, 66.0, 62.0% at 2017 or 2021.
+UCDP_END_OF_COVERAGE = dt.date(2014, 12, 31)
 #: End of coverage of the Correlates of War Inter-State War Data v4.0 (wars 1816-2007; Sarkees & Wayman 2010).
 COW_END_OF_COVERAGE = dt.date(2007, 12, 31)
 
@@ -568,17 +576,18 @@ def _ucdp_spells(path: Path, rows: list[tuple[int, dict[str, str]]]) -> Spells:
     """One spell per UCDP agreement.
 
     Rules: peace starts at the signature (``pa_date``); it ends at ``duration`` when ``ended`` is true; an
-    agreement not coded as ended is censored at the end of coverage, 2021-12-31 (UCDP_END_OF_COVERAGE). An end
-    date before the signature is an error, except UCDP's year-only precision: an end coded 1 January of the
-    signature year (the day unknown, the year known) is read as the middle of the rest of that year, and
-    the run says so. An end on the day of signature counts as half a day.
+    agreement not coded as ended is censored at the end of the termination coding, 2014-12-31
+    (UCDP_END_OF_COVERAGE says why), or at the end of the last year with a coded termination if a table codes
+    later ones (a newer UCDP version; the run says so). An end date before the signature is an error, except
+    UCDP's year-only precision: an end coded 1 January of the signature year (the day unknown, the year known)
+    is read as the middle of the rest of that year, and the run says so. An end on the day of signature counts
+    as half a day.
     """
     label = _label(Path(path))
     if not rows:
         raise ConfigError("no agreements in the table", label, 2)
-    ids, durations, events, years, groups, notes = [], [], [], [], [], []
+    ids, signed_on, ended_on, lines, years, groups, notes = [], [], [], [], [], [], []
     cov: dict[str, list[float]] = {k: [] for k in UCDP_COVARIATES}
-    end_cover = UCDP_END_OF_COVERAGE
     for line, row in rows:
         signed = _date(row.get("pa_date", ""), label, line, "pa_date")
         ended = _ucdp_ended(row.get("ended", ""), label, line)
@@ -586,9 +595,8 @@ def _ucdp_spells(path: Path, rows: list[tuple[int, dict[str, str]]]) -> Spells:
         if ended and not raw_end.strip():
             raise ConfigError("ended is True but no end date is given; expected a date YYYY-MM-DD", label, line,
                               "duration")
-        if signed > end_cover:
-            raise ConfigError(f"signature {signed} is after the end of coverage {end_cover}", label, line, "pa_date")
         case = row.get("paid") or f"line{line}"
+        end = None
         if ended:
             end = _date(raw_end, label, line, "duration")
             if end < signed:
@@ -601,14 +609,10 @@ def _ucdp_spells(path: Path, rows: list[tuple[int, dict[str, str]]]) -> Spells:
                 else:
                     raise ConfigError(f"end date {end} is before the signature date {signed} (pa_date); an end "
                                       "must be on or after the signature", label, line, "duration")
-            if end > end_cover:
-                raise ConfigError(f"end date {end} is after the end of coverage {end_cover}", label, line, "duration")
-            days = max((end - signed).days, 0.5)
-        else:
-            days = (end_cover - signed).days
         ids.append(str(case))
-        durations.append(days / DAYS_PER_YEAR)
-        events.append(ended)
+        signed_on.append(signed)
+        ended_on.append(end)
+        lines.append(line)
         years.append(signed.year)
         groups.append(row.get("conflict_id") or str(case))
         cov["ceasefire"].append(_flag(row.get("cease", ""), label, line, "cease"))
@@ -633,13 +637,28 @@ def _ucdp_spells(path: Path, rows: list[tuple[int, dict[str, str]]]) -> Spells:
             raise ConfigError("expected 1 (territory), 2 (government) or 3 (both), got "
                               f"{row.get('incompatibility')!r}", label, line, "incompatibility")
         cov["territorial"].append(1.0 if incompatibility in (1, 3) else 0.0)
+    end_cover = UCDP_END_OF_COVERAGE
+    latest = max((e for e in ended_on if e is not None), default=None)
+    if latest is not None and latest > end_cover:
+        end_cover = dt.date(latest.year, 12, 31)
+        notes.append(f"a termination is coded on {latest}, after {UCDP_END_OF_COVERAGE}: agreements not coded as "
+                     f"ended are censored at {end_cover}, the end of the last year with a coded termination")
+    durations = []
+    for signed, end, line in zip(signed_on, ended_on, lines):
+        if signed > end_cover:
+            raise ConfigError(f"signature {signed} is after the end of the termination coding {end_cover}", label,
+                              line, "pa_date")
+        days = max((end - signed).days, 0.5) if end is not None else (end_cover - signed).days
+        durations.append(days / DAYS_PER_YEAR)
     rules = (
         "one spell per agreement: peace starts at the signature (pa_date)",
         "it ends at the termination date (duration) when the agreement is coded as ended",
-        f"agreements not coded as ended are censored at the end of UCDP v22.1's coverage, {end_cover}",
+        (f"agreements not coded as ended are censored at {end_cover}, the end of the termination coding (no "
+         "termination is coded after 2014-10-13 though 187 agreements stayed at risk to 2021: "
+         "scenarios/reference.py, UCDP_END_OF_COVERAGE)"),
         "agreements of one conflict (conflict_id) form one group: a robust variance and a split keep them together",
     )
-    return Spells("ucdp", label, np.array(ids), np.array(durations), np.array(events, dtype=bool),
+    return Spells("ucdp", label, np.array(ids), np.array(durations), np.array([e is not None for e in ended_on]),
                   np.array(years, dtype=int), np.array(groups), {k: np.array(v) for k, v in cov.items()},
                   end_cover, rules, tuple(notes), dict(UCDP_COVARIATES))
 
@@ -649,7 +668,8 @@ def _ucdp_spells(path: Path, rows: list[tuple[int, dict[str, str]]]) -> Spells:
 
 @dataclass(frozen=True)
 class Participation:
-    """One state's part in one COW inter-state war: its side and its phases of fighting."""
+    """One state's part in one COW inter-state war: its side, its phases of fighting, its battle deaths
+    (``BatDeath``; None when COW codes it unknown, -9)."""
 
     war: int
     war_name: str
@@ -659,6 +679,11 @@ class Participation:
     phases: tuple[tuple[dt.date, dt.date], ...]
     outcome: int
     line: int
+    deaths: float | None = None
+
+    @property
+    def start(self) -> dt.date:
+        return self.phases[0][0]
 
 
 def _cow_date(row: dict[str, str], which: str, k: int, label: str, line: int) -> dt.date | None:
@@ -717,8 +742,16 @@ def read_cow_participants(path: Path, header: list[str] | None = None,
             if end < start:
                 raise ConfigError(f"phase {k} ends ({end}) before it starts ({start})", label, line, f"EndYear{k}")
             phases.append((start, end))
+        raw = row.get("BatDeath", "").strip()
+        try:
+            deaths: float | None = float(raw) if raw else None
+        except ValueError:
+            raise ConfigError(f"expected a number of battle deaths (-9 unknown), got {raw!r}", label, line,
+                              "BatDeath") from None
+        if deaths is not None and deaths < 0:
+            deaths = None  # -9: unknown
         out.append(Participation(ints["WarNum"], row.get("WarName", ""), ints["ccode"], row.get("StateName", ""),
-                                 ints["Side"], tuple(phases), ints["Outcome"], line))
+                                 ints["Side"], tuple(sorted(phases)), ints["Outcome"], line, deaths))
     if not out:
         raise ConfigError("no participants in the table", label, 2)
     return out
@@ -735,32 +768,104 @@ def _overlaps(a: tuple[tuple[dt.date, dt.date], ...], b: tuple[tuple[dt.date, dt
     return sorted(spans)
 
 
+#: Principal belligerents (Fortna 2004, Data Notes to the Cease-Fires Data Set, note 1: "states whose troop
+#: contribution was at least 1/10th the number contributed by the largest troop provider"; the Korean War is
+#: then 4 dyads, not 28). COW's file has no troop numbers: accord uses battle deaths per participant.
+PRINCIPAL_SHARE = 0.1
+
+
+def _one_side_per_state(members: list[Participation]) -> tuple[list[Participation], list[str]]:
+    """A state on both sides of one war (COW codes Vichy France, Italy 1943, Romania and Bulgaria 1944 as a
+    second participation on the other side) keeps the participation that began first; the later one, on the
+    other side, is dropped (its switch is not a war between the state and its former allies in COW's sense,
+    and keeping it makes pairs of states that never fought each other). Returns the kept rows and notes."""
+    by_state: dict[int, list[Participation]] = {}
+    for p in members:
+        by_state.setdefault(p.ccode, []).append(p)
+    kept, notes = [], []
+    for rows in by_state.values():
+        first = min(rows, key=lambda p: (p.start, p.line))
+        for p in rows:
+            if p.side == first.side:
+                kept.append(p)
+            else:
+                notes.append(f"war {p.war} ({p.war_name}): {p.state} on side {p.side} from {p.start} (line {p.line}) "
+                             f"dropped: the state entered the war on side {first.side} on {first.start}")
+    return sorted(kept, key=lambda p: p.line), notes
+
+
+def _principals(members: list[Participation]) -> tuple[list[Participation], list[str]]:
+    """The principal belligerents of one war: on each side, the states whose battle deaths are at least
+    PRINCIPAL_SHARE of the largest on that side. A state whose deaths COW codes unknown is not principal,
+    unless no state of its side has known deaths (then the whole side is)."""
+    kept, notes = [], []
+    for side in (1, 2):
+        rows = [p for p in members if p.side == side]
+        known = [p.deaths for p in rows if p.deaths is not None]
+        if not known:
+            kept += rows
+            continue
+        floor = PRINCIPAL_SHARE * max(known)
+        for p in rows:
+            if p.deaths is not None and p.deaths >= floor:
+                kept.append(p)
+            elif p.deaths is None:
+                notes.append(f"war {p.war} ({p.war_name}): {p.state}'s battle deaths are unknown (-9): not a principal "
+                             "belligerent")
+    return kept, notes
+
+
 def cow_pair_spells(participants: list[Participation], source: str = "",
                     coverage_end: dt.date = COW_END_OF_COVERAGE) -> Spells:
-    """Spells of peace between pairs of states after the inter-state wars they fought each other.
+    """Spells of peace between pairs of principal belligerents after the inter-state wars they fought.
 
-    Rules (stated in the output):
+    Rules (stated in the output; tests/test_durability.py checks each on a small table):
 
-    * a pair is two states on opposite sides of one war whose phases of participation overlap in time (they
-      were at war with each other at the same time); states on the same side, or whose participation never
-      overlapped, are not a pair;
-    * the pair's war ends on the last day both were in it (the end of the last overlap of their phases);
-      peace between them starts the next day;
-    * peace ends (recurrence) when the same two states are next on opposite sides of a later COW war, at the
-      first day both are in that war; a later war that starts before this peace starts is part of the same
-      fighting and does not count;
+    * one side per state: a state on both sides of one war keeps the participation that began first; its
+      later participation on the other side (Vichy France 1940-41, Italy from October 1943, Romania and
+      Bulgaria from September 1944) is dropped;
+    * principal belligerents (Fortna 2004, Data Notes, note 1, who uses troop contributions): on each side,
+      the states whose battle deaths (COW ``BatDeath``) are at least a tenth of the largest on that side;
+      a state with unknown deaths is not principal unless its whole side is unknown. Battle deaths stand in for
+      troops, which the file does not give: in World War II the Soviet Union's 7.5 million deaths leave the
+      United States and the United Kingdom below the line (Fortna's data start in 1946);
+    * a pair is a principal on side 1 and a principal on side 2 whose phases of participation overlap in time;
+      their war ends on the last day both were in it (the end of the last overlap of their phases); peace
+      between them starts the next day;
+    * recurrence: the same two states next principals on opposite sides of a later war, from the first day
+      both are in it; COW's dates are each state's dates in the war, not against a given enemy, so the date is
+      the first day the two could have fought;
+    * continuation: when another war of the pair began (its first participant's start) before the pair's peace
+      started and the pair was still in it after that day, e.g. the Third Sino-Japanese War (to 1941-12-06)
+      merging into World War II (begun 1939), or a war fought inside a longer one, the pair's fighting went on:
+      no spell follows the earlier war, and the later war is not a recurrence (their peace starts after it);
+      the run lists these;
     * otherwise the spell is censored at the end of COW v4.0's coverage (2007-12-31). A state that ceased
-      to exist stays at risk until then (the file does not carry state-system membership): this adds
-      exposure after a state's end and so understates the long-run hazard a little;
-    * the group of a spell is the war it follows (pairs from one war are not independent).
+      to exist stays at risk until then (the file does not carry state-system membership);
+    * the group of a spell (for robust variances and splits) joins the spells that share a war or a pair of
+      states: pairs from one war are not independent, nor are one pair's spells after successive wars.
     """
     by_war: dict[int, list[Participation]] = {}
     for p in participants:
         by_war.setdefault(p.war, []).append(p)
-    fights: dict[tuple[int, int], list[tuple[dt.date, dt.date, int, str, float]]] = {}
-    for war, members in by_war.items():
-        for a in members:
-            for b in members:
+    notes: list[str] = []
+    war_start: dict[int, dt.date] = {}
+    war_name: dict[int, str] = {}
+    fights: dict[tuple[int, int], list[tuple[dt.date, dt.date, int, float]]] = {}
+    names: dict[int, str] = {}
+    n_states = n_principal = 0
+    for war, members in sorted(by_war.items()):
+        war_start[war] = min(p.start for p in members)
+        war_name[war] = members[0].war_name
+        one_side, dropped = _one_side_per_state(members)
+        principal, unknown = _principals(one_side)
+        notes += dropped + unknown
+        n_states += len(one_side)
+        n_principal += len(principal)
+        for p in principal:
+            names.setdefault(p.ccode, p.state)
+        for a in principal:
+            for b in principal:
                 if a.side != 1 or b.side != 2:
                     continue
                 spans = _overlaps(a.phases, b.phases)
@@ -768,16 +873,26 @@ def cow_pair_spells(participants: list[Participation], source: str = "",
                     continue
                 key = (min(a.ccode, b.ccode), max(a.ccode, b.ccode))
                 decisive = 1.0 if {a.outcome, b.outcome} == {1, 2} else 0.0
-                fights.setdefault(key, []).append((spans[0][0], spans[-1][1], war, a.war_name, decisive))
-    ids, durations, events, years, groups = [], [], [], [], []
+                fights.setdefault(key, []).append((spans[0][0], spans[-1][1], war, decisive))
+    ids, durations, events, years, links = [], [], [], [], []
     cov: dict[str, list[float]] = {k: [] for k in COW_COVARIATES}
     for (c1, c2), wars in sorted(fights.items()):
         wars.sort()
-        for i, (_, end, war, _name, decisive) in enumerate(wars):
+        for _first, end, war, decisive in wars:
             peace = end + dt.timedelta(days=1)
             if peace > coverage_end:
                 continue
-            later = [s for s, _e, w, _n, _d in wars[i + 1:] if s > end and w != war]
+            # a war of the pair begun before this peace, in which they were still at war after it: fighting went on
+            # (two such wars ending the same day give one spell, after the later-numbered war)
+            going_on = [w for _s, e, w, _d in wars
+                        if w != war and war_start[w] < peace and (e > end or (e == end and w > war))]
+            if going_on:
+                w = going_on[0]
+                notes.append(f"{names[c1]} - {names[c2]}: when war {war} ({war_name[war]}) ended for them on {end}, "
+                             f"they were still at war in war {w} ({war_name[w]}, begun {war_start[w]}): no spell "
+                             f"after war {war}, and war {w} is not a recurrence")
+                continue
+            later = [s for s, _e, w, _d in wars if w != war and s > end]
             if later:
                 days, ended = (min(later) - peace).days, True
             else:
@@ -786,22 +901,53 @@ def cow_pair_spells(participants: list[Participation], source: str = "",
             durations.append(max(days, 0.5) / DAYS_PER_YEAR)
             events.append(ended)
             years.append(peace.year)
-            groups.append(str(war))
+            links.append((war, (c1, c2)))
             cov["decisive"].append(decisive)
             cov["post1945"].append(1.0 if end.year >= 1945 else 0.0)
     if not ids:
-        raise ConfigError("no pair of states fought on opposite sides at the same time", source or None)
+        raise ConfigError("no pair of principal belligerents fought on opposite sides at the same time", source or None)
+    groups = _linked_groups(links)
     rules = (
-        "a pair: two states on opposite sides of one war whose participation overlapped in time",
+        "one side per state: a state on both sides of one war keeps the participation that began first",
+        (f"principal belligerents: on each side, the states with at least {PRINCIPAL_SHARE:.0%} of the side's largest "
+         "battle deaths (Fortna 2004's rule, with battle deaths for troops); "
+         f"{n_principal} of {n_states} participations"),
+        "a pair: principals on opposite sides of one war whose participation overlapped in time",
         "peace starts the day after the last day both were in the war",
-        "recurrence: the same two states next on opposite sides of a later war (from the first day both are in it)",
+        ("recurrence: the same two states next principals on opposite sides of a later war (from the first day both "
+         "are in it)"),
+        ("continuation: another war of the pair, begun before their peace started and still fought by both after "
+         "it, continues the fighting: no spell after the earlier war, no recurrence"),
         (f"pairs with no later war between them are censored at the end of COW v4.0's coverage, {coverage_end}; "
-        "states that ceased to exist stay at risk until then"),
-        "pairs from one war form one group: a robust variance and a split keep them together",
+         "states that ceased to exist stay at risk until then"),
+        (f"spells that share a war or a pair of states form one group ({np.unique(groups).size} groups): a robust "
+         "variance and a split keep them together"),
     )
     return Spells("cow", source, np.array(ids), np.array(durations), np.array(events, dtype=bool),
-                  np.array(years, dtype=int), np.array(groups), {k: np.array(v) for k, v in cov.items()},
-                  coverage_end, rules, (), dict(COW_COVARIATES))
+                  np.array(years, dtype=int), groups, {k: np.array(v) for k, v in cov.items()},
+                  coverage_end, rules, tuple(notes), dict(COW_COVARIATES))
+
+
+def _linked_groups(links: list[tuple[int, tuple[int, int]]]) -> np.ndarray:
+    """Group labels joining spells that share a war or a pair (connected components, union-find); a group is
+    named by its earliest war number."""
+    parent: dict[Any, Any] = {}
+
+    def find(x: Any) -> Any:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for war, pair in links:
+        a, b = find(("war", war)), find(("pair", pair))
+        if a != b:
+            parent[b] = a
+    first: dict[Any, int] = {}
+    for war, _pair in links:
+        root = find(("war", war))
+        first[root] = min(first.get(root, war), war)
+    return np.array([f"w{first[find(('war', war))]}" for war, _pair in links])
 
 
 # ---------------------------------------------------------------------------------------- table
@@ -873,3 +1019,191 @@ def filter_spells(spells: Spells, spec: dict[str, Any] | None, where: str = "fil
     return spells.subset(mask)
 
 # ======================================================================== end of durability (issue 14)
+
+
+# ============================================================================== CDB90 battles (issue 19)
+# The CAA Database of Battles, version 1990 (CDB90; US Army Concepts Analysis Agency, CAA-SR-84-6, 1984;
+# Helmbold 1993, 1995), in its original wide layout (configs/reference/battles_cdb90.csv; codebook
+# configs/reference/battles_cdb90_definitions.csv). Coding rules, all here:
+#   STRA, STRD   personnel strength of attacker, defender; -1 is the codebook's "not available": the battle is
+#                left out, counted; zero or any other negative value is an error
+#   WINA         1 attacker won, -1 attacker lost, 0 draw, -9 unknown (the fits leave out draws and unknown
+#                outcomes and count them); any other code is an error
+#   POST1        defender's main posture: HD hasty, PD prepared, FD fortified, DL delaying, WD withdrawal
+#                (DL and WD read as one "delaying" posture), OO not available (left out of the fits, counted)
+#   AEROA        attacker's theatre air superiority: 1, 0, -1; 9 unknown, read as 0 (neither side)
+#   WOFD1        defender's front width at the start, km (-1 or blank: unknown)
+#   KMDA         distance the attacker advanced (negative: retreated), km (-9999 or blank: unknown)
+#   NOATP, ATPB*/ATPE*  the active time periods' begin and end dates (year, month, day); the duration is the
+#                number of calendar days covered by the union of the periods (unknown if a date is invalid)
+#   ISQNO, WAR, NAME  identifiers; WAR groups battles for cross-validation; ATPBYR1 the year it began
+
+CDB90 = Format("cdb90", "CDB90 (CAA Database of Battles)", ("WINA",))
+CDB90_REQUIRED = ("STRA", "STRD", "WINA", "POST1")
+CDB90_OUTCOMES = (1.0, -1.0, 0.0, -9.0)
+CDB90_POSTURES = {"HD": MB.HASTY, "PD": MB.PREPARED, "FD": MB.FORTIFIED, "DL": MB.DELAYING, "WD": MB.DELAYING,
+                  "OO": MB.UNKNOWN}
+STRENGTH_NOT_AVAILABLE = -1.0
+
+
+@dataclass(frozen=True)
+class BattleRecord:
+    """A CDB90 table read: the battles with both strengths known, and what was left out (and why)."""
+
+    path: str
+    battles: MB.Battles
+    excluded: dict[str, int] = field(default_factory=dict)
+
+
+def _cdb90_duration_days(row: dict[str, str]) -> float:
+    """Calendar days covered by the union of a battle's active periods (NaN if any date is unreadable)."""
+    try:
+        periods = int(float(row.get("NOATP") or "1"))
+        days: set[dt.date] = set()
+        for k in range(1, max(periods, 1) + 1):
+            begin = dt.date(*(int(float(row[f"ATPB{p}{k}"])) for p in ("YR", "MN", "DA")))
+            end = dt.date(*(int(float(row[f"ATPE{p}{k}"])) for p in ("YR", "MN", "DA")))
+            if end < begin:
+                return float("nan")
+            days.update(begin + dt.timedelta(i) for i in range((end - begin).days + 1))
+    except (KeyError, ValueError, TypeError):
+        return float("nan")
+    return float(len(days)) if days else float("nan")
+
+
+def _cdb90_strength(table: CsvTable, i: int, column: str) -> float:
+    raw = table.rows[i].get(column, "")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (np.isfinite(value) and (value > 0 or value == STRENGTH_NOT_AVAILABLE)):
+        raise ConfigError(f"strength {raw!r}; allowed: personnel > 0, or -1 (not available)", table.label,
+                          table.lines[i], column)
+    return value
+
+
+def read_cdb90(path: Path | str) -> BattleRecord:
+    """Read a CDB90 table (the wide CAA layout: at least STRA, STRD, WINA and POST1) into a BattleRecord, by
+    the coding rules above. ConfigError (naming the line and column) for a missing strength, outcome or
+    posture column, a strength that is not a number, zero, or negative other than -1, an outcome (WINA),
+    posture (POST1) or air superiority (AEROA) code outside the codebook, or an unreadable WOFD1 or KMDA."""
+    table = read_csv(path, strict=False)
+    recognise(table, (CDB90,), "battle table")
+    table.check()
+    require_columns(table, CDB90, CDB90_REQUIRED, "strengths STRA, STRD; outcome WINA; defender posture POST1")
+    cols: dict[str, list] = {k: [] for k in MB.Battles.__dataclass_fields__}
+    excluded = {"strength_not_available": 0}
+    for i, row in enumerate(table.rows):
+        line = table.lines[i]
+        strengths = [_cdb90_strength(table, i, c) for c in ("STRA", "STRD")]
+        outcome = cell_choice(table, i, "WINA", CDB90_OUTCOMES,
+                              note="1 attacker won, -1 attacker lost, 0 draw, -9 unknown")
+        posture = row.get("POST1", "").upper()
+        if posture not in CDB90_POSTURES:
+            raise ConfigError(f"posture code {posture!r} is not in the codebook; allowed: HD, PD, FD, DL, WD, OO "
+                              "(not available)", table.label, line, "POST1")
+        air = cell_choice(table, i, "AEROA", (1.0, 0.0, -1.0, 9.0), blank=9.0, note="9 unknown") \
+            if "AEROA" in table.header else 9.0
+        front = cell_number(table, i, "WOFD1", blank=-1.0) if "WOFD1" in table.header else -1.0
+        advance = cell_number(table, i, "KMDA", blank=-9999.0) if "KMDA" in table.header else -9999.0
+        if STRENGTH_NOT_AVAILABLE in strengths:
+            excluded["strength_not_available"] += 1
+            continue
+        try:
+            year = float(row.get("ATPBYR1", ""))
+        except ValueError:
+            year = float("nan")
+        cols["battle_id"].append(row.get("ISQNO") or f"line {line}")
+        cols["war"].append(row.get("WAR") or f"line {line}")
+        cols["name"].append(row.get("NAME", ""))
+        cols["attacker_troops"].append(strengths[0])
+        cols["defender_troops"].append(strengths[1])
+        cols["outcome"].append(int(outcome))
+        cols["posture"].append(CDB90_POSTURES[posture])
+        cols["air"].append(0.0 if air == 9.0 else air)
+        cols["defender_front_km"].append(front if front > 0 else float("nan"))
+        cols["duration_days"].append(_cdb90_duration_days(row))
+        cols["advance_km"].append(float("nan") if advance == -9999.0 else advance)
+        cols["year"].append(year)
+    if not cols["outcome"]:
+        raise ConfigError("no battle with both strengths known", table.label)
+    text_fields = ("battle_id", "war", "name")
+    battles = MB.Battles(**{k: np.array(v, dtype=object if k in text_fields else
+                                        int if k in ("outcome", "posture") else float) for k, v in cols.items()})
+    return BattleRecord(table.label, battles, excluded)
+
+# ========================================================================== end of CDB90 battles (issue 19)
+
+# =========================================================================================================
+# Revealed responses: what the parties said of each option (issue 15; MODELS.md section 4)
+
+RESPONSES = Path(__file__).resolve().parent.parent / "configs" / "reference" / "responses.csv"
+RESPONSE_COLUMNS = ("id", "date", "actor", "option", "response", "sign", "what_was_said", "source")
+RESPONSE_SIGNS = {"accept": 1, "conditional": 0, "reject": -1}
+
+
+@dataclass(frozen=True)
+class Response:
+    """One party's public response to one option: ``sign`` +1 accept, 0 conditional (a basis needing work; no
+    side of 1/2 to check), -1 reject; ``line`` the row's line in the file."""
+
+    id: str
+    date: dt.date
+    actor: str
+    option: str
+    response: str
+    sign: int
+    what_was_said: str
+    source: str
+    url: str
+    line: int
+
+
+def read_responses(path: Path | str = RESPONSES, actors: Sequence[str] | None = None,
+                   options: Sequence[str] | None = None) -> list[Response]:
+    """The revealed-responses table (configs/reference/responses.csv): one row per public response of a party
+    (a coalition actor) to an option (a config's stem: plan_28_points, counterproposal, ...), with its date, what
+    was said and its source (outlet and date). With ``actors`` / ``options`` given, a row naming any other is a
+    ConfigError naming the file, line and column (as any malformed cell: a date not YYYY-MM-DD, a response not
+    accept/conditional/reject, a sign that disagrees with it, a duplicate id, an empty source)."""
+    table = read_csv(path)
+    fmt = Format("responses", "revealed-responses", RESPONSE_COLUMNS)
+    require_columns(table, fmt, RESPONSE_COLUMNS)
+    out: list[Response] = []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(table.rows):
+        line = table.lines[i]
+
+        def bad(message: str, column: str) -> ConfigError:
+            return ConfigError(message, table.label, line, column)  # noqa: B023 - used at once
+
+        rid = row["id"]
+        if not rid:
+            raise bad("empty id", "id")
+        if rid in seen:
+            raise bad(f"duplicate id {rid!r} (first on line {seen[rid]})", "id")
+        seen[rid] = line
+        try:
+            date = dt.date.fromisoformat(row["date"])
+        except ValueError:
+            raise bad(f"expected a date YYYY-MM-DD, got {row['date']!r}", "date") from None
+        for column, allowed, what in (("actor", actors, "actor"), ("option", options, "option")):
+            if allowed is not None and row[column] not in allowed:
+                raise bad(f"unknown {what} {row[column]!r}; allowed: {', '.join(allowed)}", column)
+            if not row[column]:
+                raise bad(f"empty {what}", column)
+        response = row["response"]
+        if response not in RESPONSE_SIGNS:
+            raise bad(f"expected one of {', '.join(RESPONSE_SIGNS)}, got {response!r}", "response")
+        sign = int(cell_choice(table, i, "sign", (-1.0, 0.0, 1.0), note="-1 reject, 0 conditional, 1 accept"))
+        if sign != RESPONSE_SIGNS[response]:
+            raise bad(f"sign {sign} disagrees with response {response!r} (expected {RESPONSE_SIGNS[response]})",
+                      "sign")
+        if not row["source"]:
+            raise bad("empty source: every response needs its outlet and date", "source")
+        out.append(Response(rid, date, row["actor"], row["option"], response, sign, row["what_was_said"],
+                            row["source"], row.get("url", ""), line))
+    return out
+
+# ============================================================== end of revealed responses (issue 15)

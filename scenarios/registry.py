@@ -55,6 +55,25 @@ def names() -> list[str]:
     return list(available())
 
 
+def summary(name: str) -> str:
+    """A scenario's one-line SUMMARY, read from its module's source without importing it (``accord list``
+    starts fast); imported only if the source does not state it as a plain string."""
+    import ast
+    from pathlib import Path
+
+    module = available()[name]
+    try:
+        spec = importlib.util.find_spec(module)
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8")) if spec and spec.origin else None
+    except (OSError, SyntaxError, ImportError, ValueError):
+        tree = None
+    for node in tree.body if tree else []:
+        if (isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SUMMARY" for t in node.targets)
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            return node.value.value
+    return getattr(get(name), "SUMMARY", "")
+
+
 def get(name: str) -> ModuleType:
     mods = available()
     if name not in mods:

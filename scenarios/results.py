@@ -24,7 +24,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -69,9 +68,28 @@ class Headline:
     label: str
     estimate: Estimate
     percent: bool = True
+    unit: str = ""  # what the mean is measured in; default: "probability" when percent, else read off the label
+
+    def unit_name(self) -> str:
+        return self.unit or infer_unit(self.label, self.percent)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"label": self.label, **self.estimate.as_dict()}
+        return {"label": self.label, **self.estimate.as_dict(), "unit": self.unit_name()}
+
+
+UNIT_WORDS = ("km2", "km", "years", "year", "days", "troops", "persons", "EUR bn", "USD bn")
+
+
+def infer_unit(label: str, percent: bool) -> str:
+    """The unit of a headline that declares none: "probability" for a percentage, else the first unit word of
+    its label ("km2 under Kyiv's control" -> "km2", "expected years of peace" -> "years"), else ""."""
+    if percent:
+        return "probability"
+    words = label.replace("(", " ").replace(")", " ").split()
+    for unit in UNIT_WORDS:
+        if " " in unit and unit in label or unit in words:
+            return unit
+    return ""
 
 
 @dataclass
@@ -97,6 +115,8 @@ def run_id(config_digest: str, seed: int, sampler: str, trials: int, now: dt.dat
 
 
 def versions() -> dict[str, str]:
+    from importlib import metadata  # imports the email package: only when a manifest is written
+
     out = {"python": platform.python_version(), "platform": platform.platform()}
     for pkg in ("accord", "numpy", "scipy", "pydantic", "PyYAML", "click", "matplotlib", "networkx", "SALib"):
         try:
@@ -366,11 +386,19 @@ def atomic_dir(target: Path, fill: Callable[[Path], None], *, unique: bool,
         if finalize is not None:
             finalize(tmp, final)
 
-    with RunDir(target, unique) as run_dir:
+    return _build(target, unique, fill, names)
+
+
+def _build(target: Path | RunDir, unique: bool, fill: Callable[[Path], None],
+           names: Callable[[Path, Path], None]) -> Path:
+    """Fill a run directory (made now, or made before the compute), then, before each rename attempt,
+    ``names(tmp, final)`` writes what names the directory it lands in; returns where it landed."""
+    run_dir = target if isinstance(target, RunDir) else RunDir(Path(target), unique)
+    with run_dir:
         try:
             fill(run_dir.tmp)
         except OSError as exc:
-            raise RunDirError(f"could not write {target}: {exc.strerror or exc}", exit_code=1) from None
+            raise RunDirError(f"could not write {run_dir.target}: {exc.strerror or exc}", exit_code=1) from None
         return run_dir.commit(names)
 
 
@@ -382,37 +410,43 @@ def write_run(
     unique: bool = True,
     finalize: Callable[[Path, Path], None] | None = None,
 ) -> Path:
-    """Write a complete run directory atomically; returns its final path. ``target`` may be a :class:`RunDir`
-    made before the compute (so that an unwritable place failed first)."""
+    """Write a complete run directory atomically (manifest.json, summary.md, report.html, result.json,
+    tables/*.csv, figures/*); returns its final path. ``target`` may be a :class:`RunDir` made before the compute
+    (so that an unwritable place failed first). The manifest, brief and report name the directory the run lands
+    in; ``finalize(tmp, final)`` runs first (e.g. to put the final run id in ``result.summary``)."""
+    intended = target.target if isinstance(target, RunDir) else Path(target)
+    records: dict[str, Any] = {}
 
     def fill(tmp: Path) -> None:
+        from scenarios import report as R
+
+        R.add_headline_units(result.tables, result.headline)
         (tmp / "tables").mkdir()
         for name, table in result.tables.items():
             (tmp / "tables" / f"{name}.csv").write_text(table.to_csv(), encoding="utf-8")
         if result.figures:
             (tmp / "figures").mkdir()
-            save_figures(result.figures, tmp / "figures", formats)
+            t0 = time.perf_counter()
+            records.update(R.save_figures(result.figures, tmp / "figures", formats))
+            if isinstance(manifest.get("timings_seconds"), dict):
+                manifest["timings_seconds"]["figures_saved_seconds"] = time.perf_counter() - t0
         manifest["outputs"] = {
             "tables": [f"tables/{n}.csv" for n in result.tables],
-            "figures": [f"figures/{n}.{f}" for n in result.figures for f in formats],
+            "figures": [f for r in records.values() for f in r.files],
+            "brief": ["summary.md", R.REPORT_FILE, R.RESULT_FILE],
         }
-        (tmp / "summary.md").write_text(result.summary, encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
 
-    if isinstance(target, RunDir):
-        with target:
-            try:
-                fill(target.tmp)
-            except OSError as exc:
-                raise RunDirError(f"could not write {target.target}: {exc.strerror or exc}", exit_code=1) from None
+    def names(tmp: Path, final: Path) -> None:
+        from scenarios import report as R
 
-            def names(tmp: Path, final: Path) -> None:
-                _manifest_names(tmp, target.target, final, manifest)
-                if finalize is not None:
-                    finalize(tmp, final)
+        if finalize is not None:
+            finalize(tmp, final)
+        _manifest_names(tmp, intended, final, manifest)
+        title = ((manifest.get("config") or {}).get("resolved") or {}).get("title") or final.name
+        R.write_outputs(tmp, R.result_record("run", title, headline=result.headline, markdown=result.summary,
+                                             figures=records, tables=list(result.tables), run_dir=final), manifest)
 
-            return target.commit(names)
-    return atomic_dir(target, fill, unique=unique, finalize=finalize)
+    return _build(target, unique, fill, names)
 
 
 def check_writable(target: Path, unique: bool) -> None:
@@ -421,16 +455,12 @@ def check_writable(target: Path, unique: bool) -> None:
     RunDir(target, unique).abandon()
 
 
-def save_figures(figures: dict[str, Any], where: Path, formats: Sequence[str]) -> None:
-    import matplotlib.pyplot as plt
+def save_figures(figures: dict[str, Any], where: Path, formats: Sequence[str]) -> dict[str, Any]:
+    """Save figures in every format (in parallel processes; see scenarios.report.save_figures); returns each
+    figure's record (caption, titles, files)."""
+    from scenarios import report as R
 
-    for name, fig in figures.items():
-        for fmt in formats:
-            meta = {"Software": "accord"}
-            if fmt in ("svg", "pdf"):
-                meta.update({"Date": None} if fmt == "svg" else {"CreationDate": None})
-            fig.savefig(where / f"{name}.{fmt}", format=fmt, dpi=120, bbox_inches="tight", metadata=meta)
-        plt.close(fig)
+    return R.save_figures(figures, where, formats)
 
 
 def _json_default(o: Any) -> Any:
@@ -461,11 +491,14 @@ class Report:
     tables: dict[str, Table] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)  # what it was made from (files, options)
+    # the parameters behind it, as runs.describe_config gives them (value, unit, source...), for report.html
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 def write_report(report: Report, out: Path | None = None, outputs_root: Path = Path("outputs"),
                  formats: Sequence[str] = ("png",)) -> Path:
-    """Write a report directory atomically: manifest.json, report.md, tables/*.csv, figures/*."""
+    """Write a report directory atomically: manifest.json, report.md, report.html, result.json, tables/*.csv,
+    figures/*."""
     digest = hashlib.sha256(json.dumps(report.inputs, sort_keys=True, default=str).encode()).hexdigest()
     rid = run_id(digest, 0, report.kind, 0)
     target = out if out is not None else outputs_root / report.kind / rid
@@ -480,28 +513,49 @@ def write_report(report: Report, out: Path | None = None, outputs_root: Path = P
         "command_line": command_line(),
         "cwd": str(Path.cwd()),
     }
+    if report.parameters:
+        manifest["parameters"] = report.parameters
     result = Result(report.kind, {}, report.tables, report.figures, report.text)
+    records: dict[str, Any] = {}
 
     def fill(tmp: Path) -> None:
+        from scenarios import report as R
+
         (tmp / "tables").mkdir()
         for name, table in result.tables.items():
             (tmp / "tables" / f"{name}.csv").write_text(table.to_csv(), encoding="utf-8")
         if result.figures:
             (tmp / "figures").mkdir()
-            save_figures(result.figures, tmp / "figures", formats)
-        (tmp / "report.md").write_text(report.text + "\n", encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
+            records.update(R.save_figures(result.figures, tmp / "figures", formats))
 
-    return atomic_dir(target, fill, unique=out is None)
+    def names(tmp: Path, final: Path) -> None:
+        from scenarios import report as R
+
+        _manifest_names(tmp, target, final, manifest)
+        R.write_outputs(tmp, R.result_record(report.kind, R.report_title(report.kind, report.inputs), text=report.text,
+                                             figures=records, tables=list(result.tables), run_dir=final,
+                                             markdown_file="report.md"), manifest)
+
+    return _build(target, out is None, fill, names)
 
 
 def number_text(v: float | None, percent: bool) -> str:
-    """A number for the terminal or a brief: percentages with one decimal, or two significant digits when
-    small (0.025%, not 0.0%); other numbers with three significant digits, thousands separated."""
+    """A number for the terminal, a brief or a figure: percentages with one decimal, or two significant digits
+    below 0.1% however small (0.025%, 0.00036%, 3.2e-11%; never 0.0% or "<0.001%" for a value that is not
+    zero); other numbers with three significant digits, thousands separated."""
     if v is None or not math.isfinite(v):
         return "n/a"
     if percent:
         if v == 0 or abs(v) >= 0.001:
             return f"{v * 100:.1f}%"
-        return f"{v * 100:.2g}%" if abs(v) >= 1e-5 else ("<0.001%" if v > 0 else "-<0.001%")
+        if abs(v) < 1e-8:  # past six zeros a reader counts digits: scientific notation
+            return f"{v * 100:.2g}%"
+        return _significant(v * 100, 2) + "%"
     return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def _significant(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant digits in positional notation (0.00036, not 3.6e-04)."""
+    import numpy as np
+
+    return np.format_float_positional(x, precision=digits, unique=False, fractional=False, trim="-")

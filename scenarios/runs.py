@@ -16,11 +16,12 @@ from scenarios.config import (
     MAX_TRIALS,
     Config,
     ConfigError,
+    _read_file,
     clip,
     compose_file,
     from_data,
     limits,
-    load,
+    param_info,
     read_text,
 )
 from scenarios.results import Result, RunDir, command_line, git_commit, run_id, versions, write_run
@@ -49,6 +50,7 @@ class Done:
             "trials": self.trials,
             "sampler": self.sampler,
             "headline": self.result.headline_json(),
+            "report": str(self.run_dir / "report.html"),
         }
 
     def text(self) -> str:
@@ -98,11 +100,10 @@ def run_and_write(
     body = output.result.summary
     output.result.summary = brief(cfg, output.result, rid, trials, seed, sampler, started)
 
-    def own_name(tmp: Path, final: Path) -> None:  # a run whose id was taken lands in <id>-2: say so
-        if final.name != target.name and out is None:
+    def own_name(tmp: Path, final: Path) -> None:  # a run whose id was taken lands in <id>-2: the brief says so
+        if out is None:
             result = Result(output.result.scenario, output.result.headline, summary=body)
-            text = brief(cfg, result, final.name, trials, seed, sampler, started)
-            (tmp / "summary.md").write_text(text, encoding="utf-8")
+            output.result.summary = brief(cfg, result, final.name, trials, seed, sampler, started)
 
     t_write = time.perf_counter()
     final = write_run(run_dir, output.result, manifest, formats or ["png"], finalize=own_name)
@@ -144,7 +145,8 @@ def build_manifest(cfg: Config, result: Result, rid: str, trials: int, seed: int
 
 
 def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler: str, started: dt.datetime) -> str:
-    """summary.md: the headline with its uncertainty, the scenario's own brief, and how the run was made."""
+    """summary.md: the headline with its uncertainty, the scenario's own brief, and how the run was made (the
+    writer adds the figures and the re-run commands)."""
     title = cfg.model.title or cfg.stem
     lines = [f"# {title}", ""]
     if cfg.model.description:
@@ -160,7 +162,7 @@ def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler
     lines.append("- intervals are 95% Monte Carlo intervals of the mean (Wilson's for 0/1 outcomes, mean "
                  "+- 1.96 s.e. for averaged probabilities); "
                  "quantiles describe the spread over parameter uncertainty")
-    lines.append("- re-run exactly: `accord run --from <this directory>/manifest.json`")
+    # the re-run commands, naming this directory, follow in the "Re-run" section (scenarios/report.py)
     return "\n".join(lines) + "\n"
 
 
@@ -193,9 +195,13 @@ def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
 def describe_config(cfg: Config) -> dict[str, Any]:
     """The resolved config with every parameter's value, where it was set and its source."""
     params: dict[str, Any] = {}
+    declared = param_info(cfg)
     for key, (spec, loc) in cfg.params().items():
+        info = declared.get(key)
         params[key] = {
             "value": spec.describe(),
+            "unit": info.unit if info else "",
+            "allowed_range": info.range_text() if info else "",
             "spec": spec.model_dump(exclude_none=True),
             "uncertain": spec.uncertain,
             "source": spec.source or _enclosing_source(cfg.data, key),
@@ -231,7 +237,7 @@ def _enclosing_source(data: Any, path: str) -> str | None:
 
 def catalogue(configs_dir: Path) -> dict[str, Any]:
     """Scenarios and shipped configs, for ``accord list``."""
-    scenarios = [{"name": n, "summary": getattr(registry.get(n), "SUMMARY", "")} for n in registry.names()]
+    scenarios = [{"name": n, "summary": registry.summary(n)} for n in registry.names()]
     configs = []
     for p in sorted(configs_dir.rglob("*.yaml")):
         rel = p.relative_to(configs_dir.parent)
@@ -246,9 +252,9 @@ def catalogue(configs_dir: Path) -> dict[str, Any]:
             scenario, title = "game", title or "a weighted voting game for `accord power`"
         elif scenario is None and "scenario" not in head and "extends" not in head:
             scenario, title = "fragment", title or f"shared blocks ({', '.join(k for k in head if k != 'run')})"
-        if scenario is None and "extends" in head:
+        if scenario is None and "extends" in head:  # the merged files' scenario, without validating (fast)
             try:
-                scenario = load(p).scenario
+                scenario = _read_file(p, (), None)[0].get("scenario")
             except ConfigError:
                 scenario = None
         configs.append({"path": str(rel), "scenario": scenario, "title": title})

@@ -165,6 +165,32 @@ def paired_ratios(outputs: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray,
     return ratios
 
 
+def per_draw(outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each headline metric's value in each draw (trial: one joint draw of every uncertain parameter), (n,) per
+    metric, for `accord compare`'s win shares and regret. P(adopted): the trial's P(adopted | parameters) = w. A
+    conditional metric takes its value given adoption in that draw: P(holds t years | adopted) is whether the
+    peace holds t years if the plan is in force (1 or 0 under the range rule; the hazard rule's draw otherwise),
+    expected years of peace | adopted the years it holds; both NaN where w = 0 (never adopted: undefined, left
+    out of the comparison). P(adopted and holds 5 years) = w x holds; km2 at the horizon as the trial's
+    expectation over adoption. The lead maintains this with the settlement's outputs."""
+    w = np.asarray(outputs["p_adopted"], dtype=float)
+
+    def given(weighted: np.ndarray) -> np.ndarray:  # (w v) / w, exactly v for a 0/1 v; NaN where w = 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(w > 0, weighted / w, np.nan)
+
+    survival = outputs["survival.w"]
+    out = {"p_adopted": w}
+    for m in MILESTONES:
+        if m < survival.shape[1]:
+            out[f"p_holds_{m}y"] = given(survival[:, m])
+    if "p_adopted_and_holds_5y" in outputs:
+        out["p_adopted_and_holds_5y"] = np.asarray(outputs["p_adopted_and_holds_5y"], dtype=float)
+    out["years_of_peace"] = given(outputs["years_of_peace.w"])
+    out["kyiv_km2_at_horizon"] = np.asarray(outputs["kyiv_km2_at_horizon"], dtype=float)
+    return out
+
+
 def conditional(s: Summaries, name: str, index: tuple = (), binary: bool = True) -> tuple[Estimate, float]:
     """E[v | adopted] = E[w v] / E[w] over the trials (w = P(adopted | parameters)), with the delta-method
     standard error of a ratio estimator (Cochran 1977, ch. 6):

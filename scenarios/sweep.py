@@ -60,7 +60,7 @@ from scenarios.results import (
     save_figures,
     versions,
 )
-from scenarios.runs import config_record
+from scenarios.runs import config_record, describe_config
 
 SWEEP_KEY = 0x73776570  # "swep": the spawn key of per-point seeds
 LHS_KEY = 0x6C687321  # "lhs!": the spawn key of the Latin hypercube design
@@ -337,10 +337,18 @@ def run_point(task: dict[str, Any]) -> dict[str, Any]:
         cfg = from_data(task["base"], files=task["files"], overrides=overrides + point_overrides(task["values"]),
                         path=task["path"])
         # only the headline metrics are kept: no detail outputs (they do not change the headline numbers)
-        s = engine.summarise(cfg, task["trials"], task["seed"], task["sampler"], detail_trials=0)
-        heads = headline_of(cfg, s)
-        rec["metrics"] = {k: {"label": h.label, "percent": bool(h.percent), **h.estimate.as_dict()}
-                          for k, h in heads.items()}
+        if task.get("compare"):  # several options at this point, in lockstep (scenarios.compare.point_metrics)
+            from scenarios.compare import point_metrics
+
+            others = [from_data(o["resolved"], files=o["files"], overrides=overrides + point_overrides(task["values"]),
+                                path=o["path"]) for o in task["compare"]]
+            rec["metrics"] = point_metrics([cfg, *others], task["labels"], task["trials"], task["seed"],
+                                           task["sampler"])
+        else:
+            s = engine.summarise(cfg, task["trials"], task["seed"], task["sampler"], detail_trials=0)
+            heads = headline_of(cfg, s)
+            rec["metrics"] = {k: {"label": h.label, "percent": bool(h.percent), **h.estimate.as_dict(),
+                                  "unit": h.unit_name() if hasattr(h, "unit_name") else ""} for k, h in heads.items()}
         rec["status"] = "ok"
     except Exception as exc:  # noqa: BLE001 - a failed point must not lose the others; it is recorded
         text = exc.text() if isinstance(exc, ConfigError) else str(exc)
@@ -596,15 +604,22 @@ def run_sweep(
     progress: bool | None,
     formats: tuple[str, ...] = ("png",),
     outputs_root: Path = Path("outputs"),
+    compare_with: Sequence[Path] = (),
 ) -> Outcome:
-    """Run a config at every point of ``axes`` and write the sweep directory (see the module docstring)."""
+    """Run a config at every point of ``axes`` and write the sweep directory (see the module docstring). With
+    ``compare_with`` (other configs: `accord sweep ... --compare OTHER`), each point runs every option in lockstep
+    and records each metric per option, the share of draws each beats the first, its mean regret and the best
+    option (scenarios.compare.point_metrics), for PRIM to find where the preferred option changes."""
     cfg = load(config_path, list(overrides))
+    others = [load(p, list(overrides)) for p in compare_with]
     run = cfg.model.run
     trials = run.trials if trials is None else trials
     seed = run.seed if seed is None else seed
     sampler = sampler or run.sampler
     points = axes.points(seed)
     _validate_points(cfg, points)
+    for other in others:
+        _validate_points(other, points)
     started = dt.datetime.now(dt.UTC)
     axes_digest = json.dumps(axes.as_list(), sort_keys=True, default=str)
     rid = run_id(cfg.digest() + axes_digest, seed, sampler, trials, started)
@@ -615,6 +630,7 @@ def run_sweep(
         "run_id": rid,
         "scenario": cfg.scenario,
         "config": config_record(cfg),
+        "parameters": describe_config(cfg)["parameters"],  # the base config's, with units (report.html)
         "axes": axes.as_list(),
         "keys": axes.keys,
         "points": [{"point": i, "values": v, "seed": point_seed(seed, i)} for i, v in enumerate(points)],
@@ -624,6 +640,8 @@ def run_sweep(
         "sampler": sampler,
         "trials": trials,
         "chunk_size": run.chunk_size,
+        **({"compare": [config_record(o) for o in others],
+            "labels": _option_labels([cfg, *others])} if others else {}),
         "formats": list(formats),
         "versions": versions(),
         "git": git_commit(SOURCE_ROOT),
@@ -639,6 +657,12 @@ def run_sweep(
 
     sweep_dir = atomic_dir(target, fill, unique=out is None)
     return _continue(sweep_dir, manifest, workers, scheduler, dask_local, progress, resumed=False)
+
+
+def _option_labels(configs: list[Config]) -> list[str]:
+    """Each option's label in the sweep's metric names: its file stem (with its directory if stems repeat)."""
+    stems = [c.stem for c in configs]
+    return [f"{Path(c.path).parent.name}_{c.stem}" if stems.count(c.stem) > 1 else c.stem for c in configs]
 
 
 def read_manifest(sweep_dir: Path) -> dict[str, Any]:
@@ -672,7 +696,8 @@ def _continue(sweep_dir: Path, manifest: dict[str, Any], workers: int | None, sc
     conf = manifest["config"]
     base = {"base": conf["resolved"], "files": conf["files"], "path": conf["path"], "scenario": scenario,
             "module": modules[scenario], "trials": manifest["trials"], "sampler": manifest["sampler"],
-            "chunk_size": manifest.get("chunk_size")}
+            "chunk_size": manifest.get("chunk_size"),
+            **({"compare": manifest["compare"], "labels": manifest["labels"]} if manifest.get("compare") else {})}
     log = _Log(sweep_dir)
     try:
         done = read_records(sweep_dir)
@@ -760,7 +785,8 @@ def _finish(sweep_dir: Path, manifest: dict[str, Any], records: dict[int, dict[s
     metrics: dict[str, dict[str, Any]] = {}
     for rec in ok:
         for name, e in rec["metrics"].items():
-            m = metrics.setdefault(name, {"label": e["label"], "percent": e["percent"], "values": [], "se": []})
+            m = metrics.setdefault(name, {"label": e["label"], "percent": e["percent"], "unit": e.get("unit", ""),
+                                          "values": [], "se": []})
             m["values"].append(e["mean"])
             m["se"].append(e["se"])
     summary_metrics = {}
@@ -769,7 +795,7 @@ def _finish(sweep_dir: Path, manifest: dict[str, Any], records: dict[int, dict[s
         ses = np.array(m["se"], float)
         finite = np.isfinite(vals)
         summary_metrics[name] = {
-            "label": m["label"], "percent": m["percent"],
+            "label": m["label"], "percent": m["percent"], "unit": m["unit"],
             "min": float(vals[finite].min()) if finite.any() else None,
             "max": float(vals[finite].max()) if finite.any() else None,
             "max_se": float(np.nanmax(ses)) if np.isfinite(ses).any() else None,
@@ -777,18 +803,24 @@ def _finish(sweep_dir: Path, manifest: dict[str, Any], records: dict[int, dict[s
     figs = sweep_figures(manifest, cols, rows, summary_metrics) if rows else {}
     formats = manifest.get("formats") or ["png"]
     fig_dir = sweep_dir / "figures"
+    records = {}
     if figs:
         fig_dir.mkdir(exist_ok=True)
-        save_figures(figs, fig_dir, formats)
+        records = save_figures(figs, fig_dir, formats)
     n_done = len(ok)
-    _write_atomic(sweep_dir / "summary.md", _summary_md(manifest, summary_metrics, n_done, failed))
+    from scenarios import report as R
+
+    record = R.result_record("sweep", f"Sweep of {manifest['config']['path']}",
+                             markdown=_summary_md(manifest, summary_metrics, n_done, failed), figures=records,
+                             tables=["points"] + (["failed"] if failed else []), run_dir=sweep_dir)
+    R.write_outputs(sweep_dir, record, manifest, atomic=True)
     conf = manifest["config"]
     return Outcome(
         sweep_dir=sweep_dir, config=conf["path"], scenario=manifest["scenario"],
         axes=" x ".join(a.get("text", "") for a in manifest["axes"]), keys=manifest["keys"],
         n_points=len(manifest["points"]), n_done=n_done, failed=failed, ran_now=0, trials=manifest["trials"],
         seed=manifest["seed"], sampler=manifest["sampler"], executor="", seconds=0.0, resumed=False,
-        metrics=summary_metrics, figures=[f"figures/{n}.{f}" for n in figs for f in formats],
+        metrics=summary_metrics, figures=[f for r in records.values() for f in r.files],
     )
 
 
@@ -824,7 +856,8 @@ def _numeric(values: Sequence[Any]) -> bool:
 
 def sweep_figures(manifest: dict[str, Any], cols: list[str], rows: list[list],
                   metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A line plot (1-D), a heatmap with contours per metric (2-D grid), else small multiples."""
+    """A line plot (1-D), a heatmap with contours per metric (2-D grid), else small multiples; each with a
+    caption naming the points, the trials per point and the 95% Monte Carlo intervals shown."""
     keys = manifest["keys"]
     axes = manifest["axes"]
     trials = manifest["trials"]
@@ -832,16 +865,37 @@ def sweep_figures(manifest: dict[str, Any], cols: list[str], rows: list[list],
     names = [m for m in metrics if metrics[m]["min"] is not None]
     if not names:
         return {}
+    units = key_units(manifest)
     if len(keys) == 1:
-        return {"sweep": _line_figure(keys[0], axes[0], data, names, metrics, trials)}
+        return {"sweep": _line_figure(keys[0], axes[0], data, names, metrics, trials, units)}
     two_axes = len(axes) == 2 and all(a["kind"] != "lhs" and _numeric(a["values"]) for a in axes)
     if two_axes:
-        return {f"heatmap_{m}": _heatmap(axes, data, m, metrics[m], trials) for m in names}
-    return {f"multiples_{m}": _multiples(keys, axes, data, m, metrics[m], trials) for m in names}
+        return {f"heatmap_{m}": _heatmap(axes, data, m, metrics[m], trials, units) for m in names}
+    return {f"multiples_{m}": _multiples(keys, axes, data, m, metrics[m], trials, units) for m in names}
+
+
+def key_units(manifest: dict[str, Any]) -> dict[str, str]:
+    """The unit of each swept key (from its parameter declaration), where it is a model parameter."""
+    from scenarios.config import param_info
+
+    conf = manifest.get("config") or {}
+    try:
+        cfg = from_data(conf["resolved"], files=conf.get("files") or [], path=conf.get("path", ""))
+        info = param_info(cfg)
+    except (ConfigError, KeyError, TypeError, ValueError):
+        return {}
+    return {k: info[k].unit for k in manifest.get("keys", []) if k in info and info[k].unit}
 
 
 def _scale(meta: dict[str, Any]) -> tuple[float, str]:
-    return (100.0, " (%)") if meta["percent"] else (1.0, "")
+    if meta["percent"]:
+        return 100.0, " (%)"
+    unit = meta.get("unit") or ""
+    return 1.0, f" ({unit})" if unit else ""
+
+
+def _key_label(key: str, units: dict[str, str]) -> str:
+    return f"{key} ({units[key]})" if units.get(key) else key
 
 
 def _positions(values: list[Any]) -> tuple[np.ndarray, list[str] | None]:
@@ -852,12 +906,15 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, list[str] | None]:
 
 
 def _line_figure(key: str, axis: dict[str, Any], data: dict[str, list], names: list[str],
-                 metrics: dict[str, dict[str, Any]], trials: int):
+                 metrics: dict[str, dict[str, Any]], trials: int, units: dict[str, str] | None = None):
     from matplotlib.figure import Figure
 
+    from scenarios.report import caption
+
+    units = units or {}
     ncol = min(3, len(names))
     nrow = math.ceil(len(names) / ncol)
-    fig = Figure(figsize=(4.2 * ncol, 3.2 * nrow), layout="constrained")
+    fig = Figure(figsize=(4.4 * ncol, 3.3 * nrow), layout="constrained")
     x, cats = _positions(data[key])
     order = np.argsort(x, kind="stable")
     for j, m in enumerate(names):
@@ -871,16 +928,26 @@ def _line_figure(key: str, axis: dict[str, Any], data: dict[str, list], names: l
             ax.set_xscale("log")
         if cats:
             ax.set_xticks(range(len(cats)), cats)
-        ax.set_xlabel(key)
-        ax.set_ylabel(metrics[m]["label"] + unit)
+        ax.set_xlabel(_key_label(key, units), fontsize=8)
+        ax.set_title(metrics[m]["label"] + unit, fontsize=8)
+        ax.set_ylabel(unit.strip(" ()") or "value", fontsize=8)
+        ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-    fig.suptitle(f"Sweep over {key}: {trials:,} trials per point; bands are 95% Monte Carlo intervals")
-    return fig
+    n_points = len(data[key])
+    fig.suptitle(f"Sweep over {key}: {n_points} points, {trials:,} trials per point; bands are 95% Monte Carlo "
+                 "intervals", fontsize=9)
+    return caption(fig, f"Each headline metric against {_key_label(key, units)} over {n_points} points of "
+                        f"{trials:,} trials each (n = {trials:,} per point); the line is the Monte Carlo mean, the "
+                        "band its 95% interval (mean +- 1.96 s.e.).")
 
 
-def _heatmap(axes: list[dict[str, Any]], data: dict[str, list], m: str, meta: dict[str, Any], trials: int):
+def _heatmap(axes: list[dict[str, Any]], data: dict[str, list], m: str, meta: dict[str, Any], trials: int,
+             units: dict[str, str] | None = None):
     from matplotlib.figure import Figure
 
+    from scenarios.report import caption
+
+    units = units or {}
     kx, ky = axes[1]["keys"][0], axes[0]["keys"][0]  # the first axis varies slowest: rows
     xs = np.asarray(axes[1]["values"], float)
     ys = np.asarray(axes[0]["values"], float)
@@ -895,28 +962,38 @@ def _heatmap(axes: list[dict[str, Any]], data: dict[str, list], m: str, meta: di
     ax = fig.add_subplot()
     mesh = ax.pcolormesh(xs, ys, Z, shading="nearest", cmap="viridis")
     fig.colorbar(mesh, ax=ax, label=meta["label"] + unit)
-    if len(xs) > 1 and len(ys) > 1 and np.isfinite(Z).sum() >= 4 and np.nanmax(Z) > np.nanmin(Z):
+    # contours only where the surface varies by more than its Monte Carlo noise (else they trace the noise)
+    contours = (len(xs) > 1 and len(ys) > 1 and np.isfinite(Z).sum() >= 4
+                and np.nanmax(Z) - np.nanmin(Z) > 4 * max_se)
+    if contours:
         cs = ax.contour(xs, ys, np.ma.masked_invalid(Z), colors="white", linewidths=0.8)
         ax.clabel(cs, fontsize=7, fmt="%.3g")
     if axes[1]["kind"] == "log":
         ax.set_xscale("log")
     if axes[0]["kind"] == "log":
         ax.set_yscale("log")
-    ax.set_xlabel(kx)
-    ax.set_ylabel(ky)
-    pct = "%" if meta["percent"] else ""
-    ax.set_title(f"{meta['label']}\n{trials:,} trials per point; Monte Carlo s.e. at most {max_se:.3g}{pct}",
+    ax.set_xlabel(_key_label(kx, units))
+    ax.set_ylabel(_key_label(ky, units))
+    se_text = number_text(meta["max_se"], True) if meta["percent"] else f"{max_se:.3g}{unit.strip(' ()')}"
+    ax.set_title(f"{meta['label']}\n{len(data[m])} points x {trials:,} trials; Monte Carlo s.e. at most {se_text}",
                  fontsize=9)
-    return fig
+    return caption(fig, f"{meta['label']}{unit} over the grid of {_key_label(kx, units)} and {_key_label(ky, units)} "
+                        f"({len(data[m])} points of {trials:,} trials each, n = {trials:,} per point): colour is the "
+                        f"Monte Carlo mean, whose standard error is at most {se_text} at any point"
+                        + ("; white lines: contours." if contours else
+                           "; no contours: the surface varies by less than four standard errors."))
 
 
 def _multiples(keys: list[str], axes: list[dict[str, Any]], data: dict[str, list], m: str,
-               meta: dict[str, Any], trials: int):
+               meta: dict[str, Any], trials: int, units: dict[str, str] | None = None):
     from matplotlib.figure import Figure
 
+    from scenarios.report import caption
+
+    units = units or {}
     ncol = min(3, len(keys))
     nrow = math.ceil(len(keys) / ncol)
-    fig = Figure(figsize=(4.0 * ncol, 3.2 * nrow), layout="constrained")
+    fig = Figure(figsize=(4.2 * ncol, 3.3 * nrow), layout="constrained")
     scale, unit = _scale(meta)
     y = np.asarray(data[m], float) * scale
     se = np.asarray(data[f"{m}_se"], float) * scale
@@ -929,12 +1006,15 @@ def _multiples(keys: list[str], axes: list[dict[str, Any]], data: dict[str, list
             ax.set_xscale("log")
         if cats:
             ax.set_xticks(range(len(cats)), cats)
-        ax.set_xlabel(k)
-        ax.set_ylabel(meta["label"] + unit)
+        ax.set_xlabel(_key_label(k, units), fontsize=8)
+        ax.set_ylabel(meta["label"] + unit, fontsize=8)
+        ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{meta['label']} against each swept parameter: {len(y)} points, {trials:,} trials each; "
                  "bars are 95% Monte Carlo intervals", fontsize=9)
-    return fig
+    return caption(fig, f"{meta['label']}{unit} at each of {len(y)} points ({trials:,} trials each, n = {trials:,} "
+                        "per point) against each swept parameter in turn; bars are 95% Monte Carlo intervals of "
+                        "the point's mean (mean +- 1.96 s.e.).")
 
 
 def read_points(sweep_dir: Path) -> tuple[dict[str, Any], list[str], list[dict[str, str]]]:

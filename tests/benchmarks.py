@@ -7,6 +7,12 @@ trials; the time to draw the same scenario's random parameters alone (the chunke
 1.7x); and the peak memory (``ru_maxrss`` of a fresh subprocess) of a 10,000,000-trial run of the
 settlement scenario (target: under 1 GiB). ``--quick`` scales the trial and point counts down (for a smoke
 test; the README quotes the full run). Prints a markdown table with the machine it ran on.
+
+Issue 17 adds two entries: the start-up time of the commands that only read configs (``accord --help``,
+``list``, ``show``, ``validate``; target under 0.5 s), each a fresh process as a shell runs it, best of five
+and median; and where a default ``accord run`` spends its time (the Monte Carlo summaries, the scenario's other
+model work, building the figures, saving them serially and in parallel, writing the brief and report.html;
+target: no more time on figures and report than on the model). ``--only start,run`` runs just those.
 """
 
 from __future__ import annotations  # noqa: I001 (cli before numpy: see below)
@@ -149,11 +155,143 @@ def bench_memory(rel: str, trials: int) -> dict:
     return {"base_mib": int(base) * scale / 2**20, "peak_mib": int(peak) * scale / 2**20, "seconds": float(secs)}
 
 
+START_COMMANDS = [
+    ("accord --help", ["--help"]),
+    ("accord list", ["list"]),
+    ("accord show configs/plan_28_points.yaml", ["show", "configs/plan_28_points.yaml"]),
+    ("accord validate configs/plan_28_points.yaml", ["validate", "configs/plan_28_points.yaml"]),
+]
+
+
+def bench_start(repeats: int = REPEATS) -> list[dict]:
+    """Wall time of each read-only command as a fresh process (``python -m cli``, what the ``accord`` script
+    runs), with bytecode caching on as in an installed package: best and median of ``repeats`` runs, after one
+    warm-up run (which writes the bytecode cache)."""
+    import statistics
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    out = []
+    for label, args in START_COMMANDS:
+        cmd = [sys.executable, "-m", "cli", *args]
+        subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=True)
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=True)
+            times.append(time.perf_counter() - t0)
+        out.append({"command": label, "best": min(times), "median": statistics.median(times)})
+    return out
+
+
+def _figure_share(fn, *args) -> tuple[object, float]:
+    """Run fn(*args) under cProfile; return its value and the share of its time spent inside the scenario
+    modules' figure functions (``*_figure``, outermost calls only): an estimate of how much of a scenario's
+    report is building figures (the profiler slows Python code more than NumPy's, so it is approximate)."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    value = prof.runcall(fn, *args)
+    st = pstats.Stats(prof).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
+    total = sum(tt for (_, _, _), (_, _, tt, _, _) in st.items())
+    figure_keys = {k for k in st if k[2].endswith("_figure") and f"{os.sep}scenarios{os.sep}" in k[0]}
+    outermost = [k for k in figure_keys if not (set(st[k][4]) & figure_keys)]
+    inside = sum(st[k][3] for k in outermost)
+    return value, (inside / total if total else 0.0)
+
+
+def bench_default_run(repeats: int = 3) -> dict:
+    """Where a default ``accord run`` (the default config, its own trial count) spends its wall time, best of
+    ``repeats`` for each phase: the Monte Carlo summaries (all cores), the scenario's report (tables, its
+    one-at-a-time sensitivity and other model runs, and building the figure objects, split by a profile),
+    saving the figures (one process, and in parallel as accord does), and writing result.json, summary.md and
+    report.html."""
+    from scenarios import engine, registry
+    from scenarios import report as R
+
+    cfg = _load("configs/plan_28_points.yaml")
+    run = cfg.model.run
+    workers = engine.default_workers(run.trials, run.chunk_size)
+    engine.summarise(cfg, 2000, run.seed, run.sampler)  # imports and caches warm
+    timings: dict[str, list[float]] = {}
+
+    def timed(name: str, fn, *args):
+        t0 = time.perf_counter()
+        value = fn(*args)
+        timings.setdefault(name, []).append(time.perf_counter() - t0)
+        return value
+
+    mod = registry.get(cfg.scenario)
+    for _ in range(repeats):
+        s = timed("summaries", engine.summarise, cfg, run.trials, run.seed, run.sampler, None, None, workers)
+        result = timed("report", mod.report, cfg, s)
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, w in (("save_serial", 1), ("save_parallel", None)):
+                where = Path(tmp) / label
+                where.mkdir()
+                records = timed(label, R.save_figures, result.figures, where, ["png"], w)
+            (Path(tmp) / "figures").symlink_to(Path(tmp) / "save_parallel")
+            manifest = {"command_line": ["accord", "run"], "cwd": str(ROOT), "parameters": {}}
+            record = R.result_record("run", "bench", headline=result.headline, markdown=result.summary,
+                                     figures=records, tables=list(result.tables), run_dir=tmp)
+            (Path(tmp) / "tables").mkdir()
+            for name, table in result.tables.items():
+                (Path(tmp) / "tables" / f"{name}.csv").write_text(table.to_csv())
+            timed("brief", R.write_outputs, Path(tmp), record, manifest)
+    _, share = _figure_share(mod.report, cfg, s)
+    best = {k: min(v) for k, v in timings.items()}
+    best["figures_built"] = best["report"] * share
+    best["report_without_figures"] = best["report"] - best["figures_built"]
+    best.update(trials=run.trials, workers=workers, figures=len(result.figures), save_workers=R.save_workers(len(result.figures)))
+    return best
+
+
+def print_start(rows: list[dict]) -> None:
+    print("| command (a fresh process) | best of 5 (s) | median (s) |")
+    print("|---|---:|---:|")
+    for r in rows:
+        print(f"| `{r['command']}` | {r['best']:.2f} | {r['median']:.2f} |")
+    print()
+    print("Target (issue 17): each under 0.5 s.")
+    print()
+
+
+def print_default_run(r: dict) -> None:
+    model = r["summaries"] + r["report_without_figures"]
+    figures = r["figures_built"] + r["save_parallel"] + r["brief"]
+    print(f"| default `accord run` ({r['trials']:,} trials, {r['figures']} figures) | seconds |")
+    print("|---|---:|")
+    print(f"| Monte Carlo summaries ({r['workers']} process{'es' if r['workers'] > 1 else ''}) | {r['summaries']:.2f} |")
+    print(f"| the scenario's tables, one-at-a-time sensitivity and other model runs | {r['report_without_figures']:.2f} |")
+    print(f"| building the figure objects (share of the scenario report by a profile) | {r['figures_built']:.2f} |")
+    print(f"| saving the figures, 1 process | {r['save_serial']:.2f} |")
+    print(f"| saving the figures, {r['save_workers']} processes (what accord does) | {r['save_parallel']:.2f} |")
+    print(f"| result.json, summary.md and report.html | {r['brief']:.2f} |")
+    print(f"| **model** (summaries + the scenario's other model work) | **{model:.2f}** |")
+    print(f"| **figures and report** (build + parallel save + brief) | **{figures:.2f}** |")
+    print()
+    print(f"Each phase the best of 3. Target (issue 17): figures and report take no more time than the model "
+          f"(here {figures / model:.2f}x).")
+    print()
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="scale trial and point counts down (smoke test)")
+    ap.add_argument("--only", default="scenarios,sweep,memory,start,run",
+                    help="comma-separated: scenarios, sweep, memory, start, run [default: all]")
     args = ap.parse_args(argv)
+    only = {x.strip() for x in args.only.split(",") if x.strip()}
     os.chdir(ROOT)
+    if only & {"start", "run"}:
+        print(f"Measured with `python -m tests.benchmarks --only {args.only}` on: {machine()}.")
+        print()
+        if "start" in only:
+            print_start(bench_start())
+        if "run" in only:
+            print_default_run(bench_default_run())
+    if not only & {"scenarios", "sweep", "memory"}:
+        return
     if args.quick:
         trials, sweep_points, sweep_trials, mem_trials = 200_000, 20, 20_000, 2_000_000
     else:

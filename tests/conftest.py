@@ -42,3 +42,15 @@ def write_toy_config(path: Path, trials: int) -> Path:
           items: [{{name: a, weight: {{dist: beta, a: 2, b: 3}}}}]
         """))
     return path
+
+
+@pytest.fixture(scope="session")
+def small_default_run(tmp_path_factory):
+    """The default config (the 28-point plan, settlement) run once at 2,000 trials for the report tests:
+    its `runs.Done` (run directory, result with the figure objects)."""
+    from scenarios import runs
+    from scenarios.config import load
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = load(root / "configs" / "plan_28_points.yaml")
+    return runs.run_and_write(cfg, trials=2000, out=tmp_path_factory.mktemp("report") / "plan", workers=1)

@@ -1,11 +1,8 @@
-"""Tests for model/forces.py: Lanchester invariants and closed forms, the peace-time balance (the fitter's tests
-are in test_lanchester_fit.py)."""
+"""Tests for model/forces.py: Lanchester invariants and closed forms, the balance year by year (the fitter's
+tests are in test_lanchester_fit.py)."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from scipy import stats
 
 from model import forces as F
 
@@ -211,85 +208,22 @@ def test_square_law_campaign_with_a_side_absent_stops_at_once():
         F.square_law_campaign(100.0, 100.0, 0.01, 0.01, days=10, defender_breakpoint_share=1.0)
 
 
-def test_balance_trajectory_square_law_agrees_with_a_fine_grid():
-    """balance_trajectory's exact R_max, P(breakthrough) and stop day against the same campaigns integrated
-    on a 2,000-step grid (simulate_lanchester, then effective_force_ratio): the wiring (campaign length,
-    beta_eff = beta m f, interdicted reinforcement) is the same."""
-    n, years = 3, 4
-    params = {
-        "defender_cap_troops": np.array([6e5, 8e5, np.inf]),
-        "attacker_breakpoint_share": np.array([0.5, 0.3, 0.7]),
-        "defender_breakpoint_share": np.array([0.0, 0.6, 0.6]),
-        "campaign_days": np.array([30.0, 60.0, 90.0]),
-        "defence_multiplier_after": np.array([1.5, 2.0, 2.5]),
-        "attacker_fire_effectiveness_per_day": np.array([6e-4, 8e-3, 4e-3]),
-        "defender_fire_effectiveness_per_day": np.array([6e-4, 2e-3, 3e-3]),
-    }
-    out = F.balance_trajectory(years, **params)
-    # time runs out (trial 0), the defender breaks in later years (trial 1), the attacker breaks (trial 2)
-    assert np.all(out["campaign_stop_day"][0] == 30) and np.all(out["campaign_stop_day"][2] < 90)
-    assert np.all(np.isinf(out["peak_effective_ratio"][1, 2:]))
-    d = {**F.BALANCE_DEFAULTS, **params}
-    r_a = d["attacker_reinforcement_troops_per_day"] * (1 - d["interdiction_share"])
-    for t in range(years):
-        beta_eff = d["defender_fire_effectiveness_per_day"] * out["defence_multiplier"][:, t]
-        beta_eff = beta_eff * out["density_factor"][:, t]
-        defender = out["defender_strength_troops"][:, t]
-        peak, stop = np.empty(n), np.empty(n)
-        for i in range(n):
-            run = F.simulate_lanchester(
-                out["attacker_strength_troops"][i, t],
-                defender[i],
-                d["attacker_fire_effectiveness_per_day"][i],
-                beta_eff[i],
-                days=d["campaign_days"][i],
-                attacker_reinforcement_per_day=r_a,
-                defender_reinforcement_per_day=d["defender_reinforcement_troops_per_day"],
-                attacker_breakpoint_share=d["attacker_breakpoint_share"][i],
-                defender_breakpoint_share=d["defender_breakpoint_share"][i],
-                n_steps=2000,
-            )
-            margin = run.defender - d["defender_breakpoint_share"][i] * defender[i]
-            alpha = d["attacker_fire_effectiveness_per_day"][i]
-            ratio = F.effective_force_ratio("square", run.attacker, run.defender, alpha, beta_eff[i], margin)
-            peak[i], stop[i] = ratio.max(), run.stop_day[0]
-        np.testing.assert_allclose(out["peak_effective_ratio"][:, t], peak, rtol=1e-6)
-        np.testing.assert_allclose(out["campaign_stop_day"][:, t], stop, rtol=1e-9)
-        z = np.log(peak / d["breakthrough_threshold"]) / d["breakthrough_noise_sigma"]
-        np.testing.assert_allclose(out["p_breakthrough"][:, t], stats.norm.cdf(z), rtol=0, atol=1e-6)
+# ----------------------------------------------------------------------------- the balance
 
 
-# ----------------------------------------------------------------------------- peace-time balance
-
-
-def test_trajectory_shapes_and_probabilities():
+def test_balance_shapes_and_year_zero_is_today():
     n, years = 4, 6
-    out = F.balance_trajectory(years, defender_cap_troops=np.linspace(5e5, 8e5, n))
-    for key in (
-        "force_ratio",
-        "p_breakthrough",
-        "km2_lost",
-        "defence_multiplier",
-        "defender_strength_troops",
-        "attacker_strength_troops",
-        "effective_force_ratio",
-    ):
+    out = F.balance_trajectory(years, defender_cap_troops=np.linspace(5e5, 1e6, n))
+    for key in ("force_ratio", "defender_strength_troops", "attacker_strength_troops", "attacker_effective_troops",
+                "fortified_share", "prepared_share", "force_density_troops_per_km"):
         assert out[key].shape == (n, years), key
-    assert np.all((out["p_breakthrough"] >= 0) & (out["p_breakthrough"] <= 1))
-    assert np.all(out["km2_lost"] >= 0)
-    np.testing.assert_array_equal(out["year"], np.arange(years))
-
-
-def test_km2_lost_reproduces_todays_rate_when_nothing_changes():
-    """Year 0 with no cap, no cession and no rearmament is today's balance: the attritional part equals
-    D days at the observed rate, by construction."""
-    out = F.balance_trajectory(1, attacker_rearmament_troops_per_year=0.0)
     d = F.BALANCE_DEFAULTS
-    expected = (
-        d["campaign_days"] * d["gain_now_km2_per_day"]
-        + out["p_breakthrough"][0, 0] * d["breakthrough_area_km2"]
-    )
-    assert out["km2_lost"][0, 0] == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(out["defender_strength_troops"][:, 0],
+                               np.minimum(np.linspace(5e5, 1e6, n), d["defender_strength_now_troops"]))
+    np.testing.assert_allclose(out["attacker_strength_troops"][:, 0], d["attacker_strength_now_troops"])
+    np.testing.assert_allclose(out["attacker_effective_troops"][:, 0],
+                               d["attacker_strength_now_troops"] * (1 - d["interdiction_share"]))
+    np.testing.assert_array_equal(out["year"], np.arange(years))
 
 
 def test_cap_below_strength_binds_at_once():
@@ -297,83 +231,63 @@ def test_cap_below_strength_binds_at_once():
     np.testing.assert_allclose(out["defender_strength_troops"], 600_000)
 
 
-def test_multiplier_rebuilds_to_its_pre_cession_value():
-    out = F.balance_trajectory(
-        10, defence_multiplier_before=2.5, defence_multiplier_after=1.5, multiplier_rebuild_per_year=0.25
-    )
-    np.testing.assert_allclose(
-        out["defence_multiplier"][0], [1.5, 1.75, 2.0, 2.25, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5]
-    )
+def test_equipment_limits_the_fielded_force_to_what_aid_sustains():
+    """E_{t+1} = (1 - delta) E_t + q has the closed form E_t = E* + (E_0 - E*) (1 - delta)^t, E* = q / delta:
+    with no cap the fielded strength is the smaller of personnel and equipment."""
+    q, delta, e0 = 50_000 + 10 * 2_000.0, 0.2, F.BALANCE_DEFAULTS["defender_strength_now_troops"]
+    out = F.balance_trajectory(12, aid_bn_per_year=10, troops_equipped_per_bn=2_000,
+                               domestic_equipping_troops_per_year=50_000, equipment_depreciation_per_year=delta)
+    t = np.arange(12)
+    expected = q / delta + (e0 - q / delta) * (1 - delta) ** t
+    np.testing.assert_allclose(out["defender_equipment_troops"][0], expected, rtol=1e-12)
+    np.testing.assert_allclose(out["defender_strength_troops"][0], np.minimum(expected, e0), rtol=1e-12)
+
+
+def test_fortifications_rebuild_to_their_pre_cession_share_and_the_rest_is_prepared():
+    out = F.balance_trajectory(8, fortified_share_before=0.5, fortified_share_after=0.2, prepared_share=0.3,
+                               fortified_rebuild_per_year=0.1)
+    np.testing.assert_allclose(out["fortified_share"][0], [0.2, 0.3, 0.4, 0.5, 0.5, 0.5, 0.5, 0.5])
+    np.testing.assert_allclose(out["fortified_share"][0] + out["prepared_share"][0], 0.8)
+
+
+def test_a_strike_ban_gives_the_attacker_back_its_interdicted_strength():
+    out = F.balance_trajectory(3, interdiction_share=0.2, long_range_strike_ban=np.array([0.0, 0.5, 1.0]))
+    a = out["attacker_strength_troops"][:, 0]
+    np.testing.assert_allclose(out["attacker_effective_troops"][:, 0], a * np.array([0.8, 0.9, 1.0]))
+
+
+def test_wartime_balance_grows_at_the_wartime_rates_and_ignores_the_settlement():
+    common = {"attacker_strength_now_troops": 700_000, "attacker_max_troops": 800_000,
+                  "attacker_wartime_growth_per_year": 45_000, "defender_wartime_growth_per_year": -20_000,
+                  "defender_cap_troops": 400_000, "long_range_strike_ban": 1.0, "interdiction_share": 0.1,
+                  "fortified_share_before": 0.5, "fortified_share_after": 0.1, "front_length_before_km": 1250,
+                  "front_length_after_km": 1000, "equipment_depreciation_per_year": 0.0}
+    war = F.balance_trajectory(5, wartime=True, **common)
+    np.testing.assert_allclose(war["attacker_strength_troops"][0], [700_000, 745_000, 790_000, 800_000, 800_000])
+    np.testing.assert_allclose(war["defender_personnel_troops"][0], 880_000 - 20_000 * np.arange(5))
+    np.testing.assert_allclose(war["attacker_effective_troops"], 0.9 * war["attacker_strength_troops"])
+    np.testing.assert_allclose(war["fortified_share"], 0.5)
+    assert float(war["front_length_km"][0]) == 1250
+    peace = F.balance_trajectory(5, **common)
+    np.testing.assert_allclose(peace["defender_strength_troops"], 400_000)
+    np.testing.assert_allclose(peace["attacker_effective_troops"], peace["attacker_strength_troops"])
 
 
 def test_unknown_or_invalid_parameters_are_rejected():
     with pytest.raises(TypeError):
         F.balance_trajectory(3, defender_cap=600_000)
     with pytest.raises(ValueError):
-        F.balance_trajectory(3, defence_multiplier_after=0.5)
+        F.balance_trajectory(3, fortified_share_before=1.2)
     with pytest.raises(ValueError):
-        F.balance_trajectory(3, breakthrough_noise_sigma=0.0)
-
-
-_base = {
-    "defender_strength_now_troops": st.floats(3e5, 1.2e6),
-    "attacker_strength_now_troops": st.floats(3e5, 1.2e6),
-    "attacker_rearmament_troops_per_year": st.floats(0, 2e5),
-    "defence_multiplier_before": st.floats(1.0, 4.0),
-    "defence_multiplier_after": st.floats(1.0, 4.0),
-    "multiplier_rebuild_per_year": st.floats(0, 0.5),
-    "aid_usd_bn_per_year": st.floats(0, 80),
-    "defender_cap_troops": st.floats(2e5, 1.2e6),
-    "front_length_after_km": st.floats(500, 2000),
-    "attacker_reinforcement_troops_per_day": st.floats(0, 5000),
-    "breakthrough_noise_sigma": st.floats(0.05, 1.0),
-    "attacker_breakpoint_share": st.floats(0, 0.9),
-    "defender_breakpoint_share": st.floats(0, 0.9),
-    "attacker_fire_effectiveness_per_day": st.floats(1e-4, 0.05),
-    "defender_fire_effectiveness_per_day": st.floats(1e-4, 0.05),
-    "campaign_days": st.floats(5, 90),
-}
-_MONOTONE_IN = [
-    "defender_cap_troops",
-    "defence_multiplier_before",
-    "defence_multiplier_after",
-    "multiplier_rebuild_per_year",
-    "aid_usd_bn_per_year",
-]
-
-
-@settings(max_examples=50, deadline=None)
-@given(
-    base=st.fixed_dictionaries(_base),
-    which=st.sampled_from(_MONOTONE_IN),
-    bump=st.floats(0.01, 1.0),
-    law=st.sampled_from(F.LAWS),
-)
-def test_higher_cap_multiplier_or_aid_never_raises_p_breakthrough(base, which, bump, law):
-    params = dict(base)
-    if law != "square":  # linear/mixed coefficients are per troop: rescale to comparable daily rates
-        params["attacker_fire_effectiveness_per_day"] /= 1e6
-        params["defender_fire_effectiveness_per_day"] /= 1e6 if law == "linear" else 1.0
-    low = params[which]
-    params[which] = np.array([low, low * (1.0 + bump) + 1e-9])
-    out = F.balance_trajectory(6, law=law, **params)
-    p = out["p_breakthrough"]
-    assert np.all(p[1] <= p[0] + 1e-9), (which, p)
-
-
-@settings(max_examples=50, deadline=None)
-@given(base=st.fixed_dictionaries(_base), ban=st.floats(0, 1), share=st.floats(0, 1))
-def test_banning_long_range_strike_never_lowers_p_breakthrough(base, ban, share):
-    out = F.balance_trajectory(
-        4, long_range_strike_ban=np.array([0.0, ban]), interdiction_share=share, **base
-    )
-    assert np.all(out["p_breakthrough"][1] >= out["p_breakthrough"][0] - 1e-9)
+        F.balance_trajectory(3, fortified_share_before=0.8, prepared_share=0.3)
+    with pytest.raises(ValueError):
+        F.balance_trajectory(3, front_length_after_km=0.0)
 
 
 # ----------------------------------------------------------------------------- cession
 
 
-def test_cession_effects_subtract_ceded_ground_and_lower_the_multiplier():
+def test_cession_effects_subtract_ceded_ground_and_keep_the_fortified_shares():
     eff = F.cession_effects(
         held_area_km2=np.array([487_000.0, 487_000.0]),
         ceded_area_km2=np.array([5_000.0, 6_600.0]),
@@ -381,15 +295,12 @@ def test_cession_effects_subtract_ceded_ground_and_lower_the_multiplier():
         ceded_population=250_000,
         front_length_before_km=1_250,
         front_length_after_km=1_200,
-        defence_multiplier_fortified=3.0,
-        defence_multiplier_open=1.5,
-        fortified_share_before=0.8,
+        fortified_share_before=0.5,
         fortified_share_after=0.2,
     )
     np.testing.assert_allclose(eff.held_area_km2_after, [482_000.0, 480_400.0])
     np.testing.assert_allclose(eff.population_after, 30e6 - 250_000)
-    np.testing.assert_allclose(eff.defence_multiplier_before, 2.7)
-    np.testing.assert_allclose(eff.defence_multiplier_after, 1.8)
+    np.testing.assert_allclose(eff.fortified_share_after, 0.2)
     with pytest.raises(ValueError):
         F.cession_effects(
             held_area_km2=1.0,
@@ -398,8 +309,6 @@ def test_cession_effects_subtract_ceded_ground_and_lower_the_multiplier():
             ceded_population=0,
             front_length_before_km=1,
             front_length_after_km=1,
-            defence_multiplier_fortified=2,
-            defence_multiplier_open=1,
             fortified_share_before=0.5,
             fortified_share_after=0.5,
         )

@@ -183,3 +183,67 @@ def test_csv_forecast_reports_round_one_risk_exponents_challenges_and_moves(runn
     assert actors["Belgium"]["offers_by_round"].split()[0] == "compromise"
     assert actors["Luxembourg"]["offers_by_round"].split()[0] == "conflict"
     assert len(data["challenges"]) == 90 and (tmp_path / "fc" / "tables" / "challenges.csv").is_file()
+
+
+# ------------------------------------------------------------------- what the output says about itself
+
+
+def test_structural_variants_rerun_the_same_trials_and_mark_the_headline(tmp_path):
+    """MODELS.md section 6: the forecast's headline sits in a table of its structural variants (rule x salience
+    reading x compromise rule), each on the same trials and seed (common random numbers), so a variant's row is
+    exactly what a run with those choices prints."""
+    path = _tiny(tmp_path, z_position="0.9")
+    rep = games.forecast_config(path, "a", trials=60, options=[path])
+    rows = rep.data["variants"]
+    assert {(v["rule"], v["salience"], v["compromise"]) for v in rows} == {
+        (r, s, c) for r in ("all_pairs", "per_pair") for s in ("relative", "share")
+        for c in ("lowest_weighted", "least_move")}
+    head = [v for v in rows if v["headline"]]
+    assert len(head) == 1 and (head[0]["rule"], head[0]["salience"], head[0]["compromise"]) == (
+        "all_pairs", "relative", "lowest_weighted")
+    assert head[0]["end"] == rep.data["end"]
+    other = games.forecast_config(path, "a", trials=60, options=[path], rule="per_pair", salience="share",
+                                  variants=False)
+    row = next(v for v in rows if (v["rule"], v["salience"], v["compromise"]) == ("per_pair", "share",
+                                                                                   "lowest_weighted"))
+    assert row["end"] == other.data["end"] and row["settled_share"] == other.data["settled_share"]
+    assert "variants" in rep.tables and len(rep.tables["variants"].rows) == 8
+    assert "Structural variants" in rep.text and "The headline above is the row marked *" in rep.text
+    assert other.data["variants"] == [] and "Structural variants" not in other.text
+
+
+def test_the_output_says_when_nobody_challenges_and_the_forecast_is_the_round_0_median(tmp_path):
+    path = _tiny(tmp_path, z_position="0.3")
+    rep = games.forecast_config(path, "a", overrides=["coalition.actors.x.ideal.a=0.3", "coalition.actors.y.ideal.a=0.3"],
+                                trials=30, options=[path], variants=False)
+    assert rep.data["nobody_challenges_share"] == 1.0 and rep.data["nobody_challenges_unmoved_share"] == 1.0
+    assert "NOBODY CHALLENGES ANYBODY" in rep.text and "round-0 weighted median" in rep.text
+    assert "Settled: positions stopped moving" in rep.text
+
+
+def test_the_output_says_when_the_process_has_not_settled_by_the_last_round():
+    """On the shipped territory case the US Congress moves in every round (it capitulates to a different actor
+    each time), so after 3 rounds no trial has settled, and the output says the forecast is not an outcome."""
+    rep = games.forecast_config(PLAN, "territory", trials=40, rounds=3, variants=False)
+    assert rep.data["settled_share"] == 0.0
+    assert "NOT SETTLED in 100.0% of the 40 trials" in rep.text and "not a settled outcome" in rep.text
+
+
+def test_csv_forecast_says_nobody_challenges_and_lists_its_variants(runner, tmp_path):
+    """Two equal actors at the ends of the scale (r = 1 for both, U_s = 2, U_f = -2, U_sq = 0, all-pairs P = 1/4):
+    E(U_ij) = 2 (1 - 2 s (1 - 1/4)) <= 0 for s >= 2/3, so with s = 0.8 nobody challenges, nobody moves and the
+    forecast is the round-0 weighted median, 5. On the example the per-pair variant leaves the median at 7
+    (tests/test_negotiation.py)."""
+    pair = tmp_path / "pair.csv"
+    pair.write_text("actor,capability,position,salience\na,1,0,0.8\nb,1,10,0.8\n")
+    res = runner.invoke(cli.main, ["forecast", str(pair), "--rounds", "3", "--out", str(tmp_path / "p")])
+    assert res.exit_code == 0, res.output
+    assert "NOBODY CHALLENGES ANYBODY in any round" in res.output and "round-0 weighted median, 5" in res.output
+    res = runner.invoke(cli.main, ["forecast", "configs/games/emission_standards.csv", "--rounds", "8", "--json", "-q",
+                                   "--out", str(tmp_path / "fc")])
+    data = json.loads(res.stdout)
+    assert not data["converged"] and not data["nobody_challenges"]
+    rows = {(v["rule"], v["compromise"]): v for v in data["variants"]}
+    assert rows[("all_pairs", "lowest_weighted")]["headline"]
+    assert rows[("all_pairs", "lowest_weighted")]["final_forecast"] == pytest.approx(9.671, abs=1e-3)
+    assert rows[("per_pair", "lowest_weighted")]["final_forecast"] == pytest.approx(7.0)

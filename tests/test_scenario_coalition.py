@@ -55,7 +55,7 @@ def test_shipped_config_run_writes_tables_figures_and_quotable_summary(runner, t
     assert adoption[0]["row"] == "adopted"
     assert all(float(r["probability"]) == 0 for r in adoption if r["row"] == "pivotal" and r["actor"] == "turkiye")
     summary = (out / "summary.md").read_text()
-    assert "every veto player accepts the plan with probability" in summary and "400 simulated trials" in summary
+    assert "the plan is adopted (every full veto player accepts" in summary and "400 simulated trials" in summary
 
 
 def test_detail_tables_state_their_trials_and_can_be_switched_off(runner, tmp_path):

@@ -38,7 +38,7 @@ def test_default_run_writes_settlement_and_component_outputs(default_run):
     figures = {p.stem for p in (default_run / "figures").glob("*.png")}
     assert {"outcomes", "survival", "headline"} <= tables
     assert {"acceptance", "adoption", "balance", "credibility"} <= tables  # coalition, forces, guarantees
-    assert {"survival", "outcomes", "network", "balance", "breakthrough", "credibility"} <= figures
+    assert {"survival", "outcomes", "network", "balance", "war", "credibility"} <= figures
     summary = (default_run / "summary.md").read_text()
     assert "The assumptions that matter most" in summary and "3,000" in summary
     manifest = json.loads((default_run / "manifest.json").read_text())

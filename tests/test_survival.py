@@ -21,9 +21,8 @@ def ucdp():
 
 @pytest.fixture(scope="module")
 def fitted(ucdp):
-    names = ("full", "commission")
-    return sv.fit_survival(ucdp.durations, ucdp.events, ucdp.design(names), names, penalizer=0.1,
-                           groups=ucdp.groups)
+    names = ("peacekeeping", "commission")  # the default UCDP reference model (scenarios/durability.py)
+    return sv.fit_survival(ucdp.durations, ucdp.events, ucdp.design(names), names, groups=ucdp.groups)
 
 
 def product_limit(t, e, at):
@@ -116,8 +115,8 @@ def test_robust_covariance_with_one_case_per_cluster_is_lifelines_sandwich(ucdp)
 
 
 def test_clustering_by_conflict_widens_the_intervals(ucdp, fitted):
-    names = ("full", "commission")
-    plain = sv.fit_survival(ucdp.durations, ucdp.events, ucdp.design(names), names, penalizer=0.1)
+    names = ("peacekeeping", "commission")
+    plain = sv.fit_survival(ucdp.durations, ucdp.events, ucdp.design(names), names)
     clustered = fitted
     assert clustered.coef == pytest.approx(plain.coef)
     assert np.all(clustered.se[plain.p:] > plain.se[plain.p:])  # agreements of one conflict fail together
@@ -136,8 +135,8 @@ def test_yearly_hazard_is_the_discrete_hazard_of_the_survival_curve(fitted):
     assert h[1, 0] == pytest.approx(1 - np.exp(-rate0 * np.exp(model.coef[:2].sum())))
     # highest early, falling after (Fortna 2003, 2004; the record's piecewise rates)
     assert np.all(np.diff(h[0, [0, 1, 2, 5]]) < 0)
-    # protective provisions lower the hazard in every year
-    assert np.all(h[1] < h[0])
+    # the hazard ratio exp(beta . x) moves the hazard the same way in every year
+    assert np.all(np.sign(h[1] - h[0]) == np.sign(model.coef[:2].sum()))
 
 
 def test_drawn_coefficients_have_the_fits_covariance(fitted):
@@ -171,16 +170,70 @@ def test_a_chunk_of_50000_trials_takes_milliseconds(fitted):
 def test_provision_design_maps_names_to_covariates(ucdp):
     names = ("ceasefire", "peacekeeping", "withdrawal", "commission")
     model = sv.fit_survival(ucdp.durations, ucdp.events, ucdp.design(names), names)
-    x = sv.provision_design(model, {"peacekeepers": np.array([0.0, 1.0, 0.2]), "foreign_troops": 0.5,
+    x = sv.provision_design(model, {"peacekeepers": np.array([0.0, 1.0, 0.2]), "guarantor_troops": 0.5,
                                     "demilitarised_zone": 1.0, "decisive_victory": 1.0}, 3)
     assert x[:, 1] == pytest.approx([0.5, 1.0, 0.5])  # two names of one covariate combine by their maximum
-    assert x[:, 2] == pytest.approx([1.0, 1.0, 1.0])  # the DMZ's proxy is withdrawal
+    # a demilitarised zone is not coded by UCDP: no proxy (withd is the withdrawal of FOREIGN forces)
+    assert x[:, 2] == pytest.approx([0.0, 0.0, 0.0])
     assert x[:, 0] == pytest.approx([0.0, 0.0, 0.0]) and x[:, 3] == pytest.approx([0, 0, 0])
-    assert sv.unused_provisions(model, {"decisive_victory": 1, "ceasefire": 1}) == ["decisive_victory"]
+    assert sv.unused_provisions(model, {"decisive_victory": 1, "ceasefire": 1, "demilitarised_zone": 1,
+                                        "third_party_guarantors": 1}) == ["decisive_victory", "demilitarised_zone",
+                                                                         "third_party_guarantors"]
     with pytest.raises(ValueError, match="unknown provision"):
         sv.provision_design(model, {"dmz": 1.0}, 3)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         sv.provision_design(model, {"ceasefire": 1.5}, 3)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):  # checked even where the record is silent
+        sv.provision_design(model, {"demilitarised_zone": 2.0}, 3)
+
+
+def test_each_provision_says_whether_the_record_identifies_its_effect():
+    """The map states for each provision whether the record codes it: a provision the record does not code has
+    no covariate (no effect from the record, never a proxy), and every covariate it names is one a reader codes;
+    the guarantee force is not called foreign_troops (the coalition dimension of that name means the opposite)."""
+    from scenarios.reference import COW_COVARIATES, UCDP_COVARIATES
+
+    assert "foreign_troops" not in sv.PROVISIONS and "guarantor_troops" in sv.PROVISIONS
+    for name, p in sv.PROVISIONS.items():
+        assert p.identifies in ("yes", "partly", "no"), name
+        assert (p.covariate is None) == (p.identifies == "no"), name
+        assert p.covariate is None or p.covariate in {**UCDP_COVARIATES, **COW_COVARIATES}, name
+    assert sv.PROVISIONS["demilitarised_zone"].covariate is None
+    assert sv.PROVISIONS["third_party_guarantors"].covariate is None
+    assert sv.PROVISIONS["guarantor_troops"].identifies == "partly"
+
+
+def test_the_unpenalised_fit_is_the_mle_and_its_covariance_the_cluster_sandwich(ucdp, fitted):
+    """What the settlement draws from is honest for what is estimated: at the unpenalised estimate the summed
+    scores vanish (a ridge-shrunk estimate would leave them at penalizer x sd^2 x beta), and the covariance is
+    G / (G - 1) H^-1 B H^-1 with H the observed information, here by central differences of the analytic
+    scores (checked against the log-likelihood below), and B the outer product of the per-conflict score sums."""
+    model = fitted
+    x = ucdp.design(model.covariates)
+    args = (ucdp.durations, ucdp.events, x, model.breakpoints)
+    _, scores = sv.log_likelihood_terms("piecewise", model.coef, *args)
+    assert np.abs(scores.sum(axis=0)).max() < 1e-2  # lifelines' tolerance is on the mean log-likelihood
+    q, step = len(model.coef), 1e-5
+    hess = np.empty((q, q))
+    for k in range(q):
+        up, down = model.coef.copy(), model.coef.copy()
+        up[k] += step
+        down[k] -= step
+        hess[:, k] = (sv.log_likelihood_terms("piecewise", up, *args)[1].sum(axis=0)
+                      - sv.log_likelihood_terms("piecewise", down, *args)[1].sum(axis=0)) / (2 * step)
+    inv = np.linalg.inv(-hess)
+    groups = np.unique(ucdp.groups, return_inverse=True)[1]
+    summed = np.zeros((groups.max() + 1, q))
+    np.add.at(summed, groups, scores)
+    g = summed.shape[0]
+    sandwich = g / (g - 1) * inv @ (summed.T @ summed) @ inv
+    assert model.cov == pytest.approx(sandwich, rel=2e-3, abs=1e-8)
+    # a ridge penalty shrinks the estimate and narrows the sandwich: not the uncertainty of the effect
+    ridge = sv.fit_survival(ucdp.durations, ucdp.events, x, model.covariates, penalizer=0.1, groups=ucdp.groups)
+    assert np.all(np.abs(ridge.coef[:2]) < np.abs(model.coef[:2]))
+    assert np.all(ridge.se[:2] < model.se[:2])
+    _, ridge_scores = sv.log_likelihood_terms("piecewise", ridge.coef, *args)
+    assert np.abs(ridge_scores.sum(axis=0)[:2]).max() > 0.5
 
 
 def test_brier_without_censoring_is_the_mean_squared_error():
@@ -201,6 +254,23 @@ def test_brier_ipcw_matches_graf_by_hand():
     expected = (s[0] ** 2 / 1.0 + s[2] ** 2 / g_before_15 + (1 - s[3]) ** 2 / g_before_15
                 + (1 - s[4]) ** 2 / g_before_15) / 5
     assert sv.brier_ipcw(t, e, s, 2.0) == pytest.approx(expected)
+
+
+def test_brier_ipcw_with_censoring_tied_to_an_event_and_to_the_horizon():
+    """Graf et al. (1999) at ties, by hand: an event and a censoring both at 2.0, a censoring at 3.0.
+    Censoring Kaplan-Meier G (events at a tie count as still at risk of censoring, as in Kaplan & Meier's
+    convention of censoring after events): G = 1 before 2, 3/4 from 2 (one of four at risk censored), 3/8 from 3.
+    The case that ended at 2.0 weighs 1 / G(2-) = 1, not 1 / G(2) = 4/3; a case followed past the horizon weighs
+    1 / G(horizon) with G right-continuous: at horizon 3.0 the censoring at 3.0 counts (1 / (3/8))."""
+    t = np.array([1.0, 2.0, 2.0, 3.0, 4.0])
+    e = np.array([True, True, False, False, True])
+    s = np.array([0.2, 0.3, 0.5, 0.6, 0.9])
+    at_25 = (s[0] ** 2 / 1.0 + s[1] ** 2 / 1.0 + (1 - s[3]) ** 2 / 0.75 + (1 - s[4]) ** 2 / 0.75) / 5
+    assert sv.brier_ipcw(t, e, s, 2.5) == pytest.approx(at_25)
+    at_3 = (s[0] ** 2 + s[1] ** 2 + (1 - s[4]) ** 2 / 0.375) / 5  # censored at 3.0: status unknown at 3.0
+    assert sv.brier_ipcw(t, e, s, 3.0) == pytest.approx(at_3)
+    w, _ = sv.ipcw_weights(t, e, 2.0)  # the horizon on the tie: the event counts (T <= t), G(2) = 3/4 for none
+    assert w == pytest.approx([1.0, 1.0, 0.0, 4 / 3, 4 / 3])
 
 
 def test_concordance_of_a_perfect_and_a_reversed_ranking():

@@ -1,0 +1,166 @@
+"""Sequential, correlated ratification (issue 15): the nested copula, signing anticipation, partial vetoes."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from model import coalition as M
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def block_correlation(country, rho_across, rho_within):
+    """The latent correlation matrix of the nested factor model (the oracle's input)."""
+    country = np.asarray(country)
+    same = country[:, None] == country[None, :]
+    R = np.where(same, np.maximum(np.asarray(rho_within)[country][:, None], rho_across), rho_across)
+    np.fill_diagonal(R, 1.0)
+    return R
+
+
+def test_nested_copula_is_the_product_when_nothing_is_correlated_and_the_minimum_when_everything_is():
+    p = np.array([[0.3, 0.8, 0.55, 0.9, 0.05], [0.99, 0.01, 0.5, 0.5, 0.7]])
+    t = special.ndtri(p)
+    country = [0, 0, 0, 1, 2]
+    every = [list(range(5))]
+    independent = M.nested_orthant(t, country, 0.0, [0.0, 0.0, 0.0], every)[:, 0]
+    np.testing.assert_allclose(independent, p.prod(axis=1), rtol=1e-12)
+    comonotone = M.nested_orthant(t, country, 1.0, [1.0, 1.0, 1.0], every)[:, 0]
+    np.testing.assert_allclose(comonotone, p.min(axis=1), rtol=1e-12)
+
+
+def test_with_every_within_country_correlation_1_a_country_acts_as_one_decision():
+    """rho_within = 1, rho_across = 0: each country's stages decide as one (its least willing member), and
+    countries are independent: P = prod over countries of the minimum within each."""
+    p = np.array([[0.3, 0.8, 0.55, 0.9, 0.05, 0.4], [0.6, 0.2, 0.95, 0.5, 0.7, 0.9]])
+    country = np.array([0, 0, 0, 1, 1, 2])
+    got = M.nested_orthant(special.ndtri(p), country, 0.0, [1.0, 1.0, 1.0], [list(range(6))])[:, 0]
+    want = np.prod([p[:, country == c].min(axis=1) for c in range(3)], axis=0)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    # and a country's government anticipates ratification exactly as it would accept itself: P(ratified) = min
+    np.testing.assert_allclose(M.equicorrelated_orthant(special.ndtri(p[:, :3]), 1.0), p[:, :3].min(axis=1))
+
+
+@pytest.mark.parametrize("rho_across, rho_ukr, rho_us", [(0.2, 0.8, 0.6), (0.45, 0.95, 0.5), (0.1, 0.3, 0.9),
+                                                         (0.0, 0.7, 0.7), (0.3, 0.3, 0.3)])
+def test_nested_copula_matches_the_multivariate_normal_cdf(rho_across, rho_ukr, rho_us):
+    """Against scipy.stats.multivariate_normal.cdf (Genz's algorithm) with the block correlation matrix, every
+    subset of actors: within 5e-5 absolute (the 10 x 10 Gauss-Hermite default)."""
+    rng = np.random.default_rng(7)
+    country = np.array([0, 0, 0, 1, 2, 2, 3])
+    within = np.array([rho_ukr, 1.0, rho_us, 1.0])
+    R = block_correlation(country, rho_across, within)
+    t = rng.normal(-0.3, 1.0, size=(4, 7))
+    subsets = [list(range(7)), [0, 1, 2], [0, 3, 4], [1, 2, 5, 6], [0, 6]]
+    got = M.nested_orthant(t, country, rho_across, within, subsets)
+    for row in range(len(t)):
+        for k, s in enumerate(subsets):
+            want = stats.multivariate_normal.cdf(t[row, s], np.zeros(len(s)), R[np.ix_(s, s)], abseps=1e-8,
+                                                 releps=1e-8, maxpts=2_000_000)
+            assert got[row, k] == pytest.approx(want, abs=5e-5, rel=1e-3)
+
+
+def test_equicorrelated_orthant_matches_the_oracle_on_both_branches():
+    x = np.array([[-0.5, 0.3, 1.2], [0.1, -1.5, 0.4]])
+    for r in (0.25, 0.5, 0.75, 0.97):
+        R = np.full((3, 3), r) + (1 - r) * np.eye(3)
+        got = M.equicorrelated_orthant(x, r)
+        for i in range(2):
+            want = stats.multivariate_normal.cdf(x[i], np.zeros(3), R, abseps=1e-8, releps=1e-8, maxpts=2_000_000)
+            assert got[i] == pytest.approx(want, abs=3e-5)  # the documented worst case (r = 1/2): 2.4e-5
+
+
+def test_more_correlation_never_lowers_adoption():
+    """Slepian's inequality: raising correlations of a Gaussian vector raises every orthant probability."""
+    t = special.ndtri(np.array([[0.2, 0.4, 0.6, 0.3]]))
+    country = [0, 0, 1, 2]
+    values = [M.nested_orthant(t, country, ra, [rw, 1, 1], [[0, 1, 2, 3]])[0, 0]
+              for ra, rw in [(0, 0), (0, 0.5), (0.2, 0.5), (0.2, 0.9), (0.5, 0.9), (0.9, 0.95)]]
+    assert np.all(np.diff(values) >= -1e-9)
+
+
+def test_signing_value_is_net_with_certain_ratification_and_falls_with_its_costs():
+    net = np.array([0.1, -0.05])
+    np.testing.assert_allclose(M.signing_value(net, 1.0), net)
+    lower = M.signing_value(net, 0.4, failed_ratification_cost=0.05, audience_cost=0.01)
+    np.testing.assert_allclose(lower, 0.4 * net - 0.6 * 0.05 - 0.01)
+
+
+def test_revert_gain_is_the_utility_lost_when_the_controlled_dimensions_revert():
+    plan, sq = np.array([0.8, 0.5, 0.9]), np.array([0.0, 0.5, 0.0])
+    ideal, sal = np.array([[1.0, 0.5, 0.0]]), np.array([[0.5, 0.2, 0.3]])
+    dims = np.array([True, False, True])
+    full = M.utility(plan, ideal, sal)[0] - M.utility(np.where(dims, sq, plan), ideal, sal)[0]
+    assert M.revert_gain(plan, ideal, sal, sq, dims)[0] == pytest.approx(full)
+
+
+# ----------------------------------------------------------------------------- scenario level
+
+
+def _load(extra_sets=()):
+    from scenarios.config import load
+
+    return load(ROOT / "configs/coalition/plan_28_points.yaml", list(extra_sets))
+
+
+def _outputs(cfg, n=400, detail=400):
+    from model import params as P
+    from scenarios import coalition as C
+    from scenarios.engine import Draws
+
+    dists = cfg.uncertain()
+    paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
+    draws = Draws(P.draw(dists, P.Sampler(list(dists), 3, "mc"), 0, n), paths, n, detail_n=detail)
+    return C.compute(cfg.model.coalition, draws)
+
+
+def test_a_partial_veto_players_rejection_cannot_block_adoption():
+    """The EU Council and Congress decide only their dimensions: P(adopted) does not depend on whether they
+    accept (forcing either to reject changes nothing), and P(adopted) = P(adopted in full) + what they revert."""
+    base = _outputs(_load())
+    # the EU Council all but indifferent on what it controls: it accepts its part half the time instead of ~16%
+    salience = "{territory: 1, sanctions_relief: 0.0001, frozen_assets: 0.0001}"
+    indifferent = _outputs(_load([f"coalition.actors.eu_council.salience={salience}"]))
+    assert np.mean(indifferent["p_accept.eu_council"]) > 0.45
+    assert np.mean(base["p_accept.eu_council"]) < 0.3
+    np.testing.assert_allclose(indifferent["p_adopted"], base["p_adopted"], rtol=1e-12)
+    assert np.mean(indifferent["p_adopted_in_full"]) > np.mean(base["p_adopted_in_full"])
+    assert np.all(base["p_adopted"] >= base["p_adopted_in_full"] - 1e-12)
+    assert np.all(base["p_reverted.eu_council"] <= base["p_adopted"] + 1e-12)
+    assert np.all(base["p_sole_blocker.eu_council"] == 0.0)
+
+
+def test_signatory_anticipates_its_ratifiers():
+    """Kyiv's government weighs P(ratified | signed) = P(Rada and voters accept), computed with the within-country
+    correlation; at correlation 1 it is the less willing of the two."""
+    out = _outputs(_load(["coalition.countries.ukraine.correlation=1", "coalition.rho=0"]))
+    want = np.minimum(out["p_accept.verkhovna_rada"], out["p_accept.ukrainian_voters"])
+    np.testing.assert_allclose(out["p_ratified.ukraine_government"], want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("old, new, key, words", [
+    ("controls: [sanctions_relief, frozen_assets]", "controls: [sanctions_relief, frozen_asets]",
+     "coalition.actors.eu_council.controls", "partial veto over unknown dimension 'frozen_asets'"),
+    ("rho: {dist: pert, low: 0.0, mode: 0.2, high: 0.6,", "rho: {dist: pert, low: 0.0, mode: 0.2, high: 1.6,",
+     "coalition.rho", "outside the allowed range [0, 1]"),
+    ("correlation: {dist: pert, low: 0.5, mode: 0.8, high: 0.95,", "correlation: {value: -0.2,",
+     "coalition.countries.ukraine.correlation", "outside the allowed range [0, 1]"),
+    ("actors: [us_administration, us_congress]", "actors: [us_administration, us_congres]",
+     "coalition.countries.us.actors", "unknown actor 'us_congres'"),
+])
+def test_bad_ratification_input_is_one_line_exit_2_naming_file_line_and_key(runner, tmp_path, old, new, key, words):
+    from cli import main
+
+    base = (ROOT / "configs/base.yaml").read_text()
+    assert base.count(old) == 1
+    (tmp_path / "base.yaml").write_text(base.replace(old, new))
+    plan = (ROOT / "configs/coalition/plan_28_points.yaml").read_text().replace("extends: ../base.yaml",
+                                                                                 "extends: base.yaml")
+    (tmp_path / "plan.yaml").write_text(plan)
+    res = runner.invoke(main, ["validate", str(tmp_path / "plan.yaml")])
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.output, res.output
+    assert key in lines[0] and words in lines[0] and "base.yaml:" in lines[0], lines[0]
