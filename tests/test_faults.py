@@ -43,6 +43,15 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_workers_die_with_their_parent(sig, tmp_path):
@@ -59,6 +68,7 @@ def test_workers_die_with_their_parent(sig, tmp_path):
             time.sleep(0.05)
         assert kids, "the run never started a worker"
         time.sleep(0.5)  # the worker is computing
+        kids = sorted(set(kids) | set(_descendants(proc.pid)))  # every process of the run, not a passing one
         os.kill(proc.pid, sig)
         rc = proc.wait(timeout=30)
     finally:
@@ -77,15 +87,6 @@ def test_workers_die_with_their_parent(sig, tmp_path):
         assert rc == -signal.SIGKILL and len(debris) == 1
         stale, busy = R.clean([tmp_path])
         assert [p for p, _ in stale] == debris and busy == [] and not debris[0].exists()
-
-
-def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        kids = _children(todo.pop())
-        out += kids
-        todo += kids
-    return out
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
