@@ -85,8 +85,14 @@ def test_workers_die_with_their_parent(sig, tmp_path):
         assert debris == []
     else:  # SIGKILL: no cleanup can run; the debris is stale at once (its lock died with the process)
         assert rc == -signal.SIGKILL and len(debris) == 1
+        lock = debris[0] / R.LOCK_NAME
+        deadline = time.time() + 10  # the kernel drops a dead process's locks as it reaps it
+        while time.time() < deadline and not R._is_stale(debris[0]):
+            time.sleep(0.1)
+        holders = [line for line in Path("/proc/locks").read_text().splitlines()
+                   if f":{lock.stat().st_ino} " in line]
         stale, busy = R.clean([tmp_path])
-        assert [p for p, _ in stale] == debris and busy == [] and not debris[0].exists()
+        assert [p for p, _ in stale] == debris and busy == [] and not debris[0].exists(), (holders, kids)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
