@@ -115,6 +115,15 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
 # ---------------------------------------------------------------------------------------- plumbing
+# Errors, the command classes, pipes, signals, work estimates. Every command made with @main.command (or a
+# group of main's) is an AccordCommand: its errors become one line `accord: error: ...` and an exit code, with
+# no decorator to remember; click's own usage errors get the same one-line form (AccordGroup.main).
+
+MAX_TRIALS = 1_000_000_000  # scenarios.config.MAX_TRIALS (tests/test_hostile_input.py checks they agree)
+TRIALS = click.IntRange(1, MAX_TRIALS)
+MAX_SECONDS = 15 * 60  # a run estimated longer asks for --yes (ACCORD_MAX_SECONDS changes it)
+MEMORY_SHARE = 0.8  # ... and so does one estimated to need more than this share of the available memory
+ESTIMATE_ABOVE_TRIALS = 250_000  # below this many trials in all, no pilot (nothing here takes minutes)
 
 
 class Out:
@@ -145,43 +154,267 @@ def _json_default(o: Any) -> Any:
     return str(o)
 
 
+def _printable(text: str) -> str:
+    """One terminal-safe line: control characters shown as escapes (scenarios.config.printable, without
+    importing pydantic for a usage error)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def fail(message: str, code: int = 2) -> None:
-    for line in message.splitlines():
-        click.echo(f"accord: error: {line}", err=True)
+    try:
+        for line in message.splitlines():
+            click.echo(f"accord: error: {_printable(line)}", err=True)
+    except OSError as exc:  # stderr's reader has gone: the exit code still tells
+        if not _closed_pipe(exc):
+            raise
     sys.exit(code)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that cleanup runs (temporary directories, worker processes)."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _catch_sigterm() -> Callable[[], None]:
+    """Turn SIGTERM into Terminated for this invocation; returns what restores the previous handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+def _stream_gone(stream: Any) -> bool:
+    """Whether a standard stream's reader has gone (a closed pipe: `accord show | head -1`)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (ImportError, AttributeError, OSError, ValueError):
+        return True  # cannot tell: a broken pipe on a standard stream is by far the likeliest
+
+
+def _closed_pipe(exc: BaseException) -> bool:
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno == errno.EPIPE and (
+        _stream_gone(sys.stdout) or _stream_gone(sys.stderr))
+
+
+def _quiet_exit() -> None:
+    """The reader of our output has gone: stop quietly with 0, as `head`-friendly tools do. What is still
+    buffered goes to /dev/null, so that flushing it at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (AttributeError, OSError, ValueError):
+                pass
+    except OSError:
+        pass
+    sys.exit(0)
+
+
+def _guarded(name: str, call: Callable[[], Any]) -> Any:
+    """Run a command, turning the layers' typed errors into one clear line each and the right exit code;
+    never a traceback."""
+    from scenarios.config import ConfigError
+    from scenarios.engine import ModelError
+    from scenarios.results import RunDirError
+
+    try:
+        return call()
+    except ConfigError as exc:
+        fail(exc.text(), 2)
+    except RunDirError as exc:
+        fail(str(exc), getattr(exc, "exit_code", 2))
+    except ModelError as exc:
+        fail(str(exc), 1)
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        if name == "sweep":
+            click.echo(f"accord: {what}; the finished points are kept: accord sweep --resume DIR", err=True)
+        else:
+            click.echo(f"accord: {what}; nothing was written", err=True)
+        sys.exit(143 if isinstance(exc, Terminated) else 130)
+    except (click.exceptions.Exit, click.ClickException, SystemExit):
+        raise
+    except OSError as exc:
+        if _closed_pipe(exc):
+            _quiet_exit()
+        if os.environ.get("ACCORD_DEBUG"):
+            raise
+        fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''} ({type(exc).__name__})", 1)
+    except MemoryError:
+        fail("out of memory; lower --trials or run.chunk_size, or use fewer --workers", 1)
+    except Exception as exc:  # an accord bug: say so plainly, keep the traceback for whoever debugs it
+        if os.environ.get("ACCORD_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (set ACCORD_DEBUG=1 for the traceback)", 1)
+
+
 def handle_errors(fn: Callable) -> Callable:
-    """Turn the layers' typed errors into one clear line each and the right exit code; never a traceback."""
+    """The same translation as every AccordCommand gets, for a function called outside one."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from scenarios.config import ConfigError
-        from scenarios.engine import ModelError
-        from scenarios.results import RunDirError
-
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as exc:
-            fail(exc.text(), 2)
-        except RunDirError as exc:
-            fail(str(exc), 2)
-        except ModelError as exc:
-            fail(str(exc), 1)
-        except KeyboardInterrupt:
-            if fn.__name__ == "sweep":
-                click.echo("accord: interrupted; the finished points are kept: accord sweep --resume DIR", err=True)
-            else:
-                click.echo("accord: interrupted; nothing was written", err=True)
-            sys.exit(130)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except Exception as exc:  # an accord bug: say so plainly, keep the traceback for whoever debugs it
-            if os.environ.get("ACCORD_DEBUG"):
-                raise
-            fail(f"internal error: {type(exc).__name__}: {exc} (set ACCORD_DEBUG=1 for the traceback)", 1)
+        return _guarded(fn.__name__, lambda: fn(*args, **kwargs))
 
     return wrapper
+
+
+def _param_key(exc: click.ClickException) -> str:
+    param, hint = getattr(exc, "param", None), getattr(exc, "param_hint", None)
+    if hint:
+        hints = [hint] if isinstance(hint, str) else list(hint)
+        return "/".join(h.strip("'\"") for h in hints)
+    if isinstance(param, click.Option):
+        longs = [o for o in param.opts if o.startswith("--")]
+        return (longs or param.opts)[0]
+    if isinstance(param, click.Parameter):
+        return param.human_readable_name.upper() if isinstance(param, click.Argument) else param.human_readable_name
+    return ""
+
+
+def _sentence(text: str) -> str:
+    return " ".join(str(text).split()).rstrip(".")
+
+
+def usage_line(exc: click.ClickException) -> str:
+    """A click usage error as accord's one line: ``KEY: what is wrong; what is allowed``."""
+    ctx = getattr(exc, "ctx", None)
+    see = f"see '{ctx.command_path if ctx else 'accord'} --help'"
+    if isinstance(exc, click.NoSuchOption):
+        close = sorted(exc.possibilities or [])
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        return f"{exc.option_name}: unknown option{hint}; {see}"
+    if isinstance(exc, click.BadOptionUsage):
+        msg = _sentence(exc.message)
+        if "requires an argument" in msg or "requires" in msg and "arguments" in msg:
+            msg = "needs a value"
+        return f"{exc.option_name}: {msg}; {see}"
+    if isinstance(exc, click.MissingParameter):
+        what = "argument" if isinstance(exc.param, click.Argument) else "option"
+        return f"{_param_key(exc) or 'a parameter'}: missing; this {what} is required; {see}"
+    if isinstance(exc, click.BadParameter):
+        key = _param_key(exc)
+        return f"{key + ': ' if key else ''}{_sentence(exc.message)}; {see}"
+    if isinstance(exc, click.UsageError):
+        msg = _sentence(exc.message)
+        return f"{msg[:1].lower()}{msg[1:]}; {see}"
+    return _sentence(exc.format_message())
+
+
+class AccordCommand(click.Command):
+    """A command whose errors are accord's: one line each, exit codes 1 (model/runtime) and 2 (usage/config),
+    never a traceback; an --out that cannot be written fails before any compute."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        def call() -> Any:
+            _refuse_special_files(ctx.params)
+            out = ctx.params.get("out")
+            if out and self._out_is_a_directory():
+                from scenarios.results import check_writable
+
+                check_writable(Path(out), unique=False)
+            return super(AccordCommand, self).invoke(ctx)
+
+        return _guarded(self.name or "", call)
+
+    def _out_is_a_directory(self) -> bool:
+        """Whether --out names a directory to be made (a run or report directory), as opposed to a file."""
+        param = next((p for p in self.params if p.name == "out"), None)
+        return param is not None and isinstance(param.type, click.Path) and not param.type.file_okay
+
+
+def _refuse_special_files(params: dict[str, Any]) -> None:
+    """A path given to any command that names a device, pipe or socket (/dev/zero, a FIFO) is refused before
+    anything opens it: reading one never ends (or blocks until a writer comes)."""
+    import stat
+
+    from scenarios.config import ConfigError
+
+    for value in params.values():
+        for v in value if isinstance(value, (tuple, list)) else (value,):
+            if not isinstance(v, (str, Path)) or not str(v) or len(str(v)) > 4096:
+                continue
+            try:
+                mode = os.stat(v).st_mode
+            except (OSError, ValueError):
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                raise ConfigError("is not a regular file (a device, pipe or socket); give a file", str(v))
+
+
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2: a bare group asks for its help
+
+
+class AccordGroup(click.Group):
+    """accord's command group: its commands are AccordCommands (subgroups AccordGroups); unknown commands get
+    a "did you mean"; click's usage errors, a closed pipe and SIGTERM are handled as accord's own."""
+
+    command_class = AccordCommand
+    group_class = type  # subgroups are AccordGroups too
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = click.utils.make_str(args[0])
+        if self.get_command(ctx, name) is None and not ctx.resilient_parsing and not name.startswith("-"):
+            import difflib
+
+            names = self.list_commands(ctx)
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            shown = name if len(name) <= 40 else name[:37] + "..."
+            raise click.UsageError(f"unknown command '{shown}'{hint}; allowed: {', '.join(names)}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        prog_name = prog_name or "accord"  # also under `python -m cli`
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        restore = _catch_sigterm()
+        code = 0
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+            sys.stdout.flush()
+        except _NO_ARGS as exc:
+            click.echo(exc.ctx.get_help())  # a bare `accord` (or `accord calibrate`) asks for help
+        except click.ClickException as exc:
+            code = exc.exit_code if isinstance(exc, click.UsageError) else 2
+            try:
+                click.echo(f"accord: error: {_printable(usage_line(exc))}", err=True)
+            except OSError:
+                pass
+        except click.exceptions.Abort as exc:  # an interrupt outside a command (while parsing)
+            terminated = isinstance(exc.__context__, Terminated) or isinstance(exc.__cause__, Terminated)
+            click.echo(f"accord: {'terminated' if terminated else 'interrupted'}", err=True)
+            code = 143 if terminated else 130
+        except OSError as exc:
+            if not _closed_pipe(exc):
+                raise
+            _quiet_exit()
+        finally:
+            restore()
+        sys.exit(code)
 
 
 def resolve_config_path(path: str | None) -> str:
@@ -194,7 +427,8 @@ def resolve_config_path(path: str | None) -> str:
 
 
 def progress_bar(total: int, label: str, quiet: bool):
-    """A stderr progress bar (done, rate, time left) when stderr is a terminal; otherwise a no-op."""
+    """A stderr progress bar (done, rate, time left) when stderr is a terminal, drawn at once and moved by
+    every chunk; otherwise a no-op."""
     if quiet or not sys.stderr.isatty():
         return None
     bar = click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_percent=True,
@@ -228,16 +462,84 @@ def quiet_option(fn: Callable) -> Callable:
     return click.option("--quiet", "-q", is_flag=True, help="Silence everything on stderr but errors.")(fn)
 
 
+def yes_option(fn: Callable) -> Callable:
+    return click.option("--yes", "-y", is_flag=True,
+                        help="Run even when the estimate (from a pilot chunk) says it takes more than 15 minutes or "
+                             "most of the memory.")(fn)
+
+
 def load_config(path: str, overrides: tuple[str, ...] = ()):
     from scenarios import config as C
 
-    return C.load(path, list(overrides))
+    cfg = C.load(path, list(overrides))
+    for note in cfg.notes:
+        click.echo(f"accord: note: {_printable(note)}", err=True)
+    return cfg
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def max_seconds() -> float:
+    text = os.environ.get("ACCORD_MAX_SECONDS", "").strip()
+    if not text:
+        return MAX_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):  # NaN fails too
+        from scenarios.config import ConfigError
+
+        raise ConfigError(f"got {text[:40]!r}; allowed: a number of seconds > 0", "environment", None, "ACCORD_MAX_SECONDS")
+    return value
+
+
+def guard_work(cfg: Any, trials: int, seed: int | None, sampler: str | None, workers: int | None, yes: bool,
+               quiet: bool, evaluations: int = 1, what: str = "--trials") -> None:
+    """Refuse, before the compute, work that would not finish in reasonable time or memory, unless --yes:
+    estimated from pilot chunks of the config (scenarios.engine.estimate_work). Prints the estimate when the
+    work is long. Below ESTIMATE_ABOVE_TRIALS trials in all, nothing is estimated."""
+    if trials * evaluations < ESTIMATE_ABOVE_TRIALS:
+        return
+    from scenarios import engine
+    from scenarios.config import ConfigError
+
+    run = cfg.model.run
+    n_workers = workers or engine.default_workers(trials * evaluations, run.chunk_size)
+    est = engine.estimate_work(cfg, trials, run.seed if seed is None else seed, sampler or run.sampler, n_workers,
+                               evaluations)
+    limit = max_seconds()
+    memory = _available_memory()
+    too_slow = est.seconds > limit
+    too_big = memory is not None and est.peak_bytes > MEMORY_SHARE * memory
+    if (too_slow or too_big) and not yes:
+        why = []
+        if too_slow:
+            why.append(f"more than {engine.duration_text(limit)}")
+        if too_big:
+            why.append(f"more than {MEMORY_SHARE:.0%} of the {engine.bytes_text(memory)} of memory available")
+        raise ConfigError(f"estimated {est.text()}: {' and '.join(why)}; add --yes to run it anyway, or lower it",
+                          None, None, what)
+    if (too_slow or too_big or est.seconds > 60) and not quiet:
+        click.echo(f"accord: note: estimated {est.text()}", err=True)
 
 
 # ---------------------------------------------------------------------------------------- commands
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(name="accord", cls=AccordGroup, context_settings=CONTEXT)
 @click.version_option(package_name="accord", prog_name="accord")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -264,7 +566,7 @@ Examples:
   accord run --json | jq '.headline'
 """)
 @click.argument("config", required=False)
-@click.option("--trials", "-n", type=click.IntRange(min=1), help="Monte Carlo trials [default: the config's run.trials].")
+@click.option("--trials", "-n", type=TRIALS, help="Monte Carlo trials [default: the config's run.trials].")
 @click.option("--seed", "-s", type=click.IntRange(min=0), help="Master seed [default: the config's run.seed].")
 @click.option("--sampler", type=click.Choice(["mc", "lhs", "sobol"]), help="Sampler [default: the config's run.sampler].")
 @set_option
@@ -273,11 +575,12 @@ Examples:
 @click.option("--from", "from_manifest", type=click.Path(dir_okay=False), help="Re-run exactly from a run's manifest.json.")
 @click.option("--workers", "-j", type=click.IntRange(min=1),
               help="Processes for the chunks of a large run [default: all cores; results do not depend on it].")
+@yes_option
 @json_option
 @quiet_option
 @handle_errors
 def run(config: str | None, trials: int | None, seed: int | None, sampler: str | None, overrides: tuple[str, ...],
-        out: str | None, formats: str, from_manifest: str | None, workers: int | None, as_json: bool,
+        out: str | None, formats: str, from_manifest: str | None, workers: int | None, yes: bool, as_json: bool,
         quiet: bool) -> None:
     """Run a config (default: configs/plan_28_points.yaml) and write a run directory.
 
@@ -299,6 +602,7 @@ def run(config: str | None, trials: int | None, seed: int | None, sampler: str |
     else:
         cfg = load_config(resolve_config_path(config), overrides)
     n = trials or cfg.model.run.trials
+    guard_work(cfg, n, seed, sampler, workers, yes, quiet)
     bar = progress_bar(n, f"{cfg.stem}:", quiet)
     done = runs.run_and_write(cfg, trials=trials, seed=seed, sampler=sampler, out=Path(out) if out else None,
                               formats=fmts, progress=bar, workers=workers)
@@ -424,6 +728,42 @@ def list_(as_json: bool) -> None:
     for c in info["configs"]:
         click.echo(f"  {c['path']:<{width}}  {c['scenario'] or '?':<11} {c['title']}")
 
+
+
+# ------------------------------------------------------------------------------------ clean (issue 16)
+
+
+@main.command(context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord clean                 stale temporaries under outputs/
+  accord clean runs/ --dry-run what would go, from runs/ (where --out put runs)
+""")
+@click.argument("dirs", nargs=-1, type=click.Path(file_okay=False))
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+@json_option
+@quiet_option
+def clean(dirs: tuple[str, ...], dry_run: bool, as_json: bool, quiet: bool) -> None:
+    """Remove the temporary directories that killed runs left behind (hidden .NAME.accord-tmp-* siblings of
+    run directories) under outputs/, or under DIRS. A temporary directory still being written (its process
+    holds its lock) is left alone. Runs also clean their own output directory's stale temporaries."""
+    from scenarios.engine import bytes_text
+    from scenarios.results import clean as clean_dirs
+
+    roots = [Path(d) for d in dirs] or [Path("outputs")]
+    for root in roots:
+        if root.exists() and not root.is_dir():
+            raise click.BadParameter(f"{root} is not a directory", param_hint="DIRS")
+    stale, busy = clean_dirs([r for r in roots if r.is_dir()], dry_run=dry_run)
+    o = Out(as_json, quiet)
+    if as_json:
+        o.json({"removed" if not dry_run else "would_remove": [str(p) for p, _ in stale],
+                "bytes": sum(n for _, n in stale), "in_use": [str(p) for p in busy]})
+    for p, n in stale:
+        o.say(f"{'would remove' if dry_run else 'removed'} {p}  ({bytes_text(n)})")
+    verb = "would remove" if dry_run else "removed"
+    o.say(f"{verb} {len(stale)} stale temporary director{'y' if len(stale) == 1 else 'ies'} "
+          f"({bytes_text(sum(n for _, n in stale))}) under {', '.join(map(str, roots))}"
+          + (f"; {len(busy)} still being written, left alone" if busy else ""))
 
 
 # ------------------------------------------------------------------------------- analysis commands
@@ -765,7 +1105,7 @@ Examples:
 @click.argument("config")
 @click.option("--penalties", default="0,0.1,0.3,1", show_default=True,
               help="Costs per unit of change (L1 over the negotiable dimensions), comma-separated.")
-@click.option("--trials", "-n", type=click.IntRange(min=10), default=2000, show_default=True)
+@click.option("--trials", "-n", type=click.IntRange(10, 1_000_000), default=2000, show_default=True)
 @click.option("--seed", "-s", type=click.IntRange(min=0), help="Seed [default: the config's run.seed].")
 @set_option
 @out_option
@@ -867,7 +1207,7 @@ Examples:
 """)
 @click.argument("game", type=click.Path(dir_okay=False))
 @click.option("--method", type=click.Choice(["auto", "exact", "monte_carlo"]), default="auto", show_default=True)
-@click.option("--samples", type=click.IntRange(min=100), default=200_000, show_default=True,
+@click.option("--samples", type=click.IntRange(100, 100_000_000), default=200_000, show_default=True,
               help="Permutations sampled (Monte Carlo only).")
 @click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
 @out_option
@@ -897,9 +1237,9 @@ Examples:
 @click.argument("config", required=False)
 @click.option("--grid", multiple=True, metavar="KEY=LO:HI:N", help="Linear grid (KEY=log:LO:HI:N for log spacing); repeatable.")
 @click.option("--values", "values_", multiple=True, metavar="KEY=A,B,C", help="Listed values; repeatable.")
-@click.option("--lhs", type=click.IntRange(min=1), help="Latin hypercube of N points over the --range keys.")
+@click.option("--lhs", type=click.IntRange(1, 1_000_000), help="Latin hypercube of N points over the --range keys.")
 @click.option("--range", "ranges", multiple=True, metavar="KEY=LO:HI", help="A range for --lhs; repeatable.")
-@click.option("--trials", "-n", type=click.IntRange(min=1), help="Trials per point [default: the config's run.trials].")
+@click.option("--trials", "-n", type=TRIALS, help="Trials per point [default: the config's run.trials].")
 @click.option("--seed", "-s", type=click.IntRange(min=0), help="Sweep seed; each point's seed is derived from it.")
 @click.option("--sampler", type=click.Choice(["mc", "lhs", "sobol"]))
 @set_option
@@ -912,13 +1252,14 @@ Examples:
 @click.option("--compare", "compare_with", multiple=True, type=click.Path(dir_okay=False), metavar="CONFIG",
               help="Also run this option at every point, in lockstep with CONFIG (repeatable): points.csv gets each "
                    "metric per option, the share of draws each beats the first, its mean regret and the best option.")
+@yes_option
 @json_option
 @quiet_option
 @handle_errors
 def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], lhs: int | None, ranges: tuple[str, ...],
           trials: int | None, seed: int | None, sampler: str | None, overrides: tuple[str, ...], workers: int | None,
           scheduler: str | None, dask_local: int | None, resume_dir: str | None, out: str | None, formats: str,
-          compare_with: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+          compare_with: tuple[str, ...], yes: bool, as_json: bool, quiet: bool) -> None:
     """Run a config over a grid or a sample of parameter values, in parallel, resumably.
 
     Each point is a full run of the config's scenario; points.csv holds the swept values and every headline
@@ -938,6 +1279,9 @@ def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], l
             raise click.UsageError("give at least one of --grid, --values or --lhs (see --help)")
         axes = S.parse_axes(list(grid), list(values_), lhs, list(ranges))
         cfg_path = resolve_config_path(config)
+        cfg = load_config(cfg_path, overrides)
+        guard_work(cfg, trials or cfg.model.run.trials, seed, sampler, workers or dask_local, yes, quiet,
+                   evaluations=axes.size() * (1 + len(compare_with)), what="sweep")
         outcome = S.run_sweep(cfg_path, list(overrides), axes, trials, seed, sampler, workers, scheduler, dask_local,
                               Path(out) if out else None, progress=False if quiet else None,
                               formats=tuple(_formats(formats)), compare_with=[Path(p) for p in compare_with])
@@ -951,27 +1295,34 @@ def sweep(config: str | None, grid: tuple[str, ...], values_: tuple[str, ...], l
 @main.command(context_settings=CONTEXT, epilog="""\b
 Examples:
   accord sensitivity configs/plan_28_points.yaml --method morris
-  accord sensitivity configs/guarantees/plan_28_points.yaml --method sobol --n 256 --params guarantees.us.binding,guarantee.rho
+  accord sensitivity configs/guarantees/plan_28_points.yaml --method sobol --base-samples 256 -n 2000 \\
+      --params guarantees.us.binding,guarantee.rho
 """)
 @click.argument("config", required=False)
 @click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
 @click.option("--params", help="Comma-separated parameter paths [default: every uncertain parameter].")
-@click.option("--n", "n_base", type=click.IntRange(min=4), default=128, show_default=True,
-              help="Base sample size (Sobol: N(2D+2) evaluations; Morris: trajectories).")
-@click.option("--trials", "-n", type=click.IntRange(min=1), default=2000, show_default=True, help="Trials per evaluation.")
+@click.option("--base-samples", "n_base", type=click.IntRange(4, 1_000_000), default=128, show_default=True, metavar="N",
+              help="SALib's base sample N (Sobol: N(2D+2) evaluations; Morris: N trajectories). Not --trials.")
+@click.option("--n", "old_n", hidden=True, expose_value=False, callback=lambda ctx, param, value: _renamed_n(value))
+@click.option("--trials", "-n", type=TRIALS, default=2000, show_default=True, help="Trials per evaluation.")
 @click.option("--seed", "-s", type=click.IntRange(min=0))
 @set_option
 @out_option
+@yes_option
 @json_option
 @quiet_option
 @handle_errors
 def sensitivity(config: str | None, method: str, params: str | None, n_base: int, trials: int, seed: int | None,
-                overrides: tuple[str, ...], out: str | None, as_json: bool, quiet: bool) -> None:
+                overrides: tuple[str, ...], out: str | None, yes: bool, as_json: bool, quiet: bool) -> None:
     """Global sensitivity of every headline metric to the config's uncertain parameters (SALib): Sobol
     first-order and total indices or Morris screening, with confidence intervals."""
     from scenarios import analysis
 
     names = [p.strip() for p in params.split(",") if p.strip()] if params else None
+    cfg = load_config(resolve_config_path(config), overrides)
+    d = len(names) if names else len(cfg.uncertain())
+    guard_work(cfg, trials, seed, None, None, yes, quiet, evaluations=n_base * (2 * d + 2 if method == "sobol" else d + 1),
+               what="--base-samples/--trials")
     report = analysis.sensitivity(resolve_config_path(config), list(overrides), method, names, n_base, trials, seed)
     emit_report(report, as_json, quiet, out)
 
@@ -1012,22 +1363,27 @@ Examples:
   accord compare outputs/plan_28_points/<run-id> outputs/no_deal/<run-id>
 """)
 @click.argument("targets", nargs=-1, required=True)
-@click.option("--trials", "-n", type=click.IntRange(min=1), help="Trials per config [default: the first config's].")
+@click.option("--trials", "-n", type=TRIALS, help="Trials per config [default: the first config's].")
 @click.option("--seed", "-s", type=click.IntRange(min=0), help="Common seed [default: the first config's].")
 @click.option("--sampler", type=click.Choice(["mc", "lhs", "sobol"]), default="mc", show_default=True,
               help="mc keys draws by parameter path, so shared parameters get identical draws.")
 @set_option
 @out_option
 @click.option("--format", "formats", default="png", show_default=True, help="Figure formats: png,svg,pdf.")
+@yes_option
 @json_option
 @quiet_option
 @handle_errors
 def compare(targets: tuple[str, ...], trials: int | None, seed: int | None, sampler: str,
-            overrides: tuple[str, ...], out: str | None, formats: str, as_json: bool, quiet: bool) -> None:
+            overrides: tuple[str, ...], out: str | None, formats: str, yes: bool, as_json: bool, quiet: bool) -> None:
     """Compare configs or run directories side by side: each headline metric, the difference from the first
     with its 95% interval, an overlay of survival curves and outcomes. Configs run with common random numbers."""
     from scenarios import compare as CMP
 
+    configs = [t for t in targets if not (Path(t).is_dir() or Path(t).name == "manifest.json")]
+    if configs:
+        first = load_config(configs[0], overrides)
+        guard_work(first, trials or first.model.run.trials, seed, sampler, 1, yes, quiet, evaluations=len(configs))
     report = CMP.compare(list(targets), trials, seed, sampler, list(overrides))
     emit_report(report, as_json, quiet, out, formats)
 
@@ -1066,13 +1422,20 @@ def report_(run_dir: str, as_json: bool, quiet: bool) -> None:
 
 def _is_game(path: str) -> bool:
     """A voting game (`accord power`): a mapping with members and a quota, no scenario."""
-    import yaml
+    from scenarios.config import ConfigError, compose_file
 
     try:
-        head = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        head = compose_file(Path(path))[0]
+    except ConfigError:
         return False
     return isinstance(head, dict) and "members" in head and "quota" in head and "scenario" not in head
+
+
+def _renamed_n(value: str | None) -> None:
+    """`accord sensitivity --n` was the base sample, beside `-n` (trials): a trap; it is --base-samples now."""
+    if value is not None:
+        raise click.BadParameter("renamed --base-samples (SALib's base sample N); -n is --trials, the trials per "
+                                 "evaluation", param_hint="--n")
 
 
 def _shipped(rel: str) -> Path:

@@ -10,13 +10,25 @@ Every numeric model parameter (``Param``) is a number or a distribution mapping
 
 Errors are raised as :class:`ConfigError`, which names the file, the line, the key path, what was wrong and
 what is allowed; the CLI prints them as one line each and exits with code 2.
+
+Hostile input (issue 16). The loader is bounded by construction: only a regular file of at most
+``Limits.file_bytes``, UTF-8 (or UTF-16/32 with a byte-order mark); plain YAML only (tags refused, naming the
+line); aliases, nesting and values counted while composing, and the size with every alias and ``<<`` merge
+expanded measured on the node graph before anything is expanded (:func:`_compose`). Every number, in a file
+or a ``--set``, follows one rule (:class:`Strict`, the base of every block and parameter spec): finite, not a
+boolean, inside its field's range. After validation, a scenario module's ``check(config)`` runs, if it has one.
 """
 
 from __future__ import annotations
 
+import codecs
+import copy
 import difflib
 import hashlib
 import json
+import math
+import os
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -24,6 +36,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
+import yaml.composer
+import yaml.constructor
+import yaml.parser
+import yaml.reader
+import yaml.resolver
+import yaml.scanner
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,12 +49,16 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetCoreSchemaHandler,
     Tag,
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError, core_schema
 
 from model import params as P
+
+MAX_TRIALS = 1_000_000_000  # the most trials a run may ask for (run.trials, --trials)
 
 # ---------------------------------------------------------------------------------------------- errors
 
@@ -52,8 +74,8 @@ class ConfigError(Exception):
         where = ""
         if self.file:
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
-        key = f"{self.key}: " if self.key else ""
-        return f"{where}{key}{self.message}"
+        key = f"{clip(self.key, 120)}: " if self.key else ""
+        return printable(f"{where}{key}{self.message}")
 
 
 class ConfigErrors(ConfigError):
@@ -68,13 +90,56 @@ class ConfigErrors(ConfigError):
         return "\n".join(e.text() for e in self.errors)
 
 
+def printable(text: str) -> str:
+    """One terminal-safe line: control characters (newlines, escapes, NUL) shown as escapes, not obeyed."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def clip(text: str, n: int = 60) -> str:
+    """A user-supplied string cut to ``n`` characters for a message."""
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
 # ------------------------------------------------------------------------------------ parameter specs
 
 DIST_NAMES = ("fixed", "uniform", "normal", "triangular", "pert", "beta", "lognormal", "choice")
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _not_boolean(v: Any) -> Any:
+    if isinstance(v, bool):
+        raise PydanticCustomError("bool_not_number", "expected a number, got {value} (a boolean)",
+                                  {"value": str(v).lower()})
+    return v
+
+
+def _reject_booleans(schema: Any) -> Any:
+    """The core schema with every int and float validator refusing booleans (Python's bool is an int)."""
+    if isinstance(schema, list):
+        return [_reject_booleans(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("type") == "function-before" and schema.get("function", {}).get("function") is _not_boolean:
+        return schema
+    if schema.get("type") in ("int", "float"):
+        return core_schema.no_info_before_validator_function(_not_boolean, schema)
+    return {k: v if k in ("serialization", "metadata", "ref") else _reject_booleans(v) for k, v in schema.items()}
+
+
+class Strict(BaseModel):
+    """The one rule for numbers, for every config block and parameter spec (subclasses inherit it): a number
+    is finite (no NaN or infinity, however YAML spells them) and never a boolean (``true`` is not 1); its range
+    is its field's (``Param(lo, hi)``, ``Field(ge=, le=)``). Unknown keys are errors; values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return _reject_booleans(handler(source))
+
+
+class _Spec(Strict):
     source: str | None = Field(None, description="provenance of the value")
 
     def to_dist(self) -> P.Distribution:  # pragma: no cover - every subclass overrides
@@ -137,7 +202,8 @@ class TriangularSpec(_Spec):
     @model_validator(mode="after")
     def _order(self) -> TriangularSpec:
         if not (self.low <= self.mode <= self.high and self.low < self.high):
-            raise ValueError(f"triangular needs low <= mode <= high, low < high (got {self.low:g}, {self.mode:g}, {self.high:g})")
+            raise ValueError(f"{self.dist} needs low <= mode <= high, low < high "
+                             f"(got {self.low:g}, {self.mode:g}, {self.high:g})")
         return self
 
     def to_dist(self) -> P.Distribution:
@@ -205,12 +271,11 @@ def _dist_tag(v: Any) -> str | None:
         return tag if isinstance(tag, str) else None
     if isinstance(v, _Spec):
         return v.dist  # type: ignore[attr-defined]
-    return "fixed"
+    return "fixed" if isinstance(v, (int, float, str)) else None  # a list or null: "a number or a distribution"
 
 
 def _number_to_fixed(v: Any) -> Any:
-    if isinstance(v, bool):
-        return {"value": float(v)}
+    _not_boolean(v)
     if isinstance(v, (int, float)):
         return {"value": v}
     if isinstance(v, str):
@@ -218,7 +283,7 @@ def _number_to_fixed(v: Any) -> Any:
             return {"value": float(v.replace("_", ""))}
         except ValueError:
             raise ValueError(
-                f"expected a number or a distribution {{dist: {'|'.join(DIST_NAMES[1:])}, ...}}, got {v!r}"
+                f"expected a number or a distribution {{dist: {'|'.join(DIST_NAMES[1:])}, ...}}, got {_short(v)}"
             ) from None
     return v
 
@@ -248,6 +313,33 @@ def _support_check(lo: float | None, hi: float | None, unit: str):
     return check
 
 
+def _number_check(lo: float | None, hi: float | None, unit: str):
+    """A parameter given as a plain number must be finite and not a boolean; the message names its range."""
+    allowed = f"a number in {_fmt_range(lo, hi)}{' ' + unit if unit else ''} or a distribution"
+
+    def check(v: Any) -> Any:
+        number = v
+        if isinstance(v, dict) and "value" in v and v.get("dist", "fixed") == "fixed":  # {value: x, source: ...}
+            number = v["value"]
+        if isinstance(number, bool):
+            raise PydanticCustomError("bool_not_number", "expected {allowed}, got {value} (a boolean)",
+                                      {"allowed": allowed, "value": str(number).lower()})
+        if isinstance(number, str):
+            try:
+                number = float(number.replace("_", ""))
+            except ValueError:
+                return v
+        if isinstance(number, int) and abs(number) > 1e300:
+            raise PydanticCustomError("finite_number", "got {value}, far too large; allowed: {allowed}",
+                                      {"allowed": allowed, "value": _short(number)})
+        if isinstance(number, float) and not math.isfinite(number):
+            raise PydanticCustomError("finite_number", "got {value}, not a finite number; allowed: {allowed}",
+                                      {"allowed": allowed, "value": _short(number)})
+        return v
+
+    return check
+
+
 @dataclass(frozen=True)
 class ParamInfo:
     """What a parameter's declaration says of it: allowed range, unit and meaning (see `param_info`)."""
@@ -262,28 +354,32 @@ class ParamInfo:
 
 
 def Param(lo: float | None = None, hi: float | None = None, unit: str = "", doc: str = "") -> Any:
-    """The type of a model parameter: a number or a distribution, whose support must lie in [lo, hi]."""
+    """The type of a model parameter: a number or a distribution, whose support must lie in [lo, hi].
+
+    Numbers follow the one rule of :class:`Strict` (finite, not a boolean), however they are written: a plain
+    number, a string like ``"1e5"``, ``{value: x}`` or a distribution's bounds."""
     desc = f"{doc} [{unit}] range {_fmt_range(lo, hi)}".strip()
-    return Annotated[ParamSpec, AfterValidator(_support_check(lo, hi, unit)), Field(description=desc),
-                     ParamInfo(lo, hi, unit, doc)]
+    return Annotated[ParamSpec, BeforeValidator(_number_check(lo, hi, unit)), AfterValidator(_support_check(lo, hi, unit)),
+                     Field(description=desc), ParamInfo(lo, hi, unit, doc)]
 
 
 # ------------------------------------------------------------------------------------- config schema
 
 
-class Block(BaseModel):
-    """Base of every config block: unknown keys are errors; defaults are validated (fresh per instance)."""
+class Block(Strict):
+    """Base of every config block: unknown keys are errors; numbers follow :class:`Strict`'s rule; defaults are
+    validated (fresh per instance)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 class RunSettings(Block):
-    trials: int = Field(20_000, ge=1, le=1_000_000_000, description="Monte Carlo trials")
+    trials: int = Field(20_000, ge=1, le=MAX_TRIALS, description="Monte Carlo trials")
     seed: int = Field(20251120, ge=0, le=2**63 - 1, description="master seed (numpy SeedSequence entropy)")
     sampler: Literal["mc", "lhs", "sobol"] = Field("mc", description="mc | lhs | sobol")
     chunk_size: int = Field(50_000, ge=1_000, le=10_000_000, description="trials per chunk (bounds memory)")
     detail_trials: int = Field(
-        100_000, ge=0, le=1_000_000_000,
+        100_000, ge=0, le=MAX_TRIALS,
         description=("trials (the first, in chunk order) on which costly per-trial detail outputs are computed, "
                      "e.g. the coalition's ZOPA and deal-breakers; their tables state it; 0 = none"),
     )
@@ -298,112 +394,477 @@ class ConfigBase(Block):
     run: RunSettings = RunSettings()
 
 
-# --------------------------------------------------------------------------------------- YAML + lines
+# ---------------------------------------------------------------------------------------------- limits
 
 Loc = tuple[str, int | None]  # (file label, line)
 KeyPath = tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What the loader accepts; each bound is lifted by its environment variable (README, "Errors")."""
+
+    file_bytes: int = 1 << 20  # bytes in one config file (ACCORD_MAX_CONFIG_BYTES)
+    aliases: int = 1_000  # YAML aliases (*name) in one file (ACCORD_MAX_ALIASES)
+    values: int = 50_000  # values of a resolved config, aliases, merges and extends expanded (ACCORD_MAX_VALUES)
+    depth: int = 64  # levels of nesting (ACCORD_MAX_DEPTH, at most 200: Python's recursion limit)
+    files: int = 100  # files read through `extends` for one config (ACCORD_MAX_EXTENDS, at most 500)
+
+
+LIMIT_VARIABLES = {"file_bytes": "ACCORD_MAX_CONFIG_BYTES", "aliases": "ACCORD_MAX_ALIASES",
+                   "values": "ACCORD_MAX_VALUES", "depth": "ACCORD_MAX_DEPTH", "files": "ACCORD_MAX_EXTENDS"}
+_CEILINGS = {"depth": 200, "files": 500}  # Python's recursion limit bounds these
+
+
+def limits() -> Limits:
+    """The loader's limits: the defaults, or what the environment variables set."""
+    values: dict[str, int] = {}
+    for name, var in LIMIT_VARIABLES.items():
+        text = os.environ.get(var, "").strip()
+        if not text:
+            continue
+        ceiling = _CEILINGS.get(name, 2**62)
+        try:
+            number = int(text.replace("_", ""))
+        except ValueError:
+            number = 0
+        if not 1 <= number <= ceiling:
+            raise ConfigError(f"got {clip(text)!r}; allowed: a whole number from 1 to {ceiling:,}", "environment", None, var)
+        values[name] = number
+    return Limits(**values)
+
+
+def _over_limit(what: str, limit: int, name: str) -> str:
+    return f"{what}; the limit is {limit:,} (set {LIMIT_VARIABLES[name]} to lift it)"
+
+
+# ------------------------------------------------------------------------------- reading a config file
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def read_text(path: Path, label: str | None = None, max_bytes: int | None = None) -> str:
+    """The text of a config (or manifest) file, safely: only a regular file (not a directory, device, FIFO or
+    socket: /dev/zero or a pipe never hangs the reader), at most ``max_bytes`` (default: the config file
+    limit), decoded as UTF-8 (or UTF-16/32 with a byte-order mark) with an error naming the line otherwise."""
+    label = label or _display(path)
+    limit = max_bytes or limits().file_bytes
+    too_big = _over_limit("the file is larger than a config should be", limit, "file_bytes")
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError("is a directory; give a YAML config file", label)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError("is not a regular file (a device, pipe or socket); give a YAML config file", label)
+        if info.st_size > limit:
+            raise ConfigError(f"{info.st_size:,} bytes: {too_big}", label)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the check
+                raise ConfigError("is not a regular file; give a YAML config file", label)
+            chunks, total = [], 0
+            while total <= limit:
+                chunk = os.read(fd, min(1 << 16, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        finally:
+            os.close(fd)
+    except FileNotFoundError:
+        raise ConfigError("no such file", label) from None
+    except OSError as exc:  # permissions, a symlink loop (ELOOP), a name too long, ...
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", label) from None
+    raw = b"".join(chunks)
+    if len(raw) > limit:
+        raise ConfigError(f"more than {limit:,} bytes: {too_big}", label)
+    return decode(raw, label)
+
+
+def decode(raw: bytes, label: str) -> str:
+    """Bytes as text: UTF-8, or UTF-16/32 when a byte-order mark says so; otherwise an error naming the line."""
+    encoding = next((enc for bom, enc in _BOMS if raw.startswith(bom)), "utf-8")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        name = {"utf-8-sig": "UTF-8"}.get(encoding, encoding.upper())
+        raise ConfigError(f"not {name} text: byte 0x{raw[exc.start]:02x} at line {line} cannot be decoded "
+                          "(a binary file?); save the config as UTF-8", label, line) from None
+
+
+# --------------------------------------------------------------------------------------- YAML + lines
+
+_CORE = "tag:yaml.org,2002:"
+_PLAIN_TAGS = frozenset({"!"} | {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge")})
+
+
+def _tag_text(tag: str | None) -> str:
+    tag = tag or "?"
+    return clip("!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag)
+
+
+class _Resolver(yaml.resolver.Resolver):
+    """YAML 1.1's implicit types without timestamps (``2025-11-21`` stays text) or ``=`` (a value key)."""
+
+    yaml_implicit_resolvers: typing.ClassVar[dict] = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_CORE + "timestamp", _CORE + "value")]
+        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+
+
+class _BoundedComposer(yaml.composer.Composer):
+    """PyYAML's composer, bounded: a limit on aliases and nesting while composing, and only the plain YAML tags
+    (``!!python/...``, ``!!binary``, ``!!timestamp``, local ``!tags`` are refused, naming the line)."""
+
+    def _bound(self, label: str, lim: Limits) -> None:
+        self.label, self.lim, self.depth, self.aliases, self.nodes = label, lim, 0, 0, 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > self.lim.aliases:
+                raise ConfigError(_over_limit("too many YAML aliases (*name)", self.lim.aliases, "aliases"), self.label, line)
+            return super().compose_node(parent, index)
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in _PLAIN_TAGS:
+            raise ConfigError(f"the YAML tag {_tag_text(tag)} is not allowed: a config holds plain values (mappings, "
+                              "lists, numbers, text, true/false, null); remove the tag", self.label, line)
+        self.depth += 1
+        self.nodes += 1
+        try:
+            if self.nodes > self.lim.values:  # stop composing a document too large to be a config
+                raise ConfigError(_over_limit(f"more than {self.lim.values:,} values", self.lim.values, "values"),
+                                  self.label, line)
+            if self.depth > self.lim.depth:
+                raise ConfigError(_over_limit("nested too deeply", self.lim.depth, "depth"), self.label, line)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _PyLoader(_BoundedComposer, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
+                yaml.constructor.SafeConstructor, _Resolver):
+    """The bounded loader on PyYAML's pure-Python parser."""
+
+    def __init__(self, text: str, label: str, lim: Limits):
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+        self._bound(label, lim)
+
+
+_Loader: type = _PyLoader
+if getattr(yaml, "__with_libyaml__", False):  # libyaml's parser (C, iterative) is ~7x faster; the composer is ours
+
+    class _CLoader(_BoundedComposer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor, _Resolver):
+        """The bounded loader on libyaml's parser."""
+
+        def __init__(self, text: str, label: str, lim: Limits):
+            yaml.cyaml.CParser.__init__(self, text)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            self._bound(label, lim)
+
+    _Loader = _CLoader
+
+
 def _display(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return str(Path(os.path.realpath(path)).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
-def _compose(text: str, label: str) -> tuple[Any, dict[KeyPath, Loc]]:
-    """Parse YAML, returning the data and the line of every key / list item (1-based)."""
-    locs: dict[KeyPath, Loc] = {}
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml: ~10x faster to parse (fast start)
+def _compose(text: str, label: str, lim: Limits | None = None) -> tuple[Any, dict[KeyPath, Loc]]:
+    """Parse YAML safely, returning the data (None for an empty document) and the line of every key and list
+    item (1-based).
+
+    Bounded by construction: aliases and nesting are limited while composing, and the size of the document
+    with every alias and merge key (``<<``) expanded is computed on the node graph (each node once) before
+    anything is expanded, so an alias bomb is refused in microseconds instead of exhausting memory."""
+    lim = lim or limits()
+    if len(text) > lim.file_bytes:
+        raise ConfigError(f"more than {lim.file_bytes:,} characters: " + _over_limit("too large", lim.file_bytes, "file_bytes"), label)
+    loader = None
     try:
+        loader = _Loader(text, label, lim)  # PyYAML's reader checks every character here
         root = loader.get_single_node()
-
-        def build(node: yaml.Node, path: KeyPath) -> Any:
-            if isinstance(node, yaml.MappingNode):
-                loader.flatten_mapping(node)
-                out: dict[Any, Any] = {}
-                for key_node, value_node in node.value:
-                    key = loader.construct_object(key_node, deep=True)
-                    line = key_node.start_mark.line + 1
-                    if not isinstance(key, (str, int)):
-                        raise ConfigError(f"keys must be plain names, got {key!r}", label, line)
-                    if key in out:
-                        raise ConfigError(
-                            f"duplicate key '{key}' (first at line {locs[path + (key,)][1]})", label, line,
-                            ".".join(map(str, path + (key,))),
-                        )
-                    locs[path + (key,)] = (label, line)
-                    out[key] = build(value_node, path + (key,))
-                return out
-            if isinstance(node, yaml.SequenceNode):
-                items = []
-                for i, item in enumerate(node.value):
-                    locs[path + (i,)] = (label, item.start_mark.line + 1)
-                    items.append(build(item, path + (i,)))
-                return items
-            return loader.construct_object(node, deep=True)
-
-        data = {} if root is None else build(root, ())
+        if root is None:
+            return None, {}
+        size = _Expander(loader, label, lim).measure(root, 1)[0]
+        if size > lim.values:
+            raise ConfigError(_over_limit(f"more than {lim.values:,} values once its aliases and merge keys are "
+                                          "expanded (an alias bomb?)", lim.values, "values"), label, root.start_mark.line + 1)
+        locs: dict[KeyPath, Loc] = {}
+        return _Expander(loader, label, lim).build(root, (), locs), locs
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise ConfigError(f"contains the control character U+{ord(char):04X} at line {line} (a binary file, or "
+                          "UTF-16 without a byte-order mark?); a config is plain text", label, line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = " ".join(str(exc.problem or exc.context or "").split())
+        if "nesting depth" in problem:  # libyaml's own bound, met while it reads ahead
+            raise ConfigError(_over_limit("nested too deeply", lim.depth, "depth"), label, line) from None
         raise ConfigError(f"malformed YAML: {problem}", label, line) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"malformed YAML: {exc}", label) from None
+        raise ConfigError(f"malformed YAML: {' '.join(str(exc).split())}", label) from None
+    except RecursionError:
+        raise ConfigError(_over_limit("nested too deeply to read", lim.depth, "depth"), label) from None
     finally:
-        loader.dispose()
+        if loader is not None and hasattr(loader, "dispose"):
+            loader.dispose()
+
+
+class _Expander:
+    """Walks a composed YAML node graph: ``measure`` sizes it (aliases counted at every use, each node visited
+    once), ``build`` expands it into plain dicts and lists with the line of every key and item."""
+
+    def __init__(self, loader: _Loader, label: str, lim: Limits):
+        self.loader, self.label, self.lim = loader, label, lim
+        self.sizes: dict[int, tuple[int, int]] = {}
+        self.active: set[int] = set()
+
+    def _line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + 1
+
+    def measure(self, node: yaml.Node, depth: int) -> tuple[int, int]:
+        """(values under and including ``node``, capped at the limit + 1; its height), refusing cycles and
+        nesting deeper than the limit once aliases are expanded."""
+        if depth > self.lim.depth:
+            raise ConfigError(_over_limit("nested too deeply once aliases are expanded", self.lim.depth, "depth"),
+                              self.label, self._line(node))
+        key = id(node)
+        if key in self.active:
+            raise ConfigError("a recursive alias (an anchor used inside itself); a config is a tree", self.label,
+                              self._line(node))
+        if key not in self.sizes:
+            self.active.add(key)
+            size, height = 1, 1
+            if isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                children = node.value
+            else:
+                children = []
+            for child in children:
+                s, h = self.measure(child, depth + 1)
+                size, height = min(self.lim.values + 1, size + s), max(height, h + 1)
+            self.active.discard(key)
+            self.sizes[key] = (size, height)
+        size, height = self.sizes[key]
+        if depth + height - 1 > self.lim.depth:
+            raise ConfigError(_over_limit("nested too deeply once aliases are expanded", self.lim.depth, "depth"),
+                              self.label, self._line(node))
+        return size, height
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise ConfigError(f"the YAML tag {_tag_text(node.tag)} does not fit a "
+                              f"{'mapping' if isinstance(node, yaml.MappingNode) else 'list'}", self.label, self._line(node))
+        try:
+            value = self.loader.construct_object(node, deep=True)
+            if isinstance(value, str):
+                value.encode("utf-8")  # a lone surrogate ("\ud800") cannot be printed or written
+            return value
+        except UnicodeEncodeError:
+            raise ConfigError("contains an invalid character (a lone UTF-16 surrogate escape such as \\ud800)",
+                              self.label, self._line(node)) from None
+        except yaml.MarkedYAMLError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. `!!int 1.5`, or an integer of 10,000 digits
+            why = "too many digits" if "digits" in str(exc) else clip(" ".join(str(exc).split()), 80)
+            raise ConfigError(f"cannot read {clip(node.value, 40)!r} as {_tag_text(node.tag)} ({why})", self.label,
+                              self._line(node)) from None
+
+    def key(self, node: yaml.Node, path: KeyPath) -> str | int:
+        where = ".".join(map(str, path)) or None
+        if not isinstance(node, yaml.ScalarNode):
+            raise ConfigError("keys must be plain names, not a mapping or a list", self.label, self._line(node), where)
+        key = self.scalar(node)
+        if isinstance(key, bool):
+            raise ConfigError(f"the key {node.value!r} is read as a boolean (YAML reads yes/no/on/off/true/false so); "
+                              "quote it", self.label, self._line(node), where)
+        if not isinstance(key, (str, int)):
+            raise ConfigError(f"keys must be plain names, got {_short(key)}", self.label, self._line(node), where)
+        return key
+
+    def build(self, node: yaml.Node, path: KeyPath, locs: dict[KeyPath, Loc]) -> Any:
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _CORE + "seq":
+                raise ConfigError(f"the YAML tag {_tag_text(node.tag)} does not fit a list", self.label, self._line(node))
+            items = []
+            for i, item in enumerate(node.value):
+                locs[path + (i,)] = (self.label, self._line(item))
+                items.append(self.build(item, path + (i,), locs))
+            return items
+        if not isinstance(node, yaml.MappingNode):
+            return self.scalar(node)
+        if node.tag != _CORE + "map":
+            raise ConfigError(f"the YAML tag {_tag_text(node.tag)} does not fit a mapping", self.label, self._line(node))
+        out: dict[Any, Any] = {}
+        merged: list[tuple[dict, dict]] = []
+        for key_node, value_node in node.value:
+            line = self._line(key_node)
+            if key_node.tag == _CORE + "merge":  # `<<: *base` or `<<: [*a, *b]`: keys the mapping does not set
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for source in sources:
+                    if not isinstance(source, yaml.MappingNode):
+                        raise ConfigError("a merge key (<<) takes a mapping or a list of mappings", self.label, line,
+                                          ".".join(map(str, path)) or None)
+                    sub_locs: dict[KeyPath, Loc] = {}
+                    merged.append((self.build(source, path, sub_locs), sub_locs))
+                continue
+            key = self.key(key_node, path)
+            if key in out:
+                raise ConfigError(f"duplicate key '{clip(str(key))}' (first at line {locs[path + (key,)][1]})", self.label,
+                                  line, ".".join(map(str, path + (key,))))
+            locs[path + (key,)] = (self.label, line)
+            out[key] = self.build(value_node, path + (key,), locs)
+        n = len(path)
+        for sub, sub_locs in merged:  # the mapping's own keys win, then the first merged mapping listed (YAML)
+            new = {k for k in sub if k not in out}
+            for k in new:
+                out[k] = sub[k]
+            locs.update((kp, loc) for kp, loc in sub_locs.items() if len(kp) > n and kp[n] in new)
+        return out
+
+
+def check_tree(data: Any, label: str, lim: Limits | None = None) -> None:
+    """Refuse a resolved config (after extends, overrides, or read from a manifest) with more values or deeper
+    nesting than the limits allow. Iterative: any depth is measured safely."""
+    lim = lim or limits()
+    count, stack = 0, [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > lim.values:
+            raise ConfigError(_over_limit(f"more than {lim.values:,} values in the resolved config", lim.values, "values"), label)
+        if depth > lim.depth:
+            raise ConfigError(_over_limit("nested too deeply", lim.depth, "depth"), label)
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+            count += len(node)
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+_PARSED: dict[tuple, tuple[Any, dict]] = {}  # file identity -> (data, locs): a file is parsed once per process
+
+
+def compose_file(path: Path, label: str | None = None, lim: Limits | None = None) -> tuple[Any, dict[KeyPath, Loc]]:
+    """A config file read (:func:`read_text`) and parsed (:func:`_compose`); the caller owns the result. A file
+    read again unchanged (same inode, size and times: `accord validate` reads a config to tell what it is, then
+    loads it) is not parsed again."""
+    label = label or _display(path)
+    lim = lim or limits()
+    try:
+        info = os.stat(path)
+        key: tuple | None = (os.path.realpath(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                             info.st_ctime_ns, label, lim)
+        if not stat.S_ISREG(info.st_mode):
+            key = None
+    except OSError:
+        key = None
+    if key is not None and key in _PARSED:
+        data, locs = _PARSED[key]
+        return copy.deepcopy(data), dict(locs)
+    data, locs = _compose(read_text(path, label, lim.file_bytes), label, lim)
+    if key is not None:
+        while len(_PARSED) >= 64:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = (copy.deepcopy(data), dict(locs))
     return data, locs
 
 
-def _merge(base: Any, over: Any, base_locs: dict, over_locs: dict, path: KeyPath = ()) -> Any:
-    """Deep-merge mappings (``over`` wins); lists, scalars and parameter specs replace. Locations follow
-    the values."""
-    if isinstance(base, dict) and isinstance(over, dict) and not (_is_spec(base) or _is_spec(over)):
-        out = dict(base)
-        for k, v in over.items():
-            if k in base:
-                out[k] = _merge(base[k], v, base_locs, over_locs, path + (k,))
-            else:
-                out[k] = v
-                _take_locs(base_locs, over_locs, path + (k,))
-        return out
-    _take_locs(base_locs, over_locs, path)
-    return over
+def _merge(base: Any, over: Any, base_locs: dict, over_locs: dict) -> Any:
+    """Deep-merge mappings (``over`` wins); lists, scalars and parameter specs replace. Locations follow the
+    values: ``base_locs`` is updated in place to the merged data's."""
+    replaced: list[KeyPath] = []
+
+    def merge(b: Any, o: Any, path: KeyPath) -> Any:
+        if isinstance(b, dict) and isinstance(o, dict) and not _replaces(b, o):
+            out = dict(b)
+            for k, v in o.items():
+                if k in b:
+                    out[k] = merge(b[k], v, path + (k,))
+                else:
+                    out[k] = v
+                    replaced.append(path + (k,))
+            return out
+        replaced.append(path)
+        return o
+
+    merged = merge(base, over, ())
+    prefixes = set(replaced)
+
+    def under(kp: KeyPath) -> bool:
+        return any(kp[:i] in prefixes for i in range(len(kp) + 1))
+
+    if () in prefixes:
+        base_locs.clear()
+    else:
+        for kp in [kp for kp in base_locs if under(kp)]:
+            del base_locs[kp]
+    base_locs.update((kp, loc) for kp, loc in over_locs.items() if under(kp))
+    return merged
+
+
+SPEC_KEYS = frozenset({"value", "source"})
 
 
 def _is_spec(d: dict) -> bool:
-    """A parameter value written as a mapping ({dist: ...} or {value: ...}) is one value, never merged."""
-    return "dist" in d or "value" in d
+    """A parameter written as a mapping: a distribution ({dist: ...}) or a number with its source
+    ({value: x[, source: s]}). A block that happens to have a field named ``value`` (e.g. ``challenger:
+    {value: 1, p_win: 0.5}``) has other keys too, and is not one."""
+    return "dist" in d or ("value" in d and set(d) <= SPEC_KEYS)
 
 
-def _take_locs(base_locs: dict, over_locs: dict, path: KeyPath) -> None:
-    n = len(path)
-    for k in [k for k in base_locs if k[:n] == path and len(k) > n]:
-        del base_locs[k]
-    for k, v in over_locs.items():
-        if k[:n] == path:
-            base_locs[k] = v
+def _replaces(base: dict, over: dict) -> bool:
+    """Whether ``over`` replaces ``base`` whole rather than merging into it: a parameter value is one value.
+    ``{value: x}`` over a block with other keys (a block with a field named ``value``) merges."""
+    if _is_spec(base) or "dist" in over:
+        return True
+    return _is_spec(over) and not (set(base) - SPEC_KEYS)
 
 
-def _read_file(path: Path, chain: tuple[Path, ...], ref: tuple[str, int | None, str] | None) -> tuple[dict, dict, list[str]]:
+def _read_file(path: Path, chain: tuple[Path, ...], ref: tuple[str, int | None, str] | None,
+               budget: list[int] | None = None) -> tuple[dict, dict, list[str]]:
     """Read a config and its ``extends`` ancestors; returns (merged data, locations, files read)."""
+    lim = limits()
+    budget = [lim.files] if budget is None else budget
     label = _display(path)
-    resolved = path.resolve()
+    resolved = Path(os.path.realpath(path))
     if resolved in chain:
         cycle = " -> ".join(_display(p) for p in chain[chain.index(resolved):] + (resolved,))
         raise ConfigError(f"extends cycle: {cycle}", ref[0] if ref else label, ref[1] if ref else None, "extends")
-    if not path.is_file():
-        if ref:
-            raise ConfigError(f"extends names '{ref[2]}', which does not exist ({label})", ref[0], ref[1], "extends")
-        raise ConfigError("no such config file", label)
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ConfigError(_over_limit("extends reads too many files", lim.files, "files"),
+                          ref[0] if ref else label, ref[1] if ref else None, "extends")
+    if ref and not os.path.lexists(path):
+        raise ConfigError(f"extends names '{clip(ref[2])}', which does not exist ({label})", ref[0], ref[1], "extends")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", label) from None
-    data, locs = _compose(text, label)
+        data, locs = compose_file(path, label, lim)
+    except ConfigError as exc:
+        if ref and exc.file == label and exc.line is None:  # say which file's extends led here
+            raise ConfigError(f"extends names '{clip(ref[2])}': {label}: {exc.message}", ref[0], ref[1], "extends") from None
+        raise
+    if data is None or data == {}:
+        raise ConfigError("the config is empty; a config is a mapping of keys (scenario:, run:, and the scenario's "
+                          "blocks; see configs/)", label, 1)
     if not isinstance(data, dict):
-        raise ConfigError(f"a config must be a mapping of keys, got {type(data).__name__}", label, 1)
+        raise ConfigError(f"a config must be a mapping of keys, got {_kind(data)}", label, 1)
     files = [label]
     parents = data.pop("extends", None)
     if parents is None:
@@ -411,38 +872,51 @@ def _read_file(path: Path, chain: tuple[Path, ...], ref: tuple[str, int | None, 
     line = locs.get(("extends",), (label, None))[1]
     if isinstance(parents, str):
         parents = [parents]
-    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+    if not isinstance(parents, list) or not parents or not all(isinstance(p, str) and p.strip() for p in parents):
         raise ConfigError("extends must be a file name or a list of file names", label, line, "extends")
+    if len(parents) > budget[0]:
+        raise ConfigError(_over_limit("extends reads too many files", lim.files, "files"), label, line, "extends")
     merged: dict = {}
     merged_locs: dict = {}
     for parent in parents:
-        pdata, plocs, pfiles = _read_file(path.parent / parent, chain + (resolved,), (label, line, parent))
+        pdata, plocs, pfiles = _read_file(path.parent / parent, chain + (resolved,), (label, line, parent), budget)
         merged = _merge(merged, pdata, merged_locs, plocs)
         files += [f for f in pfiles if f not in files]
-    locs = {k: v for k, v in locs.items() if k != ("extends",)}
-    return _merge(merged, data, merged_locs, locs), merged_locs, files
+    locs = {k: v for k, v in locs.items() if k[:1] != ("extends",)}
+    merged = _merge(merged, data, merged_locs, locs)
+    check_tree(merged, label, lim)
+    return merged, merged_locs, files
+
+
+def _kind(v: Any) -> str:
+    return {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false"}.get(type(v), type(v).__name__)
 
 
 # ------------------------------------------------------------------------------------------ overrides
 
+EMPTY = object()  # the value of `--set KEY=` (nothing after '='): refused unless the key allows none
+
 
 def split_override(text: str) -> tuple[list[str], Any]:
-    """``a.b.c=value`` -> (['a', 'b', 'c'], parsed YAML value)."""
+    """``a.b.c=value`` -> (['a', 'b', 'c'], parsed YAML value); an empty value is :data:`EMPTY`."""
     if "=" not in text:
-        raise ConfigError(f"--set needs KEY=VALUE, got {text!r} (e.g. --set forces.ukraine_cap=800000)", "--set")
+        raise ConfigError(f"--set needs KEY=VALUE, got {_short(text)} (e.g. --set forces.ukraine_cap=800000)", "--set")
     key, raw = text.split("=", 1)
     key = key.strip()
-    if not key or any(not part for part in key.split(".")):
-        raise ConfigError(f"--set key {key!r} is not a dotted path (e.g. guarantees.us.binding)", "--set")
+    if not key or any(not part.strip() for part in key.split(".")):
+        raise ConfigError(f"--set key {_short(key)} is not a dotted path (e.g. guarantees.us.binding)", "--set")
+    if not raw.strip():
+        return key.split("."), EMPTY
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"value {raw!r} is not valid YAML: {' '.join(str(exc).split())}", "--set", None, key) from None
+        value, _ = _compose(raw, f"--set {text}")
+    except ConfigError as exc:  # one line of YAML: its line number says nothing
+        raise ConfigError(exc.message, exc.file, exc.line if "\n" in raw.strip() else None, key) from None
     return key.split("."), value
 
 
-def apply_override(data: dict, locs: dict, text: str, index: int) -> dict:
-    """Apply one ``--set`` to the merged data (in place) and record its location."""
+def apply_override(data: dict, locs: dict, text: str, index: int = 0) -> KeyPath:
+    """Apply one ``--set`` to the merged data (in place) and record its location; returns the key path set
+    (list items by index). An empty value is stored as :data:`EMPTY` for :func:`from_data` to judge."""
     parts, value = split_override(text)
     label = f"--set {text}"
     node: Any = data
@@ -453,16 +927,17 @@ def apply_override(data: dict, locs: dict, text: str, index: int) -> dict:
             idx = _list_index(node, part)
             if idx is None:
                 names = [str(it.get("name")) for it in node if isinstance(it, dict) and "name" in it]
-                allowed = f"items named {', '.join(names)}" if names else f"indices 0..{len(node) - 1}"
-                raise ConfigError(f"no list item '{part}'; allowed: {allowed}", "--set", None, ".".join(parts[: i + 1]))
+                allowed = f"items named {', '.join(names)}" if names else f"indices 0..{len(node) - 1}" if node else "none (the list is empty)"
+                raise ConfigError(f"no list item '{clip(part)}'; allowed: {allowed}", "--set", None, ".".join(parts[: i + 1]))
             key: Any = idx
         elif isinstance(node, dict):
             key = part
             if not last and key not in node:
                 node[key] = {}
+                locs[path + (key,)] = (label, None)  # a block the --set creates: its errors are the --set's
         else:
             raise ConfigError(
-                f"cannot go into '{part}': {'.'.join(parts[:i])} is a value ({node!r}), not a mapping or list",
+                f"cannot go into '{clip(part)}': {'.'.join(parts[:i])} is a value ({_short(node)}), not a mapping or list",
                 "--set", None, ".".join(parts[: i + 1]),
             )
         path += (key,)
@@ -474,18 +949,80 @@ def apply_override(data: dict, locs: dict, text: str, index: int) -> dict:
             locs[path] = (label, None)
         else:
             node = node[key]
-    return data
+    return path
 
 
 def _list_index(items: list, part: str) -> int | None:
     for i, item in enumerate(items):
         if isinstance(item, dict) and str(item.get("name")) == part:
             return i
-    if part.lstrip("-").isdigit():
+    if part.lstrip("-").isdigit() and len(part) < 20:
         i = int(part)
         if -len(items) <= i < len(items):
             return i % len(items)
     return None
+
+
+def _empty_overrides(data: Any, empties: list[tuple[KeyPath, str]], schema: type[BaseModel]) -> list[str]:
+    """Judge each ``--set KEY=`` with nothing after '=': an error unless the key allows none; then it is set to
+    none, and the returned note says so."""
+    notes = []
+    for keypath, text in empties:
+        _set_at(data, keypath, None)
+        types_here = _types_at(schema, keypath)
+        key = display_path(keypath, data)
+        desc = _field_description(schema, keypath)
+        if type(None) in types_here:
+            notes.append(f"--set {text}: the empty value sets {key} to none{f' ({desc})' if desc else ''}; "
+                         f"write {key}=null to say so without this note")
+        elif types_here:
+            raise ConfigError(f"empty value (an unset shell variable?); {key} does not allow none: give a value"
+                              f"{f' ({desc})' if desc else ''}", f"--set {text}", None, key)
+    return notes
+
+
+def _get_at(data: Any, keypath: KeyPath) -> Any:
+    node = data
+    for k in keypath:
+        try:
+            node = node[k]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _set_at(data: Any, keypath: KeyPath, value: Any) -> None:
+    node = data
+    for k in keypath[:-1]:
+        node = node[k]
+    node[keypath[-1]] = value
+
+
+def _types_at(schema: type[BaseModel], keypath: KeyPath) -> list[Any]:
+    """The types a value at ``keypath`` may take under the schema (NoneType among them when it allows none);
+    empty when the schema has no such key."""
+    current: list[Any] = [schema]
+    for part in keypath:
+        nxt: list[Any] = []
+        for tp in current:
+            origin, args = typing.get_origin(tp), typing.get_args(tp)
+            if origin in (list, tuple) and isinstance(part, int) and args:
+                nxt.append(args[0])
+            elif origin is dict and isinstance(part, str) and len(args) == 2:
+                nxt.append(args[1])
+            elif isinstance(tp, type) and issubclass(tp, BaseModel) and part in tp.model_fields:
+                nxt.append(tp.model_fields[part].annotation)
+        current = [c for tp in nxt for c in _unwrap(tp)]
+    return current
+
+
+def _field_description(schema: type[BaseModel], keypath: KeyPath) -> str:
+    if not keypath:
+        return ""
+    for tp in _types_at(schema, keypath[:-1]):
+        if isinstance(tp, type) and issubclass(tp, BaseModel) and keypath[-1] in tp.model_fields:
+            return tp.model_fields[keypath[-1]].description or ""
+    return ""
 
 
 # ------------------------------------------------------------------------------------------- the config
@@ -501,6 +1038,7 @@ class Config:
     files: list[str]
     overrides: list[str] = field(default_factory=list)
     path: str = ""
+    notes: list[str] = field(default_factory=list)  # what the user should know (e.g. an empty --set read as none)
 
     @property
     def stem(self) -> str:
@@ -608,9 +1146,20 @@ def load(
     schema_for: typing.Callable[[str], type[ConfigBase]] | None = None,
 ) -> Config:
     """Read, merge, override and validate a config file."""
-    p = Path(path)
-    data, locs, files = _read_file(p, (), None)
+    data, locs, files = read_config(Path(path))
     return from_data(data, locs, files, overrides, schema_for, path=str(path))
+
+
+def read_config(path: Path) -> tuple[dict, dict, list[str]]:
+    """A config file with its ``extends`` merged: (data, locations, files read); not validated."""
+    try:
+        return _read_file(Path(path), (), None)
+    except RecursionError:  # an extends chain deeper than Python recurses (its limit lifted far)
+        raise ConfigError(_over_limit("extends chains too many files", limits().files, "files"), _display(Path(path))) from None
+
+
+TOP_LEVEL_EXTRA = ("extends",)
+MAX_ERRORS = 20  # errors reported for one config (a file of 50,000 bad keys gets the first 20)  # keys of a config file that no schema holds (read before validation)
 
 
 def from_data(
@@ -621,20 +1170,30 @@ def from_data(
     schema_for: typing.Callable[[str], type[ConfigBase]] | None = None,
     path: str = "",
 ) -> Config:
-    """Validate already-merged data (e.g. a manifest's resolved config) after applying overrides."""
-    import copy
-
+    """Validate already-merged data (e.g. a manifest's resolved config) after applying overrides, then run
+    the scenario's own cross-field checks (``check(config)`` in its module, if it has one)."""
+    label = (files or [path or "config"])[0]
+    if not isinstance(data, dict):
+        raise ConfigError(f"a config must be a mapping of keys, got {_kind(data)}", label, 1)
+    lim = limits()
+    check_tree(data, label, lim)
     data = copy.deepcopy(data)
     locs = dict(locs or {})
-    label = (files or [path or "config"])[0]
-    for i, text in enumerate(overrides):
-        apply_override(data, locs, text, i)
+    applied = [(apply_override(data, locs, text, i), text) for i, text in enumerate(overrides)]
+    empties = [(keypath, text) for keypath, text in applied if _get_at(data, keypath) is EMPTY]
+    if overrides:
+        check_tree(data, "--set", lim)
     if schema_for is None:
         from scenarios.registry import schema_for as default_schema_for
 
         schema_for = default_schema_for
     scenario = data.get("scenario")
-    if scenario is None:
+    if scenario is None or scenario is EMPTY:
+        close = [k for k in data if isinstance(k, str) and _suggest(k, ["scenario"])]
+        if close:
+            loc = locs.get((close[0],), (label, None))
+            raise ConfigError(f"unknown key '{clip(close[0])}' (did you mean 'scenario'?); a config names its model in "
+                              "scenario: (see `accord list`)", loc[0], loc[1], clip(close[0]))
         raise ConfigError("missing required key 'scenario' (see `accord list` for the scenarios)", label, 1, "scenario")
     schema = schema_for(str(scenario)) if isinstance(scenario, str) else None
     if schema is None:
@@ -642,21 +1201,32 @@ def from_data(
 
         loc = locs.get(("scenario",), (label, None))
         hint = _suggest(str(scenario), names())
-        raise ConfigError(f"unknown scenario {scenario!r}{hint}; allowed: {', '.join(names())}", loc[0], loc[1], "scenario")
+        raise ConfigError(f"unknown scenario {_short(scenario)}{hint}; allowed: {', '.join(names())}", loc[0], loc[1], "scenario")
+    notes = _empty_overrides(data, empties, schema)
     try:
         model = schema.model_validate(data)
     except ValidationError as exc:
         raise ConfigErrors(_explain(exc, data, locs, label, schema)) from None
-    config = Config(model=model, data=data, locs=locs, files=files or [label], overrides=list(overrides), path=path)
-    from scenarios.registry import get as scenario_module
+    except RecursionError:
+        raise ConfigError(_over_limit("nested too deeply to validate", lim.depth, "depth"), label) from None
+    cfg = Config(model=model, data=data, locs=locs, files=files or [label], overrides=list(overrides), path=path,
+                 notes=notes)
+    _scenario_check(cfg)
+    return cfg
+
+
+def _scenario_check(cfg: Config) -> None:
+    """The scenario module's ``check(config) -> None`` (cross-field rules pydantic cannot state alone; it
+    raises ConfigError with file, line and key from ``config.locs``), when it has one."""
+    from scenarios import registry
 
     try:
-        check = getattr(scenario_module(str(scenario)), "check", None)
+        module = registry.get(cfg.scenario)
     except KeyError:  # a schema given by the caller for a scenario the registry does not know
-        check = None
+        return
+    check = getattr(module, "check", None)
     if check is not None:
-        check(config)  # a scenario's own consistency rules (ConfigError naming file, line and key)
-    return config
+        check(cfg)
 
 
 # ----------------------------------------------------------------------------------- error explanation
@@ -718,15 +1288,37 @@ def _model_at(schema: type[BaseModel], loc: tuple) -> list[type[BaseModel]]:
     return [tp for tp in current if isinstance(tp, type) and issubclass(tp, BaseModel)]
 
 
+def _digits(v: int) -> str:
+    try:
+        return str(len(str(abs(v))))
+    except ValueError:  # more digits than Python converts
+        return f"about {int(v.bit_length() * 0.30103)}"
+
+
 def _short(v: Any) -> str:
-    text = json.dumps(v, default=str) if not isinstance(v, str) else repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """A value for a message: YAML-ish, at most 60 characters."""
+    if isinstance(v, str):
+        text = repr(clip(v, 200))
+    elif isinstance(v, bool) or v is None:
+        text = "null" if v is None else str(v).lower()
+    elif isinstance(v, float):
+        text = repr(v)  # nan, inf
+    elif isinstance(v, int):
+        text = str(v) if v.bit_length() < 200 else f"an integer of {_digits(v)} digits"
+    else:
+        try:
+            text = json.dumps(v, default=str)
+        except (ValueError, RecursionError):
+            text = type(v).__name__
+    return clip(text)
 
 
 def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: type[BaseModel]) -> list[ConfigError]:
     errors: list[ConfigError] = []
     seen: set[tuple[KeyPath, str]] = set()
     for err in exc.errors(include_url=False):
+        if len(errors) >= MAX_ERRORS:
+            break
         loc = tuple(err["loc"])
         keypath = _data_path(loc, data)
         kind = err["type"]
@@ -737,10 +1329,16 @@ def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: t
         key = display_path(keypath, data) or "(top level)"
         value = err.get("input")
         if kind == "extra_forbidden":
-            allowed = sorted({f for m in _model_at(schema, loc[:-1]) for f in m.model_fields})
-            msg = f"unknown key '{loc[-1]}'{_suggest(str(loc[-1]), allowed)}; allowed keys: {', '.join(allowed)}"
+            allowed = {f for m in _model_at(schema, loc[:-1]) for f in m.model_fields}
+            if len(loc) == 1:  # the top level: the keys read before validation too
+                allowed |= {"scenario", *TOP_LEVEL_EXTRA}
+            allowed = sorted(allowed)
+            bad = clip(str(loc[-1]))
+            msg = f"unknown key '{bad}'{_suggest(str(loc[-1]), allowed)}; allowed keys: {', '.join(allowed)}"
         elif kind == "missing":
             msg = f"missing required key '{loc[-1]}'"
+            if where[1] is None and where[0] == label:  # a top-level block: the mapping starts at line 1
+                where = (label, 1)
         elif kind == "union_tag_invalid":
             tag = err.get("ctx", {}).get("tag", "")
             msg = f"unknown distribution '{tag}'{_suggest(str(tag), DIST_NAMES)}; allowed: {', '.join(DIST_NAMES)}"
@@ -757,9 +1355,20 @@ def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: t
             msg = f"got {_short(value)}; must be {op} {bound}"
         elif kind == "literal_error":
             msg = f"got {_short(value)}; allowed: {err.get('ctx', {}).get('expected', '')}"
-        elif kind in ("list_type", "dict_type", "model_type"):
-            want = {"list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping of keys"}[kind]
+        elif kind in ("list_type", "tuple_type", "set_type", "frozen_set_type", "iterable_type", "dict_type",
+                      "model_type", "mapping_type"):
+            want = "a mapping of keys" if kind in ("dict_type", "model_type", "mapping_type") else "a list"
             msg = f"expected {want}, got {_short(value)}"
+        elif kind in ("bool_not_number", "finite_number") and "allowed" in err.get("ctx", {}):
+            msg = err["msg"]  # the parameter's own check: names its range
+        elif kind == "bool_not_number":
+            msg = f"expected a number, got {_short(value)} (a boolean)"
+        elif kind == "finite_number":
+            msg = f"got {_short(value)}, not a finite number; allowed: a finite number"
+        elif kind == "invalid_key":
+            msg = f"keys must be names (text), got {_short(value)}"
+        elif kind in ("bool_type", "bool_parsing"):
+            msg = f"expected true or false, got {_short(value)}"
         elif kind == "string_type":
             msg = f"expected text, got {_short(value)}"
         else:
@@ -767,13 +1376,13 @@ def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: t
             if value is not None and not isinstance(value, (dict, list)) and "got" not in msg:
                 msg += f" (got {_short(value)})"
         errors.append(ConfigError(msg, where[0], where[1], key))
-    return errors[:20]
+    return errors
 
 
 
 def is_fragment(path: str | Path) -> bool:
     """A config file with no ``scenario`` (after its own extends) is a fragment, meant to be extended."""
-    data, _, _ = _read_file(Path(path), (), None)
+    data, _, _ = read_config(Path(path))
     return "scenario" not in data
 
 
@@ -785,7 +1394,7 @@ def validate_fragment(path: str | Path) -> tuple[list[str], int]:
 
     from scenarios import registry
 
-    data, locs, files = _read_file(Path(path), (), None)
+    data, locs, files = read_config(Path(path))
     fields: dict[str, Any] = {}
     for name in registry.names():
         for key, info in registry.get(name).Schema.model_fields.items():
@@ -799,13 +1408,15 @@ def validate_fragment(path: str | Path) -> tuple[list[str], int]:
         if errors:
             raise ConfigErrors(errors) from None
         return files, _count_values(data)  # the blocks validated but for keys the extending configs supply
+    except RecursionError:
+        raise ConfigError(_over_limit("nested too deeply to validate", limits().depth, "depth"), files[0]) from None
     return files, len(walk_specs(model))
 
 
 def _count_values(node: Any) -> int:
     """Numbers and parameter mappings ({dist: ..} / {value: ..}) in a config tree."""
     if isinstance(node, dict):
-        if "dist" in node or "value" in node:
+        if _is_spec(node):
             return 1
         return sum(_count_values(v) for v in node.values())
     if isinstance(node, list):

@@ -29,6 +29,7 @@ from model import params as P
 from model.stats import Accumulator, Estimate, estimate
 from scenarios import registry
 from scenarios.config import Config, _Spec
+from scenarios.lifecycle import die_with_parent
 from scenarios.results import Result
 
 QUANTILE_CAP = 100_000  # trials kept per output for quantiles (model.stats.Accumulator)
@@ -212,7 +213,8 @@ def summarise(
     pool = None
     if workers > 1:
         method = "fork" if sys.platform.startswith("linux") else "spawn"
-        pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context(method))
+        pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context(method),
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
         module = registry.available().get(config.scenario) or registry.SCENARIOS[config.scenario]
         for block in blocks[1:]:
             first = int(sum(sizes[: block[0]]))
@@ -233,10 +235,28 @@ def summarise(
                 for _, chunk_acc in f.result():
                     for name, a in chunk_acc.items():
                         acc[name].merge(a)
+    except BaseException:  # interrupted, terminated or failed: the workers' chunks are wasted work; stop them
+        if pool is not None:
+            stop_workers(pool)
+        raise
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return Summaries(dict(acc), trials, seed, sampler)
+
+
+# ------------------------------------------------------------------------------------ worker lifecycle
+# die_with_parent (a pool initializer) lives in scenarios/lifecycle.py, which imports nothing heavy: a worker
+# runs it before it takes a task, so a slow import there would let the first worker drain a queue of short tasks
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill a process pool's workers now (on an interrupt or error: their results would be thrown away)."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def execute(
@@ -260,3 +280,109 @@ def execute(
     result = registry.get(config.scenario).report(config, summaries)
     t2 = time.perf_counter()
     return RunOutput(result, summaries, {"model_seconds": t1 - t0, "report_seconds": t2 - t1, "workers": workers})
+
+
+# ----------------------------------------------------------------------------------------- estimates
+
+
+@dataclass(frozen=True)
+class WorkEstimate:
+    """What a run will cost, extrapolated from pilot chunks: wall-clock seconds and peak memory (bytes)."""
+
+    trials: int  # per evaluation
+    evaluations: int  # runs of ``trials`` trials (1 for a run; points of a sweep; model runs of a sensitivity)
+    workers: int
+    seconds: float
+    peak_bytes: int
+    pilot_trials: tuple[int, ...]
+
+    def text(self) -> str:
+        runs = f"{self.evaluations:,} runs of {self.trials:,} trials" if self.evaluations > 1 else f"{self.trials:,} trials"
+        pilots = " and ".join(f"{n:,}" for n in self.pilot_trials)
+        return (f"{runs}: about {duration_text(self.seconds)} and {bytes_text(self.peak_bytes)} of memory with "
+                f"{self.workers} worker{'s' if self.workers > 1 else ''} (extrapolated from pilot chunks of "
+                f"{pilots} trials)")
+
+
+def duration_text(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("hours", 3600), ("min", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def bytes_text(n: float) -> str:
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n / 2**10:,.0f} KiB"
+
+
+def _pilot(config: Config, n: int, seed: int, sampler: str, detail: int, traced: bool) -> tuple[float, int, list[int]]:
+    """One chunk of ``n`` trials: (seconds, peak bytes allocated while it ran, values per trial of each output)."""
+    import tracemalloc
+
+    if traced:
+        tracemalloc.start()
+    try:
+        t0 = time.perf_counter()
+        per_trial: list[int] = []
+        acc = _new_acc()
+        for _, outputs in iterate_chunks(config, n, seed, sampler, chunk_size=n, chunks=[0], detail_trials=detail):
+            per_trial = [int(np.prod(np.shape(v)[1:])) for v in outputs.values()]
+            for name, values in outputs.items():  # summarised as a run does
+                acc[name].add(values)
+        seconds = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1] if traced else 0
+    finally:
+        if traced:
+            tracemalloc.stop()
+    return seconds, peak, per_trial
+
+
+def estimate_work(config: Config, trials: int, seed: int, sampler: str, workers: int, evaluations: int = 1,
+                  refine_above: float = 60.0) -> WorkEstimate:
+    """Time and peak memory of ``evaluations`` runs of ``trials`` trials on ``workers`` processes, from
+    pilot chunks of the config itself (their answers are thrown away).
+
+    After a warm-up chunk (imports, caches) and a first look at 100 trials (which keeps n1 <= 2000 small
+    enough that no pilot takes more than seconds), a chunk of n1 trials gives an upper bound on the time per trial
+    (it carries the whole fixed cost of a chunk) and, traced by tracemalloc, the memory per trial. When that
+    bound says more than ``refine_above`` seconds, a chunk of n2 = 8 n1 trials refines it: per chunk, time
+    is a + b n; the detail outputs (the coalition's ZOPA and deal-breakers) cost only their first
+    ``run.detail_trials`` trials, so b without them comes from a chunk of n2 trials without details.
+    Peak memory: this process now, plus one chunk per worker (memory per trial x the chunk size), plus the
+    quantile samples kept (at most QUANTILE_CAP trials of every output, 1,000,000 values each). Timing noise
+    on a busy machine makes it an estimate within a factor of about 2: enough to refuse days, not to plan
+    minutes."""
+    import resource
+
+    size = min(config.model.run.chunk_size, trials)
+    detail = config.model.run.detail_trials
+    n0 = max(1, min(100, size))
+    _pilot(config, n0, seed, sampler, detail, traced=False)  # warm-up: imports, caches
+    t0 = _pilot(config, n0, seed, sampler, detail, traced=False)[0]  # a first look, bounding the pilots
+    n1 = max(n0, min(2000, size, int(5.0 / max(t0 / n0, 1e-9))))
+    _, mem1, per_trial = _pilot(config, n1, seed, sampler, detail, traced=True)
+    t1 = _pilot(config, n1, seed, sampler, detail, traced=False)[0]
+    chunks = len(P.chunk_sizes(trials, config.model.run.chunk_size))
+    used = max(1, min(workers, evaluations * chunks))
+    one_run = t1 / n1 * trials  # an upper bound: the fixed cost of a chunk charged to each of n1 trials
+    pilots: tuple[int, ...] = (n1,)
+    n2 = min(8 * n1, size)
+    if one_run * evaluations / used > refine_above and n2 > n1:
+        t2 = _pilot(config, n2, seed, sampler, detail, traced=False)[0]
+        b = max((t2 - t1) / (n2 - n1), 0.25 * t2 / n2)
+        a = max(t2 - b * n2, 0.0)
+        b_plain = b
+        if detail < trials:
+            t_plain = _pilot(config, n2, seed, sampler, 0, traced=False)[0]
+            b_plain = min(b, max(t_plain - a, 0.1 * t_plain) / n2)
+        one_run = chunks * a + b_plain * trials + (b - b_plain) * min(trials, detail)
+        pilots = (n1, n2)
+    seconds = one_run * evaluations / used
+    chunk_bytes = mem1 / n1 * size
+    kept = sum(min(min(trials, QUANTILE_CAP) * k, 1_000_000) * 8 for k in per_trial)  # model.stats.Accumulator
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    peak = int(rss + used * (chunk_bytes + kept))
+    return WorkEstimate(trials, evaluations, used, seconds, peak, pilots)

@@ -49,7 +49,11 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value) if np.isfinite(value) else None
+        try:
+            number = float(value)  # a Python int beyond float's range (10**400) overflows; numpy cannot test it
+        except OverflowError:
+            return None
+        return number if np.isfinite(number) else None
     return None
 
 

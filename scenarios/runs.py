@@ -11,13 +11,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scenarios import engine, registry
-from scenarios.config import Config, ConfigError, _read_file, from_data, param_info
-from scenarios.results import Result, command_line, git_commit, run_id, versions, write_run
+from scenarios.config import (
+    MAX_TRIALS,
+    Config,
+    ConfigError,
+    _read_file,
+    clip,
+    compose_file,
+    from_data,
+    limits,
+    param_info,
+    read_text,
+)
+from scenarios.results import Result, RunDir, command_line, git_commit, run_id, versions, write_run
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST_MAX_FILES = 16  # a manifest (resolved config, parameters, headline) may be this many config files long
 
 
 @dataclass
@@ -71,20 +81,32 @@ def run_and_write(
     workers: int | None = None,
 ) -> Done:
     """Execute a config and write its run directory atomically (``workers`` processes: default all cores,
-    never more than there are chunks; the numbers do not depend on it)."""
+    never more than there are chunks; the numbers do not depend on it).
+
+    The (temporary) run directory is made before the compute, so that a place that cannot be written, or an
+    --out that exists already, fails at once; the manifest and brief name the directory the run lands in."""
     trials, seed, sampler = settings(cfg, trials, seed, sampler)
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
-    output = engine.execute(cfg, trials, seed, sampler, progress, workers)
     rid = run_id(cfg.digest(), seed, sampler, trials, started)
     target = out if out is not None else outputs_root / cfg.stem / rid
+    run_dir = RunDir(target, unique=out is None)
+    with run_dir:
+        output = engine.execute(cfg, trials, seed, sampler, progress, workers)
     timings = dict(output.timings)
     n_workers = int(timings.pop("workers", 1))
     manifest = build_manifest(cfg, output.result, rid, trials, seed, sampler, started, timings)
     manifest["workers"] = n_workers  # how it ran, not what it computed: the numbers do not depend on it
+    body = output.result.summary
     output.result.summary = brief(cfg, output.result, rid, trials, seed, sampler, started)
+
+    def own_name(tmp: Path, final: Path) -> None:  # a run whose id was taken lands in <id>-2: the brief says so
+        if out is None:
+            result = Result(output.result.scenario, output.result.headline, summary=body)
+            output.result.summary = brief(cfg, result, final.name, trials, seed, sampler, started)
+
     t_write = time.perf_counter()
-    final = write_run(target, output.result, manifest, formats or ["png"], unique=out is None)
+    final = write_run(run_dir, output.result, manifest, formats or ["png"], finalize=own_name)
     timings["write_seconds"] = time.perf_counter() - t_write
     timings["total_seconds"] = time.perf_counter() - t0
     return Done(final, cfg, output.result, seed, trials, sampler, timings)
@@ -147,15 +169,20 @@ def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler
 def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
     """The config and run settings stored in a run's manifest."""
     label = str(path)
+    text = read_text(path, label, max_bytes=MANIFEST_MAX_FILES * limits().file_bytes)
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(text)
         resolved = manifest["config"]["resolved"]
         run_settings = {k: manifest[k] for k in ("trials", "seed", "sampler")}
         source = manifest["config"].get("path") or label
-    except FileNotFoundError:
-        raise ConfigError("no such manifest", label) from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"not an accord manifest ({type(exc).__name__}: {exc})", label) from None
+        if not all(isinstance(run_settings[k], int) and not isinstance(run_settings[k], bool) for k in ("trials", "seed")):
+            raise TypeError("trials and seed must be whole numbers")
+        if run_settings["sampler"] not in ("mc", "lhs", "sobol") or not isinstance(source, str):
+            raise TypeError("an unknown sampler or config path")
+        if not 1 <= run_settings["trials"] <= MAX_TRIALS or run_settings["seed"] < 0:
+            raise ValueError("trials or seed out of range")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise ConfigError(f"not an accord manifest ({type(exc).__name__}: {clip(str(exc), 80)})", label) from None
     # the numbers depend on the chunk size (chunk k draws stream k) and the detail tables on how many trials
     # got details: restore what the run used, whatever today's defaults
     chunk, detail = manifest.get("chunk_size"), manifest.get("detail_trials")
@@ -228,8 +255,10 @@ def catalogue(configs_dir: Path) -> dict[str, Any]:
     for p in sorted(configs_dir.rglob("*.yaml")):
         rel = p.relative_to(configs_dir.parent)
         try:
-            head = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        except yaml.YAMLError:
+            head = compose_file(p, str(rel))[0] or {}
+        except ConfigError:
+            head = {}
+        if not isinstance(head, dict):
             head = {}
         scenario, title = head.get("scenario"), head.get("title", "")
         if p.parent.name == "games":

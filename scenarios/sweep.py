@@ -373,7 +373,8 @@ def _run_local(tasks: list[dict], workers: int, record: Callable[[dict], None]) 
 
     # forkserver: workers start from a clean process, safe even when the parent holds threads (Dask, BLAS)
     ctx = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx,
+                               initializer=engine.die_with_parent, initargs=(None, os.getpid()))  # issue 16
     try:
         futures = [pool.submit(run_point, t) for t in tasks]
         for fut in as_completed(futures):

@@ -101,7 +101,7 @@ def test_evaluations_use_common_random_numbers(ishigami):
 
 
 def test_cli_sensitivity_writes_the_table_and_a_bar_chart(ishigami, tmp_path):
-    res = CliRunner().invoke(cli.main, ["sensitivity", str(ishigami), "--method", "morris", "--n", "8", "-n", "1",
+    res = CliRunner().invoke(cli.main, ["sensitivity", str(ishigami), "--method", "morris", "--base-samples", "8", "-n", "1",
                                         "--out", str(tmp_path / "r"), "--json", "--quiet"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["method"] == "morris"
