@@ -56,8 +56,14 @@ the first year with g(t) > 0 or s(t) > 0. The combined model the headline uses p
 the record's reference-class hazard h0(t) (Fortna 2003, 2004: highest early, falling with time; strong
 agreements lower it) as a proportional-hazards multiplier,
 
-    h(t) = 1 - (1 - h0(t)) ^ exp(gamma_g g(t)+ + gamma_s s(t)+)
+    h(t) = 1 - (1 - h0(t)) ^ exp(gamma_g g(t)+ + gamma_s d(t))
 
+with d(t) = |p(t) - p(t-1)| the size of the shift in the challenger's war share p = x + G_A - G_B (its expected
+share after a season of war, net of the defender's own offensive) from one year of the peace to the next
+(d(0) = 0: what the settlement changes at once, the cap or the cession, is in the level p(0) and so in the gap),
+in either direction: Powell's (2006) point is that a large, rapid shift in either side's favour makes the
+declining side's preventive war thinkable even when no year's terms leave the range; his strict condition s(t)
+is the deterministic rule's, the size of the shift raises the hazard below it.
 the grouped-time (complementary log-log) form of h0(t) exp(...) (Prentice & Gloeckler 1978), which stays a
 probability however large the multiplier; gamma_g, gamma_s are stated priors with ranges (sweepable).
 Survival S(t) = prod_{k < t} (1 - h(k)).
@@ -143,6 +149,16 @@ def commitment_shift(
     return out
 
 
+def shift_size(settlement_share: np.ndarray | float, gain_challenger: np.ndarray,
+               gain_defender: np.ndarray) -> np.ndarray:
+    """d(t) = |p(t) - p(t-1)|, p = x + G_A - G_B the challenger's net war share (module docstring); (n, T) with
+    d(0) = 0."""
+    p = _per_trial(settlement_share) + np.asarray(gain_challenger, dtype=float) - np.asarray(gain_defender, float)
+    out = np.zeros(p.shape)
+    out[..., 1:] = np.abs(np.diff(p, axis=-1))
+    return out
+
+
 def first_break_year(broken: np.ndarray) -> np.ndarray:
     """Index of the first True along the year axis, or T where there is none; shape (n,)."""
     n_years = broken.shape[-1]
@@ -162,11 +178,12 @@ def combined_hazard(
     gamma_gap: np.ndarray | float,
     gamma_shift: np.ndarray | float,
 ) -> np.ndarray:
-    """h(t) = 1 - (1 - h0(t)) ^ exp(gamma_g g(t)+ + gamma_s s(t)+), shape of the broadcast (n, T).
+    """h(t) = 1 - (1 - h0(t)) ^ exp(gamma_g g(t)+ + gamma_s d(t)+), shape of the broadcast (n, T).
 
-    base_hazard h0 in [0, 1]: the reference-class yearly hazard (scalar, (n,) or (n, T)); gap, shift (n, T)
-    in stake shares (negative parts count 0); gamma_g, gamma_s >= 0 per stake share (scalar or (n,)).
-    With gap and shift <= 0 it is h0; it rises with each, towards 1."""
+    base_hazard h0 in [0, 1]: the reference-class yearly hazard (scalar, (n,) or (n, T)); gap g and shift d
+    (n, T) in stake shares (the settlement passes d = shift_size(...); negative parts count 0); gamma_g,
+    gamma_s >= 0 per stake share (scalar or (n,)). With gap and shift <= 0 it is h0; it rises with each,
+    towards 1."""
     h0 = np.clip(np.asarray(base_hazard, dtype=float), 0.0, 1.0)
     if h0.ndim == 1:
         h0 = h0[:, None]

@@ -90,11 +90,13 @@ def _survival(x: np.ndarray, q: np.ndarray | float, gain_a: np.ndarray, gain_ag:
     pa, pb = B.war_payoffs(q, gain_a, gain_ag, gain_b, c_a, c_b, punish)
     gap, shift = B.bargaining_gap(pa, pb), B.commitment_shift(x, pa, pb, delta)
     mechanism = B.survival_from_break_year(B.mechanism_break_year(gap, shift), gap.shape[1])
+    size = B.shift_size(x, gain_a, gain_b)
     if rule == "mechanism":
         S = mechanism
     else:
-        S = B.survival_from_hazard(B.combined_hazard(h0, gap, shift, gamma_gap, gamma_shift))
-    return {"S": S, "mechanism": mechanism, "payoff_a": pa, "payoff_b": pb, "gap": gap, "shift": shift}
+        S = B.survival_from_hazard(B.combined_hazard(h0, gap, size, gamma_gap, gamma_shift))
+    return {"S": S, "mechanism": mechanism, "payoff_a": pa, "payoff_b": pb, "gap": gap, "shift": shift,
+            "shift_size": size}
 
 
 def _weighted_outputs(out: dict[str, np.ndarray], w: np.ndarray, S: np.ndarray, suffix: str) -> None:
@@ -178,6 +180,7 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
             out["payoff_defender"] = surv["payoff_b"]
             out["gap"] = surv["gap"]
             out["shift"] = np.where(np.isfinite(surv["shift"]), surv["shift"], np.nan)
+            out["shift_size"] = surv["shift_size"]
     out["q_eff"] = np.asarray(q, dtype=float)
     out["gain_challenger"] = stake.gain_challenger
     out["gain_defender"] = stake.gain_defender
@@ -301,16 +304,21 @@ def outcomes_table(s: Summaries) -> Table:
     return Table(["outcome", "breaks_in_year", "probability", "se", "ci95_low", "ci95_high", "n_trials"], rows)
 
 
+MECHANISM_COLUMNS = ("gain_challenger", "gain_defender", "payoff_challenger", "payoff_defender", "gap", "shift",
+                     "shift_size")
+
+
 def mechanism_table(s: Summaries) -> Table:
     """Why the peace holds or breaks, year by year: each side's expected gain of a season of war and payoff of
-    war over peace (stake shares), the gap, Powell's shift term, how often the gap is positive, and the
+    war over peace (stake shares), the gap, Powell's shift condition s and the shift's size d (the hazard's
+    term), how often the gap is positive, and the
     challenger's chance of reaching its stated objective in a season (forces.objective_km2; on the detail
     trials) (unconditional, over all trials)."""
     rows = []
     T = len(s["gap"].mean_value())
     for t in range(T):
         cells = [t + 1]
-        for name in ("gain_challenger", "gain_defender", "payoff_challenger", "payoff_defender", "gap", "shift"):
+        for name in MECHANISM_COLUMNS:
             e = s.estimate(name, (t,))
             cells += [e.mean, e.se, e.spread_lo, e.spread_hi]
         cells.append(float(np.mean(_sample(s, "gap")[:, t] > 0)) if s["gap"].sample else float("nan"))
@@ -318,7 +326,7 @@ def mechanism_table(s: Summaries) -> Table:
         cells += [e.mean, e.se, s.n_trials] if e else [float("nan"), float("nan"), s.n_trials]
         rows.append(cells)
     cols = ["year"]
-    for name in ("gain_challenger", "gain_defender", "payoff_challenger", "payoff_defender", "gap", "shift"):
+    for name in MECHANISM_COLUMNS:
         cols += [name, f"{name}_se", f"{name}_spread10", f"{name}_spread90"]
     return Table(cols + ["share_gap_positive", "p_objective", "p_objective_se", "n_trials"], rows)
 
@@ -561,8 +569,8 @@ def _survival_text(cfg: Schema, survival: Table) -> list[str]:
             f"{km['survival'][0]:.0%} in force after 1 year, {km['survival'][1]:.0%} after 5, {km['survival'][2]:.0%} "
             f"after 10; censored at {km['censored_at']}), for this plan's provisions "
             f"({', '.join(used) or 'none that the model weighs'}), its coefficients drawn per trial from the fit's "
-            f"sampling distribution, times the mechanism's multiplier exp(gamma_gap g+ + gamma_shift s+) (g the "
-            f"bargaining gap, s Powell's power-shift term).")
+            f"sampling distribution, times the mechanism's multiplier exp(gamma_gap g+ + gamma_shift d) (g the "
+            f"bargaining gap, d the size of the year-on-year shift in the challenger's war share, Powell 2006).")
     if ref.provisions == "none":
         text += (" The plan's provisions do not move the reference hazard (`settlement.reference.provisions: none`): on "
                  "the record, agreements' provisions predict their survival no better than the base rate out of "

@@ -131,11 +131,12 @@ class SettlementBlock(Block):
 
     rule: Literal["combined", "mechanism"] = Field(
         "combined", description="combined: the reference class's hazard for the plan's provisions times the "
-        "mechanism's multiplier exp(gamma_gap g+ + gamma_shift s+) (the headline); mechanism: the first year the "
+        "mechanism's multiplier exp(gamma_gap g+ + gamma_shift d) (the headline); mechanism: the first year the "
         "terms leave the bargaining range or a power shift makes war pay (deterministic)")
     reference: ReferenceBlock = ReferenceBlock()
     gamma_gap: Param(0, 200, "per stake share", "how the hazard rises with the bargaining gap g") = 10.0
-    gamma_shift: Param(0, 200, "per stake share", "how the hazard rises with Powell's power-shift term s") = 10.0
+    gamma_shift: Param(0, 200, "per stake share", "how the hazard rises with the size d of the year-on-year shift "
+                       "in the challenger's war share (Powell 2006)") = 10.0
 
 
 # ------------------------------------------------------------------------------------------------ the maps

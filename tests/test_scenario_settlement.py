@@ -259,3 +259,38 @@ def test_compare_of_a_config_with_itself_has_zero_paired_differences():
     for metric, entry in report.data["metrics"].items():
         for d in entry["differences"].values():
             assert d["mean"] == 0 and d["se"] == pytest.approx(0, abs=1e-12), metric
+
+
+def test_adoption_and_durability_share_their_causes_the_selection_effect():
+    """One world per trial (MODELS.md section 0): Russia's cost of a renewed war is one draw, read by its
+    acceptance (a costly war makes no deal worse) and by the bargaining range (a costly war makes attacking
+    worse). In a world built to show it (that cost wide, acceptance decisive, the mechanism alone), the plans that
+    are adopted are those the parties would keep (Fortna 2004; Werner & Yuen 2005): P(holds 5 years | adopted)
+    lies far above P(holds 5 years) over all draws."""
+    cfg = load(ROOT / "configs" / "no_deal.yaml", [
+        "forces.compare_with=[]", "settlement.rule=mechanism", "coalition.sigma=0.01",
+        "war.cost_challenger={dist: uniform, low: 0, high: 0.12, source: test}"])
+    s = summarise(cfg, 6000, 2, "mc", detail_trials=0)
+    head = settlement.headline(s)
+    given, overall = head["p_holds_5y"].estimate, head["p_holds_5y_unconditional"].estimate
+    assert given.mean - overall.mean > 6 * np.hypot(given.se, overall.se)
+
+
+def _holds(extra: list[str], trials: int = 3000) -> tuple[float, float]:
+    cfg = load(ROOT / "configs" / "plan_28_points.yaml", ["forces.compare_with=[]", *extra])
+    row = settlement.survival_table(summarise(cfg, trials, 2, "mc", detail_trials=0)).records()[5]
+    return row["p_holds"], row["p_holds_reference"]
+
+
+def test_a_defender_favourable_shift_alone_can_break_the_peace():
+    """Powell (2006) made operative: with the bargaining gap's term off, a fast defender-favourable shift (Ukraine
+    rebuilding its fortified lines within a few years of ceding the fortress belt, so Russia's war share falls
+    year by year) raises the hazard on its own: P(holds 5 years | adopted) falls below the reference class alone,
+    and below the same world with the shift's term off (common random numbers, so any difference is the term's)."""
+    fast = ["settlement.gamma_gap=0", "cession.fortified_rebuild_per_year=0.3", "settlement.gamma_shift=200"]
+    held, reference = _holds(fast)
+    no_term, _ = _holds([*fast[:2], "settlement.gamma_shift=0"])
+    slow, _ = _holds(["settlement.gamma_gap=0", "cession.fortified_rebuild_per_year=0.01", "settlement.gamma_shift=200"])
+    assert no_term == pytest.approx(reference, abs=1e-12)  # neither gap nor shift: the reference class alone
+    assert held < reference - 0.01
+    assert held < slow  # the faster the shift, the more it breaks
