@@ -333,11 +333,16 @@ def mechanism_table(s: Summaries) -> Table:
 
 def paired_ratios(outputs: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per trial, the numerator and the denominator of each headline that is a ratio estimator (see
-    `conditional`): `accord compare` pairs them across options on common random numbers."""
+    `conditional`), and of the headlines that are means of a column of a per-year output (denominator 1):
+    `accord compare` pairs them across options on common random numbers."""
     w = outputs["p_adopted"]
     survival = outputs["survival.w"]
     ratios = {f"p_holds_{m}y": (survival[:, m], w) for m in MILESTONES if m < survival.shape[1]}
     ratios["years_of_peace"] = (outputs["years_of_peace.w"], w)
+    if survival.shape[1] > 5:  # plain means of a per-trial column (ratio to 1): paired all the same
+        one = np.ones(len(w))
+        ratios["p_holds_5y_unconditional"] = (outputs["survival"][:, 5], one)
+        ratios["p_adopted_and_holds_5y"] = (survival[:, 5], one)
     return ratios
 
 

@@ -37,7 +37,7 @@ HOSTILE = {
     "not_utf8.yaml": (2, "", "not UTF-8 text: byte 0xe9 at line 2"),
     "nul_bytes.yaml": (2, "", "control character U+0000"),
     "utf16_bom.yaml": (3, "coalition.sigma", "not a finite number"),  # UTF-16 with a BOM and CRLF reads fine
-    "crlf.yaml": (3, "settlement.cost_challenger", "expected a number or a distribution"),
+    "crlf.yaml": (3, "war.cost_challenger", "expected a number or a distribution"),
     # empty files
     "empty.yaml": (1, "", "the config is empty"),
     "only_comments.yaml": (1, "", "the config is empty"),
@@ -45,19 +45,19 @@ HOSTILE = {
     "nan_sigma.yaml": (3, "coalition.sigma", "got nan, not a finite number; allowed: a number in [0.001, 1]"),
     "nan_capitalised.yaml": (3, "coalition.sigma", "not a finite number"),
     "nan_upper.yaml": (3, "coalition.sigma", "not a finite number"),
-    "nan_tagged.yaml": (3, "settlement.cost_challenger", "got nan, not a finite number"),
-    "nan_cost_challenger.yaml": (3, "settlement.cost_challenger", "allowed: a number in [0, 1]"),
-    "nan_in_distribution.yaml": (3, "settlement.cost_challenger.low", "not a finite number"),
-    "nan_value_block.yaml": (3, "settlement.cost_challenger", "got nan, not a finite number"),
-    "inf_huge_float.yaml": (3, "settlement.cost_challenger", "not a finite number"),
+    "nan_tagged.yaml": (3, "war.cost_challenger", "got nan, not a finite number"),
+    "nan_cost_challenger.yaml": (3, "war.cost_challenger", "allowed: a number in [0, 2]"),
+    "nan_in_distribution.yaml": (3, "war.cost_challenger.low", "not a finite number"),
+    "nan_value_block.yaml": (3, "war.cost_challenger", "got nan, not a finite number"),
+    "inf_huge_float.yaml": (3, "war.cost_challenger", "not a finite number"),
     "huge_integer.yaml": (3, "forces.ukraine_cap", "an integer of 400 digits, far too large"),
     "too_many_digits.yaml": (3, "", "too many digits"),
     "boolean_cap.yaml": (3, "forces.ukraine_cap", "got true (a boolean)"),
     "boolean_trials.yaml": (3, "run.trials", "expected a number, got true (a boolean)"),
-    "boolean_in_choice.yaml": (3, "settlement.cost_challenger.values.1", "got false (a boolean)"),
+    "boolean_in_choice.yaml": (3, "war.cost_challenger.values.1", "got false (a boolean)"),
     # messages
     "mapping_for_a_list.yaml": (2, "guarantees", "expected a list, got"),
-    "pert_mode_below_low.yaml": (3, "settlement.punishment", "pert needs low <= mode <= high"),
+    "pert_mode_below_low.yaml": (3, "war.punishment", "pert needs low <= mode <= high"),
     "scenario_typo.yaml": (1, "scenaro", "did you mean 'scenario'?"),
     "unknown_top_level_key.yaml": (2, "setings", "extends, forces"),
     "empty_extends.yaml": (1, "extends", "a list of file names"),
@@ -198,7 +198,7 @@ def test_control_characters_in_a_key_are_shown_escaped_on_one_line(tmp_path, run
     ("forces.ukraine_cap=nan", "not a finite number"),
     ("forces.ukraine_cap=true", "got true (a boolean)"),
     ("run.seed=false", "expected a number, got false (a boolean)"),
-    ("settlement.cost_challenger={dist: uniform, low: 0, high: .nan}", "not a finite number"),
+    ("war.cost_challenger={dist: uniform, low: 0, high: .nan}", "not a finite number"),
     ("forces.ukraine_now=", "empty value (an unset shell variable?); forces.ukraine_now does not allow none"),
     ("run.trials=", "does not allow none"),
     ("nosuchblock.x=5", "unknown key 'nosuchblock'"),
@@ -287,9 +287,9 @@ def test_the_estimate_is_within_a_factor_of_a_few_of_the_run(tmp_path, toy):
 def test_a_child_overriding_one_key_of_a_block_with_a_value_field_merges(tmp_path):
     """`challenger` has a field named `value`: the block is not a `{value: x}` parameter (the issue's bug)."""
     p = tmp_path / "child.yaml"
-    p.write_text(f"extends: {ROOT / 'configs' / 'guarantees' / 'plan_28_points.yaml'}\nchallenger: {{p_win: 0.6}}\n")
+    p.write_text(f"extends: {ROOT / 'configs' / 'reference' / 'budapest_1994.yaml'}\nchallenger: {{p_win: 0.6}}\n")
     cfg = C.load(p)
-    parent = C.load(ROOT / "configs" / "guarantees" / "plan_28_points.yaml")
+    parent = C.load(ROOT / "configs" / "reference" / "budapest_1994.yaml")
     assert cfg.model.challenger.p_win.value == 0.6
     assert cfg.model.challenger.cost_of_war == parent.model.challenger.cost_of_war
 
