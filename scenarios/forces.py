@@ -194,7 +194,7 @@ def check(config: Config) -> None:
 # ------------------------------------------------------------------------------------------- model
 
 PLAN_KEYS = ("ukraine_cap", "long_range_strike_ban", "aid_eur_bn_per_year", "russia_rearmament_per_year",
-             "ceded_km2")
+             "ceded_km2", "held_km2_before")
 
 
 def balance_params(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws,
@@ -347,6 +347,11 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
               "w_ru": (war_scale, war_scale / np.sqrt(ops_year)),
               "w_ua": (counter * war_scale, counter * war_scale / np.sqrt(ua_ops_year))}
     y = {k: np.empty((T, n)) for k in names}
+    # the same season's offensives at the wartime balance of year 0 (the day before a settlement): the level
+    # Powell's shift in the first year of the peace is measured from (model.bargaining.shift_size)
+    now_scale = kappa * wartime["front_length_km"] * season
+    now = {"war.now_ru": W.season_moments(ru_now, now_scale, now_scale / np.sqrt(season_ops)),
+           "war.now_ua": W.season_moments(ua_now, tempo * now_scale, tempo * now_scale / np.sqrt(ua_ops_season))}
     for t in range(T):
         ru = W.offensive_from_logs(russia, log_a[t], log_d[t], log_front, fort[t], prep[t])
         y["war.ru.mean_km2"][t], y["war.ru.sd_km2"][t] = W.season_moments(ru, *scales["ru"])
@@ -371,6 +376,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     np.cumsum(y["nodeal.cum_mean_km2"], axis=0, out=y["nodeal.cum_mean_km2"])
     np.sqrt(np.cumsum(y["nodeal.cum_sd_km2"], axis=0), out=y["nodeal.cum_sd_km2"])
     out = {k: v.T for k, v in y.items()}  # (n, T), stored year by year
+    for key, (mean, sd) in now.items():
+        out[f"{key}.mean_km2"], out[f"{key}.sd_km2"] = mean, sd
     # P(gain >= objective): a costly special function, so on the run's detail trials only (run.detail_trials)
     m = draws.detail_n
     if m:
@@ -394,7 +401,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     })
     if cession is not None:
         eff = FM.cession_effects(
-            held_area_km2=full(cession.held_km2_before),
+            held_area_km2=(np.broadcast_to(np.asarray(plan["held_km2_before"], float), (n,))
+                           if plan and "held_km2_before" in plan else full(cession.held_km2_before)),
             ceded_area_km2=ceded,
             held_population=full(cession.held_population_before),
             ceded_population=out["cession_ceded_population"],
