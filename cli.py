@@ -1367,6 +1367,11 @@ Examples:
 @click.option("--seed", "-s", type=click.IntRange(min=0), help="Common seed [default: the first config's].")
 @click.option("--sampler", type=click.Choice(["mc", "lhs", "sobol"]), default="mc", show_default=True,
               help="mc keys draws by parameter path, so shared parameters get identical draws.")
+@click.option("--tie", type=click.FloatRange(0, 1, max_open=True), default=0.005, show_default=True,
+              help="Win shares: probabilities whose per-draw values differ by at most this (absolute; 0.005 = "
+                   "half a percentage point) are a tie, not a win.")
+@click.option("--tie-relative", type=click.FloatRange(0, 1, max_open=True), default=0.01, show_default=True,
+              help="Win shares: other units (years, km2) within this fraction of the larger value are a tie.")
 @set_option
 @out_option
 @click.option("--format", "formats", default="png", show_default=True, help="Figure formats: png,svg,pdf.")
@@ -1374,17 +1379,20 @@ Examples:
 @json_option
 @quiet_option
 @handle_errors
-def compare(targets: tuple[str, ...], trials: int | None, seed: int | None, sampler: str,
-            overrides: tuple[str, ...], out: str | None, formats: str, yes: bool, as_json: bool, quiet: bool) -> None:
-    """Compare configs or run directories side by side: each headline metric, the difference from the first
-    with its 95% interval, an overlay of survival curves and outcomes. Configs run with common random numbers."""
+def compare(targets: tuple[str, ...], trials: int | None, seed: int | None, sampler: str, tie: float,
+            tie_relative: float, overrides: tuple[str, ...], out: str | None, formats: str, yes: bool, as_json: bool,
+            quiet: bool) -> None:
+    """Compare configs or run directories side by side: each headline metric (each probability beside its
+    reference class's rate), the difference from the first with its 95% interval, an overlay of survival curves
+    and outcomes. Configs run with common random numbers and get win shares and regret per draw; run directories
+    are read (their own trials, seed and units) and differenced as independent estimates."""
     from scenarios import compare as CMP
 
     configs = [t for t in targets if not (Path(t).is_dir() or Path(t).name == "manifest.json")]
     if configs:
         first = load_config(configs[0], overrides)
         guard_work(first, trials or first.model.run.trials, seed, sampler, 1, yes, quiet, evaluations=len(configs))
-    report = CMP.compare(list(targets), trials, seed, sampler, list(overrides))
+    report = CMP.compare(list(targets), trials, seed, sampler, list(overrides), tie, tie_relative)
     emit_report(report, as_json, quiet, out, formats)
 
 
