@@ -95,6 +95,22 @@ class Headline:
         return f"reference class alone: {r.mean:.3g} (s.e. {r.se:.2g}), {self.reference_class}"
 
 
+def md_cell(value: Any) -> str:
+    """A value as the text of one Markdown (GFM) table cell: a pipe escaped as ``\\|`` (else it splits the cell:
+    "P(holds 5 years | adopted)" would make two columns) and line breaks as spaces."""
+    return " ".join(str(value).replace("|", "\\|").splitlines())
+
+
+def md_row(cells: Sequence[Any]) -> str:
+    """One Markdown table row, each cell through :func:`md_cell`."""
+    return "| " + " | ".join(md_cell(c) for c in cells) + " |"
+
+
+def md_table(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """A Markdown table's lines: the header, the delimiter row and one line per row, every cell escaped."""
+    return [md_row(header), "|" + "---|" * len(header), *(md_row(r) for r in rows)]
+
+
 UNIT_WORDS = ("km2", "km", "years", "year", "days", "troops", "persons", "EUR bn", "USD bn")
 
 

@@ -42,7 +42,7 @@ from scenarios import plots
 from scenarios import world as W
 from scenarios.config import Config, ConfigBase
 from scenarios.engine import Draws, Summaries, summarise, summarise_variants
-from scenarios.results import Headline, Result, Table, number_text
+from scenarios.results import Headline, Result, Table, md_table, number_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -285,6 +285,13 @@ def headline(s: Summaries, suffix: str = "", reference_class: str = "") -> dict[
     return h
 
 
+def config_headline(config: Config, s: Summaries) -> dict[str, Headline]:
+    """The headline `accord run` prints for this config (each survival probability beside the reference class's
+    rate when the rule uses the record), without the rest of its report: what `accord compare` shows."""
+    cfg: Schema = config.model  # type: ignore[assignment]
+    return headline(s, reference_class=reference_class_name(cfg) if cfg.settlement.rule != "mechanism" else "")
+
+
 CURVES = {"~reference": "reference class alone", "~mechanism": "mechanism alone"}
 
 
@@ -517,12 +524,43 @@ def structural_variants(config: Config) -> list[tuple[str, str, list[str]]]:
             out.append(("reference hazard with the plan's provisions",
                         ("settlement.reference.provisions = prespecified (the dataset's covariates fixed from "
                          "theory)"), ["settlement.reference.provisions=prespecified"]))
+    # the within-country correlation of each country's veto players (ratification stages), all at the low ends
+    # of their ranges together, then all at the high ends
+    within = [f"coalition.countries.{c.name}.correlation" for c in cfg.coalition.countries]
+    within = [p for p in within if p in config.uncertain()]
+    if within:
+        ends = {p: _range_ends(config, p) for p in within}
+        for side, i in (("low", 0), ("high", 1)):
+            values = ", ".join(f"{p.split('.')[2]} {ends[p][i]:g}" for p in within)
+            out.append((f"within-country correlation at its {side} ends",
+                        f"coalition.countries.*.correlation: {values}", [f"{p}={ends[p][i]!r}" for p in within]))
+    partial = [a.name for a in cfg.coalition.actors if a.controls]
+    if partial:
+        out.append((f"{' and '.join(partial)} as full veto players",
+                    (f"no partial vetoes: {', '.join(partial)} can block the whole plan, not only the dimensions "
+                     "they control (coalition.actors.*.controls = [])"),
+                    [f"coalition.actors.{name}.controls=[]" for name in partial]))
     if _has_guarantee(cfg):
         for weights in ("default", "fitted"):
             if cfg.guarantee.weights != weights:
                 out.append((f"guarantee weights {weights}", f"guarantee.weights = {weights}",
                             [f"guarantee.weights={weights}"]))
+        if cfg.guarantee.weights == "calibrated" and "guarantee.shifts.tau" in config.uncertain():
+            lo, hi = _range_ends(config, "guarantee.shifts.tau")
+            for side, v in (("low", lo), ("high", hi)):
+                out.append((f"guarantee's tripwire weight at its {side} end",
+                            f"guarantee.shifts.tau = {v:g} (probit units per unit of tripwire)",
+                            [f"guarantee.shifts.tau={v!r}"]))
     return out
+
+
+def _range_ends(config: Config, path: str) -> tuple[float, float]:
+    """The ends of an uncertain parameter's range: its support if bounded, else its 1% and 99% quantiles."""
+    dist = config.uncertain()[path]
+    lo, hi = dist.support()
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        lo, hi = (float(v) for v in dist.ppf(np.array([0.01, 0.99])))
+    return float(lo), float(hi)
 
 
 def variants_rows(config: Config, s: Summaries, trials: int = VARIANT_TRIALS) -> list[dict]:
@@ -547,6 +585,70 @@ def variants_rows(config: Config, s: Summaries, trials: int = VARIANT_TRIALS) ->
         rows.append({"variant": name, "change": change, "trials": trials,
                      **_oat_metrics(summarise(cfg, trials, seed, "mc", detail_trials=0))})
     return rows
+
+
+def variant_moves(variants: list[dict]) -> list[dict]:
+    """The structural variants as rows of the "assumptions that matter most" ranking, in the form of
+    `one_at_a_time`'s rows: per metric (value as configured, value under the variant, change, s.e. of the change
+    as if the two were independent: an upper bound, they share their draws). A variant's "as configured" is the
+    row before it of the same trial count (the run itself for the no-guarantee world, the re-run otherwise)."""
+    rows, base = [], None
+    for r in variants:
+        if r["variant"] == "as configured":
+            base = r
+            continue
+        if base is None:
+            continue
+        row: dict = {"path": r["variant"], "kind": "structural", "low": "as configured", "high": r["variant"],
+                     "change": r["change"]}
+        for m in OAT_METRICS:
+            if m in r and m in base:
+                a, b = base[m], r[m]
+                row[m] = (a.mean, b.mean, b.mean - a.mean, float(np.hypot(a.se, b.se)))
+        rows.append(row)
+    return rows
+
+
+def ranking(oat: list[dict], variants: list[dict]) -> list[dict]:
+    """The "assumptions that matter most": the parameters `one_at_a_time` kept and every structural variant,
+    ranked together by the largest change each makes in any headline (`_moves`, probability points)."""
+    return sorted([*oat, *variant_moves(variants)], key=_moves, reverse=True)
+
+
+def selection_gap(w: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+    """The selection effect on one per-trial value v (e.g. S(5)): D = E[w v] / E[w] - E[v] (the mean given
+    adoption minus the mean over all trials, w = P(adopted | parameters)), and the standard deviation of its
+    per-trial delta-method linearisation z = (w v - R w) / E[w] - (v - E[v]) (Cochran 1977, ch. 6): the
+    standard error of D over n trials is that / sqrt(n). (nan, nan) if no trial has any chance of adoption."""
+    w, v = np.asarray(w, dtype=float), np.asarray(v, dtype=float)
+    mw = float(np.mean(w)) if w.size else 0.0
+    if not mw > 0 or w.size < 2:
+        return float("nan"), float("nan")
+    r, u = float(np.mean(w * v)) / mw, float(np.mean(v))
+    z = (w * v - r * w) / mw - (v - u)
+    return r - u, float(np.std(z, ddof=1))
+
+
+def _selection_sentence(s: Summaries, e5: Headline, u5: Headline) -> str:
+    """The brief's selection sentence: the difference P(holds 5 | adopted) - P(holds 5) with its standard error
+    (per-trial variance from the trials the summaries keep, at most the first 100,000; n all trials), and
+    "no detectable selection effect" when it is within 2 s.e. of zero."""
+    d = e5.estimate.mean - u5.estimate.mean
+    w, S = _sample(s, "p_adopted"), _sample(s, "survival")
+    m = min(len(w), len(S))
+    _, sd = selection_gap(w[:m], S[:m, 5]) if m > 1 and S.ndim == 2 and S.shape[1] > 5 else (d, float("nan"))
+    se = sd / np.sqrt(s.n_trials) if np.isfinite(sd) else float("nan")
+    points = f"{100 * d:+.1f} percentage points (s.e. {100 * se:.1f}, {s.n_trials:,} trials)"
+    head = (f"Selection: over all simulated futures, adopted or not, the terms would hold five years with "
+            f"probability {_pct(u5.estimate.mean)}; among the futures in which the plan is adopted, "
+            f"{_pct(e5.estimate.mean)}, a difference of {points}")
+    if not np.isfinite(se) or abs(d) <= 2 * se:
+        return head + (": no detectable selection effect (the difference is within two standard errors of zero): "
+                       "in this config, the futures in which the plan is adopted hold no more or less often than the "
+                       "rest.")
+    way = "more" if d > 0 else "less"
+    return head + (f": the futures in which the plan is adopted hold {way} often than the rest, because adoption and "
+                   "durability share their causes (the costs of war, the war model, the terms).")
 
 
 def _no_guarantee_metrics(s: Summaries) -> dict[str, Estimate]:
@@ -614,7 +716,7 @@ def _pct(v: float) -> str:
 def report(config: Config, s: Summaries) -> Result:
     cfg: Schema = config.model  # type: ignore[assignment]
     label = cfg.title or config.stem
-    head = headline(s, reference_class=reference_class_name(cfg) if cfg.settlement.rule != "mechanism" else "")
+    head = config_headline(config, s)
     guaranteed = _has_guarantee(cfg)
     if guaranteed:
         for k, h in headline(s, f"@{NO_GUARANTEE}").items():
@@ -666,34 +768,36 @@ def _brief(config: Config, s: Summaries, head: dict[str, Headline], survival: Ta
                    f"be {_pct(head[f'p_adopted@{NO_GUARANTEE}'].estimate.mean)} and P(holds 5 years | adopted) "
                    f"{_pct(ng.estimate.mean)} (95% CI {_pct(ng.estimate.lo)}-{_pct(ng.estimate.hi)})."), ""]
     u5 = head.get("p_holds_5y_unconditional")
-    if u5 is not None and e5 is not None:
-        lines += [(f"Selection: over all simulated futures, adopted or not, the terms would hold five years with "
-                   f"probability {_pct(u5.estimate.mean)}; among the futures in which the plan is adopted, "
-                   f"{_pct(e5.estimate.mean)}: adoption and durability share their causes (the costs of war, the "
-                   "war model, the terms)."), ""]
-    lines += ["## P(peace holds | adopted)", ""] + _survival_text(cfg, survival) + [
-        "", ("| years | P(holds) | 95% interval | 10-90% over assumptions | effective n | reference class alone | "
-             "mechanism alone |"), "|---|---|---|---|---|---|---|"]
+    if u5 is not None and e5 is not None and np.isfinite(e5.estimate.mean):
+        lines += [_selection_sentence(s, e5, u5), ""]
+    lines += ["## P(peace holds | adopted)", ""] + _survival_text(cfg, survival) + [""]
+    body = []
     for r in survival.records():
         if r["year"] in (0, *MILESTONES):
             ref, mech = (f"{r[c]:.3f}" if c in r else "n/a" for c in ("p_holds_reference", "p_holds_mechanism"))
-            lines.append(f"| {r['year']} | {r['p_holds']:.3f} | {r['ci95_low']:.3f}-{r['ci95_high']:.3f} | "
-                         f"{r['spread10']:.3f}-{r['spread90']:.3f} | {r['n_effective']:,.0f} | {ref} | {mech} |")
+            body.append([r["year"], f"{r['p_holds']:.3f}", f"{r['ci95_low']:.3f}-{r['ci95_high']:.3f}",
+                         f"{r['spread10']:.3f}-{r['spread90']:.3f}", f"{r['n_effective']:,.0f}", ref, mech])
+    lines += md_table(["years", "P(holds)", "95% interval", "10-90% over assumptions", "effective n",
+                       "reference class alone", "mechanism alone"], body)
     lines += ["", "## Structural variants", "",
-              "The headline under each named structural choice beside the default (`tables/variants.csv`):", "",
-              "| variant | change | trials | P(adopted) | P(holds 5 years given adoption) |", "|---|---|---|---|---|"]
+              ("The headline under each named structural choice beside the default (`tables/variants.csv`); the "
+               "next section ranks them with the parameters by what they move:"), ""]
+    body = []
     for r in variants:
-        cells = [_pct(r[m].mean) if m in r and np.isfinite(r[m].mean) else "n/a" for m in ("p_adopted", "p_holds_5y")]
-        lines.append(f"| {r['variant']} | {r['change']} | {r['trials']:,} | {cells[0]} | {cells[1]} |")
-    if oat:
+        cells = [_pct(r[m].mean) if m in r and np.isfinite(r[m].mean) else "n/a" for m in OAT_METRICS]
+        body.append([r["variant"], r["change"], f"{r['trials']:,}", *cells])
+    lines += md_table(["variant", "change", "trials", *OAT_METRICS.values()], body)
+    ranked = ranking(oat, variants)
+    if ranked:
         lines += ["", "## The assumptions that matter most", "",
-                  ("One at a time, each uncertain parameter at its 10% and 90% quantile (others drawn as usual, "
-                   "2,000 trials each, common random numbers), ranked by the largest change it makes in any "
-                   "headline (probability points); the structural variants above are the other half of the "
-                   "picture:"), "",
-                  "| parameter | " + " | ".join(f"{v} at 10% -> 90%" for v in OAT_METRICS.values()) + " |",
-                  "|---|" + "---|" * len(OAT_METRICS)]
-        for r in oat:
+                  ("Parameters and structural choices ranked together by the largest change each makes in any "
+                   "headline (probability points; not a product, which a tiny P(adopted) would dominate). A "
+                   f"parameter: the {len(oat)} uncertain parameters that move most, each at its 10% and 90% "
+                   "quantile (others drawn as usual, 2,000 trials each, common random numbers). A structural "
+                   "variant: the config as configured -> under the variant (the table above; same seed). The s.e. "
+                   "of a change is that of two independent runs: an upper bound, they share their draws."), ""]
+        body = []
+        for r in ranked:
             cells = []
             for m in OAT_METRICS:
                 if m in r:
@@ -701,7 +805,10 @@ def _brief(config: Config, s: Summaries, head: dict[str, Headline], survival: Ta
                     cells.append(f"{_pct(lo)} -> {_pct(hi)} (s.e. of the change <= {_pct(se)})")
                 else:
                     cells.append("n/a")
-            lines.append(f"| `{r['path']}` | " + " | ".join(cells) + " |")
+            what = (f"`{r['path']}`", "parameter, 10% -> 90%") if r["kind"] == "parameter" else \
+                (r["path"], "structural, as configured -> variant")
+            body.append([*what, *cells])
+        lines += md_table(["assumption", "kind", *(f"{v}" for v in OAT_METRICS.values())], body)
     lines += ["", "Figures: " + ", ".join(f"`figures/{k}.png`" for k in figures) + ". Tables: "
               + ", ".join(f"`tables/{k}.csv`" for k in tables) + "."]
     return "\n".join(lines)
