@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from scipy import special
 
 import scenarios
 from model import calibration as cal
@@ -634,6 +635,29 @@ class RecordModel:
                 x[:, j] = float(name in commitments)
         return x
 
+    def class_row(self, era: str, commitments: tuple[str, ...], multilateral: float) -> np.ndarray:
+        """(k,) the class row of a guarantor (multilateral read as 0/1 at 0.5: the cell it belongs to)."""
+        return self.class_features(era, commitments, np.array([float(multilateral >= 0.5)]))[0]
+
+    def matched(self, era: str, commitments: tuple[str, ...], multilateral: float
+                ) -> tuple[ClassRate, Support]:
+        """A guarantor's reference class, the same cell its record index is read from (``index``)."""
+        return matched_class(self.cases, self.covariates, self.class_row(era, commitments, multilateral))
+
+    def index(self, coef: np.ndarray, era: str, commitments: tuple[str, ...], multilateral: float,
+              multilateral_draws: np.ndarray) -> np.ndarray:
+        """eta (n,): the record's probit index of a guarantor's class per trial, coef (n, k + 1) drawn.
+
+        In a cell with cases: b0 + x b (x with the trial's multilateral share). In a cell the record lacks:
+        Phi^-1 of the mean over the wider class's cases i of Phi(b0 + x_i b), the fit's rate for that class."""
+        _, s = self.matched(era, commitments, multilateral)
+        if not s.extrapolated:
+            x = self.class_features(era, commitments, multilateral_draws)  # (n, k)
+            return coef[:, 0] + np.einsum("nk,nk->n", x, coef[:, 1:])
+        xs = design(self.cases, self.covariates)[s.mask]  # (m, k)
+        p = special.ndtr(coef[:, :1] + coef[:, 1:] @ xs.T).mean(axis=1)
+        return special.ndtri(np.clip(p, 1e-12, 1 - 1e-12))
+
     def label(self) -> str:
         coding = f", coding {self.cases.coding}" if self.cases.format == ref.BERKEMEIER_FUHRMANN.name else ""
         return f"{self.cases.title}{coding}, {len(self.cases)} invocations"
@@ -653,4 +677,9 @@ def _record_model(path: str, mtime: float, coding: str) -> RecordModel:
 def record_model(table: str | Path, coding: str = "llm") -> RecordModel:
     """The record fit for a config's ``guarantee.record`` (cached per process and file version)."""
     p = resolve_table(table)
-    return _record_model(str(p), _mtime(p), coding)
+    model = _record_model(str(p), _mtime(p), coding)
+    if coding != "llm" and model.cases.format != ref.BERKEMEIER_FUHRMANN.name:
+        raise ConfigError(f"coding {coding} does not apply: {model.cases.title} has one coding ({model.cases.coding}); "
+                          "llm|bf chooses between Berkemeier & Fuhrmann's (2018) two codings", model.cases.source,
+                          None, "guarantee.record.coding")
+    return model
