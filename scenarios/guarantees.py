@@ -46,9 +46,9 @@ The weights of the guarantor's utility (``guarantee.weights``) come in four form
 * ``calibrated`` (the default): the record's class index plus assumed shifts, as above;
 * ``default``: the mechanism model alone with its assumed weights (``model.guarantees.DEFAULT_WEIGHTS``:
   audience 1, tau 1.5, alpha 0.5, sigma 1, baseline 0; w_stake = w_cost = 1), features not centred;
-* ``fitted``: the probit weights fitted with a ridge penalty (strength 1) to accord's own table
+* ``fitted``: the probit weights fitted with a ridge penalty (2.56, the record's default prior) to accord's own table
   ``configs/reference/guarantees.csv`` (23 cases coded knowing their outcomes: a description, not evidence;
-  ``accord calibrate guarantees configs/reference/guarantees.csv --link probit`` reports them): intercept ->
+  ``accord calibrate guarantees configs/reference/guarantees.csv`` reports them): intercept ->
   baseline, binding -> audience, tripwire -> tau, automatic -> alpha, stake -> w_stake, minus cost -> w_cost;
 * a mapping of explicit weights (each a number or a distribution, so they can be swept), e.g.
   ``weights: {audience: 0.3}``; keys left out keep their default values.
@@ -338,9 +338,11 @@ def model_weights(fit: gm.BinaryFit) -> dict[str, float]:
 
 @functools.lru_cache(maxsize=4)
 def fitted_weights(path: Path = REFERENCE_TABLE) -> dict[str, float]:
-    """Probit, ridge (strength 1) fit to the reference table, as weights; cached per process."""
+    """Probit fit to the reference table with the record's default prior (ridge 2.56: N(0, 1) on each slope on the
+    logit scale; guarantee_record.default_ridge), as weights; cached per process."""
     _, x, y = _read_reference(path)
-    return model_weights(gm.fit_binary_response(x, y, FEATURES, link="probit", penalty="ridge", ridge=1.0))
+    ridge = guarantee_record.default_ridge("probit")
+    return model_weights(gm.fit_binary_response(x, y, FEATURES, link="probit", penalty="ridge", ridge=ridge))
 
 
 DEFAULT_WEIGHTS = {"audience": gm.DEFAULT_WEIGHTS.audience, "tau": gm.DEFAULT_WEIGHTS.tau,
