@@ -812,23 +812,25 @@ Tables are recognised by their columns: Berkemeier & Fuhrmann (2018), Leeds & An
 guarantees.csv. Under --coding a Berkemeier & Fuhrmann row is a case when it is coded honoured or violated.
 """)
 @click.argument("table", required=False, type=click.Path(dir_okay=False))
-@click.option("--coding", type=click.Choice(["llm", "bf"]), default="llm", show_default=True,
-              help="Berkemeier & Fuhrmann's coding: Leeds, Long & Mitchell's rules (llm) or the authors' (bf).")
+@click.option("--coding", type=click.Choice(["llm", "bf"]), default=None,
+              help="Berkemeier & Fuhrmann's coding: Leeds, Long & Mitchell's rules (llm, the default) or the "
+                   "authors' (bf). Only that table has two codings; for another table it is an error.")
 @click.option("--folds", type=click.IntRange(min=2), help="Grouped K-fold cross-validation by war.")
 @click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the fold assignment (with --folds).")
-@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True,
-              help="P(honour) as the logistic or the normal CDF of the linear index.")
+@click.option("--link", type=click.Choice(["logit", "probit"]), default="probit", show_default=True,
+              help="P(honour) as the normal (probit: the scenario's link) or the logistic CDF of the linear index.")
 @click.option("--penalty", type=click.Choice(["none", "ridge", "firth"]), default="ridge", show_default=True,
               help="Penalised likelihood for small or separated tables.")
-@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Ridge strength (with --penalty ridge): a N(0, 1/ridge) prior on each slope.")
+@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Ridge strength (with --penalty ridge): a N(0, 1/ridge) prior on each slope. Default: N(0, 1) on "
+                   "the logit scale, i.e. 2.56 for probit (1.6^2, Amemiya 1981) and 1 for logit.")
 @out_option
 @json_option
 @quiet_option
 @handle_errors
-def calibrate_guarantees(table: str | None, coding: str, folds: int | None, seed: int, link: str, penalty: str,
-                         ridge: float, out: str | None, as_json: bool, quiet: bool) -> None:
+def calibrate_guarantees(table: str | None, coding: str | None, folds: int | None, seed: int, link: str,
+                         penalty: str, ridge: float | None, out: str | None, as_json: bool, quiet: bool) -> None:
     """How often were alliance commitments honoured when invoked? Reference-class rates (overall, by era, by
     commitment type, with Wilson intervals and counts), a penalised logit or probit fit on the record's
     covariates with standard errors, optional grouped cross-validation by war, and what a config can use."""
@@ -933,15 +935,17 @@ Either table may be in either published format (Berkemeier & Fuhrmann 2018, Leed
 guarantees.csv; the model uses the covariates both tables code.
 """)
 @backtest_options
-@click.option("--coding", type=click.Choice(["llm", "bf"]), default="llm", show_default=True,
-              help="Berkemeier & Fuhrmann's coding (which rows are invocations, and their outcome).")
-@click.option("--link", type=click.Choice(["logit", "probit"]), default="logit", show_default=True,
-              help="P(honour) as the logistic or the normal CDF of the linear index.")
-@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Ridge strength: a N(0, 1/ridge) prior on each slope.")
+@click.option("--coding", type=click.Choice(["llm", "bf"]), default=None,
+              help="Berkemeier & Fuhrmann's coding (which rows are invocations, and their outcome; default llm). "
+                   "An error when neither table is Berkemeier & Fuhrmann's.")
+@click.option("--link", type=click.Choice(["logit", "probit"]), default="probit", show_default=True,
+              help="P(honour) as the normal (probit: the scenario's link) or the logistic CDF of the linear index.")
+@click.option("--ridge", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Ridge strength: a N(0, 1/ridge) prior on each slope. Default: N(0, 1) on the logit scale, i.e. "
+                   "2.56 for probit (1.6^2, Amemiya 1981) and 1 for logit.")
 @handle_errors
 def backtest_guarantees(train: str, test: str | None, folds: int | None, seed: int, out: str | None, as_json: bool,
-                        quiet: bool, coding: str, link: str, ridge: float) -> None:
+                        quiet: bool, coding: str | None, link: str, ridge: float | None) -> None:
     """P(honour) of invoked alliance commitments from the record's covariates (era, commitment type,
     multilateral, ...), scored against the base rate of the training table."""
     from scenarios import backtest as B

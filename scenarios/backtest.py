@@ -140,6 +140,17 @@ class Predictions:
     base: np.ndarray  # the base rate each case was given (per fold in cross-validation)
     fold: np.ndarray | None  # cross-validation fold, else None
     seen_group: np.ndarray | None  # test mode: the case's war is also in the training table
+    flag: np.ndarray | None = None  # per case, "" or why its prediction is flagged (a kind's ``flags``)
+
+
+CV_BASE_RATE_NOTE = ("The base rate each held-out case is scored against is fitted on the same training folds as "
+                     "the model (the share of outcome 1 there), so neither forecast sees the held-out wars: a fair "
+                     "comparison, not a handicap of the base rate.")
+
+
+def _flags(fitted: Any, cases: Cases) -> np.ndarray | None:
+    flags = getattr(fitted, "flags", None)
+    return None if flags is None else np.asarray(flags(cases), dtype=object)
 
 
 def predict_test(k: Kind, train: Cases, test: Cases, options: Mapping[str, Any]) -> tuple[Predictions, Fitted]:
@@ -147,7 +158,8 @@ def predict_test(k: Kind, train: Cases, test: Cases, options: Mapping[str, Any])
     predicted = np.asarray(fitted.predict(test), dtype=float)
     known = {key for key in train.group_key if key}
     seen = np.array([bool(key) and key in known for key in test.group_key], dtype=bool)
-    return Predictions(test, predicted, np.full(len(test), base_rate(k, train)), None, seen), fitted
+    return Predictions(test, predicted, np.full(len(test), base_rate(k, train)), None, seen,
+                       _flags(fitted, test)), fitted
 
 
 def predict_folds(k: Kind, cases: Cases, folds: int, seed: int, options: Mapping[str, Any]
@@ -159,6 +171,7 @@ def predict_folds(k: Kind, cases: Cases, folds: int, seed: int, options: Mapping
     fold = cal.grouped_folds(cases.group, folds, seed)
     predicted = np.empty(len(cases))
     base = np.empty(len(cases))
+    flag: np.ndarray | None = None
     fits = []
     for j in range(folds):
         held = fold == j
@@ -166,8 +179,12 @@ def predict_folds(k: Kind, cases: Cases, folds: int, seed: int, options: Mapping
         fitted = k.fit(train, test, options)
         predicted[held] = fitted.predict(test)
         base[held] = base_rate(k, train)
+        f = _flags(fitted, test)
+        if f is not None:
+            flag = np.full(len(cases), "", dtype=object) if flag is None else flag
+            flag[held] = f
         fits.append(fitted)
-    return Predictions(cases, predicted, base, fold, None), fits
+    return Predictions(cases, predicted, base, fold, None, flag), fits
 
 
 @dataclass(frozen=True)
@@ -177,21 +194,30 @@ class ScoreRow:
     scores: cal.BinaryScores
 
 
-def score_rows(p: Predictions) -> tuple[list[ScoreRow], dict[str, cal.PairedDifference]]:
-    """Scores of the model and of the base rate (all cases; and unseen wars when some were seen), and the
-    model-minus-base-rate loss differences on all cases with their clustered s.e."""
-    y = p.cases.outcome
-    subsets = [("all", np.ones(len(y), dtype=bool))]
+def headline_mask(p: Predictions) -> np.ndarray:
+    """The cases the headline scores: in test mode, when some test cases come from wars the training table
+    also holds, only those from the other wars (held out by war, as in grouped cross-validation); else all."""
     if p.seen_group is not None and p.seen_group.any() and not p.seen_group.all():
-        subsets.append(("unseen wars", ~p.seen_group))
+        return ~p.seen_group
+    return np.ones(len(p.cases), dtype=bool)
+
+
+def score_rows(p: Predictions) -> tuple[list[ScoreRow], dict[str, cal.PairedDifference]]:
+    """Scores of the model and of the base rate, the headline subset first (``headline_mask``: the unseen wars
+    when some test wars were seen, then all cases as a second pair of rows), and the model-minus-base-rate
+    loss differences on the headline subset with their clustered s.e."""
+    y = p.cases.outcome
+    head = headline_mask(p)
+    subsets = [("all", head)] if head.all() else [("unseen wars", head), ("all", np.ones(len(y), dtype=bool))]
     rows = []
     for name, m in subsets:
         rows.append(ScoreRow("model", name, cal.binary_scores(p.predicted[m], y[m])))
         rows.append(ScoreRow("base rate", name, cal.binary_scores(p.base[m], y[m])))
-    groups = p.cases.group
+    groups = p.cases.group[head]
+    pr, b, yy = p.predicted[head], p.base[head], y[head]
     diffs = {
-        "brier": cal.paired_difference(cal.brier_losses(p.predicted, y), cal.brier_losses(p.base, y), groups),
-        "log_loss": cal.paired_difference(cal.log_losses(p.predicted, y), cal.log_losses(p.base, y), groups),
+        "brier": cal.paired_difference(cal.brier_losses(pr, yy), cal.brier_losses(b, yy), groups),
+        "log_loss": cal.paired_difference(cal.log_losses(pr, yy), cal.log_losses(b, yy), groups),
     }
     return rows, diffs
 
@@ -251,7 +277,8 @@ def scores_text(rows: list[ScoreRow], diffs: Mapping[str, cal.PairedDifference],
     lines.append("")
     b, ll = diffs["brier"], diffs["log_loss"]
     verdict = ("beats" if b.mean < 0 else "does not beat")
-    lines.append(f"Model minus base rate (all cases): Brier {b.mean:+.3f} (s.e. {_fmt(b.se)}), log loss {ll.mean:+.3f} "
+    subset = "cases from unseen wars" if rows[0].subset == "unseen wars" else "all cases"
+    lines.append(f"Model minus base rate ({subset}): Brier {b.mean:+.3f} (s.e. {_fmt(b.se)}), log loss {ll.mean:+.3f} "
                  f"(s.e. {_fmt(ll.se)}); s.e. clustered by war ({b.n_groups} wars). The model {verdict} the base rate "
                  "on Brier" + (f" by {abs(b.mean) / b.se:.1f} s.e." if np.isfinite(b.se) and b.se > 0 else ""))
     for note in notes:
@@ -263,7 +290,7 @@ def _score_table(rows: list[ScoreRow], diffs: Mapping[str, cal.PairedDifference]
     out = []
     for r in rows:
         s = r.scores
-        is_diffed = r.forecast == "model" and r.subset == "all"
+        is_diffed = r.forecast == "model" and r.subset == rows[0].subset
         d = [diffs["brier"].mean, diffs["brier"].se, diffs["log_loss"].mean, diffs["log_loss"].se,
              diffs["brier"].n_groups] if is_diffed else [float("nan")] * 4 + [""]
         out.append([r.forecast, r.subset, s.n, s.n_events, s.brier, s.log_loss, s.auc, s.auc_note or "", *d])
@@ -278,7 +305,11 @@ def _prediction_table(p: Predictions, prediction_label: str) -> Table:
     rows = [[cid, group, label, int(y), float(pr), float(b), int(e)]
             for cid, group, label, y, pr, b, e in zip(c.case_id, c.group, c.group_label, c.outcome, p.predicted,
                                                       p.base, extra)]
-    return Table(["case_id", "war", "war_label", "observed", "predicted", "base_rate", extra_name], rows)
+    columns = ["case_id", "war", "war_label", "observed", "predicted", "base_rate", extra_name]
+    if p.flag is not None:
+        rows = [[*r, f or "cell"] for r, f in zip(rows, p.flag)]
+        columns.append("support")
+    return Table(columns, rows)
 
 
 def _reliability_table(bins: cal.ReliabilityBins) -> Table:
@@ -321,30 +352,43 @@ def reliability_figure(bins: cal.ReliabilityBins, base: float, title: str, predi
 
 def _report(k: Kind, train: Cases, p: Predictions, rows: list[ScoreRow], diffs: Mapping[str, cal.PairedDifference],
             fits: list[Fitted], mode: str, inputs: dict[str, Any]) -> Report:
-    model_all = next(r.scores for r in rows if r.forecast == "model" and r.subset == "all")
-    base_all = next(r.scores for r in rows if r.forecast == "base rate" and r.subset == "all")
-    bins = cal.reliability_bins(p.predicted, p.cases.outcome, RELIABILITY_BINS)
+    model_all, base_all = rows[0].scores, rows[1].scores  # the headline subset (score_rows)
+    head = headline_mask(p)
+    bins = cal.reliability_bins(p.predicted[head], p.cases.outcome[head], RELIABILITY_BINS)
     base_mean = float(np.mean(p.base))
     lines = [f"Backtest of {k.title}: {mode}.", f"Model: {fits[0].describe()}"]
     if p.fold is not None:
         lines[-1] += f" Refitted in each of the {len(fits)} folds on the other folds' cases."
     if p.seen_group is not None and p.seen_group.any():
         n_seen = int(p.seen_group.sum())
-        lines.append(f"Note: {n_seen} of {len(p.seen_group)} test cases come from wars that are also in the "
-                     "training table; the 'unseen wars' rows score the others only.")
+        if head.all():
+            lines.append(f"Note: all {n_seen} test cases come from wars that are also in the training table: no "
+                         "score here is on unseen wars.")
+        else:
+            lines.append(f"Headline: the {int(head.sum())} test cases from wars the training table does not hold (the "
+                         f"'unseen wars' rows, held out by war as in grouped cross-validation); the other {n_seen} "
+                         "come from wars the model was fitted on and are scored apart ('all' rows), not headlined.")
     base_text = (f"base rate {base_mean:.3f} ({int(train.outcome.sum())} of {len(train)} training cases "
                  f"{k.outcome_label})" if p.fold is None else
                  f"base rate: the share {k.outcome_label} in the training folds, {p.base.min():.3f}-{p.base.max():.3f}")
-    lines += [f"Every case is scored against the {base_text}.", ""]
-    lines += scores_text(rows, diffs, k.outcome_label)
+    lines += [f"Every case is scored against the {base_text}."]
+    if p.fold is not None:
+        lines.append(CV_BASE_RATE_NOTE)
+    lines += [""] + scores_text(rows, diffs, k.outcome_label)
+    if p.flag is not None and np.any(p.flag != ""):
+        n_flag = int(np.sum(p.flag != ""))
+        lines.append(f"Flagged: {n_flag} of {len(p.flag)} predictions fall where the training cases do not reach "
+                     "(column `support` of tables/predictions.csv says which wider class each used instead).")
     if p.fold is not None:
         lines.append("(In cross-validation the base rate differs from fold to fold, so its AUC is not 0.5; it "
                      "ranks folds, not cases, and says nothing about skill.)")
     bins_text = ", ".join(f"{bins.edges[j]:.1f}-{bins.edges[j + 1]:.1f}: {bins.count[j]}"
                           for j in range(len(bins.count)) if bins.count[j])
-    lines.append(f"Reliability bins (cases per bin of predicted {k.prediction_label}): {bins_text}.")
+    lines.append(f"Reliability bins (cases per bin of predicted {k.prediction_label}"
+                 f"{'' if head.all() else ', unseen wars'}): {bins_text}.")
     title = (f"{k.title}: {'cross-validated' if p.fold is not None else 'test'} predictions, "
-             f"{len(p.cases)} cases ({int(p.cases.outcome.sum())} {k.outcome_label})")
+             f"{int(head.sum())} {'cases' if head.all() else 'cases from unseen wars'} "
+             f"({int(p.cases.outcome[head].sum())} {k.outcome_label})")
     figure = reliability_figure(bins, base_mean, title, k.prediction_label, k.outcome_label,
                                 (model_all.brier, base_all.brier))
     data: dict[str, Any] = {
@@ -356,9 +400,11 @@ def _report(k: Kind, train: Cases, p: Predictions, rows: list[ScoreRow], diffs: 
         "train": train.source, "test": None if p.fold is not None else p.cases.source,
         "fits": [f.data() for f in fits],
     }
+    data["headline_subset"] = rows[0].subset
     unseen = [r for r in rows if r.subset == "unseen wars"]
     if unseen:
         data["unseen_wars"] = {"model": unseen[0].scores.as_dict(), "base_rate": unseen[1].scores.as_dict()}
+        data["all_cases"] = {"model": rows[2].scores.as_dict(), "base_rate": rows[3].scores.as_dict()}
     tables = {"predictions": _prediction_table(p, k.prediction_label), "scores": _score_table(rows, diffs),
               "reliability": _reliability_table(bins)}
     return Report(kind=f"backtest-{k.name}", text="\n".join(lines), data=data, tables=tables,

@@ -46,9 +46,9 @@ The weights of the guarantor's utility (``guarantee.weights``) come in four form
 * ``calibrated`` (the default): the record's class index plus assumed shifts, as above;
 * ``default``: the mechanism model alone with its assumed weights (``model.guarantees.DEFAULT_WEIGHTS``:
   audience 1, tau 1.5, alpha 0.5, sigma 1, baseline 0; w_stake = w_cost = 1), features not centred;
-* ``fitted``: the probit weights fitted with a ridge penalty (strength 1) to accord's own table
+* ``fitted``: the probit weights fitted with a ridge penalty (2.56, the record's default prior) to accord's own table
   ``configs/reference/guarantees.csv`` (23 cases coded knowing their outcomes: a description, not evidence;
-  ``accord calibrate guarantees configs/reference/guarantees.csv --link probit`` reports them): intercept ->
+  ``accord calibrate guarantees configs/reference/guarantees.csv`` reports them): intercept ->
   baseline, binding -> audience, tripwire -> tau, automatic -> alpha, stake -> w_stake, minus cost -> w_cost;
 * a mapping of explicit weights (each a number or a distribution, so they can be swept), e.g.
   ``weights: {audience: 0.3}``; keys left out keep their default values.
@@ -161,6 +161,9 @@ class Record(Block):
 
     coding: Literal["llm", "bf"] = "llm"
     table: str = "configs/reference/alliances_berkemeier_fuhrmann_2018.csv"
+    link: Literal["probit"] = Field("probit", description=(
+        "the fit's link: probit, the link of P(honour) = Phi(z), so the record's index and the shifts add on one "
+        "scale (ridge 2.56: N(0, 1) on each slope on the logit scale; scenarios/guarantee_record.py)"))
     draws: RecordDraws = RecordDraws()
 
     @field_validator("table")
@@ -335,9 +338,11 @@ def model_weights(fit: gm.BinaryFit) -> dict[str, float]:
 
 @functools.lru_cache(maxsize=4)
 def fitted_weights(path: Path = REFERENCE_TABLE) -> dict[str, float]:
-    """Probit, ridge (strength 1) fit to the reference table, as weights; cached per process."""
+    """Probit fit to the reference table with the record's default prior (ridge 2.56: N(0, 1) on each slope on the
+    logit scale; guarantee_record.default_ridge), as weights; cached per process."""
     _, x, y = _read_reference(path)
-    return model_weights(gm.fit_binary_response(x, y, FEATURES, link="probit", penalty="ridge", ridge=1.0))
+    ridge = guarantee_record.default_ridge("probit")
+    return model_weights(gm.fit_binary_response(x, y, FEATURES, link="probit", penalty="ridge", ridge=ridge))
 
 
 DEFAULT_WEIGHTS = {"audience": gm.DEFAULT_WEIGHTS.audience, "tau": gm.DEFAULT_WEIGHTS.tau,
@@ -389,17 +394,22 @@ def honour_weights(guarantee: GuaranteeBlock, guarantors: tuple[Guarantor, ...],
         weights.update({f"centre.{k}": 0.0 for k in CENTRE_KEYS})
         return weights
     model, coef = record_coefficients(guarantee.record, draws)
-    features = np.stack([model.class_features(guarantee.era, g.commitment, draws.full(g.multilateral))
-                         for g in guarantors], axis=1)  # (n, G, k)
+    baseline = np.column_stack([model.index(coef, guarantee.era, g.commitment, _point(g.multilateral),
+                                            draws.full(g.multilateral)) for g in guarantors])  # (n, G)
     shifts = guarantee.shifts
     w: dict[str, np.ndarray | float] = {
-        "baseline": gm.record_index(coef, features), "sigma": 1.0,
+        "baseline": baseline, "sigma": 1.0,
         "stake_weight": _per_trial(draws, shifts.stake_weight), "cost_weight": _per_trial(draws, shifts.cost_weight),
         "audience": _per_trial(draws, shifts.audience), "tau": _per_trial(draws, shifts.tau),
         "alpha": _per_trial(draws, shifts.alpha),
     }
     w.update({f"centre.{k}": _per_trial(draws, getattr(shifts.reference, k)) for k in CENTRE_KEYS})
     return w
+
+
+def _point(spec: Any) -> float:
+    """A parameter's mean (the cell a guarantor's class is matched on)."""
+    return float(spec.to_dist().mean())
 
 
 def weights_label(weights: str | Weights, guarantee: GuaranteeBlock | None = None) -> str:
@@ -504,6 +514,18 @@ def compute(
     for i, g in enumerate(guarantors):
         out[f"p_honour.{g.name}"] = res["p_honour"][:, i]
         out[f"utility_terms.{g.name}"] = stacked[:, i, :]
+    if guarantee.weights == "calibrated":
+        # the two views the calibrated P(honour) combines, each alone (summary_text): the record's class rate
+        # Phi(eta_g), and the mechanism model with its hand-set weights and uncentred features
+        p_record = special.ndtr(np.asarray(w["baseline"], dtype=float))
+        d = DEFAULT_WEIGHTS
+        p_mechanism = np.broadcast_to(gm.honour_probability(
+            stake, cost, binding + w["centre.binding"], tripwire + w["centre.tripwire"],
+            automatic + w["centre.automatic"], audience=d["audience"], tau=d["tau"], alpha=d["alpha"],
+            sigma=d["sigma"], baseline=d["baseline"]), stake.shape)
+        for i, g in enumerate(guarantors):
+            out[f"p_record.{g.name}"] = p_record[:, i]
+            out[f"p_mechanism.{g.name}"] = np.array(p_mechanism[:, i])
     for key in ("p_any", "p_all", "expected_response", "p_void", "q_eff", "net_gain", "p_deterred", "q_star",
                 "credibility_gap"):
         out[key] = res[key]
@@ -584,9 +606,11 @@ MEASURES = {"p_any": "P(at least one honours)", "p_all": "P(all honour)",
 
 def matched_classes(guarantee: GuaranteeBlock, guarantors: tuple[Guarantor, ...]
                     ) -> dict[str, guarantee_record.ClassRate]:
-    """Each guarantor's reference class on the record (its era and first commitment type): k of n honoured."""
+    """Each guarantor's reference class on the record: its cell (era x commitment types x multilateral), the same
+    cell its record index is read from, or the wider class the index used where the record has no case of the
+    cell (the label says so); k of n honoured."""
     model = guarantee_record.record_model(guarantee.record.table, guarantee.record.coding)
-    return {g.name: guarantee_record.matched_class(model.cases, guarantee.era, g.commitment[0]) for g in guarantors}
+    return {g.name: model.matched(guarantee.era, g.commitment, _point(g.multilateral))[0] for g in guarantors}
 
 
 def _class_cells(c: guarantee_record.ClassRate | None) -> list[Any]:
@@ -672,14 +696,17 @@ def reference_runs(config: Config, trials: int = REFERENCE_TRIALS) -> list[tuple
 # ------------------------------------------------------------------------------------------ figures
 
 
-def credibility_figure(groups: list[tuple[str, str, dict[str, dict[str, Any]]]]) -> Figure:
+def credibility_figure(groups: list[tuple[str, str, dict[str, dict[str, Any]]]],
+                       trials: dict[str, int] | None = None) -> Figure:
     """Box plots of P(honour) per guarantor and of q_eff, per guarantee, each guarantor's box beside the
     honour rate of its matched reference class on the record.
 
     groups: (guarantee label, kind 'config' | 'reference', {series label: {q05, q25, q50, q75, q95, mean[,
     class]}}), whiskers at the 5% and 95% quantiles over parameter uncertainty, the dot the mean; ``class`` (a
-    guarantee_record.ClassRate) is drawn as a red diamond with its Wilson 95% interval and "k/n".
+    guarantee_record.ClassRate) is drawn as a red diamond with its Wilson 95% interval and "k/n". ``trials``:
+    {guarantee label: Monte Carlo trials}, stated under each group's label and in the title.
     """
+    trials = trials or {}
     stats, positions, colours, ticks, tick_pos, spans, records = [], [], [], [], [], [], []
     x = 0.0
     for label, kind, series in groups:
@@ -711,7 +738,9 @@ def credibility_figure(groups: list[tuple[str, str, dict[str, dict[str, Any]]]])
                     fontsize=6, color="#b2182b")
     ax.set_xticks(tick_pos, ticks, rotation=45, ha="right", fontsize=8)
     for label, a, b in spans:
-        ax.text((a + b) / 2, 1.02, textwrap.fill(label, max(14, int(9 * (b - a + 1)))), ha="center", va="bottom",
+        n_label = next((f" ({n:,} trials)" for key, n in trials.items() if label.startswith(key)), "")
+        ax.text((a + b) / 2, 1.02, textwrap.fill(label + n_label, max(14, int(9 * (b - a + 1)))), ha="center",
+                va="bottom",
                 fontsize=7, transform=ax.get_xaxis_transform())
         ax.axvspan(a - 0.5, b + 0.6, color="#f0f0f0" if "reference" not in label else "#fafafa", zorder=0)
     ax.set(ylim=(0, 1.05), ylabel="probability")
@@ -720,8 +749,10 @@ def credibility_figure(groups: list[tuple[str, str, dict[str, dict[str, Any]]]])
         ax.legend(fontsize=7, loc="upper right")
         classes = "; ".join(dict.fromkeys(c.label for _, c in records))
         fig.text(0.01, 0.005, textwrap.fill(f"Matched classes: {classes}", 150), fontsize=6, va="bottom")
-    ax.set_title("P(honour) per guarantor and credibility q\n(box 25-75%, whiskers 5-95% over parameter "
-                 "uncertainty; dot = mean; grey = historical references)", fontsize=8, pad=34)
+    counts = ", ".join(dict.fromkeys(f"{n:,}" for n in trials.values()))
+    ax.set_title("P(honour) per guarantor and credibility q" + (f" ({counts} trials per guarantee)" if counts else "")
+                 + "\n(box 25-75%, whiskers 5-95% over parameter uncertainty; dot = mean; grey = historical "
+                 "references)", fontsize=8, pad=34)
     return fig
 
 
@@ -796,8 +827,13 @@ def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict
         contributions += contribution_rows(
             ref_label, "reference", weights_label(ref_cfg.model.guarantee.weights, ref_cfg.model.guarantee), ref_s)
         groups.append((f"{ref_label} (reference)", "reference", _series(ref_s, ref_classes)))
+    views = view_rows(label, "config", s)
+    for ref_label, _, ref_s in refs:
+        views += view_rows(ref_label, "reference", ref_s)
     tables = {"credibility": Table(CREDIBILITY_COLUMNS, credibility),
               "contributions": Table(CONTRIBUTION_COLUMNS, contributions)}
+    if views:
+        tables["views"] = Table(VIEW_COLUMNS, views)
 
     grid = DETERRENCE_GRID
     curve, curve_se, m = deterrence_curve(s, grid)
@@ -805,10 +841,44 @@ def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict
     q_star = tuple(float(v) for v in qs.quantiles((0.05, 0.5, 0.95))) if np.asarray(qs.count) > 0 else None
     markers = {label: s.estimate("q_eff").mean}
     markers.update({ref_label: ref_s.estimate("q_eff").mean for ref_label, _, ref_s in refs})
-    figures = {"credibility": credibility_figure(groups),
+    trials = {label: s.n_trials, **{f"{ref_label} (reference)": ref_s.n_trials for ref_label, _, ref_s in refs}}
+    figures = {"credibility": credibility_figure(groups, trials),
                "deterrence": deterrence_figure(grid, curve, curve_se, m, q_star, markers, label)}
     return tables, figures
 
+
+VIEW_COLUMNS = ["guarantee", "kind", "guarantor", "view", "mean", "se", "q05", "q95", "n_trials"]
+VIEWS = {"p_record": "record class alone: Phi(eta), the class's fitted rate",
+         "p_mechanism": "mechanism alone: hand-set weights, no record",
+         "p_honour": "combined: class index + feature shifts (calibrated)"}
+
+
+def view_rows(label: str, kind: str, s: Summaries) -> list[list[Any]]:
+    """Rows of tables/views.csv (calibrated weights only): each guarantor's P(honour) from the record's class
+    alone, from the mechanism alone, and combined, with Monte Carlo s.e. and the 5-95% range."""
+    rows = []
+    for g in _guarantor_names(s):
+        if f"p_record.{g}" not in s:
+            continue
+        for key in VIEWS:
+            e = s.estimate(f"{key}.{g}")
+            q05, q95 = (float(v) for v in s[f"{key}.{g}"].quantiles((0.05, 0.95)))
+            rows.append([label, kind, g, key, e.mean, e.se, q05, q95, s.n_trials])
+    return rows
+
+
+SELECTION_NOTE = (
+    "How to read the record's number (the selection effect). The record gives P(honoured | invoked). A commitment "
+    "is invoked when a challenger attacks in spite of it, and challengers attack the commitments they judge weak: "
+    "a commitment that deters is never tested, so the invoked ones over-represent the weak (Smith 1995, 'Alliance "
+    "Formation and War', International Studies Quarterly 39(4); Fearon 2002, 'Selection Effects and Deterrence', "
+    "International Interactions 28(1)). The class rate is therefore a low anchor for a commitment whose features "
+    "(a ratified treaty, troops on the soil, a core stake) make it strong; the mechanism alone ignores the record "
+    "and is only as good as its hand-set weights. The combination (MODELS.md section 1: the outside view first, "
+    "the mechanism's features as shifts; Kahneman & Lovallo 1993) starts from the class's probit index and moves it "
+    "by the features' distance from the record's typical invoked commitment, at assumed weights with ranges "
+    "(guarantee.shifts): how far a strong commitment rises above its class is those weights' call, and the first "
+    "thing to sweep.")
 
 DECAY_NOTE = (
     "Credibility decay over the horizon (Leeds 2003: changes in capabilities and domestic institutions since "
@@ -865,6 +935,20 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
     for r in tables["contributions"].records():
         lines.append(f"| {r['guarantee']} | {r['guarantor']} | " + " | ".join(f"{r[t]:+.2f}" for t in TERMS)
                      + f" | {r['index_z']:+.2f} |")
+    if "views" in tables:
+        lines += ["", "## The record alone, the mechanism alone, and the combination", "",
+                  "| guarantee | guarantor | record class alone | mechanism alone | combined (calibrated) |",
+                  "|---|---|---|---|---|"]
+        cells: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for r in tables["views"].records():
+            cells.setdefault((r["guarantee"], r["kind"], r["guarantor"]), {})[r["view"]] = r
+        for (guarantee, kind, g), v in cells.items():
+            lines.append(f"| {guarantee}{' (reference)' if kind == 'reference' else ''} | {g} | " + " | ".join(
+                f"{v[k]['mean']:.3f} ({v[k]['q05']:.2f}-{v[k]['q95']:.2f})" for k in VIEWS) + " |")
+        lines += ["", ("Each: mean P(honour) over the trials (5-95% range over the parameter uncertainty; Monte Carlo "
+                       f"s.e. in tables/views.csv; {n:,} trials, references {REFERENCE_TRIALS:,}). Record class alone: "
+                       "the fitted rate of the guarantor's matched class, its coefficients drawn per trial; mechanism "
+                       "alone: `weights: default`, the features uncentred."), "", SELECTION_NOTE]
     weights = weights_label(config.model.guarantee.weights, config.model.guarantee)
     lines += ["", (f"Weights: {weights}. References run with the same seed and weights at {REFERENCE_TRIALS:,} "
               "trials each. Figures: `figures/credibility.png`, `figures/deterrence.png`. Tables: "

@@ -76,3 +76,51 @@ def test_one_outcome_only_cannot_be_fitted(runner, tmp_path):
     res = runner.invoke(cli.main, ["calibrate", "guarantees", str(one)])
     assert res.exit_code == 2 and "all 63 cases were honoured" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_coding_on_a_table_with_one_coding_is_a_one_line_error(runner, tmp_path):
+    """Leeds & Anac code honour once (honor3): --coding llm|bf selects one of Berkemeier & Fuhrmann's two."""
+    for coding in ("bf", "llm"):
+        res = runner.invoke(cli.main, ["calibrate", "guarantees", LA, "--coding", coding])
+        assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+        assert "honor3" in res.stderr and "llm|bf" in res.stderr and "--coding" in res.stderr
+    res = runner.invoke(cli.main, ["backtest", "guarantees", "--train", LA, "--folds", "3", "--coding", "bf"])
+    assert res.exit_code == 2 and "does not apply" in res.stderr
+    res = runner.invoke(cli.main, ["backtest", "guarantees", "--train", BF, "--test", LA, "--coding", "bf", "--json",
+                                   "-q", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output  # the coding applies to the training table
+
+
+def test_class_values_are_averages_over_the_records_cases_never_read_off_an_empty_cell():
+    """Leeds & Anac hold no invocation after 1945 without formal organisation and without change since signature;
+    a class's P(honour) is the fit's mean over its own cases, so it cannot exceed the largest of their fitted
+    values, and a class without cases has none."""
+    report = GR.calibrate(LA)
+    cases = ref.read_alliances(LA)
+    fit_p = GR.fit_record(cases, GR.record_covariates(cases)).predict(GR.design(cases, GR.record_covariates(cases)))
+    for c in report.data["classes"]:
+        mask = (cases.era == c["era"]) & (cases.covariates["multilateral"] == float(c["multilateral"]))
+        assert c["n"] == int(mask.sum()) and c["honoured"] == int(cases.honoured[mask].sum())
+        assert c["p_honour"] == pytest.approx(float(fit_p[mask].mean()))
+    post = cases.era == "1945-2003"
+    assert not np.any(post & (cases.covariates["formal"] == 0) & (cases.covariates["chcap2d"] == 0)
+                      & (cases.covariates["dinstch2"] == 0) & (cases.covariates["multilateral"] == 0))
+    late_bilateral = next(c for c in report.data["classes"] if c["era"] == "1945-2003" and not c["multilateral"])
+    assert late_bilateral["p_honour"] < 0.6  # the old table read 0.89 off the empty cell; the record has 2 of 8
+
+
+def test_a_cell_the_training_cases_lack_takes_its_wider_classs_fitted_rate():
+    cases = ref.read_alliances(BF)
+    covs = GR.record_covariates(cases)
+    x_train = GR.design(cases, covs)
+    fit = GR.fit_record(cases, covs)
+    budapest = np.zeros(len(covs))
+    budapest[[covs.index("post1945"), covs.index("consul"), covs.index("multilateral")]] = 1.0
+    p, (s,) = GR.predict_supported(fit, x_train, budapest[None, :])
+    wider = (cases.era == "1945-2003") & (cases.covariates["multilateral"] == 1)
+    assert s.extrapolated and s.level == "era x multilateral" and s.n_cell == 0
+    assert np.array_equal(s.mask, wider)
+    assert p[0] == pytest.approx(float(fit.predict(x_train[wider]).mean()))
+    # a cell with cases is the fit itself
+    p_in, (s_in,) = GR.predict_supported(fit, x_train, x_train[:1])
+    assert not s_in.extrapolated and p_in[0] == pytest.approx(float(fit.predict(x_train[:1])[0]))

@@ -29,7 +29,6 @@ RUN_TRIALS = 2000  # conftest.small_default_run
 KNOWN_FAILURES = {
     "run:survival": "settlement.survival_figure: no trial count and no effective n (weighted by P(adopted))",
     "run:outcomes": "settlement.outcomes_figure: no trial count, no uncertainty; its legend covers the axis label",
-    "run:credibility": "guarantees credibility figure: no trial count",
     "run:network": "coalition network figure: no trial count; node labels overlap",
     "run:zopa": "coalition ZOPA figure: no trial count; right-hand labels clipped",
     "calibrate-lanchester:lanchester_fit": "lanchester.fit_figure: does not state the observations (70)",
