@@ -459,7 +459,8 @@ def outcome_bars(s: Summaries) -> dict[str, tuple[float, float]]:
 OAT_METRICS = {"p_adopted": "P(adopted)", "p_holds_5y": "P(holds 5 years | adopted)",
                "p_adopted_and_holds_5y": "P(adopted and holds 5 years)"}
 OAT_OUTPUTS = ("p_adopted", "p_adopted.w2", "survival", "survival.w", "survival.w2v", "survival.w2v2")
-VARIANT_TRIALS = 4000
+VARIANT_TRIALS = 4000  # trials of each structural variant's re-run (at most the run's own)
+OAT_TRIALS = 2000  # trials of each one-at-a-time re-run (at most the run's own)
 
 
 def _oat_metrics(s: Summaries) -> dict[str, Estimate]:
@@ -470,7 +471,7 @@ def _oat_metrics(s: Summaries) -> dict[str, Estimate]:
     return out
 
 
-def one_at_a_time(config: Config, trials: int = 2000, top: int = 5) -> list[dict]:
+def one_at_a_time(config: Config, trials: int = OAT_TRIALS, top: int = 5) -> list[dict]:
     """One-at-a-time sensitivity: each uncertain parameter set to its 10% and 90% quantiles, the others drawn
     as usual (same seed: common random numbers). Returns the ``top`` parameters ranked by the largest change
     they make in any headline (in probability points; not a product, which a tiny P(adopted) would
@@ -734,7 +735,8 @@ def report(config: Config, s: Summaries) -> Result:
         [[k, h.label, *h.estimate.as_dict().values(), *((h.reference.mean, h.reference.se) if h.reference else
                                                           (float("nan"), float("nan"))), h.reference_class]
          for k, h in head.items()])
-    rows = variants_rows(config, s)
+    # the brief's re-runs never use more trials than the run itself (a quick run stays quick)
+    rows = variants_rows(config, s, trials=min(VARIANT_TRIALS, s.n_trials))
     tables["variants"] = variants_table(rows)
     figures = {"survival": survival_figure(curves, s.n_trials), "outcomes": outcomes_figure({label: outcome_bars(s)})}
     components = [C, F] + ([G] if guaranteed else [])
@@ -742,7 +744,7 @@ def report(config: Config, s: Summaries) -> Result:
         part_tables, part_figures = part.tables_figures(config, s)
         tables = {**part_tables, **tables}
         figures = {**part_figures, **figures}
-    oat = one_at_a_time(config) if config.uncertain() else []
+    oat = one_at_a_time(config, trials=min(OAT_TRIALS, s.n_trials)) if config.uncertain() else []
     return Result(NAME, head, tables, figures, _brief(config, s, head, survival, rows, oat, tables, figures))
 
 
@@ -793,7 +795,8 @@ def _brief(config: Config, s: Summaries, head: dict[str, Headline], survival: Ta
                   ("Parameters and structural choices ranked together by the largest change each makes in any "
                    "headline (probability points; not a product, which a tiny P(adopted) would dominate). A "
                    f"parameter: the {len(oat)} uncertain parameters that move most, each at its 10% and 90% "
-                   "quantile (others drawn as usual, 2,000 trials each, common random numbers). A structural "
+                   f"quantile (others drawn as usual, {min(OAT_TRIALS, s.n_trials):,} trials each, common random "
+                   "numbers). A structural "
                    "variant: the config as configured -> under the variant (the table above; same seed). The s.e. "
                    "of a change is that of two independent runs: an upper bound, they share their draws."), ""]
         body = []
