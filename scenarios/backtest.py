@@ -371,6 +371,7 @@ def _report(k: Kind, train: Cases, p: Predictions, rows: list[ScoreRow], diffs: 
 # fitted here: each config given is an option (its stem: plan_28_points, counterproposal, ...) and is run as it
 # is; the table is read by scenarios/reference.py::read_responses.
 
+ACCEPTANCE_SCENARIOS = ("coalition", "settlement")  # the scenarios whose outputs hold p_accept.<actor>
 RESPONSES_TRIALS = 4000  # default trials per config: MC s.e. of a P(accept) below 0.005 (sd of a probability <= 1/2)
 NEAR_CERTAIN = 0.02  # P(accept) within this of 0 or 1: acceptance near-deterministic (printed as 0.00 / 1.00 / 0.98+)
 KNIFE_EDGE = 0.05  # |P(accept) - 1/2| below this: the side of 1/2 turns on assumptions the responses do not pin down
@@ -503,9 +504,9 @@ def responses(configs: list[Path], table: Path | None = None, trials: int | None
             raise ConfigError(f"two configs give the option {option!r} ({paths[option]} and {path}); give one per "
                               "option", str(path), None, "CONFIG")
         cfg = load(str(path), list(overrides))
-        if getattr(cfg.model, "coalition", None) is None:
-            raise ConfigError(f"scenario {cfg.scenario!r} has no coalition block, so no P(accept); allowed: a coalition "
-                              "or settlement config", str(path), None, "coalition")
+        if cfg.scenario not in ACCEPTANCE_SCENARIOS or getattr(cfg.model, "coalition", None) is None:
+            raise ConfigError(f"scenario {cfg.scenario!r} computes no P(accept) (it runs no coalition block); allowed: "
+                              f"a {' or '.join(ACCEPTANCE_SCENARIOS)} config", str(path), None, "scenario")
         loaded[option], paths[option] = cfg, str(path)
     actors = sorted({a.name for cfg in loaded.values() for a in cfg.model.coalition.actors})
     shipped = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "configs" / "coalition").glob("*.yaml"))
