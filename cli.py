@@ -956,6 +956,42 @@ def backtest_guarantees(train: str, test: str | None, folds: int | None, seed: i
     emit_report(report, as_json, quiet, out)
 
 
+@backtest.command("responses", context_settings=CONTEXT, epilog="""\b
+Examples:
+  accord backtest responses configs/coalition/plan_28_points.yaml configs/coalition/counterproposal.yaml \\
+      configs/coalition/no_deal.yaml
+  accord backtest responses configs/coalition/*.yaml -n 2000 --json | jq '.n_matched, .missed'
+  accord backtest responses configs/coalition/*.yaml --set coalition.sigma=0.05
+Each CONFIG is one option, named by its file's stem (plan_28_points, counterproposal, no_deal): a coalition view
+or a settlement config. The table's columns: id, date, actor, option, response (accept / conditional / reject),
+sign (+1 / 0 / -1), what_was_said, source, url (configs/reference/README.md). Responses to an option given no
+config are listed, not scored; an actor or option the configs do not know is an error.
+""")
+@click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--responses", "table", type=click.Path(dir_okay=False),
+              help="The responses table  [default: configs/reference/responses.csv]")
+@click.option("--trials", "-n", type=click.IntRange(100, 1_000_000), help="Monte Carlo trials per config  "
+                                                                         "[default: 4,000]")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Master seed [default: each config's run.seed].")
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes per config run (the numbers do not depend on it).")
+@set_option
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def backtest_responses(configs: tuple[str, ...], table: str | None, trials: int | None, seed: int | None,
+                       workers: int, overrides: tuple[str, ...], out: str | None, as_json: bool, quiet: bool) -> None:
+    """The coalition model against what the parties said: for each public response (configs/reference/
+    responses.csv), the model's P(accept) for that actor and option, with its Monte Carlo error and its spread
+    over the assumptions, and whether its side of 1/2 is the side the party took."""
+    from scenarios import backtest as B
+
+    report = B.responses([Path(c) for c in configs], Path(table) if table else None, trials, seed, workers,
+                         tuple(overrides))
+    emit_report(report, as_json, quiet, out)
+
+
 # ------------------------------------------------------------------------------------------ end of backtest
 
 

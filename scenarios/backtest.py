@@ -409,3 +409,229 @@ def _report(k: Kind, train: Cases, p: Predictions, rows: list[ScoreRow], diffs: 
               "reliability": _reliability_table(bins)}
     return Report(kind=f"backtest-{k.name}", text="\n".join(lines), data=data, tables=tables,
                   figures={"reliability": figure}, inputs=inputs)
+
+
+# ==================================================================== revealed responses (issue 15, part 2)
+# ``accord backtest responses CONFIG...``: the coalition model's P(accept) for each party's public response to an
+# option (configs/reference/responses.csv), and whether its side of 1/2 is the side the party took. Nothing is
+# fitted here: each config given is an option (its stem: plan_28_points, counterproposal, ...) and is run as it
+# is; the table is read by scenarios/reference.py::read_responses.
+
+ACCEPTANCE_SCENARIOS = ("coalition", "settlement")  # the scenarios whose outputs hold p_accept.<actor>
+RESPONSES_TRIALS = 4000  # default trials per config: MC s.e. of a P(accept) below 0.005 (sd of a probability <= 1/2)
+NEAR_CERTAIN = 0.02  # P(accept) within this of 0 or 1: acceptance near-deterministic (printed as 0.00 / 1.00 / 0.98+)
+KNIFE_EDGE = 0.05  # |P(accept) - 1/2| below this: the side of 1/2 turns on assumptions the responses do not pin down
+# Options the responses name that no config models, and why (listed in the output, not scored).
+UNMODELLED_OPTIONS: dict[str, str] = {
+    "geneva_framework": "the US-Ukrainian 19-point revision of Geneva (23-24 Nov 2025): its text is unpublished "
+                        "(FACTS.md), so no config models it",
+}
+
+
+@dataclass(frozen=True)
+class ResponseCheck:
+    """One response against the model: ``estimate`` the mean over trials of P(accept) (None when no config was
+    given for the option), ``on_side`` the share of trials whose P(accept) is on the response's side of 1/2 and
+    its MC s.e., ``matches`` whether the mean is on that side (None for a conditional response or an option
+    without a config), ``flag`` "near-certain", "knife-edge" or ""."""
+
+    response: Any  # scenarios.reference.Response
+    config: str | None
+    estimate: Any  # model.stats.Estimate | None
+    on_side: float
+    on_side_se: float
+    matches: bool | None
+    flag: str
+    note: str
+
+
+def _option_name(path: Path) -> str:
+    return Path(path).stem
+
+
+def response_checks(configs: Mapping[str, Any], summaries: Mapping[str, Any], responses: list[Any]) -> list[ResponseCheck]:
+    """Check each response against the summaries of its option's config (option -> Summaries of the run).
+
+    P(accept) of an actor is the per-trial output ``p_accept.<actor>`` of the coalition model (for a signatory, its
+    acceptance anticipating its own ratification; for a partial veto player, acceptance of the dimensions it
+    controls); its estimate carries the MC error and the 10-90% spread over the assumptions (model.stats.estimate).
+    A response matches when the mean is on its side of 1/2 (accept: > 1/2, reject: < 1/2)."""
+    out = []
+    for r in responses:
+        s = summaries.get(r.option)
+        if s is None:
+            note = UNMODELLED_OPTIONS.get(r.option, "no config given for this option")
+            out.append(ResponseCheck(r, None, None, float("nan"), float("nan"), None, "", f"not scored: {note}"))
+            continue
+        key = f"p_accept.{r.actor}"
+        e = s.estimate(key, proportion=True)
+        per_trial = np.concatenate(s[key].sample) if s[key].sample else np.empty(0)
+        if r.sign != 0 and per_trial.size:
+            side = per_trial > 0.5 if r.sign > 0 else per_trial < 0.5
+            on_side = float(side.mean())
+            on_side_se = float(np.sqrt(on_side * (1 - on_side) / side.size))
+        else:
+            on_side, on_side_se = float("nan"), float("nan")
+        matches = None if r.sign == 0 else bool((e.mean > 0.5) if r.sign > 0 else (e.mean < 0.5))
+        flag = ("near-certain" if min(e.mean, 1 - e.mean) < NEAR_CERTAIN else
+                "knife-edge" if abs(e.mean - 0.5) < KNIFE_EDGE else "")
+        note = "conditional: no side of 1/2 to check" if r.sign == 0 else ""
+        out.append(ResponseCheck(r, configs[r.option], e, on_side, on_side_se, matches, flag, note))
+    return out
+
+
+RESPONSE_COLUMNS = ["id", "date", "actor", "option", "response", "sign", "config", "p_accept", "se", "ci95_low",
+                    "ci95_high", "spread10", "spread90", "share_of_trials_on_its_side", "share_se", "matches", "flag",
+                    "n_trials", "note", "source"]
+
+
+def _responses_table(checks: list[ResponseCheck]) -> Table:
+    nan = float("nan")
+    rows = []
+    for c in checks:
+        r, e = c.response, c.estimate
+        nums = [e.mean, e.se, e.lo, e.hi, e.spread_lo, e.spread_hi] if e is not None else [nan] * 6
+        rows.append([r.id, r.date.isoformat(), r.actor, r.option, r.response, r.sign, c.config or "", *nums, c.on_side,
+                     c.on_side_se, "" if c.matches is None else int(c.matches), c.flag,
+                     e.n if e is not None else 0, c.note, r.source])
+    return Table(RESPONSE_COLUMNS, rows)
+
+
+def responses_figure(checks: list[ResponseCheck], trials: int) -> Figure:
+    """Each scored response's P(accept): the mean with its MC 95% interval (black) and the 10-90% spread over the
+    assumptions (a thick bar), coloured by what the party said (accept green, reject red, conditional grey), with
+    the line of 1/2; a cross marks a response whose side the model misses."""
+    scored = [c for c in checks if c.estimate is not None]
+    fig = plots.figure(figsize=(7.5, 0.45 * len(scored) + 1.4))
+    ax = fig.subplots()
+    colour = {1: "#1a9850", -1: "#d73027", 0: "#878787"}
+    for y, c in enumerate(scored):
+        e, r = c.estimate, c.response
+        ax.plot([e.spread_lo, e.spread_hi], [y, y], color=colour[r.sign], lw=7, alpha=0.35, solid_capstyle="butt")
+        ax.errorbar(e.mean, y, xerr=[[e.mean - e.lo], [e.hi - e.mean]], fmt="o", color=colour[r.sign], ecolor="black",
+                    capsize=3, ms=6)
+        if c.matches is False:
+            ax.plot(e.mean, y, "x", color="black", ms=12, mew=2)
+    ax.axvline(0.5, color="grey", ls="--", lw=1)
+    ax.set_yticks(range(len(scored)), [f"{c.response.actor} on {c.response.option}\n({c.response.response}, "
+                                       f"{c.response.date.isoformat()})" for c in scored], fontsize=7)
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), xlabel="P(accept): mean over trials (dot, MC 95% bar) and 10-90% over the assumptions (band)")
+    ax.set_title(f"Revealed responses against the coalition model ({trials:,} trials per option); "
+                 "green accept, red reject, grey conditional; x: side missed", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def responses(configs: list[Path], table: Path | None = None, trials: int | None = None, seed: int | None = None,
+              workers: int = 1, overrides: tuple[str, ...] = ()) -> Report:
+    """``accord backtest responses``: run each config (an option, named by its file's stem) and check every
+    response of the table against the model's P(accept) for that actor and option (see `response_checks`).
+
+    Errors (ConfigError, exit 2): a config without a coalition block; two configs with the same stem; a response
+    naming an actor no config has, or an option that is neither a config given, a shipped option world nor one of
+    UNMODELLED_OPTIONS (file, line and column, from read_responses). Rows of an option known but not given are
+    listed as not scored."""
+    from scenarios import engine
+    from scenarios.config import load
+    from scenarios.reference import RESPONSES, read_responses
+
+    table = Path(table) if table is not None else RESPONSES
+    if table.is_absolute() and table.is_relative_to(Path.cwd()):
+        table = table.relative_to(Path.cwd())  # as the user would name it
+    if not configs:
+        raise ConfigError("give at least one config (an option: e.g. configs/coalition/plan_28_points.yaml)",
+                          None, None, "CONFIG")
+    loaded: dict[str, Any] = {}
+    paths: dict[str, str] = {}
+    for path in configs:
+        option = _option_name(path)
+        if option in loaded:
+            raise ConfigError(f"two configs give the option {option!r} ({paths[option]} and {path}); give one per "
+                              "option", str(path), None, "CONFIG")
+        cfg = load(str(path), list(overrides))
+        if cfg.scenario not in ACCEPTANCE_SCENARIOS or getattr(cfg.model, "coalition", None) is None:
+            raise ConfigError(f"scenario {cfg.scenario!r} computes no P(accept) (it runs no coalition block); allowed: "
+                              f"a {' or '.join(ACCEPTANCE_SCENARIOS)} config", str(path), None, "scenario")
+        loaded[option], paths[option] = cfg, str(path)
+    actors = sorted({a.name for cfg in loaded.values() for a in cfg.model.coalition.actors})
+    shipped = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "configs" / "coalition").glob("*.yaml"))
+    options = sorted(set(loaded) | set(shipped) | set(UNMODELLED_OPTIONS))
+    rows = read_responses(table, actors=actors, options=options)
+    for r in rows:  # an actor of one option's config must be in that config
+        cfg = loaded.get(r.option)
+        if cfg is not None and r.actor not in {a.name for a in cfg.model.coalition.actors}:
+            raise ConfigError(f"actor {r.actor!r} is not an actor of {paths[r.option]}", str(table), r.line, "actor")
+    summaries: dict[str, Any] = {}
+    settings: dict[str, dict[str, Any]] = {}
+    for option, cfg in loaded.items():
+        n = RESPONSES_TRIALS if trials is None else int(trials)
+        sd = cfg.model.run.seed if seed is None else int(seed)
+        summaries[option] = engine.summarise(cfg, n, sd, "mc", workers=workers, detail_trials=0)
+        settings[option] = {"config": paths[option], "trials": n, "seed": sd, "sampler": "mc"}
+    checks = response_checks(paths, summaries, rows)
+    return _responses_report(checks, table, settings, overrides)
+
+
+def _responses_report(checks: list[ResponseCheck], table: Path, settings: dict[str, dict[str, Any]],
+                      overrides: tuple[str, ...]) -> Report:
+    signed = [c for c in checks if c.matches is not None]
+    n_match = sum(bool(c.matches) for c in signed)
+    trials = sorted({s["trials"] for s in settings.values()})
+    run_text = ", ".join(f"{o} ({s['config']}, seed {s['seed']})" for o, s in settings.items())
+    lines = [(f"Backtest of revealed responses: {len(checks)} public responses in {table} against the coalition "
+             f"model's P(accept) of {len(settings)} option(s): {run_text}; {'/'.join(f'{t:,}' for t in trials)} "
+             "trials each, sampler mc."),
+             ("P(accept): mean over trials (MC s.e.) and its 10-90% range over the assumptions; 'on side': the share of "
+             "trials whose P(accept) is on the side of 1/2 the party took."), ""]
+    head = (f"{'response':<34} {'actor':<18} {'option':<16} {'said':<11} {'P(accept)':>9} {'s.e.':>6} "
+            f"{'10-90%':>11} {'on side':>7}  match")
+    lines.append(head)
+    for c in checks:
+        r, e = c.response, c.estimate
+        if e is None:
+            lines.append(f"{r.id:<34} {r.actor:<18} {r.option:<16} {r.response:<11} {'-':>9} {'':>6} {'':>11} {'':>7}  "
+                         "(not scored: see below)")
+            continue
+        side = f"{c.on_side:.2f}" if np.isfinite(c.on_side) else "-"
+        match = "-" if c.matches is None else ("yes" if c.matches else "NO")
+        flag = f" ({c.flag})" if c.flag else ""
+        lines.append(f"{r.id:<34} {r.actor:<18} {r.option:<16} {r.response:<11} {e.mean:>9.3f} {e.se:>6.3f} "
+                     f"{e.spread_lo:>5.2f}-{e.spread_hi:<5.2f} {side:>7}  {match}{flag}")
+    lines.append("")
+    data: dict[str, Any] = {"n_responses": len(checks), "n_signed_scored": len(signed), "n_matched": n_match,
+                            "options": settings, "table": str(table)}
+    if signed:
+        p = np.array([c.estimate.mean for c in signed])
+        y = np.array([1 if c.response.sign > 0 else 0 for c in signed])
+        model_s, coin = cal.binary_scores(p, y), cal.binary_scores(np.full(len(y), 0.5), y)
+        lines.append(f"{n_match} of {len(signed)} accept/reject responses on the model's side of 1/2. Brier score "
+                     f"{model_s.brier:.3f} and log loss {model_s.log_loss:.3f} against a coin's {coin.brier:.3f} and "
+                     f"{coin.log_loss:.3f} (n = {len(signed)}: a description of fit, not a test).")
+        data["model"], data["coin"] = model_s.as_dict(), coin.as_dict()
+        missed = [c.response.id for c in signed if not c.matches]
+        if missed:
+            lines.append(f"Missed: {', '.join(missed)}.")
+        data["missed"] = missed
+    flagged = [c for c in checks if c.flag]
+    if flagged:
+        lines.append("Flagged: " + "; ".join(f"{c.response.id} {c.flag} (P {c.estimate.mean:.3f})" for c in flagged)
+                     + f" (near-certain: within {NEAR_CERTAIN} of 0 or 1; knife-edge: within {KNIFE_EDGE} of 1/2).")
+    data["flagged"] = {c.response.id: c.flag for c in flagged}
+    unscored = [c for c in checks if c.estimate is None]
+    if unscored:
+        reasons: dict[str, list[str]] = {}
+        for c in unscored:
+            reasons.setdefault(c.note.removeprefix("not scored: "), []).append(c.response.id)
+        lines.append("Not scored: " + "; ".join(f"{', '.join(ids)} ({why})" for why, ids in reasons.items()) + ".")
+    lines.append(f"Conditional responses ({sum(c.response.sign == 0 for c in checks)}) have no side of 1/2 and are "
+                 "shown, not scored. The shipped configs' ideal points, saliences and sigma were revisited with these "
+                 "responses in view (issue 15): a check that the configs are consistent with what the parties said, "
+                 "not an out-of-sample test.")
+    data["responses"] = _responses_table(checks).records()
+    tables = {"responses": _responses_table(checks)}
+    figures = {"responses": responses_figure(checks, max(trials))} if any(c.estimate is not None for c in checks) else {}
+    return Report(kind="backtest-responses", text="\n".join(lines), data=data, tables=tables, figures=figures,
+                  inputs={"kind": "responses", "table": str(table), "options": settings, "set": list(overrides)})
+
+# ============================================================= end of revealed responses (issue 15, part 2)

@@ -95,16 +95,21 @@ def test_same_seed_gives_identical_tables(runner, tmp_path):
 
 
 def test_counterproposal_is_more_likely_adopted_than_the_28_point_plan():
-    """The coalition-model author's plausibility check: the 28-point plan is almost never adopted (the
-    Ukrainian veto players reject it), the E3 counter-proposal much more often (Russia is its main obstacle)."""
+    """The coalition-model author's plausibility check, at the means and the shipped sigma mode (0.10): the
+    28-point plan is adopted less often than the E3 counter-proposal; the plan's obstacle is the Ukrainian veto
+    players (Russia accepts it), the counter-proposal's is Russia (the Ukrainian veto players accept it), as the
+    parties said (configs/reference/responses.csv). (Before issue 15 this also asserted P(adopted) < 0.02 for the
+    plan at sigma 0.05: a figure of the near-deterministic acceptance the recalibration removed.)"""
     p = {}
     for config in CONFIGS[:2]:
-        cfg = _at_means(config, "coalition.sigma=0.05")
+        cfg = _at_means(config, "coalition.sigma=0.10")
         p[config] = C.evaluate(cfg.model, Draws({}, {}, 1), np.random.default_rng(0))
     plan, e3 = (p[c] for c in CONFIGS[:2])
-    assert plan["p_adopted"][0] < 0.02 < e3["p_adopted"][0]
+    assert plan["p_adopted"][0] < e3["p_adopted"][0]
     assert plan["p_accept.russia"][0] > 0.9 and plan["p_accept.verkhovna_rada"][0] < 0.2
-    assert e3["p_accept.ukraine_government"][0] > plan["p_accept.ukraine_government"][0]
+    assert plan["p_accept.ukraine_government"][0] < 0.5 < e3["p_accept.ukraine_government"][0]
+    assert e3["p_accept.russia"][0] < 0.5 < min(e3[f"p_accept.{a}"][0] for a in
+                                                ("ukraine_government", "verkhovna_rada", "ukrainian_voters"))
 
 
 def test_actors_are_addressable_by_name_and_veto_flag_must_match_the_stages(runner):
