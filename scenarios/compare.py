@@ -460,7 +460,8 @@ def _outcomes_caption(opts: list[Option], bars: dict[str, dict[str, tuple[float,
         worst = f", s.e. of the not-adopted and holds shares at most {number_text(max(ses), True)}" if ses else ""
         parts.append(f"{o.label}: n = {_trials(o):,} trials{worst}")
     return ("Share of trials (each weighted by its P(adopted)) ending in each outcome over the horizon: Monte Carlo "
-            "means, drawn without error bars; their standard errors are stated here. " + "; ".join(parts) + ".")
+            "means with 95% error bars at each segment's right end (for the breaks, bounded above by the sum of the "
+            "per-year standard errors). " + "; ".join(parts) + ".")
 
 
 def _est(d: dict[str, Any]) -> Estimate:
