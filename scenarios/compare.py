@@ -447,7 +447,8 @@ def _survival_caption(opts: list[Option], curves: dict[str, Table]) -> str:
         eff = f", effective n {n_eff:,.0f}" if np.isfinite(n_eff) else ""
         parts.append(f"{o.label}: n = {_trials(o):,} trials{eff}")
     return ("P(peace holds t years | adopted) for each option, each trial weighted by its P(adopted); bands are "
-            "95% Monte Carlo intervals (delta method). " + "; ".join(parts) + ".")
+            "95% Monte Carlo intervals (Wilson on the effective sample, its variance by the delta method). "
+            + "; ".join(parts) + ".")
 
 
 def _outcomes_caption(opts: list[Option], bars: dict[str, dict[str, tuple[float, float]]]) -> str:

@@ -405,9 +405,8 @@ def survival_figure(curves: dict[str, Table], n_trials: int | None = None) -> Fi
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=7)
     finite = [f"{v:,.0f}" for v in effective if np.isfinite(v)]
-    parts = ([f"{n_trials:,} trials"] if n_trials else []) + (
-        [f"effective n {' and '.join(finite)}" + (" (legend)" if len(finite) > 1 else "")] if finite else [])
-    head = "; ".join(parts)
+    eff = f"effective n {finite[0]}" if len(finite) == 1 else "each curve's effective n in the legend" if finite else ""
+    head = "; ".join(p for p in (f"{n_trials:,} trials" if n_trials else "", eff) if p)
     ax.set_title("Survival of the settlement, given adoption" + (f" ({head})" if head else "")
                  + "\nband: 95% interval, Wilson on the effective sample (trials weighted by P(adopted))", fontsize=9)
     return fig
