@@ -132,10 +132,15 @@ class Strict(BaseModel):
     is finite (no NaN or infinity, however YAML spells them) and never a boolean (``true`` is not 1); its range
     is its field's (``Param(lo, hi)``, ``Field(ge=, le=)``). Unknown keys are errors; values are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        # a block already built carries its processed schema: reuse it rather than walk it again inside every
+        # block that holds it (what pydantic does for models without this hook)
+        built = cls.__dict__.get("__pydantic_core_schema__") if source is cls else None
+        if isinstance(built, dict):
+            return built
         return _reject_booleans(handler(source))
 
 
@@ -370,7 +375,7 @@ class Block(Strict):
     """Base of every config block: unknown keys are errors; numbers follow :class:`Strict`'s rule; defaults are
     validated (fresh per instance)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False, defer_build=True)
 
 
 class RunSettings(Block):
