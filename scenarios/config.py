@@ -300,6 +300,31 @@ ParamSpec = Annotated[
 ]
 
 
+class _ParamSpecSchema:
+    """`ParamSpec`'s core schema, generated once and handed to every parameter field (about a hundred in the
+    settlement's schema, each of which made pydantic generate the eight-way tagged union anew: a third of
+    building the schema, which `accord validate` and `show` pay at every start).
+
+    pydantic inlines a definition referenced once by rewriting the referencing dict in place, so each field
+    gets its own copy of the few dicts that wrap the union (the before-validator, the union, its choices and
+    their references); the eight distributions' schemas are shared, as pydantic shares a built model's."""
+
+    schema: Any = None
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        if cls.schema is None:
+            from pydantic import TypeAdapter
+
+            cls.schema = TypeAdapter(ParamSpec).core_schema
+        built = cls.schema
+        outer = dict(built["schema"])  # function-before (numbers to {value: x}) around the tagged union
+        union = dict(outer["schema"])
+        union["choices"] = {tag: dict(ref) for tag, ref in union["choices"].items()}
+        outer["schema"] = union
+        return {"type": "definitions", "schema": outer, "definitions": list(built["definitions"])}
+
+
 def _fmt_range(lo: float | None, hi: float | None) -> str:
     lo_s = "-inf" if lo is None else f"{lo:g}"
     hi_s = "inf" if hi is None else f"{hi:g}"
@@ -364,7 +389,7 @@ def Param(lo: float | None = None, hi: float | None = None, unit: str = "", doc:
     Numbers follow the one rule of :class:`Strict` (finite, not a boolean), however they are written: a plain
     number, a string like ``"1e5"``, ``{value: x}`` or a distribution's bounds."""
     desc = f"{doc} [{unit}] range {_fmt_range(lo, hi)}".strip()
-    return Annotated[ParamSpec, BeforeValidator(_number_check(lo, hi, unit)), AfterValidator(_support_check(lo, hi, unit)),
+    return Annotated[_ParamSpecSchema, BeforeValidator(_number_check(lo, hi, unit)), AfterValidator(_support_check(lo, hi, unit)),
                      Field(description=desc), ParamInfo(lo, hi, unit, doc)]
 
 
