@@ -61,7 +61,7 @@ _keep_freed_memory()
 LIGHT_COMMANDS = ("list", "show", "validate", "report")
 HEAVY_MODULES = ("scipy.special", "scipy.stats", "scipy.optimize", "scipy.linalg", "scipy.interpolate", "networkx",
                  "model.coalition", "model.forces", "model.guarantees", "model.bargaining", "model.negotiation",
-                 "model.power", "model.prim")
+                 "model.power", "model.prim", "model.war", "model.lanchester_fit", "model.terms", "scenarios.backtest")
 
 
 class _Deferred(types.ModuleType):

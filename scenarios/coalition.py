@@ -30,12 +30,12 @@ from scipy import special
 
 from model import coalition as M
 from model import params as P
-from model.stats import ByCategory, OneHot
+from model.stats import ByCategory, Estimate, OneHot
 from scenarios import plots
 from scenarios import world as W
 from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
 from scenarios.engine import Draws, Summaries
-from scenarios.results import Headline, Report, Result, Table
+from scenarios.results import Headline, Report, Result, Table, number_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -863,10 +863,13 @@ def zopa_table(c: CoalitionBlock, s: Summaries) -> Table:
                   "high_se", "n_trials_nonempty", "n_trials"], rows)
 
 
-def network_figure(c: CoalitionBlock, p_accept: dict[str, float]) -> Figure:
-    """The actor graph: node colour = P(accept), edge width = influence weight (mean), squares = veto players."""
+def network_figure(c: CoalitionBlock, p_accept: dict[str, Estimate], n_trials: int) -> Figure:
+    """The actor graph: node colour = P(accept) (its value and 95% interval beside the node), edge width =
+    influence weight (mean), squares = veto players. Nodes sit on a circle; each name is written outside the
+    circle, beside its node, so that neighbours' names do not overlap."""
     import networkx as nx
     from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
     g = nx.DiGraph()
@@ -874,24 +877,47 @@ def network_figure(c: CoalitionBlock, p_accept: dict[str, float]) -> Figure:
     for e in c.influence.edges:
         g.add_edge(e.leaner, e.leaned_on, weight=e.weight.to_dist().mean())
     pos = nx.circular_layout(g)
-    fig = plots.figure(figsize=(8, 7))
+    fig = plots.figure(figsize=(9, 7.5))
     ax = fig.subplots()
     cmap, norm = colormaps["RdYlGn"], Normalize(0, 1)
     for veto, shape in ((True, "s"), (False, "o")):
         nodes = [a.name for a in c.actors if a.veto == veto]
-        nx.draw_networkx_nodes(g, pos, nodelist=nodes, node_shape=shape, ax=ax, node_size=900,
-                               node_color=[cmap(norm(p_accept.get(a, np.nan))) for a in nodes],
+        nx.draw_networkx_nodes(g, pos, nodelist=nodes, node_shape=shape, ax=ax, node_size=500,
+                               node_color=[cmap(norm(_mean(p_accept.get(a)))) for a in nodes],
                                edgecolors="black")
     widths = [1 + 12 * d["weight"] for _, _, d in g.edges(data=True)]
-    nx.draw_networkx_edges(g, pos, ax=ax, width=widths, arrowsize=15, node_size=900, edge_color="grey",
-                           connectionstyle="arc3,rad=0.08")
-    nx.draw_networkx_labels(g, pos, ax=ax, font_size=7,
-                            labels={a: f"{a}\n{p_accept.get(a, np.nan):.2f}" for a in g.nodes})
-    sm = __import__("matplotlib.cm", fromlist=["ScalarMappable"]).ScalarMappable(norm=norm, cmap=cmap)
-    fig.colorbar(sm, ax=ax, label="P(accept)", shrink=0.7)
-    ax.set_title("Who leans on whom (arrow: leaner -> leaned on; width = weight); squares = veto players")
+    nx.draw_networkx_edges(g, pos, ax=ax, width=widths, arrowsize=15, node_size=500, edge_color="grey",
+                           alpha=0.8, connectionstyle="arc3,rad=0.08")
+    for name, (x, y) in pos.items():
+        # outside the circle along the node's radius, aligned away from the centre
+        r = float(np.hypot(x, y)) or 1.0
+        ux, uy = x / r, y / r
+        ha = "left" if ux > 0.3 else "right" if ux < -0.3 else "center"
+        va = "bottom" if uy > 0.3 else "top" if uy < -0.3 else "center"
+        e = p_accept.get(name)
+        ax.annotate(f"{name}\n{_interval_text(e)}", (x, y), xytext=(22 * ux, 22 * uy), textcoords="offset points",
+                    ha=ha, va=va, fontsize=8, linespacing=1.1)
+    ax.set(xlim=(-1.75, 1.75), ylim=(-1.35, 1.45), aspect="equal")
+    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="P(accept)", shrink=0.6)
+    ax.set_title(f"Who leans on whom (arrow: leaner -> leaned on; width = weight; squares = veto players)\n"
+                 f"P(accept) per actor, 95% CI, from {n_trials:,} trials", fontsize=10)
     ax.axis("off")
-    return fig
+    from scenarios.report import caption
+
+    return caption(fig, (f"The influence network: each actor coloured by its P(accept) (beside its name with the 95% "
+                         f"interval; Monte Carlo over {n_trials:,} trials); arrows from the actor who leans to the one "
+                         "leaned on, width proportional to the mean influence weight; squares are veto players."))
+
+
+def _mean(e: Estimate | None) -> float:
+    return float(e.mean) if e is not None else float("nan")
+
+
+def _interval_text(e: Estimate | None) -> str:
+    """P(accept) and its 95% interval for a figure (small probabilities with enough digits: number_text)."""
+    if e is None:
+        return "n/a"
+    return f"{number_text(e.mean, True)} ({number_text(e.lo, True)}-{number_text(e.hi, True)})"
 
 
 def acceptance_figure(table: Table, p_adopted: tuple[float, float, float], n_trials: int) -> Figure:
@@ -909,34 +935,50 @@ def acceptance_figure(table: Table, p_adopted: tuple[float, float, float], n_tri
     ax.axvline(0.5, color="grey", ls=":")
     mean, lo, hi = p_adopted
     ax.set(xlim=(0, 1), xlabel="P(accept)")
-    ax.set_title(f"Acceptance per actor; P(adopted) = {mean:.3f} (95% CI {lo:.3f}-{hi:.3f}, {n_trials:,} trials)",
-                 fontsize=9)
+    ax.set_title(f"Acceptance per actor (bars: 95% CI); P(adopted) = {number_text(mean, True)} "
+                 f"(95% CI {number_text(lo, True)}-{number_text(hi, True)}), {n_trials:,} trials", fontsize=9)
     return fig
 
 
 def zopa_figure(c: CoalitionBlock, table: Table) -> Figure:
+    """Per dimension: the mean zone of possible agreement where it exists (green), the plan (diamond), each
+    veto player's ideal point (ticks); on the right, P(ZOPA nonempty) with its 95% interval, written in a
+    column of its own beside the axes (the layout keeps it inside the figure)."""
+    from model.stats import wilson_interval
+
     recs = table.records()
     dims = [r["dimension"] for r in recs]
-    fig = plots.figure(figsize=(8, 0.5 * len(dims) + 1.8))
+    n = max((int(r["n_trials"]) for r in recs), default=0)
+    fig = plots.figure(figsize=(9, 0.5 * len(dims) + 2.4))
+    fig.set_layout_engine("constrained")
     ax = fig.subplots()
     y = np.arange(len(dims))[::-1]
     vetoes = [a for a in c.actors if a.veto]
+    right = ax.get_yaxis_transform()  # x in axes fraction, y in data
     for yi, r in zip(y, recs):
         if np.isfinite(r["zopa_low_mean"]) and r["p_zopa_nonempty"] > 0:
             ax.plot([r["zopa_low_mean"], r["zopa_high_mean"]], [yi, yi], lw=8, color="tab:green", alpha=0.5,
                     solid_capstyle="butt")
         ax.plot(r["plan_mean"], yi, "kD", ms=7)
-        ax.text(1.02, yi, f"{r['p_zopa_nonempty']:.2f}", va="center", fontsize=7)
+        lo, hi = wilson_interval(r["p_zopa_nonempty"], int(r["n_trials"]))
+        lo = lo if lo > 1e-12 else 0.0  # Wilson's bound at p = 0 is 0 (not rounding noise)
+        ax.text(1.02, yi, f"{number_text(r['p_zopa_nonempty'], True)} ({number_text(lo, True)}-{number_text(hi, True)})",
+                transform=right, va="center", fontsize=7)
+    ax.text(1.02, 1.01, "P(ZOPA nonempty)\n(95% CI)", transform=ax.transAxes, fontsize=7, va="bottom")
     for j, a in enumerate(vetoes):
         xs = [a.ideal[d].to_dist().mean() for d in dims]
-        ax.scatter(xs, y + 0.18 * ((j % 3) - 1) / 3, s=14, marker="|", color=f"C{j}", label=a.name)
+        ax.scatter(xs, y + 0.18 * ((j % 3) - 1) / 3, s=14, marker="|", color=f"C{j}", label=a.name, clip_on=False)
     ax.set_yticks(y, dims, fontsize=8)
-    ax.set(xlim=(-0.02, 1.0), xlabel="position on the dimension (0-1)")
-    ax.set_title("Zone of possible agreement per dimension (others at the plan; green = mean ZOPA where it exists;\n"
-                 "diamond = plan; ticks = veto players' ideal points before influence; right: P(ZOPA nonempty))",
-                 fontsize=8)
-    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
-    return fig
+    ax.set(xlim=(-0.03, 1.03), xlabel="position on the dimension (0-1)")
+    ax.set_title(f"Zone of possible agreement per dimension, {n:,} trials (others at the plan; green = mean ZOPA where "
+                 "it exists;\ndiamond = plan; ticks = veto players' ideal points before influence)", fontsize=8)
+    fig.legend(fontsize=7, loc="outside lower center", ncol=4)
+    from scenarios.report import caption
+
+    return caption(fig, (f"Per negotiable dimension, with the other dimensions at the plan: the mean zone of possible "
+                         f"agreement (green, where one exists), the plan (diamond) and each veto player's ideal point "
+                         f"(ticks); at the right, P(ZOPA nonempty) with its 95% Wilson interval, from {n:,} trials "
+                         "(the run's detail trials)."))
 
 
 def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict[str, Figure]]:
@@ -944,8 +986,8 @@ def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict
     acc = acceptance_table(c, s)
     tables = {"acceptance": acc, "adoption": adoption_table(c, s)}
     pa = s.estimate("p_adopted", proportion=True)
-    p_accept = {a.name: s.estimate(f"p_accept.{a.name}").mean for a in c.actors}
-    figures = {"network": network_figure(c, p_accept), "acceptance": acceptance_figure(acc, (pa.mean, pa.lo, pa.hi),
+    p_accept = {a.name: s.estimate(f"p_accept.{a.name}", proportion=True) for a in c.actors}
+    figures = {"network": network_figure(c, p_accept, s.n_trials), "acceptance": acceptance_figure(acc, (pa.mean, pa.lo, pa.hi),
                                                                                         s.n_trials)}
     if "rejects" in s:  # detail outputs were computed (run.detail_trials > 0)
         tables |= {"dealbreakers": dealbreakers_table(c, s), "zopa": zopa_table(c, s)}
@@ -1124,7 +1166,7 @@ def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), tria
     if not any_raise:
         text += ["", ("No amendment over the negotiable dimensions raises P(adopted) by more than twice its Monte "
                  "Carlo standard error: the search cannot improve this plan's chance of adoption.")]
-    figure = _amend_figure(records, b_mean, b_se)
+    figure = _amend_figure(records, b_mean, b_se, trials)
     data = {"config": cfg.path, "title": label, "negotiable": list(c.negotiable), "trials": trials, "seed": seed,
             "p_adopted_before": b_mean, "se_before": b_se, "raises_p_adopted": any_raise, "amendments": records}
     inputs = {"config": cfg.path, "files": cfg.files, "overrides": cfg.overrides, "penalties": list(penalties),
@@ -1132,7 +1174,7 @@ def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), tria
     return Report("amend", "\n".join(text), data, {"amendments": table}, {"amendments": figure}, inputs)
 
 
-def _amend_figure(records: list[dict[str, Any]], b_mean: float, b_se: float) -> Figure:
+def _amend_figure(records: list[dict[str, Any]], b_mean: float, b_se: float, trials: int) -> Figure:
     fig = plots.figure(figsize=(6.5, 4))
     ax = fig.subplots()
     xs = [r["l1_change"] for r in records]
@@ -1142,9 +1184,13 @@ def _amend_figure(records: list[dict[str, Any]], b_mean: float, b_se: float) -> 
     for r in records:
         ax.annotate(f"penalty {r['penalty']:g}", (r["l1_change"], r["p_adopted_after"]), fontsize=7,
                     textcoords="offset points", xytext=(4, 4))
-    ax.axhline(b_mean, color="grey", ls="--", label=f"as coded: {b_mean:.3f} +- {1.96 * b_se:.3f}")
+    ax.axhline(b_mean, color="grey", ls="--",
+               label=f"as coded: {number_text(b_mean, True)} +- {number_text(1.96 * b_se, True)}")
+    top = max([b_mean + 1.96 * b_se, *(y + e for y, e in zip(ys, es))], default=1.0)
     ax.set(xlabel="total change (L1 over the negotiable dimensions, 0-1 scale)", ylabel="P(adopted)",
-           ylim=(0, 1.02))
+           ylim=(0, min(1.02, 1.25 * top) if top > 0 else 1.02))
+    ax.yaxis.set_major_formatter(lambda v, _: number_text(v, True))
     ax.legend(fontsize=8)
-    ax.set_title("Amendments: P(adopted) against the size of the change (95% MC error bars)", fontsize=9)
+    ax.set_title(f"Amendments: P(adopted) against the size of the change\n(95% MC error bars; {trials:,} trials per "
+                 "evaluation, common random numbers)", fontsize=9)
     return fig

@@ -559,7 +559,8 @@ def _survival_caption(opts: list[Option], curves: dict[str, Table]) -> str:
         eff = f", effective n {n_eff:,.0f}" if np.isfinite(n_eff) else ""
         parts.append(f"{o.label}: n = {_trials(o):,} trials{eff}")
     return ("P(peace holds t years | adopted) for each option, each trial weighted by its P(adopted); bands are "
-            "95% Monte Carlo intervals (delta method). " + "; ".join(parts) + ".")
+            "95% Monte Carlo intervals (Wilson on the effective sample, its variance by the delta method). "
+            + "; ".join(parts) + ".")
 
 
 def _outcomes_caption(opts: list[Option], bars: dict[str, dict[str, tuple[float, float]]]) -> str:
@@ -572,7 +573,8 @@ def _outcomes_caption(opts: list[Option], bars: dict[str, dict[str, tuple[float,
         worst = f", s.e. of the not-adopted and holds shares at most {number_text(max(ses), True)}" if ses else ""
         parts.append(f"{o.label}: n = {_trials(o):,} trials{worst}")
     return ("Share of trials (each weighted by its P(adopted)) ending in each outcome over the horizon: Monte Carlo "
-            "means, drawn without error bars; their standard errors are stated here. " + "; ".join(parts) + ".")
+            "means with 95% error bars at each segment's right end (for the breaks, bounded above by the sum of the "
+            "per-year standard errors). " + "; ".join(parts) + ".")
 
 
 def _est(d: dict[str, Any]) -> Estimate:

@@ -132,10 +132,15 @@ class Strict(BaseModel):
     is finite (no NaN or infinity, however YAML spells them) and never a boolean (``true`` is not 1); its range
     is its field's (``Param(lo, hi)``, ``Field(ge=, le=)``). Unknown keys are errors; values are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        # a block already built carries its processed schema: reuse it rather than walk it again inside every
+        # block that holds it (what pydantic does for models without this hook)
+        built = cls.__dict__.get("__pydantic_core_schema__") if source is cls else None
+        if isinstance(built, dict):
+            return built
         return _reject_booleans(handler(source))
 
 
@@ -295,6 +300,31 @@ ParamSpec = Annotated[
 ]
 
 
+class _ParamSpecSchema:
+    """`ParamSpec`'s core schema, generated once and handed to every parameter field (about a hundred in the
+    settlement's schema, each of which made pydantic generate the eight-way tagged union anew: a third of
+    building the schema, which `accord validate` and `show` pay at every start).
+
+    pydantic inlines a definition referenced once by rewriting the referencing dict in place, so each field
+    gets its own copy of the few dicts that wrap the union (the before-validator, the union, its choices and
+    their references); the eight distributions' schemas are shared, as pydantic shares a built model's."""
+
+    schema: Any = None
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        if cls.schema is None:
+            from pydantic import TypeAdapter
+
+            cls.schema = TypeAdapter(ParamSpec).core_schema
+        built = cls.schema
+        outer = dict(built["schema"])  # function-before (numbers to {value: x}) around the tagged union
+        union = dict(outer["schema"])
+        union["choices"] = {tag: dict(ref) for tag, ref in union["choices"].items()}
+        outer["schema"] = union
+        return {"type": "definitions", "schema": outer, "definitions": list(built["definitions"])}
+
+
 def _fmt_range(lo: float | None, hi: float | None) -> str:
     lo_s = "-inf" if lo is None else f"{lo:g}"
     hi_s = "inf" if hi is None else f"{hi:g}"
@@ -359,7 +389,7 @@ def Param(lo: float | None = None, hi: float | None = None, unit: str = "", doc:
     Numbers follow the one rule of :class:`Strict` (finite, not a boolean), however they are written: a plain
     number, a string like ``"1e5"``, ``{value: x}`` or a distribution's bounds."""
     desc = f"{doc} [{unit}] range {_fmt_range(lo, hi)}".strip()
-    return Annotated[ParamSpec, BeforeValidator(_number_check(lo, hi, unit)), AfterValidator(_support_check(lo, hi, unit)),
+    return Annotated[_ParamSpecSchema, BeforeValidator(_number_check(lo, hi, unit)), AfterValidator(_support_check(lo, hi, unit)),
                      Field(description=desc), ParamInfo(lo, hi, unit, doc)]
 
 
@@ -370,7 +400,7 @@ class Block(Strict):
     """Base of every config block: unknown keys are errors; numbers follow :class:`Strict`'s rule; defaults are
     validated (fresh per instance)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False, defer_build=True)
 
 
 class RunSettings(Block):

@@ -23,6 +23,7 @@ from model import lanchester_fit as LF
 from model.forces import LAWS
 from scenarios import plots
 from scenarios.config import ConfigError
+from scenarios.report import caption
 from scenarios.results import Report, Table
 
 if TYPE_CHECKING:
@@ -151,7 +152,9 @@ def fit_figure(fit: LF.LanchesterFit) -> Figure:
                 label="estimated day-0 strengths")
     ax.set(ylabel="troops")
     ax.set_title(f"Lanchester fit: {fit.law} law, {b.errors} errors, initial strengths "
-                 f"{'fixed' if b.fix_initial else 'estimated'}", fontsize=10)
+                 f"{'fixed' if b.fix_initial else 'estimated'}; n = {b.n_obs:,} observed counts\n"
+                 f"alpha {_g(b.alpha)} (95% CI {_g(b.alpha_ci[0])}-{_g(b.alpha_ci[1])}), "
+                 f"beta {_g(b.beta)} (95% CI {_g(b.beta_ci[0])}-{_g(b.beta_ci[1])})", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     for side, observed, fitted in (("attacker", fit.attacker, b.fitted_attacker),
@@ -166,7 +169,16 @@ def fit_figure(fit: LF.LanchesterFit) -> Figure:
     axr.set(xlabel="day", ylabel="residual, % (log)" if b.errors == "multiplicative" else "residual, troops")
     axr.grid(alpha=0.3)
     axr.legend(fontsize=7)
-    return fig
+    return caption(fig, (
+        f"Observed troop strengths of both sides by day (n = {b.n_obs:,} observed counts{', day 0 fixed' if b.fix_initial else ''}) "
+        f"and each Lanchester law's least-squares fit ({b.errors} errors; the {fit.law} law, chosen by AIC, solid); "
+        f"below, the chosen law's residuals. The fit's uncertainty is in its coefficients' 95% intervals in the title "
+        f"({b.interval_method} intervals; residual sigma {_g(b.sigma)})."))
+
+
+def _g(x: float) -> str:
+    """A fitted coefficient for a figure: three significant digits, 'inf' for an unbounded interval end."""
+    return f"{x:.3g}" if np.isfinite(x) else ("inf" if x > 0 else "-inf")
 
 
 def _finite(x: float) -> float | None:

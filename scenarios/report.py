@@ -36,6 +36,7 @@ RESULT_FILE = "result.json"
 REPORT_FILE = "report.html"
 CAPTION_ATTR = "_accord_caption"
 MAX_TABLE_ROWS = 500  # rows of one table shown in the page (the CSV has them all)
+LONG_CELL = 30  # characters: a text column with a longer cell is kept at least 16em wide on screen
 FIGURES_HEADING = "## Figures"
 RERUN_HEADING = "## Re-run"
 
@@ -347,8 +348,13 @@ def _table_context(name: str, columns: list[str], rows: list[list[str]], path: s
     shown = rows[:MAX_TABLE_ROWS]
     numeric = [all(cell_text(r[i])[1] is not None or r[i].strip().lower() in ("", "nan") for r in shown if i < len(r))
                for i in range(len(columns))]
+    # a column of long words (a description, a source) gets a minimum width, so a wide table scrolls rather
+    # than squeezing it to a word a line
+    long = [not numeric[i] and max((len(r[i]) for r in shown if i < len(r)), default=0) > LONG_CELL
+            for i in range(len(columns))]
     return {
         "name": name, "path": path, "columns": columns, "numeric": numeric,
+        "classes": ["num" if n else "long" if w else "" for n, w in zip(numeric, long)],
         "rows": [[cell_text(c) for c in r] for r in shown], "n_rows": len(rows), "n_shown": len(shown),
     }
 

@@ -42,6 +42,7 @@ from scenarios import plots
 from scenarios import world as W
 from scenarios.config import Config, ConfigBase
 from scenarios.engine import Draws, Summaries, summarise, summarise_variants
+from scenarios.report import caption
 from scenarios.results import Headline, Result, Table, md_table, number_text
 
 if TYPE_CHECKING:
@@ -398,16 +399,28 @@ def per_draw(outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 # ----------------------------------------------------------------------------------------------- figures
 
 
+def effective_n(table: Table) -> float:
+    """A survival table's effective sample (Kish, over the trials weighted by P(adopted)); NaN if it has none."""
+    vals = [float(r["n_effective"]) for r in table.records() if "n_effective" in r]
+    return min(vals) if vals else float("nan")
+
+
 def survival_figure(curves: dict[str, Table], n_trials: int | None = None) -> Figure:
     """P(holds | adopted) per option (solid, with its 95% band), and where the table has them the reference
-    class alone (dashed) and the mechanism alone (dotted) in the same colour."""
-    fig = plots.figure(figsize=(7, 4.2))
+    class alone (dashed) and the mechanism alone (dotted) in the same colour. Each option's effective sample
+    (trials weighted by P(adopted)) is in its legend entry, and in the title with the trial count when given."""
+    fig = plots.figure(figsize=(7.5, 4.6))
     ax = fig.subplots()
+    effective = []
     for label, table in curves.items():
         rec = table.records()
         years = [r["year"] for r in rec]
-        line, = ax.step(years, [r["p_holds"] for r in rec], where="post", label=f"{label} (combined)"
-                        if "p_holds_reference" in table.columns else label)
+        n_eff = effective_n(table)
+        effective.append(n_eff)
+        notes = (["combined"] if "p_holds_reference" in table.columns else []) + (
+            [f"effective n {n_eff:,.0f}"] if np.isfinite(n_eff) else [])
+        line, = ax.step(years, [r["p_holds"] for r in rec], where="post",
+                        label=f"{label} ({'; '.join(notes)})" if notes else label)
         ax.fill_between(years, [r["ci95_low"] for r in rec], [r["ci95_high"] for r in rec], step="post",
                         alpha=0.2, color=line.get_color())
         for column, style, what in (("p_holds_reference", "--", "reference class alone"),
@@ -417,40 +430,58 @@ def survival_figure(curves: dict[str, Table], n_trials: int | None = None) -> Fi
                         label=f"{label}: {what}")
     ax.set(xlabel="years since the settlement", ylabel="P(peace holds | adopted)", ylim=(0, 1.02))
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8)
-    n = f"{n_trials:,} trials; " if n_trials else ""
-    ax.set_title(f"Survival of the settlement ({n}band: 95% interval, Wilson on the effective sample)", fontsize=9)
+    ax.legend(loc="lower left", fontsize=7)
+    finite = [f"{v:,.0f}" for v in effective if np.isfinite(v)]
+    eff = f"effective n {finite[0]}" if len(finite) == 1 else "each curve's effective n in the legend" if finite else ""
+    head = "; ".join(p for p in (f"{n_trials:,} trials" if n_trials else "", eff) if p)
+    ax.set_title("Survival of the settlement, given adoption" + (f" ({head})" if head else "")
+                 + "\nband: 95% interval, Wilson on the effective sample (trials weighted by P(adopted))", fontsize=9)
     return fig
 
 
-def outcomes_figure(bars: dict[str, dict[str, tuple[float, float]]]) -> Figure:
+def outcomes_figure(bars: dict[str, dict[str, tuple[float, float]]], n_trials: int | None = None) -> Figure:
     """bars: option -> {outcome label: (probability, se)}; stacked horizontal bars with the breaks split by
-    early (years 1-3) and late."""
-    fig = plots.figure(figsize=(7, 0.9 + 0.6 * len(bars)))
+    early (years 1-3) and late. Each segment's right end carries its 95% Monte Carlo error bar (1.96 s.e.; for
+    the breaks an upper bound, see `outcome_bars`); with one option the legend states each share. The legend
+    sits under the axis label, in a row of its own (constrained layout)."""
+    fig = plots.figure(figsize=(8, 1.9 + 0.55 * len(bars)))
+    fig.set_layout_engine("constrained")
     ax = fig.subplots()
     colours = ["#b2182b", "#2166ac", "#f4a582", "#fddbc7"]
+    single = len(bars) == 1
     for i, (option, parts) in enumerate(bars.items()):
         left = 0.0
-        for j, (label, (p, _)) in enumerate(parts.items()):
+        for j, (label, (p, se)) in enumerate(parts.items()):
+            if i == 0 and single:
+                err = f" +- {number_text(1.96 * se, True)}" if np.isfinite(se) else ""
+                label = f"{label}: {number_text(p, True)}{err}"
             ax.barh(i, p, left=left, color=colours[j % len(colours)], label=label if i == 0 else None)
             left += p
-    ax.set_yticks(range(len(bars)), list(bars))
-    ax.set(xlim=(0, 1), xlabel="share of trials")
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
-    ax.set_title("Outcomes over the horizon")
+            if np.isfinite(se) and se > 0:
+                ax.errorbar(left, i, xerr=1.96 * se, color="black", capsize=3, lw=1)
+    ax.set_yticks(range(len(bars)), list(bars), fontsize=8)
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), xlabel="share of trials (weighted by P(adopted) where adopted)")
+    fig.legend(fontsize=7, loc="outside lower center", ncol=2)
+    n = f", {n_trials:,} trials" if n_trials else ""
+    ax.set_title(f"Outcomes over the horizon{n} (error bars: 95% Monte Carlo interval)", fontsize=9)
     return fig
 
 
 def outcome_bars(s: Summaries) -> dict[str, tuple[float, float]]:
+    """Each outcome's share and its Monte Carlo s.e. The breaks' shares sum the per-year shares; their s.e. is
+    bounded by the sum of the per-year s.e. (the standard deviation of a sum is at most the sum of the standard
+    deviations; the covariances are not kept), so their error bars are conservative."""
     acc = s["outcome_breaks_year"]
     p_year, T = acc.mean_value(), len(acc.mean_value())
+    se_year = acc.se()
     early = float(np.sum(p_year[: min(3, T)]))
     late = float(np.sum(p_year[min(3, T):]))
     return {
         OUTCOME_LABELS[0]: (s.estimate("outcome_not_adopted").mean, s.estimate("outcome_not_adopted").se),
         OUTCOME_LABELS[1]: (s.estimate("outcome_holds").mean, s.estimate("outcome_holds").se),
-        "adopted, breaks in years 1-3": (early, float("nan")),
-        "adopted, breaks later": (late, float("nan")),
+        "adopted, breaks in years 1-3": (early, float(np.sum(se_year[: min(3, T)]))),
+        "adopted, breaks later": (late, float(np.sum(se_year[min(3, T):]))),
     }
 
 
@@ -738,14 +769,27 @@ def report(config: Config, s: Summaries) -> Result:
     # the brief's re-runs never use more trials than the run itself (a quick run stays quick)
     rows = variants_rows(config, s, trials=min(VARIANT_TRIALS, s.n_trials))
     tables["variants"] = variants_table(rows)
-    figures = {"survival": survival_figure(curves, s.n_trials), "outcomes": outcomes_figure({label: outcome_bars(s)})}
+    bars = outcome_bars(s)
+    figures = {"survival": caption(survival_figure(curves, s.n_trials), _survival_caption(curves, s.n_trials)),
+               "outcomes": caption(outcomes_figure({label: bars}, s.n_trials), (
+                   f"Share of the {s.n_trials:,} trials ending in each outcome over the horizon (adopted outcomes "
+                   "weighted by each trial's P(adopted)); error bars at each segment's right end: 95% Monte Carlo "
+                   "intervals (for the breaks, bounded above by the sum of the per-year standard errors)."))}
     components = [C, F] + ([G] if guaranteed else [])
     for part in components:
         part_tables, part_figures = part.tables_figures(config, s)
         tables = {**part_tables, **tables}
-        figures = {**part_figures, **figures}
+        # the settlement's own figures (the headline's) first, then each component's in turn; its own win a clash
+        figures = {**figures, **{k: v for k, v in part_figures.items() if k not in figures}}
     oat = one_at_a_time(config, trials=min(OAT_TRIALS, s.n_trials)) if config.uncertain() else []
     return Result(NAME, head, tables, figures, _brief(config, s, head, survival, rows, oat, tables, figures))
+
+
+def _survival_caption(curves: dict[str, Table], n_trials: int) -> str:
+    effs = "; ".join(f"{label}: effective n {effective_n(t):,.0f}" for label, t in curves.items())
+    return (f"P(peace holds t years | adopted) from {n_trials:,} trials, each weighted by its P(adopted) ({effs}); "
+            "bands are 95% intervals (Wilson on the effective sample). Where drawn, the dashed and dotted lines are the "
+            "reference class alone and the mechanism alone.")
 
 
 def _brief(config: Config, s: Summaries, head: dict[str, Headline], survival: Table, variants: list[dict],
