@@ -187,7 +187,10 @@ class _BetaInverter:
         self.center, self.scale, self.pinv = density.center, density.scale, pinv
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        return special.expit(self.center + self.scale * self.pinv.ppf(u))
+        y = np.asarray(self.pinv.ppf(u), dtype=float)  # a fresh array: scaled and mapped in place
+        y *= self.scale
+        y += self.center
+        return special.expit(y, out=y)
 
 
 #: u in (0, 1) where `_beta_inverter` checks its u-error against the exact regularised incomplete beta
