@@ -944,9 +944,12 @@ def split_override(text: str) -> tuple[list[str], Any]:
     return key.split("."), value
 
 
-def apply_override(data: dict, locs: dict, text: str, index: int = 0) -> KeyPath:
+def apply_override(data: dict, locs: dict, text: str, index: int = 0,
+                   schema: type[BaseModel] | None = None) -> KeyPath:
     """Apply one ``--set`` to the merged data (in place) and record its location; returns the key path set
-    (list items by index). An empty value is stored as :data:`EMPTY` for :func:`from_data` to judge."""
+    (list items by index). An empty value is stored as :data:`EMPTY` for :func:`from_data` to judge. A key the
+    data does not have yet is created: as the schema's default when that is a list (so that ``--set
+    forces.relations_z.0=0.3`` sets one item of a list the config leaves at its default), else as a mapping."""
     parts, value = split_override(text)
     label = f"--set {text}"
     node: Any = data
@@ -963,8 +966,12 @@ def apply_override(data: dict, locs: dict, text: str, index: int = 0) -> KeyPath
         elif isinstance(node, dict):
             key = part
             if not last and key not in node:
-                node[key] = {}
-                locs[path + (key,)] = (label, None)  # a block the --set creates: its errors are the --set's
+                default = _list_default(schema, path + (key,)) if schema is not None else None
+                if default is None:
+                    node[key] = {}
+                    locs[path + (key,)] = (label, None)  # a block the --set creates: its errors are the --set's
+                else:
+                    node[key] = default  # the default items keep the enclosing block's location
         else:
             raise ConfigError(
                 f"cannot go into '{clip(part)}': {'.'.join(parts[:i])} is a value ({_short(node)}), not a mapping or list",
@@ -980,6 +987,21 @@ def apply_override(data: dict, locs: dict, text: str, index: int = 0) -> KeyPath
         else:
             node = node[key]
     return path
+
+
+def _list_default(schema: type[BaseModel], keypath: KeyPath) -> list | None:
+    """The schema's default at ``keypath`` as plain data when it is a list or tuple (items that are blocks dumped
+    to mappings), else None."""
+    for tp in _types_at(schema, keypath[:-1]):
+        if isinstance(tp, type) and issubclass(tp, BaseModel) and keypath[-1] in tp.model_fields:
+            info = tp.model_fields[keypath[-1]]
+            if info.is_required():
+                return None
+            default = info.get_default(call_default_factory=True)
+            if isinstance(default, (list, tuple)):
+                return [it.model_dump(exclude_unset=True) if isinstance(it, BaseModel) else copy.deepcopy(it)
+                        for it in default]
+    return None
 
 
 def _list_index(items: list, part: str) -> int | None:
@@ -1209,14 +1231,19 @@ def from_data(
     check_tree(data, label, lim)
     data = copy.deepcopy(data)
     locs = dict(locs or {})
-    applied = [(apply_override(data, locs, text, i), text) for i, text in enumerate(overrides)]
-    empties = [(keypath, text) for keypath, text in applied if _get_at(data, keypath) is EMPTY]
-    if overrides:
-        check_tree(data, "--set", lim)
     if schema_for is None:
         from scenarios.registry import schema_for as default_schema_for
 
         schema_for = default_schema_for
+
+    def schema_now() -> type[BaseModel] | None:  # the scenario as set so far (a --set may change it)
+        named = data.get("scenario")
+        return schema_for(named) if isinstance(named, str) else None
+
+    applied = [(apply_override(data, locs, text, i, schema_now()), text) for i, text in enumerate(overrides)]
+    empties = [(keypath, text) for keypath, text in applied if _get_at(data, keypath) is EMPTY]
+    if overrides:
+        check_tree(data, "--set", lim)
     scenario = data.get("scenario")
     if scenario is None or scenario is EMPTY:
         close = [k for k in data if isinstance(k, str) and _suggest(k, ["scenario"])]

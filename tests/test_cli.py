@@ -73,3 +73,23 @@ def test_rerun_from_manifest(runner, toy_file, tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "a" / "tables" / "metrics.csv").read_text() == (tmp_path / "b" / "tables" / "metrics.csv").read_text()
     assert runner.invoke(cli.main, ["run", "--from", str(tmp_path / "nothing.json")]).exit_code == 2
+
+
+def test_set_reaches_one_item_of_a_list_left_at_its_default(runner):
+    """`--set forces.relations_z.0=0.3` where the config leaves forces.relations_z at the schema's default (eight
+    standard normals): that item becomes 0.3, the other seven keep the default and its location; an index out of
+    range is a one-line exit-2 error naming the key and the allowed indices."""
+    config = "configs/forces/plan_28_points.yaml"
+    res = runner.invoke(cli.main, ["show", config, "--json", "--set", "forces.relations_z.0=0.3"])
+    assert res.exit_code == 0, res.output
+    params = json.loads(res.stdout)["parameters"]
+    first = params["forces.relations_z.0"]
+    assert first["spec"] == {"dist": "fixed", "value": 0.3} and first["set_at"] == "--set forces.relations_z.0=0.3"
+    for i in range(1, 8):
+        item = params[f"forces.relations_z.{i}"]
+        assert item["uncertain"] is True and item["spec"]["dist"] == "normal" and not item["set_at"].startswith("--set")
+    assert "forces.relations_z.8" not in params
+    bad = runner.invoke(cli.main, ["show", config, "--set", "forces.relations_z.8=0.3"])
+    assert bad.exit_code == 2
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and "forces.relations_z.8" in lines[0] and "indices 0..7" in lines[0]
