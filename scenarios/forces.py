@@ -267,6 +267,7 @@ def coefficients(forces: ForcesBlock, draws: Draws) -> MB.Coefficients:
 
 CLAIMED_KM2_DEFAULT = 21_000.0  # the geography cap where neither war.claimed_km2 nor forces.claimed_km2 is given
 COLLAPSE_TROOPS = 0.0  # a defender with no more troops than this in the theatre has collapsed
+FORCE_RATIO_CAP = 10.0  # force ratios of 10:1 or more (a collapsed defender's is infinite) are reported as 10
 
 
 def geography_cap(forces: ForcesBlock, draws: Draws, claimed_km2: np.ndarray | None = None) -> np.ndarray:
@@ -324,7 +325,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
       nodeal.cum_capped_km2            E[min(that change, geography)] (model.terms.expected_min)
       nodeal.p_claimed_taken           P(that change >= geography): Russia holds all it claims by year t + 1
       nodeal.collapsed                 1 where Ukraine's forces have collapsed by year t + 1 (D = 0), else 0
-      force_ratio                      Russian : Ukrainian troops in the theatre at the start of year t (peace)
+      force_ratio                      Russian : Ukrainian troops in the theatre at the start of year t (peace),
+                                       at most FORCE_RATIO_CAP (10: a collapsed defender's ratio is infinite)
       war.intensity (n,)               Russia's offensive intensity kappa_R fixed by the anchor
       cession_ceded_km2, cession_ceded_population, cession_front_km_before, cession_front_km_after,
       cession_fortified_before, cession_fortified_after, cession_density_before, cession_density_after (n,),
@@ -464,13 +466,18 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     out["nodeal.p_claimed_taken"] = TM.exceedance(claimed[:, None], out["nodeal.cum_mean_km2"],
                                                   out["nodeal.cum_sd_km2"])
     out["nodeal.collapsed"] = np.maximum.accumulate(war_collapsed, axis=0).T.astype(float)
+    # once Ukraine's forces have collapsed, Russia holds all it claims, whatever the years before did
+    gone = out["nodeal.collapsed"] > 0
+    out["nodeal.cum_capped_km2"] = np.where(gone, claimed[:, None], out["nodeal.cum_capped_km2"])
+    out["nodeal.p_claimed_taken"] = np.where(gone, 1.0, out["nodeal.p_claimed_taken"])
     # P(the sector's gain >= objective): a costly special function, so on the run's detail trials only
     m = draws.detail_n
     if m:
         share = full(forces.objective_sector_share)[:m]
         out["war.ru.p_objective"] = W.exceedance(full(forces.objective_km2)[:m], share * y["war.ru.mean_km2"][:, :m],
                                                  share * y["war.ru.sd_km2"][:, :m]).T
-    out["force_ratio"] = peace["force_ratio"]
+    # a collapsed defender's ratio is infinite: reported at FORCE_RATIO_CAP (and counted in war.ru.collapsed)
+    out["force_ratio"] = np.minimum(peace["force_ratio"], FORCE_RATIO_CAP)
     out["war.intensity"] = kappa
 
     out.update({

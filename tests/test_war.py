@@ -195,13 +195,19 @@ def backcast():
 
 
 @pytest.mark.parametrize("year", [2023, 2024])
-def test_backcast_puts_the_observed_year_inside_the_models_predictive_interval(backcast, year):
+def test_backcast_puts_the_observed_year_inside_the_models_spread(backcast, year):
     """The war model (anchored on 2025) at the 2023 and 2024 balances: the observed net Russian gains of that
-    year lie inside the model's 90% predictive interval (parameter uncertainty, the relations' estimation
-    uncertainty and the year's own spread from its operations). Both ends of the observed range must."""
+    year lie inside the 5-95% range of the model's expected gain over trials (the spread of its assumptions
+    and of the relations' estimation uncertainty; 2023: ~15-2,200 km2, 2024: ~3,100-5,300 km2). That is the
+    stricter of the model's two spreads: its full predictive interval, which adds the year's own spread from
+    its operations, is far wider (2023: about -2,500 to 4,600 km2) and is checked too. Both ends of the
+    observed range must be inside."""
     out, _, _ = backcast
-    lo, hi = _predictive_interval(*out[year])
+    mean, sd = out[year]
     obs_lo, obs_hi = BACKCAST[year][1]
+    lo, hi = np.percentile(mean, [5, 95])
+    assert lo <= obs_lo and obs_hi <= hi, (year, lo, hi)
+    lo, hi = _predictive_interval(mean, sd)
     assert lo <= obs_lo and obs_hi <= hi, (year, lo, hi)
 
 
