@@ -22,7 +22,12 @@ against the defender and a full guarantor response, q the guarantors' expected r
 cost a response imposes; G_B the defender's expected gain of its own offensive (a guarantee does not cover
 a war the protected state starts: point 22 of the 28-point plan voids it). With no guarantee (q = 0) and
 p = x + G, these are Fearon's conditions: payoff_A > 0 iff x < p - c_A, payoff_B > 0 iff x > p_B + c_B.
-The bargaining range of the challenger's share is [x + payoff_A, x - payoff_B], and the gap
+A renewed war voids the settlement's text: it starts from the physical line L the plan leaves on the ground
+(model.terms.physical_line), so the gains here are war outcomes against x, G_A = (L - x) + g_A and G_B =
+(x - L) + g_B with g the seasons' expected gains (scenarios.world.war_in_stake): what a plan grants beyond the
+ground (x > L: recognition, a frozen front) is lost to the challenger by attacking and regained by the
+defender (Werner 1999: terms far from the balance of power do not hold). The bargaining range of the
+challenger's share is [x + payoff_A, x - payoff_B], and the gap
 
     g(t) = max(payoff_A(t), payoff_B(t))
 
@@ -58,10 +63,12 @@ agreements lower it) as a proportional-hazards multiplier,
 
     h(t) = 1 - (1 - h0(t)) ^ exp(gamma_g g(t)+ + gamma_s d(t))
 
-with d(t) = |p(t) - p(t-1)| the size of the shift in the challenger's war share p = x + G_A - G_B (its expected
-share after a season of war, net of the defender's own offensive) from one year of the peace to the next
-(d(0) = 0: what the settlement changes at once, the cap or the cession, is in the level p(0) and so in the gap),
-in either direction: Powell's (2006) point is that a large, rapid shift in either side's favour makes the
+with d(t) = |m(t) - m(t-1)| the size of the shift in the military balance m = g_A - g_B (the challenger's
+expected gain of a season of war net of the defender's own offensive; its war share is p = L + m, L the
+physical line) from one year to the next; d(0) is the shift the settlement itself makes (the cap, the
+fortified ground ceded, the aid cut taking effect), from m under the wartime balance of the day before. The
+ground handed over moves L: that is the deal, not a shift of power, so it is not in d. MODELS.md writes
+shift(t)+; accord reads it as the shift's size, in either direction: Powell's (2006) point is that a large, rapid shift in either side's favour makes the
 declining side's preventive war thinkable even when no year's terms leave the range; his strict condition s(t)
 is the deterministic rule's, the size of the shift raises the hazard below it.
 the grouped-time (complementary log-log) form of h0(t) exp(...) (Prentice & Gloeckler 1978), which stays a
@@ -149,13 +156,15 @@ def commitment_shift(
     return out
 
 
-def shift_size(settlement_share: np.ndarray | float, gain_challenger: np.ndarray,
-               gain_defender: np.ndarray) -> np.ndarray:
-    """d(t) = |p(t) - p(t-1)|, p = x + G_A - G_B the challenger's net war share (module docstring); (n, T) with
-    d(0) = 0."""
-    p = _per_trial(settlement_share) + np.asarray(gain_challenger, dtype=float) - np.asarray(gain_defender, float)
+def shift_size(balance: np.ndarray, balance_before: np.ndarray | float | None = None) -> np.ndarray:
+    """d(t) = |m(t) - m(t-1)|, m the military balance g_A - g_B in stake shares (module docstring), (n, T).
+    d(0) is the shift the settlement itself makes, from m before it (the wartime balance, scalar or (n,));
+    without it d(0) = 0."""
+    p = np.asarray(balance, dtype=float)
     out = np.zeros(p.shape)
     out[..., 1:] = np.abs(np.diff(p, axis=-1))
+    if balance_before is not None:
+        out[..., 0] = np.abs(p[..., 0] - np.asarray(balance_before, dtype=float))
     return out
 
 

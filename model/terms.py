@@ -117,6 +117,36 @@ def territory_slopes(claimed_km2: ArrayLike, occupied_km2: ArrayLike) -> tuple[n
     return 0.5 / np.asarray(claimed_km2, dtype=float), 0.5 / np.asarray(occupied_km2, dtype=float)
 
 
+def physical_line(ceded_km2: ArrayLike, claimed_km2: ArrayLike) -> np.ndarray:
+    """The territory position of the line the settlement leaves on the ground: the line of contact (0.5) moved
+    by the area ceded (km2 Russia comes to hold, or Ukraine withdraws from, in the claimed oblasts):
+
+        L = 0.5 + 0.5 min(ceded, C) / C
+
+    A plan's position x on the scale may exceed L: the rest, x - L, is what the text grants beyond the ground
+    (recognition, a freeze of the front in the other oblasts). A renewed war voids the text and starts from L."""
+    ceded = np.maximum(np.asarray(ceded_km2, dtype=float), 0.0)
+    claimed = np.asarray(claimed_km2, dtype=float)
+    return 0.5 + 0.5 * np.minimum(ceded, claimed) / claimed
+
+
+def defender_gain_share(mean_km2: ArrayLike, sd_km2: ArrayLike, ceded_km2: ArrayLike, claimed_km2: ArrayLike,
+                        occupied_km2: ArrayLike) -> np.ndarray:
+    """The defender's expected gain in stake shares from a season whose territorial gain is G km2 (gamma, the
+    war model's family), retaken from the physical line L (`physical_line`): the first `ceded` km2 lie in the
+    claimed oblasts, at 0.5 / C a km2, the rest behind the line of contact, at 0.5 / O, down to the scale's 0:
+
+        E[L - position] = up E[min(G, ceded)] + down (E[min(G, O + ceded)] - E[min(G, ceded)])
+
+    (the module docstring's piecewise map, kinked where it is: at the line of contact, not at L)."""
+    ceded = np.maximum(np.asarray(ceded_km2, dtype=float), 0.0)
+    claimed, occupied = np.asarray(claimed_km2, dtype=float), np.asarray(occupied_km2, dtype=float)
+    up, down = 0.5 / claimed, 0.5 / occupied
+    first = expected_min_gamma(mean_km2, sd_km2, np.minimum(ceded, claimed))
+    total = expected_min_gamma(mean_km2, sd_km2, occupied + np.minimum(ceded, claimed))
+    return up * first + down * (total - first)
+
+
 def expected_min(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.ndarray:
     """E[min(X, c)] for X ~ N(mean, sd^2) (sd >= 0; sd = 0 gives min(mean, c)):
 

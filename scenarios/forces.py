@@ -208,7 +208,7 @@ def check(config: Config) -> None:
 # ------------------------------------------------------------------------------------------- model
 
 PLAN_KEYS = ("ukraine_cap", "long_range_strike_ban", "aid_eur_bn_per_year", "russia_rearmament_per_year",
-             "ceded_km2")
+             "ceded_km2", "held_km2_before")
 
 
 def balance_params(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws,
@@ -315,6 +315,10 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
       war.ua.mean_km2, war.ua.sd_km2, war.ua.p_success   Ukraine's offensive against Russia in year t
       war.ru_resp.mean_km2, war.ru_resp.sd_km2, war.ru_resp.p_success   Russia attacking when the guarantors
                                        respond in full (Ukraine reinforced by response_troops)
+      war.now_ru.mean_km2, war.now_ru.sd_km2, war.now_ua.mean_km2, war.now_ua.sd_km2 (n,)   the same
+                                       season's offensives (same tempo and intensity definitions) at the
+                                       wartime balance of year 0, the day before a settlement: Powell's
+                                       year-0 reference (scenarios.world.war_in_stake)
       nodeal.cum_mean_km2, nodeal.cum_sd_km2   no settlement: Russia's cumulative net territorial change
                                        (its gains minus Ukraine's) by the end of year t + 1, the war going on
                                        from today at the wartime balance (model.forces.balance_trajectory
@@ -411,6 +415,19 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     ua_scale = tempo * ru_scale
     war_scale = kappa * wartime["front_length_km"] * DAYS_PER_YEAR
     y = {k: np.empty((T, n)) for k in names}
+    # the same season's offensives at the wartime balance of year 0 (the day before a settlement), with the
+    # same tempo (intensity factor, here at today's balance) and scales as the renewed war's: the level
+    # Powell's shift in the first year of the peace is measured from (model.bargaining.shift_size)
+    now_scale = kappa * wartime["front_length_km"] * season
+    f0_ru = W.intensity_factor(ratio_now, ratio_now, ru_density_now, ru_density_now, eta, zeta)
+    f0_ua = W.intensity_factor(-ratio_now, -ratio_now, ua_density_now, ua_density_now, eta, zeta)
+    now = {"war.now_ru": W.season_moments(ru_now, now_scale * f0_ru, now_scale * f0_ru / np.sqrt(season_ops)),
+           "war.now_ua": W.season_moments(ua_now, tempo * now_scale * f0_ua,
+                                          tempo * now_scale * f0_ua / np.sqrt(ua_ops_season))}
+    if war_collapsed[0].any():  # Ukraine has nothing in the theatre today: the season takes the claimed oblasts
+        c = war_collapsed[0]
+        now["war.now_ru"][0][c], now["war.now_ru"][1][c] = claimed[c], 0.0
+        now["war.now_ua"][0][c], now["war.now_ua"][1][c] = 0.0, 0.0
     for t in range(T):
         f_ru = W.intensity_factor(log_a[t] - log_d[t], ratio_now, log_d[t] - log_front, ru_density_now, eta, zeta)
         ru = W.offensive_from_logs(russia, log_a[t], log_d[t], log_front, fort[t], prep[t])
@@ -458,6 +475,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     np.cumsum(y["nodeal.cum_mean_km2"], axis=0, out=y["nodeal.cum_mean_km2"])
     np.sqrt(np.cumsum(y["nodeal.cum_sd_km2"], axis=0), out=y["nodeal.cum_sd_km2"])
     out = {k: v.T for k, v in y.items()}  # (n, T), stored year by year
+    for key, (mean, sd) in now.items():
+        out[f"{key}.mean_km2"], out[f"{key}.sd_km2"] = mean, sd
     # capped at the geography: a season's expected gain, and the no-deal war's cumulative change
     out["war.ru.capped_km2"] = TM.expected_min_gamma(out["war.ru.mean_km2"], out["war.ru.sd_km2"], room[:, None])
     out["war.ru.collapsed"] = collapsed.T.astype(float)
@@ -493,7 +512,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     })
     if cession is not None:
         eff = FM.cession_effects(
-            held_area_km2=full(cession.held_km2_before),
+            held_area_km2=(np.broadcast_to(np.asarray(plan["held_km2_before"], float), (n,))
+                           if plan and "held_km2_before" in plan else full(cession.held_km2_before)),
             ceded_area_km2=ceded,
             held_population=full(cession.held_population_before),
             ceded_population=out["cession_ceded_population"],

@@ -69,12 +69,30 @@ class Headline:
     estimate: Estimate
     percent: bool = True
     unit: str = ""  # what the mean is measured in; default: "probability" when percent, else read off the label
+    # the outside view it departs from: the reference class's rate of the same quantity, and which class
+    reference: Estimate | None = None
+    reference_class: str = ""
 
     def unit_name(self) -> str:
         return self.unit or infer_unit(self.label, self.percent)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"label": self.label, **self.estimate.as_dict(), "unit": self.unit_name()}
+        out = {"label": self.label, **self.estimate.as_dict(), "unit": self.unit_name()}
+        if self.reference_class:
+            out["reference_class"] = self.reference_class
+            out["reference"] = None if self.reference is None else self.reference.as_dict()
+        return out
+
+    def reference_text(self) -> str:
+        """The reference-class rate beside the headline ("" when it has none)."""
+        if not self.reference_class:
+            return ""
+        if self.reference is None:
+            return f"reference class: {self.reference_class}"
+        r = self.reference
+        if self.percent:
+            return f"reference class alone: {100 * r.mean:.1f}% (s.e. {100 * r.se:.1f}%), {self.reference_class}"
+        return f"reference class alone: {r.mean:.3g} (s.e. {r.se:.2g}), {self.reference_class}"
 
 
 UNIT_WORDS = ("km2", "km", "years", "year", "days", "troops", "persons", "EUR bn", "USD bn")

@@ -60,6 +60,9 @@ class Done:
         width = max((len(h.label) for h in self.result.headline.values()), default=0)
         for h in self.result.headline.values():
             lines.append(f"  {h.label:<{width}}  {h.estimate.text(percent=h.percent)}")
+            ref = h.reference_text() if hasattr(h, "reference_text") else ""
+            if ref:
+                lines.append(f"  {'':<{width}}    {ref}")
         lines.append(f"written to {self.run_dir}/")
         return "\n".join(lines)
 
@@ -153,7 +156,8 @@ def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler
         lines += [cfg.model.description.strip(), ""]
     lines += ["## Headline", ""]
     for h in result.headline.values():
-        lines.append(f"- **{h.label}**: {h.estimate.text(percent=h.percent)}")
+        ref = h.reference_text() if hasattr(h, "reference_text") else ""
+        lines.append(f"- **{h.label}**: {h.estimate.text(percent=h.percent)}" + (f"; {ref}" if ref else ""))
     lines += ["", result.summary.strip(), "", "## How this was made", ""]
     lines.append(f"- config `{cfg.path}` (scenario `{cfg.scenario}`; files: {', '.join(cfg.files)})")
     if cfg.overrides:

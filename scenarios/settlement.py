@@ -29,7 +29,7 @@ Every run also evaluates the same world without the guarantee (q = 0 and the coa
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -81,15 +81,15 @@ def _has_guarantee(cfg: Schema) -> bool:
 # ------------------------------------------------------------------------------------------------ the model
 
 
-def _survival(x: np.ndarray, q: np.ndarray | float, gain_a: np.ndarray, gain_ag: np.ndarray, gain_b: np.ndarray,
+def _survival(x: np.ndarray, q: np.ndarray | float, stake: W.WarInStake, gain_ag: np.ndarray,
               c_a: np.ndarray, c_b: np.ndarray, punish: np.ndarray, delta: np.ndarray, rule: str,
               h0: np.ndarray, gamma_gap: np.ndarray, gamma_shift: np.ndarray) -> dict[str, np.ndarray]:
     """Per-trial survival S(t), t = 0..T, of one world (with credibility q) under the rule, the mechanism
     alone, and what drives them (MODELS.md section 3)."""
-    pa, pb = B.war_payoffs(q, gain_a, gain_ag, gain_b, c_a, c_b, punish)
+    pa, pb = B.war_payoffs(q, stake.gain_challenger, gain_ag, stake.gain_defender, c_a, c_b, punish)
     gap, shift = B.bargaining_gap(pa, pb), B.commitment_shift(x, pa, pb, delta)
     mechanism = B.survival_from_break_year(B.mechanism_break_year(gap, shift), gap.shape[1])
-    size = B.shift_size(x, gain_a, gain_b)
+    size = B.shift_size(stake.net_share - stake.line, stake.net_gain_before)
     if rule == "mechanism":
         S = mechanism
     else:
@@ -153,14 +153,13 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     out: dict[str, np.ndarray] = {}
     if rule != "mechanism":  # the outside view alone, beside the mechanism alone and the combined model
         _weighted_outputs(out, w, B.survival_from_hazard(h0), "~reference")
-    now = draws.full(war.kyiv_km2_now)
+    now = W.kyiv_km2_now(cfg, draws)
     ceded = world["cession_ceded_km2"]
     # the no-deal war's net change, capped at the geography (Russia's gains end at the oblasts it claims)
     nodeal_km2 = np.maximum(now - world["nodeal.cum_capped_km2"][:, T - 1], 0.0)
     for suffix_name, (w_v, q_v) in worlds.items():
         suffix = f"@{suffix_name}" if suffix_name else ""
-        surv = _survival(x, q_v, stake.gain_challenger, gain_ag, stake.gain_defender, c_a, c_b, punish, delta, rule,
-                         h0, gamma_gap, gamma_shift)
+        surv = _survival(x, q_v, stake, gain_ag, c_a, c_b, punish, delta, rule, h0, gamma_gap, gamma_shift)
         S = surv["S"]
         _weighted_outputs(out, w_v, S, suffix)
         if rule != "mechanism" and not suffix:
@@ -246,17 +245,38 @@ def conditional(s: Summaries, name: str, index: tuple = (), suffix: str = "", bi
     return Estimate(r, se, float(lo), float(hi), n, spread[0], spread[1], n_eff)
 
 
-def headline(s: Summaries, suffix: str = "") -> dict[str, Headline]:
-    """The headline metrics of one world (suffix "" as configured, "@no_guarantee" without the guarantee)."""
-    h = {"p_adopted": Headline("P(adopted)", s.estimate(f"p_adopted{suffix}", proportion=True))}
+NO_ADOPTION_CLASS = "none shipped (the record codes how long agreements last, not how often plans are adopted)"
+
+
+def reference_class_name(cfg: Any) -> str:
+    """The reference class a settlement's survival starts from, in words (settlement.reference)."""
+    ref = cfg.settlement.reference
+    name = {"ucdp_peace_agreements": "UCDP peace agreements 1975-2011",
+            "cow_interstate_wars": "COW inter-state war recurrence"}.get(ref.dataset, ref.dataset)
+    if ref.filter:
+        name += ", " + ", ".join(k if v in (1, True) else f"{k} {v}" for k, v in ref.filter.items())
+    return name + (", the plan's provisions" if ref.provisions == "prespecified" else "")
+
+
+def headline(s: Summaries, suffix: str = "", reference_class: str = "") -> dict[str, Headline]:
+    """The headline metrics of one world (suffix "" as configured, "@no_guarantee" without the guarantee), each
+    probability beside the reference class's rate of the same quantity where the record has one (the
+    reference-class survival of the same trials, weighted by the same P(adopted))."""
+    h = {"p_adopted": Headline("P(adopted)", s.estimate(f"p_adopted{suffix}", proportion=True),
+                               reference_class=NO_ADOPTION_CLASS if reference_class else "")}
     T = len(s[f"survival{suffix}.w"].mean_value()) - 1
+    has_ref = bool(reference_class) and "p_adopted~reference" in s
     for m in MILESTONES:
         if m <= T:
-            h[f"p_holds_{m}y"] = Headline(f"P(holds {m} year{'s' if m > 1 else ''} | adopted)",
-                                          conditional(s, "survival", (m,), suffix))
+            h[f"p_holds_{m}y"] = Headline(
+                f"P(holds {m} year{'s' if m > 1 else ''} | adopted)", conditional(s, "survival", (m,), suffix),
+                reference=conditional(s, "survival", (m,), "~reference") if has_ref else None,
+                reference_class=reference_class if has_ref else "")
     if 5 <= T:
-        h["p_holds_5y_unconditional"] = Headline("P(holds 5 years), adopted or not (selection)",
-                                                 s.estimate(f"survival{suffix}", (5,), proportion=True))
+        h["p_holds_5y_unconditional"] = Headline(
+            "P(holds 5 years), adopted or not (selection)", s.estimate(f"survival{suffix}", (5,), proportion=True),
+            reference=s.estimate("survival~reference", (5,), proportion=True) if has_ref else None,
+            reference_class=reference_class if has_ref else "")
         h["p_adopted_and_holds_5y"] = Headline("P(adopted and holds 5 years)",
                                                s.estimate(f"survival{suffix}.w", (5,), proportion=True))
     h["years_of_peace"] = Headline("expected years of peace | adopted",
@@ -595,7 +615,7 @@ def _pct(v: float) -> str:
 def report(config: Config, s: Summaries) -> Result:
     cfg: Schema = config.model  # type: ignore[assignment]
     label = cfg.title or config.stem
-    head = headline(s)
+    head = headline(s, reference_class=reference_class_name(cfg) if cfg.settlement.rule != "mechanism" else "")
     guaranteed = _has_guarantee(cfg)
     if guaranteed:
         for k, h in headline(s, f"@{NO_GUARANTEE}").items():
@@ -609,7 +629,10 @@ def report(config: Config, s: Summaries) -> Result:
         curves[f"{label}, without the guarantee"] = tables["survival_no_guarantee"]
     tables["headline"] = Table(
         ["metric", "label", "mean", "se", "ci95_low", "ci95_high", "n_trials", "n_effective", "spread10",
-         "spread90"], [[k, h.label, *h.estimate.as_dict().values()] for k, h in head.items()])
+         "spread90", "reference_rate", "reference_se", "reference_class"],
+        [[k, h.label, *h.estimate.as_dict().values(), *((h.reference.mean, h.reference.se) if h.reference else
+                                                          (float("nan"), float("nan"))), h.reference_class]
+         for k, h in head.items()])
     rows = variants_rows(config, s)
     tables["variants"] = variants_table(rows)
     figures = {"survival": survival_figure(curves, s.n_trials), "outcomes": outcomes_figure({label: outcome_bars(s)})}

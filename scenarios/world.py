@@ -99,7 +99,8 @@ class WarBlock(Block):
     claimed_km2: Param(100, 603_700, "km2", "C: the Kyiv-held rest of the claimed oblasts (the line of contact to "
                                             "the memorandum: half the territory scale)")
     occupied_km2: Param(100, 603_700, "km2", "O: the area Russia holds (the 1991 borders to the line of contact)")
-    kyiv_km2_now: Param(0, 603_700, "km2", "area under Kyiv's control today")
+    ukraine_km2: Param(100, 1e6, "km2", "Ukraine's area in its 1991 borders (603,628 km2, State Statistics "
+                                        "Service of Ukraine); Kyiv holds it less war.occupied_km2") = 603_628.0
     rearmament_at_full_relief: Param(0, 1e6, "persons/year",
                                      "extra net Russian force growth if all sanctions were lifted") = 0.0
     discount: Param(0, 0.99, "per year", "delta: Powell's discount factor; also weighs the horizon's years") = 0.9
@@ -186,37 +187,65 @@ def forces_plan(cfg: Any, draws: Draws) -> dict[str, np.ndarray]:
             draws.full(f.russia_rearmament_per_year), draws.full(t.sanctions_relief),
             draws.full(cfg.war.rearmament_at_full_relief)),
         "ceded_km2": draws.full(t.ceded_km2),
+        "held_km2_before": kyiv_km2_now(cfg, draws),
     }
     if t.force_cap is not None:
         out["ukraine_cap"] = draws.full(t.force_cap)
     return out
 
 
+def kyiv_km2_now(cfg: Any, draws: Draws) -> np.ndarray:
+    """The area under Kyiv's control today (km2): Ukraine's area less the area Russia holds (one draw of
+    war.occupied_km2, not a second quantity)."""
+    return draws.full(cfg.war.ukraine_km2) - draws.full(cfg.war.occupied_km2)
+
+
 @dataclass(frozen=True)
 class WarInStake:
     """The one war model's outcomes in the bargaining model's stake shares, per trial and year (n, T).
 
-    gain_challenger: E[the challenger's gain] of an offensive against the defender alone (capped at 1 - x);
+    A renewed war voids the text and starts from the physical line L (model.terms.physical_line): its
+    outcome for a side is L moved by the season's gains, against the settlement's x. So
+
+    gain_challenger: E[the challenger's war outcome] - x = (L - x) + E[its gain] of an offensive against the
+        defender alone (capped at the scale's end);
     gain_challenger_guaranteed: the same against a full guarantor response (None without a guarantee);
-    gain_defender: E[the defender's gain] of its own offensive (capped at x)."""
+    gain_defender: x - E[the position after the defender's own offensive] = (x - L) + E[its gain];
+    line: L (n, 1); net_share: p = L + m, m = E[challenger's gain] - E[defender's gain], the challenger's
+        net war share; net_gain_before: m under the wartime balance on the day before the settlement, from
+        the line of contact (n,), or None. Powell's shift is the change in m, the military balance: the
+        ground the settlement hands over moves L, which is the deal itself, not a shift of power."""
 
     gain_challenger: np.ndarray
     gain_challenger_guaranteed: np.ndarray | None
     gain_defender: np.ndarray
+    line: np.ndarray
+    net_share: np.ndarray
+    net_gain_before: np.ndarray | None = None
 
 
 def war_in_stake(cfg: Any, draws: Draws, war: dict[str, np.ndarray], share: np.ndarray) -> WarInStake:
-    """Map the war model's km2 outcomes (war.ru.*, war.ru_resp.*, war.ua.* of scenarios.forces.compute) to
-    expected gains in stake shares (model.terms.expected_gain_share) from the settlement's line x."""
+    """Map the war model's km2 outcomes (war.ru.*, war.ru_resp.*, war.ua.*, war.now_*.* of
+    scenarios.forces.compute) to stake shares (model.terms): each side's war outcome against the settlement's
+    x, from the physical line the plan's cession leaves (WarInStake)."""
     w: WarBlock = cfg.war
-    up, down = TM.territory_slopes(draws.full(w.claimed_km2)[:, None], draws.full(w.occupied_km2)[:, None])
+    claimed, occupied = draws.full(w.claimed_km2)[:, None], draws.full(w.occupied_km2)[:, None]
+    ceded = draws.full(cfg.terms.ceded_km2)[:, None]
+    up, _ = TM.territory_slopes(claimed, occupied)
+    line = TM.physical_line(ceded, claimed)
     x = np.asarray(share, dtype=float)[:, None]
-    gain_a = TM.expected_gain_share(war["war.ru.mean_km2"], war["war.ru.sd_km2"], up, 1.0 - x)
+    raw_a = TM.expected_gain_share(war["war.ru.mean_km2"], war["war.ru.sd_km2"], up, 1.0 - line)
     gain_ag = None
     if "war.ru_resp.mean_km2" in war:
-        gain_ag = TM.expected_gain_share(war["war.ru_resp.mean_km2"], war["war.ru_resp.sd_km2"], up, 1.0 - x)
-    gain_b = TM.expected_gain_share(war["war.ua.mean_km2"], war["war.ua.sd_km2"], down, x)
-    return WarInStake(gain_a, gain_ag, gain_b)
+        gain_ag = line - x + TM.expected_gain_share(war["war.ru_resp.mean_km2"], war["war.ru_resp.sd_km2"], up,
+                                                    1.0 - line)
+    raw_b = TM.defender_gain_share(war["war.ua.mean_km2"], war["war.ua.sd_km2"], ceded, claimed, occupied)
+    before = None
+    if "war.now_ru.mean_km2" in war:  # the wartime balance of year 0, from the line of contact (L = 0.5)
+        c, o = claimed[:, 0], occupied[:, 0]
+        before = (TM.expected_gain_share(war["war.now_ru.mean_km2"], war["war.now_ru.sd_km2"], 0.5 / c, 0.5)
+                  - TM.defender_gain_share(war["war.now_ua.mean_km2"], war["war.now_ua.sd_km2"], 0.0, c, o))
+    return WarInStake(line - x + raw_a, gain_ag, x - line + raw_b, line, line + raw_a - raw_b, before)
 
 
 def no_deal_war(cfg: Any, draws: Draws, war: dict[str, np.ndarray]):
@@ -267,7 +296,7 @@ SET_ONCE = (
     (("forces", "ukraine_cap"), "terms.force_cap"),
     (("forces", "long_range_strike_ban"), "terms.long_range_strike_ban"),
     (("cession", "ceded_km2"), "terms.ceded_km2"),
-    (("cession", "held_km2_before"), "war.kyiv_km2_now"),
+    (("cession", "held_km2_before"), "war.ukraine_km2 less war.occupied_km2"),
     (("forces", "claimed_km2"), "war.claimed_km2 (the geography cap of the war model)"),
     (("challenger",), "war (cost_challenger, punishment, noise_scale; the war model gives V p and V p_g)"),
     (("forces", "wartime_aid_eur_bn_per_year"),
@@ -334,7 +363,9 @@ def readers() -> dict[str, str]:
     """What reads each world quantity (for `accord show`), by path prefix."""
     return {
         "terms.territory": "coalition plan.territory; bargaining x (settlement share)",
-        "terms.ceded_km2": "forces cession; Kyiv's area after the settlement",
+        "terms.ceded_km2": "forces cession; Kyiv's area after the settlement; the physical line L a renewed war "
+                           "starts from (physical_line)",
+        "war.ukraine_km2": "Kyiv's area today (less war.occupied_km2): the cession and the km2 headline",
         "terms.force_cap": "forces ukraine_cap; coalition plan.force_cap (force_cap_position)",
         "terms.long_range_strike_ban": "forces; coalition plan.weapons_limits (weapons_limits_position)",
         "terms.aid_cut": "forces aid (aid_under_plan); coalition plan.weapons_limits",
@@ -348,7 +379,7 @@ def readers() -> dict[str, str]:
         "war.punishment": "bargaining and deterrence (war payoff P)",
         "war.response_troops": "war model against a full guarantor response (V p_g)",
         "war.claimed_km2": "territory scale (km2 -> stake shares)",
-        "war.occupied_km2": "territory scale (km2 -> stake shares)",
+        "war.occupied_km2": "territory scale (km2 -> stake shares); Kyiv's area today (war.ukraine_km2 less it)",
         "war.": "settlement",
         "forces.": "war model (year by year)",
         "cession.": "war model (the front after the cession)",

@@ -176,3 +176,40 @@ def test_survival_starts_at_one_and_never_rises(case):
 def test_survival_rejects_break_years_beyond_the_horizon():
     with pytest.raises(ValueError):
         survival_curve(np.array([0, 5]), n_years=4)
+
+
+# ------------------------------------------------------------------------ the stake from the physical line
+
+
+def test_the_physical_line_moves_from_the_line_of_contact_by_the_area_ceded():
+    from model.terms import physical_line
+
+    assert physical_line(0.0, 21_000.0) == pytest.approx(0.5)
+    assert physical_line(21_000.0, 21_000.0) == pytest.approx(1.0)
+    assert physical_line(5_250.0, 21_000.0) == pytest.approx(0.625)
+    assert physical_line(50_000.0, 21_000.0) == pytest.approx(1.0)  # cannot cede more than the claimed rest
+
+
+@pytest.mark.parametrize("gain, expected", [
+    (3_000.0, 0.5 / 21_000 * 3_000),  # within the ceded ground: the claimed oblasts' slope
+    (8_000.0, 0.5 / 21_000 * 5_800 + 0.5 / 118_000 * 2_200),  # past the line of contact: the occupied slope
+    (1e6, 0.5 / 21_000 * 5_800 + 0.5),  # everything, down to the 1991 borders (the scale's 0)
+])
+def test_the_defenders_gain_is_kinked_at_the_line_of_contact_not_at_the_physical_line(gain, expected):
+    """A nearly certain season's gain (sd tiny) gives the piecewise map of model/terms.py exactly."""
+    from model.terms import defender_gain_share
+
+    got = defender_gain_share(gain, gain * 1e-6, 5_800.0, 21_000.0, 118_000.0)
+    assert float(got) == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_defenders_expected_gain_matches_a_gamma_simulation():
+    from model.terms import defender_gain_share
+
+    mean, sd, ceded, claimed, occupied = 6_000.0, 4_000.0, 5_800.0, 21_000.0, 118_000.0
+    k, theta = (mean / sd) ** 2, sd * sd / mean
+    g = np.random.default_rng(5).gamma(k, theta, 2_000_000)
+    pos = np.where(g <= ceded, 0.5 / claimed * g, 0.5 / claimed * ceded + 0.5 / occupied * np.minimum(
+        g - ceded, occupied))
+    se = pos.std() / np.sqrt(g.size)
+    assert float(defender_gain_share(mean, sd, ceded, claimed, occupied)) == pytest.approx(pos.mean(), abs=4 * se)

@@ -294,3 +294,13 @@ def test_a_defender_favourable_shift_alone_can_break_the_peace():
     assert no_term == pytest.approx(reference, abs=1e-12)  # neither gap nor shift: the reference class alone
     assert held < reference - 0.01
     assert held < slow  # the faster the shift, the more it breaks
+
+
+def test_terms_far_from_the_balance_of_power_do_not_hold():
+    """Werner (1999): a renewed war voids the text and starts from the ground the plan leaves (model.terms.
+    physical_line), so a settlement that grants far more than the ground (x well above the line: the defender
+    would regain it by fighting) or far less (x below it: the challenger would) holds less often than one that
+    matches the ground. Same draws (common random numbers): only x differs."""
+    holds = {x: _holds([f"terms.territory={x}"], trials=2000)[0] for x in (0.3, 0.64, 0.98)}
+    assert holds[0.64] > holds[0.3] + 0.02
+    assert holds[0.64] > holds[0.98] + 0.02
