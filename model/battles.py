@@ -64,6 +64,7 @@ Shapes: battle arrays (m,); coefficient draws are scalars or (n_trials,) arrays 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -145,6 +146,25 @@ class Battles:
         """ln(defender troops per km of its front / 1000); NaN where the front width is unknown."""
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.log(self.defender_troops / self.defender_front_km / DENSITY_REF_TROOPS_PER_KM)
+
+
+def war_key(name) -> str:
+    """The war a battle belongs to, as grouping key: CDB90's WAR field upper-cased, punctuation and runs of
+    spaces collapsed, a leading "THE " and any parenthesised theatre or period dropped, so that spellings of
+    one war group together ("WORLD WAR II (ITALY 1944)", "World War II (Eastern Front)" and "WORLD  WAR II"
+    are one war). CDB90 splits the world wars by theatre (WWI into 8 labels, WWII into 7); battles of one war
+    share commanders, doctrine and equipment, so grouped cross-validation must not put them on both sides of
+    a split. Wars told apart by a year outside parentheses ("ARAB-ISRAELI WAR, 1967 ...", "ARAB-ISRAELI,
+    1948") stay apart."""
+    text = re.sub(r"\([^)]*\)", " ", str(name).upper())
+    text = re.sub(r"[^A-Z0-9]+", " ", text).strip()
+    text = re.sub(r"^THE ", "", text)
+    return text or "UNKNOWN"
+
+
+def war_keys(names) -> np.ndarray:
+    """war_key of each name (array of str)."""
+    return np.array([war_key(n) for n in np.asarray(names, dtype=object)], dtype=object)
 
 
 def win_features(log_ratio, posture, air) -> np.ndarray:
@@ -469,7 +489,7 @@ def cross_validated_p_win(battles: Battles, k: int = 5, ridge: float = 1.0, seed
     decided battles."""
     d = battles.take(battles.decided)
     won = (d.outcome == 1).astype(float)
-    fold = cal.grouped_folds(d.war, k, seed)
+    fold = cal.grouped_folds(war_keys(d.war), k, seed)
     cols = [WIN_FEATURES.index(f) for f in features]
     x = win_features(d.log_ratio, d.posture, d.air)[:, cols]
     names = list(features)
@@ -516,7 +536,7 @@ def cross_validated_log_advance(battles: Battles, k: int = 5, ridge: float = 1.0
         names.append("log_density")
     x = np.column_stack(columns) if columns else np.zeros((len(y), 0))
     bounds = {**ADVANCE_BOUNDS, "prepared": (None, 0.0), "fortified": (None, 0.0), "delaying": (None, None)}
-    fold = cal.grouped_folds(d.war[m], k, seed)
+    fold = cal.grouped_folds(war_keys(d.war[m]), k, seed)
     pred = np.empty(len(y))
     for f in range(k):
         train, test = fold != f, fold == f

@@ -582,10 +582,14 @@ BALANCE_DEFAULTS: dict[str, float] = {
     "long_range_strike_ban": 0.0,  # 0 allowed, 1 banned (the 28-point plan limits long-range missiles)
     "attacker_wartime_growth_per_year": 45_000.0,  # 617,000 (Dec 2023) -> 700,000 (Sep 2025), Putin
     "defender_wartime_growth_per_year": 0.0,  # (assumption) mobilisation replaces losses
+    # (assumption) share of Ukraine's armed forces (personnel, the unit of its cap) in the theatre, so that the
+    # ratio compares like with like: Russia's figure counts its troops in the "SMO zone" (Putin), Ukraine's
+    # its whole armed forces, which "are defending the entire territory" (Zelensky, 15 Jan 2025)
+    "defender_theatre_share": 0.7,
 }
 
 _SHARES = ("equipment_depreciation_per_year", "fortified_share_before", "fortified_share_after",
-           "prepared_share", "interdiction_share", "long_range_strike_ban")
+           "prepared_share", "interdiction_share", "long_range_strike_ban", "defender_theatre_share")
 _POSITIVE = ("front_length_before_km", "front_length_after_km", "defender_strength_now_troops",
              "attacker_strength_now_troops")
 _SIGNED = ("attacker_wartime_growth_per_year", "defender_wartime_growth_per_year")
@@ -631,7 +635,10 @@ def balance_trajectory(years: int = 10, *, wartime: bool = False, **params) -> d
 
         defender  personnel P = min(cap, D_now)                 (no growth beyond today's force)
                   equipment E_0 = D_now, E_{t+1} = (1 - depreciation) E_t + domestic + aid * troops_per_bn
-                  D_t = min(P, E_t)                             (troops the force can field)
+                  D_t = s_th min(P, E_t)                        (troops the force fields in the theatre: s_th
+                                                                the theatre share of its armed forces, so that
+                                                                D is in the attacker's units, troops in the
+                                                                theatre; the cap P is on all personnel)
         attacker  A_t = min(max(A_max, A_now), A_now + rearmament * t)
         posture   fortified share f_t = min(f_before, f_after + rebuild * t) (what the cession lost moves to
                   prepared, and back as new lines are built), prepared share p_t = p + f_before - f_t
@@ -641,7 +648,8 @@ def balance_trajectory(years: int = 10, *, wartime: bool = False, **params) -> d
     committed forces change at their observed wartime net rates (recruitment minus losses),
 
         A_t = min(max(A_max, A_now), A_now + attacker_wartime_growth * t)
-        P_t = max(D_now + defender_wartime_growth * t, 0),  D_t = min(P_t, E_t)   (today's aid)
+        P_t = max(D_now + defender_wartime_growth * t, 0),  D_t = s_th min(P_t, E_t)   (today's aid; D_t = 0
+        is the defender's collapse, which model/war.py and scenarios/forces.py treat as a defined outcome)
         f_t = f_before, p_t = p, L = front_length_before_km, i = interdiction_share
 
     Long-range strike against logistics, depots and reinforcement denies the attacker a share i of its
@@ -649,7 +657,7 @@ def balance_trajectory(years: int = 10, *, wartime: bool = False, **params) -> d
 
     Parameters: keyword, each a scalar or an (n_trials,) array, defaults in BALANCE_DEFAULTS (units in the
     names; shares in [0, 1]; fortified + prepared <= 1; wartime growth may be negative). Returns arrays of
-    shape (n_trials, years): defender_strength_troops (fielded), defender_personnel_troops,
+    shape (n_trials, years): defender_strength_troops (fielded in the theatre), defender_personnel_troops,
     defender_equipment_troops, attacker_strength_troops, attacker_effective_troops, force_ratio (A / D),
     fortified_share, prepared_share, force_density_troops_per_km (D / L); front_length_km (n_trials,);
     year (years,).
@@ -676,7 +684,7 @@ def balance_trajectory(years: int = 10, *, wartime: bool = False, **params) -> d
         fortified = np.minimum(ceiling, p["fortified_share_after"] + p["fortified_rebuild_per_year"] * t)
         front = p["front_length_after_km"]
         denied = p["interdiction_share"] * (1.0 - p["long_range_strike_ban"])
-    defender = np.minimum(personnel, equipment)
+    defender = p["defender_theatre_share"] * np.minimum(personnel, equipment)
     prepared = p["prepared_share"] + np.maximum(p["fortified_share_before"], fortified) - fortified
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = attacker / defender

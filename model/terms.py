@@ -165,17 +165,25 @@ def expected_min_gamma(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.nda
 
         E[min(G, c)] = E[G] - E[(G - c)+],   E[(G - c)+] = k theta Q(k + 1, c/theta) - c Q(k, c/theta)
 
-    (Q the regularised upper incomplete gamma function). The correction is computed only where the cap is
-    within reach (mean + 8 sd > c); a non-positive mean or sd = 0 gives min(mean, c)."""
+    (Q the regularised upper incomplete gamma function), evaluated with one Q through the recurrence
+    Q(k + 1, x) = Q(k, x) + x^k e^-x / Gamma(k + 1) (Abramowitz & Stegun 1964, 6.5.21): with x = c/theta,
+    E[(G - c)+] = (k theta - c) Q(k, x) + k theta exp(k ln x - x - ln Gamma(k + 1)). The special function is evaluated only where the
+    cap is within 8 sd of the mean: above it, E[(G - c)+] is negligible and the result is the mean; below it
+    (c < mean - 8 sd, possible only for k > 64), E[min(G, c)] = c - E[(c - G)+] and the gamma's lower tail is
+    sub-Gaussian, P(G <= mean - t sd) <= exp(-t^2 / 2) (Boucheron, Lugosi & Massart 2013, section 2.4), so
+    E[(c - G)+] <= sd int_8^inf exp(-t^2/2) dt < 1e-15 sd and the result is c. A non-positive mean or sd = 0
+    gives min(mean, c)."""
     mu, s, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sd, cap)))
     out = np.array(np.minimum(mu, c), dtype=float, ndmin=1)
     mu, s, c = (np.atleast_1d(v) for v in (mu, s, c))
-    live = (mu > 0) & (s > 0) & (mu + 8.0 * s > c)
+    live = (mu > 0) & (s > 0) & (np.abs(c - mu) < 8.0 * s)
     if np.any(live):
         m, v, cc = mu[live], s[live], np.maximum(c[live], 0.0)
         k, theta = (m / v) ** 2, v * v / m
         x = cc / theta
-        excess = m * special.gammaincc(k + 1.0, x) - cc * special.gammaincc(k, x)
+        with np.errstate(divide="ignore"):  # x = 0 (a cap of 0): ln x = -inf, the density term is 0
+            density = np.exp(k * np.log(x) - x - special.gammaln(k + 1.0))
+        excess = (m - cc) * special.gammaincc(k, x) + m * density
         out[live] = m - np.maximum(excess, 0.0)
     return out.reshape(np.shape(np.broadcast_arrays(np.asarray(mean), np.asarray(sd), np.asarray(cap))[0]))
 

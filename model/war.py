@@ -28,7 +28,26 @@ a season of S days along the front is
     G = kappa L S e   (km2),    kappa = the attacker's offensive intensity (km of front in battle per km of
                                 front, per day)
 
-and its spread over the season comes from N operations whose outcomes are independent (operations_per_year
+**Tempo grows with the attacker's surplus and with force-to-space collapse.** kappa is not a constant of the
+war: an attacker with more troops per defender can attack on more axes at once, and a defender spread thin
+over its front can no longer hold every position, so more of the front is in battle and gives way
+(force-to-space: Liddell Hart; Mearsheimer 1989, "Assessing the conventional balance", International
+Security 13(4); "troops so stretched that they can no longer hold some of their positions", NYT on the
+autumn 2024 Russian advance). With r = A / D the theatre ratio and rho = D / L the defender's density,
+
+    kappa_t = kappa_now (r_t / r_now)^eta (rho_now / rho_t)^zeta         (`intensity_factor`)
+
+eta >= 0 the tempo's elasticity to the attacker's surplus, zeta >= 0 to the defender's thinning (both
+assumptions with ranges, bracketed by the backcast of 2023 and 2024 in tests/test_war.py). The battle
+record's relations add their own, weaker, response (P_k on ln r, E[v | win] on ln rho): CDB90 battles are
+single engagements, the tempo of a theatre is not in it.
+
+**The defender's collapse.** A defender with no troops in the theatre (D = 0: its forces capped, unequipped
+or worn away to nothing) cannot hold: the offensive takes whatever the geography leaves it (scenarios/
+forces.py: the Kyiv-held rest of the claimed oblasts), with certainty. That is a defined outcome, counted in
+the outputs, never a logarithm of zero.
+
+The spread of a season's gain comes from N operations whose outcomes are independent (operations_per_year
 scaled to the season; common shocks make N far smaller than the number of battles; assumption):
 
     sd(G) = kappa L S sqrt((e2 - e^2) / N)
@@ -199,6 +218,17 @@ def russian_intensity(gain_now_km2_per_day, front_km_now, russia_now: Offensive,
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = np.asarray(gain_now_km2_per_day, float) / (np.asarray(front_km_now, float) * net)
     return np.where(net > 0, kappa, 0.0)
+
+
+def intensity_factor(log_ratio, log_ratio_now, log_density, log_density_now, surplus_elasticity,
+                     space_elasticity) -> np.ndarray:
+    """kappa_t / kappa_now = (r_t / r_now)^eta (rho_now / rho_t)^zeta = exp(eta (ln r_t - ln r_now) - zeta
+    (ln rho_t - ln rho_now)) (module docstring): r the attacker's theatre ratio A / D, rho the defender's
+    density D / L (troops/km), eta, zeta >= 0. Equal to 1 at today's balance. Arrays broadcast."""
+    x = np.asarray(surplus_elasticity, float) * (np.asarray(log_ratio, float) - log_ratio_now)
+    x = x - np.asarray(space_elasticity, float) * (np.asarray(log_density, float) - log_density_now)
+    with np.errstate(over="ignore"):
+        return np.exp(x)
 
 
 def season_gain(off: Offensive, intensity, front_km, days, operations) -> tuple[np.ndarray, np.ndarray]:

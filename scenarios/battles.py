@@ -286,7 +286,7 @@ def _cases(path: Path) -> bt.Cases:
             "strength not available": record.excluded.get("strength_not_available", 0)}
     shown = ", ".join(f"{n} {k}" for k, n in left.items() if n)
     description = f"{len(d)} decided battles" + (f"; left out: {shown}" if shown else "")
-    war = np.asarray(d.war, dtype=object)
+    war = MB.war_keys(d.war)  # grouping key: one war whatever its theatre label or spelling
     return bt.Cases(record.path, description, np.asarray(d.battle_id, dtype=object), war, war, war,
                     (d.outcome == 1).astype(float), d)
 

@@ -751,7 +751,8 @@ def _details(x: CoalitionArrays, cols: list[int], start: int, stop: int) -> dict
 def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:
     if cfg.terms is None:
         return compute(cfg.coalition, draws)
-    war = F.compute(cfg.forces, cfg.cession, draws, plan=W.forces_plan(cfg, draws))
+    war = F.compute(cfg.forces, cfg.cession, draws, plan=W.forces_plan(cfg, draws),
+                    claimed_km2=draws.full(cfg.war.claimed_km2))
     return compute(cfg.coalition, draws, plan=W.coalition_plan(cfg, draws), world=W.no_deal_war(cfg, draws, war))
 
 
@@ -1080,7 +1081,8 @@ def _coalition_arrays(cfg: Config, trials: int, seed: int, chunk: int
     if not world:
         x = arrays(c, draws)
     else:
-        war = F.compute(model.forces, model.cession, draws, plan=W.forces_plan(model, draws))
+        war = F.compute(model.forces, model.cession, draws, plan=W.forces_plan(model, draws),
+                        claimed_km2=draws.full(model.war.claimed_km2))
         x = arrays(c, draws, W.coalition_plan(model, draws), W.no_deal_war(model, draws, war))
     return x, ratification(c, draws), draws[c.rho]
 

@@ -38,6 +38,7 @@ from pydantic import Field
 
 from model import battles as MB
 from model import forces as FM
+from model import terms as TM
 from model import war as W
 from model.stats import Z95
 from scenarios import plots
@@ -122,6 +123,10 @@ class ForcesBlock(Block):
     ]
     russia_fortified_share: Param(0, 1, "share", "of Ukraine's battles that meet Russia's fortified lines") = 0.3
     russia_prepared_share: Param(0, 1, "share", "of Ukraine's battles that meet Russia's prepared positions") = 0.4
+    ukraine_theatre_share: Param(0, 1, "share", "of Ukraine's armed forces (all personnel, the unit of its cap) in "
+                                 "the theatre, so the ratio compares troops in the theatre on both sides") = _D[
+        "defender_theatre_share"
+    ]
     front_length_km: Param(1, 5000, "km", "length of the front today") = _D["front_length_before_km"]
     interdiction_share: Param(0, 1, "share", "of Russia's strength in the field denied by Ukraine's long-range "
                               "strike") = _D["interdiction_share"]
@@ -132,14 +137,23 @@ class ForcesBlock(Block):
                          "ratio") = 1.5
 
     gain_now_km2_per_day: Param(0, 1000, "km2/day", "Russia's net gains at today's balance (the anchor)") = 14.0
+    intensity_surplus_elasticity: Param(0, 10, "dimensionless", "eta: the offensive tempo's elasticity to the "
+                                        "attacker's theatre ratio (model/war.py intensity_factor)") = 1.0
+    intensity_space_elasticity: Param(0, 10, "dimensionless", "zeta: the offensive tempo's elasticity to the "
+                                      "thinning of the defender's density (force-to-space)") = 0.5
+    claimed_km2: Param(100, 603_700, "km2", "the geography cap of Russia's gains: the Kyiv-held rest of the oblasts "
+                       "it claims (in a settlement's world: war.claimed_km2)") | None = None
     ukraine_offensive_tempo: Param(0, 1, "x Russia's", "the intensity of a dedicated Ukrainian offensive (a "
                                    "renewed war) relative to Russia's") = 0.3
     ukraine_counterattack_tempo: Param(0, 1, "x Russia's", "the intensity of Ukraine's counter-attacks in the war "
                                        "as fought today relative to Russia's offensive") = 0.05
     season_days: Param(1, 365, "days", "a renewed offensive's campaign season") = 180.0
     operations_per_year: Param(1, 1000, "per year", "independent offensive operations a side runs in a year") = 24.0
-    objective_km2: Param(0, 603_700, "km2", "a renewed Russian offensive's objective (P(gain >= it) is reported)"
-                         ) = 6000.0
+    objective_km2: Param(0, 603_700, "km2", "area of a renewed Russian offensive's objective, a sector of the front "
+                         "(P(the gain in that sector >= it) is reported)") = 6000.0
+    objective_name: str = Field("the rest of Donetsk oblast", description="the objective's name in reports")
+    objective_sector_share: Param(0, 1, "share", "of a Russian offensive's gains made in the objective's sector"
+                                  ) = 0.75
 
     estimation_uncertainty: bool = Field(True, description="draw the battle relations' coefficients per trial")
     relations_z: tuple[Param(None, None, "sd", "standard normal variate of the fit's uncertainty"), ...] = Field(
@@ -238,6 +252,7 @@ def balance_params(forces: ForcesBlock, cession: CessionBlock | None, draws: Dra
         "long_range_strike_ban": value("long_range_strike_ban", full(forces.long_range_strike_ban)),
         "attacker_wartime_growth_per_year": full(forces.russia_wartime_growth_per_year),
         "defender_wartime_growth_per_year": full(forces.ukraine_wartime_growth_per_year),
+        "defender_theatre_share": full(forces.ukraine_theatre_share),
     }
 
 
@@ -250,9 +265,26 @@ def coefficients(forces: ForcesBlock, draws: Draws) -> MB.Coefficients:
     return relations.coefficients(z)
 
 
+CLAIMED_KM2_DEFAULT = 21_000.0  # the geography cap where neither war.claimed_km2 nor forces.claimed_km2 is given
+COLLAPSE_TROOPS = 0.0  # a defender with no more troops than this in the theatre has collapsed
+FORCE_RATIO_CAP = 10.0  # force ratios of 10:1 or more (a collapsed defender's is infinite) are reported as 10
+
+
+def geography_cap(forces: ForcesBlock, draws: Draws, claimed_km2: np.ndarray | None = None) -> np.ndarray:
+    """(n,) km2: how much Russia's gains can take, the Kyiv-held rest of the oblasts it claims: the world's
+    war.claimed_km2 (passed by the caller), else forces.claimed_km2, else CLAIMED_KM2_DEFAULT (see
+    configs/settlement_common.yaml for its sources)."""
+    if claimed_km2 is not None:
+        return np.broadcast_to(np.asarray(claimed_km2, float), (draws.n,))
+    if forces.claimed_km2 is not None:
+        return draws.full(forces.claimed_km2)
+    return np.full(draws.n, CLAIMED_KM2_DEFAULT)
+
+
 def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
             plan: dict[str, np.ndarray] | None = None,
-            response_troops: np.ndarray | None = None) -> dict[str, np.ndarray]:
+            response_troops: np.ndarray | None = None,
+            claimed_km2: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The balance and the war, per trial, for one chunk: arrays (n, T) by year t = 0..T-1 of the peace (year
     index 0 = year 1) unless noted.
 
@@ -261,24 +293,44 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
       last replaces the cession's ceded area in the cession outputs). The no-deal war ignores the plan.
     response_troops: (n,) troop-equivalents the guarantors add to Ukraine's defence when they respond in
       full; None omits the war.ru_resp outputs.
+    claimed_km2: (n,) the geography cap (`geography_cap`): a world passes its war.claimed_km2.
 
-    Outputs (km2 of one campaign season of ``forces.season_days`` days; model/war.py):
+    Strengths are troops in the theatre on both sides (Ukraine's armed forces times
+    forces.ukraine_theatre_share). Offensive tempo follows the balance (model.war.intensity_factor: the
+    attacker's surplus and the defender's density relative to today's, elasticities forces.intensity_*).
+
+    Outputs (km2 per campaign season of ``forces.season_days`` days; model/war.py):
       war.ru.mean_km2, war.ru.sd_km2   Russia's gain in an offensive launched in year t against Ukraine alone
+                                       (the gamma model's moments, uncapped)
+      war.ru.capped_km2                E[min(gain, geography)]: the same, capped at what is left of the claimed
+                                       oblasts after the cession (model.terms.expected_min_gamma)
       war.ru.p_success                 the calibrated chance that the offensive's engagements succeed (CDB90's
                                        "attacker wins", averaged over Ukraine's posture mix)
-      war.ru.p_objective (m, T)        P(that gain >= forces.objective_km2) (model.war.exceedance, gamma), on
-                                       the chunk's first m = draws.detail_n trials (run.detail_trials; absent
-                                       when 0): the incomplete gamma function costs more than the rest
+      war.ru.p_objective (m, T)        P(the gain in the objective's sector >= forces.objective_km2): the sector
+                                       takes forces.objective_sector_share of the gain (model.war.exceedance,
+                                       gamma), on the chunk's first m = draws.detail_n trials (run.detail_trials;
+                                       absent when 0)
+      war.ru.collapsed                 1 where Ukraine has no troops in the theatre in year t (its collapse:
+                                       the offensive takes the geography cap with certainty), else 0
       war.ua.mean_km2, war.ua.sd_km2, war.ua.p_success   Ukraine's offensive against Russia in year t
       war.ru_resp.mean_km2, war.ru_resp.sd_km2, war.ru_resp.p_success   Russia attacking when the guarantors
                                        respond in full (Ukraine reinforced by response_troops)
+      war.now_ru.mean_km2, war.now_ru.sd_km2, war.now_ua.mean_km2, war.now_ua.sd_km2 (n,)   the same
+                                       season's offensives (same tempo and intensity definitions) at the
+                                       wartime balance of year 0, the day before a settlement: Powell's
+                                       year-0 reference (scenarios.world.war_in_stake)
       nodeal.cum_mean_km2, nodeal.cum_sd_km2   no settlement: Russia's cumulative net territorial change
                                        (its gains minus Ukraine's) by the end of year t + 1, the war going on
                                        from today at the wartime balance (model.forces.balance_trajectory
                                        with wartime=True: the forces block's own values, without the plan,
                                        the cession, a cap or a strike ban; forces.wartime_aid_eur_bn_per_year
-                                       where a forces config's block holds an option's aid)
-      force_ratio                      Russian : Ukrainian troops at the start of year t (peace)
+                                       where a forces config's block holds an option's aid); normal, uncapped
+                                       (model.terms.position_moments clips it itself)
+      nodeal.cum_capped_km2            E[min(that change, geography)] (model.terms.expected_min)
+      nodeal.p_claimed_taken           P(that change >= geography): Russia holds all it claims by year t + 1
+      nodeal.collapsed                 1 where Ukraine's forces have collapsed by year t + 1 (D = 0), else 0
+      force_ratio                      Russian : Ukrainian troops in the theatre at the start of year t (peace),
+                                       at most FORCE_RATIO_CAP (10: a collapsed defender's ratio is infinite)
       war.intensity (n,)               Russia's offensive intensity kappa_R fixed by the anchor
       cession_ceded_km2, cession_ceded_population, cession_front_km_before, cession_front_km_after,
       cession_fortified_before, cession_fortified_after, cession_density_before, cession_density_after (n,),
@@ -298,11 +350,13 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
         war_params["aid_bn_per_year"] = full(forces.wartime_aid_eur_bn_per_year)
     wartime = FM.balance_trajectory(T, wartime=True, **war_params)
     coef = coefficients(forces, draws)
+    claimed = geography_cap(forces, draws, claimed_km2)
 
     air = full(forces.air_superiority)
     conc = full(forces.concentration)
     tempo = full(forces.ukraine_offensive_tempo)  # a renewed war: Ukraine's own offensive
     counter = full(forces.ukraine_counterattack_tempo)  # the war as fought today (the anchor, no deal)
+    eta, zeta = full(forces.intensity_surplus_elasticity), full(forces.intensity_space_elasticity)
     russia_fortified, russia_prepared = full(forces.russia_fortified_share), full(forces.russia_prepared_share)
     if np.any(russia_fortified + russia_prepared > 1):
         raise ValueError("forces.russia_fortified_share + russia_prepared_share must be <= 1 (the rest is hasty)")
@@ -318,9 +372,15 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     def rows(bal: dict, key: str) -> np.ndarray:
         return bal[key].T
 
+    def safe_log(x: np.ndarray) -> np.ndarray:
+        """ln of a strength, floored at one troop: a collapsed side (0 troops) is handled by its mask."""
+        return np.log(np.maximum(x, 1.0))
+
     # the anchor: the war as fought today (the wartime balance of year 0) reproduces the observed net gains
-    log_a_war = np.log(rows(wartime, "attacker_effective_troops"))
-    log_d_war = np.log(rows(wartime, "defender_strength_troops"))
+    d_war = rows(wartime, "defender_strength_troops")
+    war_collapsed = d_war <= COLLAPSE_TROOPS
+    log_a_war = safe_log(rows(wartime, "attacker_effective_troops"))
+    log_d_war = safe_log(d_war)
     log_front_war = np.log(wartime["front_length_km"])
     fort_war, prep_war = rows(wartime, "fortified_share"), rows(wartime, "prepared_share")
     ru_now = W.offensive_from_logs(russia, log_a_war[0], log_d_war[0], log_front_war, fort_war[0], prep_war[0])
@@ -328,8 +388,14 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
                                    russia_prepared)
     kappa = W.russian_intensity(full(forces.gain_now_km2_per_day), wartime["front_length_km"], ru_now, ua_now,
                                 counter)
+    # today's balance, the reference of the tempo's response (model.war.intensity_factor)
+    ratio_now = log_a_war[0] - log_d_war[0]  # ln(A / D) today, Russia attacking
+    ru_density_now = log_d_war[0] - log_front_war  # ln(Ukraine's troops per km) today
+    ua_density_now = log_a_war[0] - log_front_war  # ln(Russia's troops per km) today
 
-    log_a, log_d = np.log(rows(peace, "attacker_effective_troops")), np.log(rows(peace, "defender_strength_troops"))
+    d_peace = rows(peace, "defender_strength_troops")
+    collapsed = d_peace <= COLLAPSE_TROOPS
+    log_a, log_d = safe_log(rows(peace, "attacker_effective_troops")), safe_log(d_peace)
     front = peace["front_length_km"]
     log_front = np.log(front)
     fort, prep = rows(peace, "fortified_share"), rows(peace, "prepared_share")
@@ -337,58 +403,102 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
              "war.ua.p_success", "nodeal.cum_mean_km2", "nodeal.cum_sd_km2"]
     if response_troops is not None:
         names += ["war.ru_resp.mean_km2", "war.ru_resp.sd_km2", "war.ru_resp.p_success"]
-        log_d_resp = np.log(rows(peace, "defender_strength_troops")
-                            + np.broadcast_to(np.asarray(response_troops, float), (n,)))
-    # each offensive's season: mean = scale e, sd = scale / sqrt(N) sqrt(e2 - e^2) (model.war.season_gain)
+        log_d_resp = safe_log(d_peace + np.broadcast_to(np.asarray(response_troops, float), (n,)))
+    # what is left of the claimed oblasts after the cession (the renewed offensive's geography cap)
+    ceded = np.zeros(n) if cession is None or cession.ceded_km2 is None else full(cession.ceded_km2)
+    if "ceded_km2" in (plan or {}):
+        ceded = np.broadcast_to(np.asarray(plan["ceded_km2"], float), (n,))
+    room = np.maximum(claimed - ceded, 0.0)
+    # each offensive's season: mean = scale f e, sd = scale f / sqrt(N) sqrt(e2 - e^2) (model.war.season_gain;
+    # f the year's intensity factor)
     ru_scale = kappa * front * season
     ua_scale = tempo * ru_scale
     war_scale = kappa * wartime["front_length_km"] * DAYS_PER_YEAR
-    scales = {"ru": (ru_scale, ru_scale / np.sqrt(season_ops)), "ua": (ua_scale, ua_scale / np.sqrt(ua_ops_season)),
-              "w_ru": (war_scale, war_scale / np.sqrt(ops_year)),
-              "w_ua": (counter * war_scale, counter * war_scale / np.sqrt(ua_ops_year))}
     y = {k: np.empty((T, n)) for k in names}
-    # the same season's offensives at the wartime balance of year 0 (the day before a settlement): the level
+    # the same season's offensives at the wartime balance of year 0 (the day before a settlement), with the
+    # same tempo (intensity factor, here at today's balance) and scales as the renewed war's: the level
     # Powell's shift in the first year of the peace is measured from (model.bargaining.shift_size)
     now_scale = kappa * wartime["front_length_km"] * season
-    now = {"war.now_ru": W.season_moments(ru_now, now_scale, now_scale / np.sqrt(season_ops)),
-           "war.now_ua": W.season_moments(ua_now, tempo * now_scale, tempo * now_scale / np.sqrt(ua_ops_season))}
+    f0_ru = W.intensity_factor(ratio_now, ratio_now, ru_density_now, ru_density_now, eta, zeta)
+    f0_ua = W.intensity_factor(-ratio_now, -ratio_now, ua_density_now, ua_density_now, eta, zeta)
+    now = {"war.now_ru": W.season_moments(ru_now, now_scale * f0_ru, now_scale * f0_ru / np.sqrt(season_ops)),
+           "war.now_ua": W.season_moments(ua_now, tempo * now_scale * f0_ua,
+                                          tempo * now_scale * f0_ua / np.sqrt(ua_ops_season))}
+    if war_collapsed[0].any():  # Ukraine has nothing in the theatre today: the season takes the claimed oblasts
+        c = war_collapsed[0]
+        now["war.now_ru"][0][c], now["war.now_ru"][1][c] = claimed[c], 0.0
+        now["war.now_ua"][0][c], now["war.now_ua"][1][c] = 0.0, 0.0
     for t in range(T):
+        f_ru = W.intensity_factor(log_a[t] - log_d[t], ratio_now, log_d[t] - log_front, ru_density_now, eta, zeta)
         ru = W.offensive_from_logs(russia, log_a[t], log_d[t], log_front, fort[t], prep[t])
-        y["war.ru.mean_km2"][t], y["war.ru.sd_km2"][t] = W.season_moments(ru, *scales["ru"])
+        y["war.ru.mean_km2"][t], y["war.ru.sd_km2"][t] = W.season_moments(ru, ru_scale * f_ru,
+                                                                          ru_scale * f_ru / np.sqrt(season_ops))
         y["war.ru.p_success"][t] = ru.p_success
+        f_ua = W.intensity_factor(log_d[t] - log_a[t], -ratio_now, log_a[t] - log_front, ua_density_now, eta, zeta)
         ua = W.offensive_from_logs(ukraine, log_d[t], log_a[t], log_front, russia_fortified, russia_prepared)
-        y["war.ua.mean_km2"][t], y["war.ua.sd_km2"][t] = W.season_moments(ua, *scales["ua"])
+        y["war.ua.mean_km2"][t], y["war.ua.sd_km2"][t] = W.season_moments(ua, ua_scale * f_ua,
+                                                                          ua_scale * f_ua / np.sqrt(ua_ops_season))
         y["war.ua.p_success"][t] = ua.p_success
         if response_troops is not None:
+            f_re = W.intensity_factor(log_a[t] - log_d_resp[t], ratio_now, log_d_resp[t] - log_front,
+                                      ru_density_now, eta, zeta)
             resp = W.offensive_from_logs(russia, log_a[t], log_d_resp[t], log_front, fort[t], prep[t])
-            y["war.ru_resp.mean_km2"][t], y["war.ru_resp.sd_km2"][t] = W.season_moments(resp, *scales["ru"])
+            y["war.ru_resp.mean_km2"][t], y["war.ru_resp.sd_km2"][t] = W.season_moments(
+                resp, ru_scale * f_re, ru_scale * f_re / np.sqrt(season_ops))
             y["war.ru_resp.p_success"][t] = resp.p_success
         # no deal: a year of war, Russia's offensive and Ukraine's counter-offensives at once
+        fw_ru = W.intensity_factor(log_a_war[t] - log_d_war[t], ratio_now, log_d_war[t] - log_front_war,
+                                   ru_density_now, eta, zeta)
+        fw_ua = W.intensity_factor(log_d_war[t] - log_a_war[t], -ratio_now, log_a_war[t] - log_front_war,
+                                   ua_density_now, eta, zeta)
         w_ru = W.offensive_from_logs(russia, log_a_war[t], log_d_war[t], log_front_war, fort_war[t], prep_war[t])
         w_ua = W.offensive_from_logs(ukraine, log_d_war[t], log_a_war[t], log_front_war, russia_fortified,
                                      russia_prepared)
-        g_ru, s_ru = W.season_moments(w_ru, *scales["w_ru"])
-        g_ua, s_ua = W.season_moments(w_ua, *scales["w_ua"])
-        np.subtract(g_ru, g_ua, out=y["nodeal.cum_mean_km2"][t])
+        g_ru, s_ru = W.season_moments(w_ru, war_scale * fw_ru, war_scale * fw_ru / np.sqrt(ops_year))
+        g_ua, s_ua = W.season_moments(w_ua, counter * war_scale * fw_ua,
+                                      counter * war_scale * fw_ua / np.sqrt(ua_ops_year))
+        # a collapsed defender: the year takes everything the geography leaves, with certainty
+        np.subtract(np.where(war_collapsed[t], claimed, g_ru), np.where(war_collapsed[t], 0.0, g_ua),
+                    out=y["nodeal.cum_mean_km2"][t])
         s_ru *= s_ru
         s_ua *= s_ua
         np.add(s_ru, s_ua, out=y["nodeal.cum_sd_km2"][t])
+        y["nodeal.cum_sd_km2"][t][war_collapsed[t]] = 0.0
+        if collapsed[t].any():  # Ukraine has nothing in the theatre in year t of the peace
+            c = collapsed[t]
+            y["war.ru.mean_km2"][t][c], y["war.ru.sd_km2"][t][c], y["war.ru.p_success"][t][c] = room[c], 0.0, 1.0
+            y["war.ua.mean_km2"][t][c], y["war.ua.sd_km2"][t][c], y["war.ua.p_success"][t][c] = 0.0, 0.0, 0.0
+            if response_troops is not None:
+                c2 = c & (np.broadcast_to(np.asarray(response_troops, float), (n,)) <= COLLAPSE_TROOPS)
+                y["war.ru_resp.mean_km2"][t][c2], y["war.ru_resp.sd_km2"][t][c2] = room[c2], 0.0
+                y["war.ru_resp.p_success"][t][c2] = 1.0
     np.cumsum(y["nodeal.cum_mean_km2"], axis=0, out=y["nodeal.cum_mean_km2"])
     np.sqrt(np.cumsum(y["nodeal.cum_sd_km2"], axis=0), out=y["nodeal.cum_sd_km2"])
     out = {k: v.T for k, v in y.items()}  # (n, T), stored year by year
     for key, (mean, sd) in now.items():
         out[f"{key}.mean_km2"], out[f"{key}.sd_km2"] = mean, sd
-    # P(gain >= objective): a costly special function, so on the run's detail trials only (run.detail_trials)
+    # capped at the geography: a season's expected gain, and the no-deal war's cumulative change
+    out["war.ru.capped_km2"] = TM.expected_min_gamma(out["war.ru.mean_km2"], out["war.ru.sd_km2"], room[:, None])
+    out["war.ru.collapsed"] = collapsed.T.astype(float)
+    out["nodeal.cum_capped_km2"] = TM.expected_min(out["nodeal.cum_mean_km2"], out["nodeal.cum_sd_km2"],
+                                                   claimed[:, None])
+    out["nodeal.p_claimed_taken"] = TM.exceedance(claimed[:, None], out["nodeal.cum_mean_km2"],
+                                                  out["nodeal.cum_sd_km2"])
+    out["nodeal.collapsed"] = np.maximum.accumulate(war_collapsed, axis=0).T.astype(float)
+    # once Ukraine's forces have collapsed, Russia holds all it claims, whatever the years before did
+    gone = out["nodeal.collapsed"] > 0
+    out["nodeal.cum_capped_km2"] = np.where(gone, claimed[:, None], out["nodeal.cum_capped_km2"])
+    out["nodeal.p_claimed_taken"] = np.where(gone, 1.0, out["nodeal.p_claimed_taken"])
+    # P(the sector's gain >= objective): a costly special function, so on the run's detail trials only
     m = draws.detail_n
     if m:
-        out["war.ru.p_objective"] = W.exceedance(full(forces.objective_km2)[:m], y["war.ru.mean_km2"][:, :m],
-                                                 y["war.ru.sd_km2"][:, :m]).T
-    out["force_ratio"] = peace["force_ratio"]
+        share = full(forces.objective_sector_share)[:m]
+        out["war.ru.p_objective"] = W.exceedance(full(forces.objective_km2)[:m], share * y["war.ru.mean_km2"][:, :m],
+                                                 share * y["war.ru.sd_km2"][:, :m]).T
+    # a collapsed defender's ratio is infinite: reported at FORCE_RATIO_CAP (and counted in war.ru.collapsed)
+    out["force_ratio"] = np.minimum(peace["force_ratio"], FORCE_RATIO_CAP)
     out["war.intensity"] = kappa
 
-    ceded = np.zeros(n) if cession is None or cession.ceded_km2 is None else full(cession.ceded_km2)
-    if "ceded_km2" in (plan or {}):
-        ceded = np.broadcast_to(np.asarray(plan["ceded_km2"], float), (n,))
     out.update({
         "cession_ceded_km2": ceded,
         "cession_ceded_population": np.zeros(n) if cession is None else full(cession.ceded_population),
@@ -396,7 +506,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
         "cession_front_km_after": p["front_length_after_km"],
         "cession_fortified_before": p["fortified_share_before"],
         "cession_fortified_after": peace["fortified_share"][:, 0],
-        "cession_density_before": p["defender_strength_now_troops"] / p["front_length_before_km"],
+        "cession_density_before": (p["defender_theatre_share"] * p["defender_strength_now_troops"]
+                                   / p["front_length_before_km"]),
         "cession_density_after": peace["force_density_troops_per_km"][:, 0],
     })
     if cession is not None:
@@ -418,10 +529,53 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     return {k: np.asarray(v, dtype=float) for k, v in out.items()}
 
 
+def war_year_at(forces: ForcesBlock, draws: Draws, russia_troops, ukraine_troops) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, sd) per trial, km2 per year, of Russia's net gain in a year of the war as fought today (Russia's
+    offensive, Ukraine's counter-attacks at forces.ukraine_counterattack_tempo) at another balance: Russia's
+    troops in the zone and Ukraine's armed forces (all personnel; times forces.ukraine_theatre_share in the
+    theatre), the rest of the balance as today's. The anchor and the tempo's reference stay today's (the
+    forces block's), so this is the model's backcast (or projection) of a year at that balance; at today's
+    balance the mean is 365 forces.gain_now_km2_per_day. Scalars or (n,) arrays."""
+    full = draws.full
+    coef = coefficients(forces, draws)
+    air, conc = full(forces.air_superiority), full(forces.concentration)
+    counter = full(forces.ukraine_counterattack_tempo)
+    eta, zeta = full(forces.intensity_surplus_elasticity), full(forces.intensity_space_elasticity)
+    ru_f, ru_p = full(forces.russia_fortified_share), full(forces.russia_prepared_share)
+    russia, ukraine = W.SideRelations.of(coef, air, conc), W.SideRelations.of(coef, -air, conc)
+    params = balance_params(forces, None, draws)
+    now = FM.balance_trajectory(1, wartime=True, **params)
+    then = FM.balance_trajectory(1, wartime=True, **{
+        **params, "attacker_strength_now_troops": np.broadcast_to(np.asarray(russia_troops, float), (draws.n,)),
+        "attacker_max_troops": np.broadcast_to(np.asarray(russia_troops, float), (draws.n,)),
+        "defender_strength_now_troops": np.broadcast_to(np.asarray(ukraine_troops, float), (draws.n,))})
+    log_front = np.log(now["front_length_km"])
+    fort, prep = now["fortified_share"][:, 0], now["prepared_share"][:, 0]
+
+    def logs(bal):
+        return np.log(bal["attacker_effective_troops"][:, 0]), np.log(bal["defender_strength_troops"][:, 0])
+
+    (a0, d0), (a1, d1) = logs(now), logs(then)
+    ru_now = W.offensive_from_logs(russia, a0, d0, log_front, fort, prep)
+    ua_now = W.offensive_from_logs(ukraine, d0, a0, log_front, ru_f, ru_p)
+    kappa = W.russian_intensity(full(forces.gain_now_km2_per_day), now["front_length_km"], ru_now, ua_now, counter)
+    scale = kappa * now["front_length_km"] * DAYS_PER_YEAR
+    ops = full(forces.operations_per_year)
+    f_ru = W.intensity_factor(a1 - d1, a0 - d0, d1 - log_front, d0 - log_front, eta, zeta)
+    f_ua = W.intensity_factor(d1 - a1, d0 - a0, a1 - log_front, a0 - log_front, eta, zeta)
+    g_ru, s_ru = W.season_moments(W.offensive_from_logs(russia, a1, d1, log_front, fort, prep), scale * f_ru,
+                                  scale * f_ru / np.sqrt(ops))
+    g_ua, s_ua = W.season_moments(W.offensive_from_logs(ukraine, d1, a1, log_front, ru_f, ru_p),
+                                  counter * scale * f_ua, counter * scale * f_ua / np.sqrt(np.maximum(counter * ops,
+                                                                                                       1e-12)))
+    return g_ru - g_ua, np.sqrt(s_ru * s_ru + s_ua * s_ua)
+
+
 # the outputs the forces scenario's own tables and figures read (the engine summarises every output returned)
 SCENARIO_OUTPUTS = (
-    "force_ratio", "war.ru.mean_km2", "war.ru.sd_km2", "war.ru.p_success", "war.ru.p_objective", "war.ua.mean_km2",
-    "war.ua.p_success", "nodeal.cum_mean_km2",
+    "force_ratio", "war.ru.mean_km2", "war.ru.sd_km2", "war.ru.capped_km2", "war.ru.p_success", "war.ru.p_objective",
+    "war.ru.collapsed", "war.ua.mean_km2", "war.ua.p_success", "nodeal.cum_mean_km2", "nodeal.cum_capped_km2",
+    "nodeal.p_claimed_taken", "nodeal.collapsed",
 )
 
 
@@ -429,7 +583,8 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     """The scenario's outputs for one chunk: compute() of the config's blocks (no model randomness), the
     outputs its tables read and the cession's."""
     plan = WD.forces_plan(cfg, draws) if cfg.terms is not None else None
-    out = compute(cfg.forces, cfg.cession, draws, plan=plan)
+    claimed = draws.full(cfg.war.claimed_km2) if cfg.war is not None else None
+    out = compute(cfg.forces, cfg.cession, draws, plan=plan, claimed_km2=claimed)
     return {k: v for k, v in out.items() if k in SCENARIO_OUTPUTS or k.startswith("cession_")}
 # ------------------------------------------------------------------------------------------- options
 
@@ -524,13 +679,18 @@ WAR_COLUMNS = [
     "ru_p_objective", "ru_p_objective_ci95_low", "ru_p_objective_ci95_high", "ru_p_objective_n_trials",
     "ua_gain_km2_mean", "ua_gain_km2_se", "ua_p_success",
     "nodeal_cum_net_km2_mean", "nodeal_cum_net_km2_se",
+    "ru_gain_capped_km2_mean", "ru_gain_capped_km2_se", "ru_p_collapsed",
+    "nodeal_cum_capped_km2_mean", "nodeal_cum_capped_km2_se", "nodeal_cum_capped_km2_q05", "nodeal_cum_capped_km2_q95",
+    "nodeal_p_claimed_taken", "nodeal_p_collapsed",
     "n_trials",
 ]
 
 
 def war_rows(label: str, s: Summaries) -> list[list]:
-    """Rows of tables/war.csv for one option (year 1..T): a renewed offensive launched that year (one
-    season), and the cumulative net Russian gain by the end of that year if the war goes on (no deal).
+    """Rows of tables/war.csv for one option (year 1..T): a renewed offensive launched that year (km2 in one
+    campaign season; uncapped and capped at the geography), and the cumulative net Russian gain by the end of
+    that year if the war goes on (no deal; km2 since today, uncapped and capped at the claimed oblasts, with
+    P(all claimed taken) and P(Ukraine's forces collapsed)).
     Means over trials with their standard errors (the Monte Carlo error) and the 5-95% range of the
     per-trial mean (the spread over parameters and the fit's uncertainty)."""
     ru, ru_sd = s["war.ru.mean_km2"], s["war.ru.sd_km2"]
@@ -546,6 +706,8 @@ def war_rows(label: str, s: Summaries) -> list[list]:
         po_mean = po_lo = po_hi = np.full(T, np.nan)
         po_n = np.zeros(T, dtype=int)
     ua, nd = s["war.ua.mean_km2"], s["nodeal.cum_mean_km2"]
+    cap, ndc = s["war.ru.capped_km2"], s["nodeal.cum_capped_km2"]
+    ndq = ndc.quantiles((0.05, 0.95))
     rows = []
     for t in range(len(ru.mean_value())):
         rows.append([
@@ -556,6 +718,9 @@ def war_rows(label: str, s: Summaries) -> list[list]:
             float(po_mean[t]), float(po_lo[t]), float(po_hi[t]), int(po_n[t]),
             float(ua.mean_value()[t]), float(ua.se()[t]), float(s["war.ua.p_success"].mean_value()[t]),
             float(nd.mean_value()[t]), float(nd.se()[t]),
+            float(cap.mean_value()[t]), float(cap.se()[t]), float(s["war.ru.collapsed"].mean_value()[t]),
+            float(ndc.mean_value()[t]), float(ndc.se()[t]), float(ndq[0, t]), float(ndq[1, t]),
+            float(s["nodeal.p_claimed_taken"].mean_value()[t]), float(s["nodeal.collapsed"].mean_value()[t]),
             int(ru.count[t]),
         ])
     return rows
@@ -652,7 +817,7 @@ def war_figure(table: Table, season_text: str, objective_text: str) -> Figure:
         ax_ua.errorbar(years, ua, yerr=Z95 * ua_se, marker="o", ms=3, capsize=2, color=colour)
     ax_ru.set(xlabel="year of the peace in which Russia attacks", ylabel="km2 taken in one season", ylim=(0, None))
     ax_ru.set_title("Russia's offensive: expected gain\n(95% MC interval; band 5-95% of trials)", fontsize=9)
-    ax_obj.set(xlabel="year of the peace in which Russia attacks", ylabel=f"P(gain >= {objective_text})",
+    ax_obj.set(xlabel="year of the peace in which Russia attacks", ylabel="P(the objective's sector falls in one season)",
                ylim=(0, 1.02))
     ax_obj.set_title("Russia's offensive reaches the objective\n(95% MC interval)", fontsize=9)
     ax_ua.set(xlabel="year of the peace in which Ukraine attacks", ylabel="km2 taken in one season", ylim=(0, None))
@@ -685,9 +850,10 @@ def _season_text(cfg: Schema) -> str:
 
 def _objective_text(cfg: Schema) -> str:
     spec = cfg.forces.objective_km2
-    if spec.uncertain:
-        return f"{spec.describe()} km2"
-    return f"{float(spec.to_dist().value):,.0f} km2"  # type: ignore[attr-defined]
+    area = f"{spec.describe()} km2" if spec.uncertain else f"{float(spec.to_dist().value):,.0f} km2"  # type: ignore[attr-defined]
+    share = cfg.forces.objective_sector_share
+    part = share.describe() if share.uncertain else f"{float(share.to_dist().value):.0%}"  # type: ignore[attr-defined]
+    return f"{cfg.forces.objective_name}, {area}, in a sector that gets {part} of the offensive's gains"
 
 
 def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict[str, Figure]]:
@@ -707,27 +873,39 @@ def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict
 # ------------------------------------------------------------------------------------------- report
 
 
+SEASON_UNIT = "km2 per campaign season"
+
+
 def headline(s: Summaries) -> dict[str, Headline]:
     """Russia's expected gain in a renewed offensive in years 1, 5 and 10 (those within the horizon, and the
-    last year), P(success) and P(gain >= objective) in year 1, Ukraine's gain in year 1, the force ratio in
-    year 1, and the no-deal war's cumulative net Russian gain at the horizon. Cheap: no model runs."""
+    last year), km2 per campaign season capped at what is left of the claimed oblasts; P(success) and P(the
+    objective's sector falls) in year 1; Ukraine's gain in year 1; the force ratio (troops in the theatre) in
+    year 1; and the no-deal war at the horizon: Russia's net gain in km2 capped at the claimed oblasts, P(it
+    holds all it claims) and P(Ukraine's forces collapse). Cheap: no model runs."""
     T = len(s["war.ru.mean_km2"].mean_value())
     years = sorted({y for y in (*HEADLINE_YEARS, T) if y <= T})
     h = {}
     for y in years:
-        h[f"ru_gain_km2_y{y}"] = Headline(f"km2 a renewed Russian offensive takes in year {y} (one season)",
-                                          s.estimate("war.ru.mean_km2", (y - 1,)), percent=False)
+        h[f"ru_gain_km2_y{y}"] = Headline(
+            f"km2 per campaign season a renewed Russian offensive takes, launched in year {y} (capped at the "
+            "claimed oblasts)", s.estimate("war.ru.capped_km2", (y - 1,)), percent=False, unit=SEASON_UNIT)
     h["ru_p_success_y1"] = Headline("P(success) of a renewed Russian offensive's engagements in year 1",
                                     s.estimate("war.ru.p_success", (0,)), percent=True)
     if "war.ru.p_objective" in s:  # a detail output: absent when run.detail_trials is 0 (sweeps)
-        h["ru_p_objective_y1"] = Headline("P(a renewed Russian offensive in year 1 takes the objective)",
-                                          s.estimate("war.ru.p_objective", (0,)), percent=True)
-    h["ua_gain_km2_y1"] = Headline("km2 a Ukrainian offensive takes in year 1 (one season)",
-                                   s.estimate("war.ua.mean_km2", (0,)), percent=False)
-    h["force_ratio_y1"] = Headline("force ratio Russia:Ukraine in year 1", s.estimate("force_ratio", (0,)),
-                                   percent=False)
-    h["nodeal_cum_net_km2"] = Headline(f"no deal: Russia's net gain after {T} years of war",
-                                       s.estimate("nodeal.cum_mean_km2", (T - 1,)), percent=False)
+        h["ru_p_objective_y1"] = Headline("P(a renewed Russian offensive in year 1 takes the objective's sector in "
+                                          "one season)", s.estimate("war.ru.p_objective", (0,)), percent=True)
+    h["ua_gain_km2_y1"] = Headline("km2 per campaign season a Ukrainian offensive takes, launched in year 1",
+                                   s.estimate("war.ua.mean_km2", (0,)), percent=False, unit=SEASON_UNIT)
+    h["force_ratio_y1"] = Headline("force ratio Russia:Ukraine in year 1 (troops in the theatre)",
+                                   s.estimate("force_ratio", (0,)), percent=False,
+                                   unit="ratio of troops in the theatre")
+    h["nodeal_cum_net_km2"] = Headline(
+        f"no deal: km2 Russia gains net over {T} years of war (capped at the claimed oblasts)",
+        s.estimate("nodeal.cum_capped_km2", (T - 1,)), percent=False, unit=f"km2 over {T} years")
+    h["nodeal_p_claimed_taken"] = Headline(f"no deal: P(Russia holds all the oblasts it claims within {T} years)",
+                                           s.estimate("nodeal.p_claimed_taken", (T - 1,)), percent=True)
+    h["nodeal_p_collapsed"] = Headline(f"no deal: P(Ukraine's forces in the theatre collapse within {T} years)",
+                                       s.estimate("nodeal.collapsed", (T - 1,)), percent=True)
     return h
 
 
@@ -741,10 +919,13 @@ def _pct(e) -> str:
 
 def summary_text(label: str, s: Summaries, war: Table, cfg: Schema) -> str:
     T = len(s["war.ru.mean_km2"].mean_value())
-    g1, gT = s.estimate("war.ru.mean_km2", (0,)), s.estimate("war.ru.mean_km2", (T - 1,))
+    g1, gT = s.estimate("war.ru.capped_km2", (0,)), s.estimate("war.ru.capped_km2", (T - 1,))
     p1 = s.estimate("war.ru.p_success", (0,))
     u1 = s.estimate("war.ua.mean_km2", (0,))
-    nd = s.estimate("nodeal.cum_mean_km2", (T - 1,))
+    nd = s.estimate("nodeal.cum_capped_km2", (T - 1,))
+    nd_q = s["nodeal.cum_capped_km2"].quantiles((0.05, 0.95))[:, T - 1]
+    nd_all = s.estimate("nodeal.p_claimed_taken", (T - 1,))
+    nd_collapse = s.estimate("nodeal.collapsed", (T - 1,))
     season = _season_text(cfg)
     lines = [
         "## In one sentence", "",
@@ -752,13 +933,17 @@ def summary_text(label: str, s: Summaries, war: Table, cfg: Schema) -> str:
          f"take {_km2(g1)} in {season}, its engagements succeeding with probability {_pct(p1)}"
          + (f", and would take the objective ({_objective_text(cfg)}) with probability "
             f"{_pct(s.estimate('war.ru.p_objective', (0,)))}" if "war.ru.p_objective" in s else "")
-         + f"; launched in year {T}, it would take {_km2(gT)}. A Ukrainian offensive in year 1 would take "
-         f"{_km2(u1)}. With no settlement, the war going on from today would move the line by {_km2(nd)} in "
-         f"Russia's favour in {T} years ({s.n_trials:,} simulated futures)."),
+         + f"; launched in year {T}, it would take {_km2(gT)} in a season. A Ukrainian offensive in year 1 would "
+         f"take {_km2(u1)} in a season. With no settlement, the war going on from today would move the line by "
+         f"{_km2(nd)} in Russia's favour over {T} years (5-95% of trials {nd_q[0]:,.0f}-{nd_q[1]:,.0f} km2), capped at "
+         f"the Kyiv-held rest of the oblasts Russia claims, which it would hold entirely with probability "
+         f"{_pct(nd_all)}; Ukraine's forces in the theatre collapse in {nd_collapse.mean:.1%} of trials "
+         f"({s.n_trials:,} simulated futures). Beyond two or three years this is an extrapolation of the 2024-25 "
+         "war far past any observed year: read it as a bound, not a forecast."),
         "",
         "## Options compared", "",
-        ("| option | Russia's gain, year 1 (km2) | year 5 | last year | P(success) year 1 | P(objective) year 1 | "
-         "Ukraine's gain, year 1 (km2) | trials |"),
+        ("| option | Russia's gain, year 1 (km2 per season, capped) | year 5 | last year | P(success) year 1 | "
+         "P(objective) year 1 | Ukraine's gain, year 1 (km2 per season) | trials |"),
         "|---|---|---|---|---|---|---|---|",
     ]
     rec = war.records()
@@ -766,7 +951,7 @@ def summary_text(label: str, s: Summaries, war: Table, cfg: Schema) -> str:
         rows = [r for r in rec if r["option"] == label_]
 
         def km(r):
-            return f"{r['ru_gain_km2_mean']:,.0f} ± {Z95 * r['ru_gain_km2_se']:,.0f}"
+            return f"{r['ru_gain_capped_km2_mean']:,.0f} ± {Z95 * r['ru_gain_capped_km2_se']:,.0f}"
 
         y5 = km(rows[4]) if len(rows) >= 5 else "-"
         r0 = rows[0]

@@ -543,7 +543,7 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
         return compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws)
     war = cfg.war
     world = F.compute(cfg.forces, cfg.cession, draws, plan=W.forces_plan(cfg, draws),
-                      response_troops=draws.full(war.response_troops))
+                      response_troops=draws.full(war.response_troops), claimed_km2=draws.full(war.claimed_km2))
     stake = W.war_in_stake(cfg, draws, world, draws.full(cfg.terms.territory))
     return compute(cfg.guarantee, cfg.guarantees, None, draws, gain=stake.gain_challenger[:, 0],
                    gain_guaranteed=stake.gain_challenger_guaranteed[:, 0], cost_of_war=draws.full(war.cost_challenger),

@@ -54,8 +54,7 @@ MILESTONES = (1, 3, 5, 10)
 OUTCOME_LABELS = ("not adopted (war continues)", "adopted and holds through the horizon", "adopted, breaks")
 NO_GUARANTEE = "no_guarantee"
 # the war model's outputs the forces tables and figures read (scenarios/forces.py tables_figures)
-FORCES_OUTPUTS = ("force_ratio", "war.ru.mean_km2", "war.ru.sd_km2", "war.ru.p_success", "war.ru.p_objective",
-                  "war.ua.mean_km2", "war.ua.p_success", "nodeal.cum_mean_km2")
+FORCES_OUTPUTS = F.SCENARIO_OUTPUTS  # the outputs the forces tables and figures read
 VARIANT_LABELS = {"": "as configured", NO_GUARANTEE: "without the guarantee"}
 
 
@@ -124,7 +123,8 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     guaranteed = _has_guarantee(cfg)
     x = draws.full(cfg.terms.territory)
     world = F.compute(cfg.forces, cfg.cession, draws, plan=W.forces_plan(cfg, draws),
-                      response_troops=draws.full(war.response_troops) if guaranteed else None)
+                      response_troops=draws.full(war.response_troops) if guaranteed else None,
+                      claimed_km2=draws.full(war.claimed_km2))
     stake = W.war_in_stake(cfg, draws, world, x)
     T = stake.gain_challenger.shape[1]
 
@@ -156,7 +156,8 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
         _weighted_outputs(out, w, B.survival_from_hazard(h0), "~reference")
     now = W.kyiv_km2_now(cfg, draws)
     ceded = world["cession_ceded_km2"]
-    nodeal_km2 = np.maximum(now - world["nodeal.cum_mean_km2"][:, T - 1], 0.0)
+    # the no-deal war's net change, capped at the geography (Russia's gains end at the oblasts it claims)
+    nodeal_km2 = np.maximum(now - world["nodeal.cum_capped_km2"][:, T - 1], 0.0)
     for suffix_name, (w_v, q_v) in worlds.items():
         suffix = f"@{suffix_name}" if suffix_name else ""
         surv = _survival(x, q_v, stake, gain_ag, c_a, c_b, punish, delta, rule, h0, gamma_gap, gamma_shift)

@@ -297,6 +297,7 @@ SET_ONCE = (
     (("forces", "long_range_strike_ban"), "terms.long_range_strike_ban"),
     (("cession", "ceded_km2"), "terms.ceded_km2"),
     (("cession", "held_km2_before"), "war.ukraine_km2 less war.occupied_km2"),
+    (("forces", "claimed_km2"), "war.claimed_km2 (the geography cap of the war model)"),
     (("challenger",), "war (cost_challenger, punishment, noise_scale; the war model gives V p and V p_g)"),
     (("forces", "wartime_aid_eur_bn_per_year"),
      "forces.aid_eur_bn_per_year (the world without the plan) and terms.aid_cut"),

@@ -243,7 +243,7 @@ def test_calibrate_battles_prints_rates_fit_and_held_out_scores(runner, tmp_path
 
 def test_backtest_battles_on_a_split_by_war_scores_like_every_kind(runner, tmp_path):
     header, rows = _rows()
-    war = np.array([r[header.index("WAR")] for r in rows])
+    war = MB.war_keys([r[header.index("WAR")] for r in rows])  # one war whatever its theatre label
     fold = cal.grouped_folds(war, 4, seed=1)
     a = _write(tmp_path / "A.csv", header, [r for r, f in zip(rows, fold) if f != 0])
     b = _write(tmp_path / "B.csv", header, [r for r, f in zip(rows, fold) if f == 0])
@@ -261,3 +261,15 @@ def test_backtest_battles_on_a_split_by_war_scores_like_every_kind(runner, tmp_p
     for name in ("predictions", "scores", "reliability"):
         assert (tmp_path / "bt" / "tables" / f"{name}.csv").is_file()
     assert (tmp_path / "bt" / "figures" / "reliability.png").is_file()
+
+
+def test_war_keys_group_one_war_whatever_its_theatre_label_or_spelling():
+    """Grouped cross-validation keeps a war whole: CDB90's theatre labels of the world wars and variant
+    spellings map to one key; distinct wars (a year outside parentheses) stay apart."""
+    keys = MB.war_keys(["WORLD WAR II (ITALY 1944)", "World War II (Eastern Front)", "WORLD  WAR II",
+                        "THE SEVEN YEAR'S WAR", "Seven Year's War", "ARAB-ISRAELI WAR, 1967 (SIX-DAY WAR)",
+                        "ARAB-ISRAELI WAR, 1973 (OCTOBER WAR)"])
+    assert len(set(keys[:3])) == 1 and keys[3] == keys[4]
+    assert keys[5] != keys[6]
+    b = read_cdb90(TABLE).battles
+    assert len(set(b.war)) == 60 and len(set(MB.war_keys(b.war))) == 47  # WWI's 8 labels and WWII's 7 become 2

@@ -308,8 +308,9 @@ def test_a_stronger_defence_never_raises_russias_expected_gain(which, low, bump,
     cession = _CESSION if ceded else None
     draws = Draws({}, {}, 1)
     if which in ("fortified_share", "interdiction_share"):
-        # these also move today's anchor; compare the plan path through `plan` and a fixed anchor instead
-        common[which] = x0
+        # these also move today's anchor (its level kappa and the balance the tempo is measured from, model.war.
+        # intensity_factor); hold both fixed: divide out kappa, and keep the tempo at today's (elasticities 0)
+        common.update({which: x0, "intensity_surplus_elasticity": 0.0, "intensity_space_elasticity": 0.0})
         base = SF.compute(_fixed_forces(**common), cession, draws)
         f = _fixed_forces(**{**common, which: x1})
         moved = SF.compute(f, cession, draws)
@@ -352,26 +353,89 @@ def test_the_fast_year_loop_is_the_war_model_applied_year_by_year():
                                 W.offensive(coef, d0, a0, front0, rf, rp, -air, conc), counter)
     np.testing.assert_allclose(out["war.intensity"], kappa, rtol=1e-12)
     net = np.zeros(n)
+    eta, zeta = full(f.intensity_surplus_elasticity), full(f.intensity_space_elasticity)
+
+    def tempo_factor(att, dfd, att_now, dfd_now, length):
+        """(r / r_now)^eta (rho_now / rho)^zeta: r = att / dfd, rho = dfd / length (model.war.intensity_factor)."""
+        return (att / dfd / (att_now / dfd_now)) ** eta * ((dfd_now / front0) / (dfd / length)) ** zeta
+
     for t in range(f.horizon_years):
         a, d, front = peace["attacker_effective_troops"][:, t], peace["defender_strength_troops"][:, t], \
             peace["front_length_km"]
+        k_ru = kappa * tempo_factor(a, d, a0, d0, front)
         ru = W.offensive(coef, a, d, front, peace["fortified_share"][:, t], peace["prepared_share"][:, t], air, conc)
-        mean, sd = W.season_gain(ru, kappa, front, season, ops * season / 365.0)
+        mean, sd = W.season_gain(ru, k_ru, front, season, ops * season / 365.0)
         np.testing.assert_allclose(out["war.ru.mean_km2"][:, t], mean, rtol=1e-10)
         np.testing.assert_allclose(out["war.ru.sd_km2"][:, t], sd, rtol=1e-10)
         np.testing.assert_allclose(out["war.ru.p_success"][:, t], ru.p_success, rtol=1e-12)
         resp = W.offensive(coef, a, d + 80_000.0, front, peace["fortified_share"][:, t], peace["prepared_share"][:, t],
                            air, conc)
         np.testing.assert_allclose(out["war.ru_resp.mean_km2"][:, t],
-                                   W.season_gain(resp, kappa, front, season, ops * season / 365.0)[0], rtol=1e-10)
+                                   W.season_gain(resp, kappa * tempo_factor(a, d + 80_000.0, a0, d0, front), front,
+                                                 season, ops * season / 365.0)[0], rtol=1e-10)
         ua = W.offensive(coef, d, a, front, rf, rp, -air, conc)
         np.testing.assert_allclose(out["war.ua.mean_km2"][:, t],
-                                   W.season_gain(ua, tempo * kappa, front, season, tempo * ops * season / 365.0)[0],
-                                   rtol=1e-10)
+                                   W.season_gain(ua, tempo * kappa * tempo_factor(d, a, d0, a0, front), front, season,
+                                                 tempo * ops * season / 365.0)[0], rtol=1e-10)
         wa, wd = war["attacker_effective_troops"][:, t], war["defender_strength_troops"][:, t]
         g_ru = W.season_gain(W.offensive(coef, wa, wd, front0, war["fortified_share"][:, t],
-                                         war["prepared_share"][:, t], air, conc), kappa, front0, 365.0, ops)[0]
-        g_ua = W.season_gain(W.offensive(coef, wd, wa, front0, rf, rp, -air, conc), counter * kappa, front0, 365.0,
-                             counter * ops)[0]
+                                         war["prepared_share"][:, t], air, conc),
+                             kappa * tempo_factor(wa, wd, a0, d0, front0), front0, 365.0, ops)[0]
+        g_ua = W.season_gain(W.offensive(coef, wd, wa, front0, rf, rp, -air, conc),
+                             counter * kappa * tempo_factor(wd, wa, d0, a0, front0), front0, 365.0, counter * ops)[0]
         net += g_ru - g_ua
         np.testing.assert_allclose(out["nodeal.cum_mean_km2"][:, t], net, rtol=1e-10)
+
+
+def test_ukraines_collapse_is_a_defined_outcome_counted_not_nan():
+    """Ukraine's forces worn away to nothing (a wartime shortfall of 150,000 a year) or capped at zero: every
+    output is finite, the collapsed years are counted, and the collapsed war takes the geography (the claimed
+    oblasts, less what the plan ceded) with certainty."""
+    cfg = load(CONFIGS / "no_deal.yaml", overrides=["forces.ukraine_wartime_growth_per_year=-150000",
+                                                     "forces.claimed_km2=21000"])
+    draws = _draws(cfg, 300)
+    out = SF.compute(cfg.model.forces, None, draws, plan={"ukraine_cap": np.zeros(300)})
+    for k, v in out.items():
+        assert np.all(np.isfinite(v)), k
+    assert out["nodeal.collapsed"][:, -1].mean() > 0.5  # 850-900k less 150k a year: gone by year 7
+    assert np.all(np.diff(out["nodeal.collapsed"], axis=1) >= 0)  # once collapsed, collapsed
+    np.testing.assert_allclose(out["war.ru.collapsed"], 1.0)  # capped at zero: no troops in any year
+    np.testing.assert_allclose(out["war.ru.mean_km2"], 21000.0)
+    np.testing.assert_allclose(out["war.ru.p_success"], 1.0)
+    done = out["nodeal.collapsed"][:, -1] == 1
+    np.testing.assert_allclose(out["nodeal.cum_capped_km2"][done, -1], 21000.0, rtol=1e-6)
+    np.testing.assert_allclose(out["nodeal.p_claimed_taken"][done, -1], 1.0)
+
+
+def test_no_deal_gains_are_capped_at_the_claimed_oblasts():
+    """The no-deal war's cumulative gain (uncapped: several times the claimed area over ten years) is capped at
+    the geography: E[min(X, C)] <= C, rising with the years, and P(all claimed taken) rises too."""
+    cfg = load(CONFIGS / "no_deal.yaml", overrides=["forces.claimed_km2=21000"])
+    out = SF.compute(cfg.model.forces, None, _draws(cfg, 300))
+    capped = out["nodeal.cum_capped_km2"]
+    assert np.all(capped <= 21000.0 + 1e-6)
+    assert np.all(capped <= np.maximum(out["nodeal.cum_mean_km2"], 0.0) + 1e-6)
+    assert np.all(np.diff(capped, axis=1) >= -1e-6)
+    assert np.all(np.diff(out["nodeal.p_claimed_taken"], axis=1) >= -1e-9)
+    assert np.all(out["war.ru.capped_km2"] <= 21000.0 + 1e-6)
+
+
+def test_p_objective_is_for_the_objectives_sector():
+    """P(objective) reads the sector's share of the gain: a smaller share can only lower it; share 1 is the
+    whole theatre's gain."""
+    ps = {}
+    for share in (0.5, 1.0):
+        cfg = load(CONFIGS / "no_deal.yaml", overrides=[f"forces.objective_sector_share={share}"])
+        draws = _draws(cfg, 200)  # detail_n = n: P(objective) on every trial
+        ps[share] = SF.compute(cfg.model.forces, None, draws)["war.ru.p_objective"]
+    assert np.all(ps[0.5] <= ps[1.0] + 1e-12) and np.any(ps[0.5] < ps[1.0])
+
+
+def test_force_ratio_counts_troops_in_the_theatre_on_both_sides():
+    """Ukraine's armed forces enter the ratio times their theatre share (Russia's count is its troops in the
+    zone): halving the share doubles the ratio."""
+    ratios = {}
+    for share in (0.4, 0.8):
+        cfg = load(CONFIGS / "no_deal.yaml", overrides=[f"forces.ukraine_theatre_share={share}"])
+        ratios[share] = SF.compute(cfg.model.forces, None, _draws(cfg, 100))["force_ratio"]
+    np.testing.assert_allclose(ratios[0.4], 2.0 * ratios[0.8], rtol=1e-12)
