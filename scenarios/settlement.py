@@ -84,13 +84,14 @@ def _has_guarantee(cfg: Schema) -> bool:
 
 def _survival(x: np.ndarray, q: np.ndarray | float, stake: W.WarInStake, gain_ag: np.ndarray,
               c_a: np.ndarray, c_b: np.ndarray, punish: np.ndarray, delta: np.ndarray, rule: str,
-              h0: np.ndarray, gamma_gap: np.ndarray, gamma_shift: np.ndarray) -> dict[str, np.ndarray]:
+              h0: np.ndarray, gamma_gap: np.ndarray, gamma_shift: np.ndarray,
+              first_year_shift: bool = False) -> dict[str, np.ndarray]:
     """Per-trial survival S(t), t = 0..T, of one world (with credibility q) under the rule, the mechanism
     alone, and what drives them (MODELS.md section 3)."""
     pa, pb = B.war_payoffs(q, stake.gain_challenger, gain_ag, stake.gain_defender, c_a, c_b, punish)
     gap, shift = B.bargaining_gap(pa, pb), B.commitment_shift(x, pa, pb, delta)
     mechanism = B.survival_from_break_year(B.mechanism_break_year(gap, shift), gap.shape[1])
-    size = B.shift_size(stake.net_share - stake.line, stake.net_gain_before)
+    size = B.shift_size(stake.net_share - stake.line, stake.net_gain_before if first_year_shift else None)
     if rule == "mechanism":
         S = mechanism
     else:
@@ -160,7 +161,8 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     nodeal_km2 = np.maximum(now - world["nodeal.cum_capped_km2"][:, T - 1], 0.0)
     for suffix_name, (w_v, q_v) in worlds.items():
         suffix = f"@{suffix_name}" if suffix_name else ""
-        surv = _survival(x, q_v, stake, gain_ag, c_a, c_b, punish, delta, rule, h0, gamma_gap, gamma_shift)
+        surv = _survival(x, q_v, stake, gain_ag, c_a, c_b, punish, delta, rule, h0, gamma_gap, gamma_shift,
+                         cfg.settlement.first_year_shift)
         S = surv["S"]
         _weighted_outputs(out, w_v, S, suffix)
         if rule != "mechanism" and not suffix:
@@ -547,6 +549,11 @@ def structural_variants(config: Config) -> list[tuple[str, str, list[str]]]:
         out.append((f"without the {last} stage", f"veto set without stage '{last}'",
                     [f"coalition.stages={json.dumps(kept)}", f"coalition.actors={json.dumps(actors)}"]))
     if cfg.settlement.rule == "combined":
+        flip = not cfg.settlement.first_year_shift
+        out.append((f"power shift {'from' if flip else 'not from'} the wartime balance in year 1",
+                    (f"settlement.first_year_shift = {str(flip).lower()} (the settlement's own change to the "
+                     f"balance {'also' if flip else 'no longer'} counted as a shift)"),
+                    [f"settlement.first_year_shift={str(flip).lower()}"]))
         out.append(("survival: mechanism alone", "settlement.rule = mechanism (no reference-class hazard)",
                     ["settlement.rule=mechanism"]))
         other = "cow_interstate_wars" if cfg.settlement.reference.dataset == "ucdp_peace_agreements" else \

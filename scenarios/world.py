@@ -138,6 +138,11 @@ class SettlementBlock(Block):
     gamma_gap: Param(0, 200, "per stake share", "how the hazard rises with the bargaining gap g") = 10.0
     gamma_shift: Param(0, 200, "per stake share", "how the hazard rises with the size d of the year-on-year shift "
                        "in the challenger's war share (Powell 2006)") = 10.0
+    first_year_shift: bool = Field(
+        False, description="false (default): the power shift starts in the peace's second year; what the settlement "
+        "itself changes at once (the cap, the fortified ground ceded, the aid cut) is priced by the bargaining gap, "
+        "the terms against the new balance (Fearon 1995; Werner 1999). true: that change also counts as a shift, "
+        "from the wartime balance of the day before (a structural variant: it counts the same change twice over)")
 
 
 # ------------------------------------------------------------------------------------------------ the maps

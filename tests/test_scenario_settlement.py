@@ -269,7 +269,8 @@ def test_adoption_and_durability_share_their_causes_the_selection_effect():
     lies far above P(holds 5 years) over all draws."""
     cfg = load(ROOT / "configs" / "no_deal.yaml", [
         "forces.compare_with=[]", "settlement.rule=mechanism", "coalition.sigma=0.01",
-        "war.cost_challenger={dist: uniform, low: 0, high: 0.12, source: test}"])
+        # wide enough to straddle the renewed war's expected gain (the war model's), so the cost decides both
+        "war.cost_challenger={dist: uniform, low: 0, high: 0.3, source: test}"])
     s = summarise(cfg, 6000, 2, "mc", detail_trials=0)
     head = settlement.headline(s)
     given, overall = head["p_holds_5y"].estimate, head["p_holds_5y_unconditional"].estimate
@@ -286,11 +287,14 @@ def test_a_defender_favourable_shift_alone_can_break_the_peace():
     """Powell (2006) made operative: with the bargaining gap's term off, a fast defender-favourable shift (Ukraine
     rebuilding its fortified lines within a few years of ceding the fortress belt, so Russia's war share falls
     year by year) raises the hazard on its own: P(holds 5 years | adopted) falls below the reference class alone,
-    and below the same world with the shift's term off (common random numbers, so any difference is the term's)."""
-    fast = ["settlement.gamma_gap=0", "cession.fortified_rebuild_per_year=0.3", "settlement.gamma_shift=200"]
+    and below the same world with the shift's term off (common random numbers, so any difference is the term's).
+    Russia's rearmament is held at 0, so the rebuilding is the only shift (with it, Russia's growth shifts the
+    balance the other way and the two offset)."""
+    still = ["settlement.gamma_gap=0", "forces.russia_rearmament_per_year=0", "war.rearmament_at_full_relief=0"]
+    fast = [*still, "cession.fortified_rebuild_per_year=0.3", "settlement.gamma_shift=200"]
     held, reference = _holds(fast)
-    no_term, _ = _holds([*fast[:2], "settlement.gamma_shift=0"])
-    slow, _ = _holds(["settlement.gamma_gap=0", "cession.fortified_rebuild_per_year=0.01", "settlement.gamma_shift=200"])
+    no_term, _ = _holds([*fast[:-1], "settlement.gamma_shift=0"])
+    slow, _ = _holds([*still, "cession.fortified_rebuild_per_year=0.01", "settlement.gamma_shift=200"])
     assert no_term == pytest.approx(reference, abs=1e-12)  # neither gap nor shift: the reference class alone
     assert held < reference - 0.01
     assert held < slow  # the faster the shift, the more it breaks
