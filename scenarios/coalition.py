@@ -1012,6 +1012,23 @@ def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict
     return tables, figures
 
 
+def in_full_sentence(c: CoalitionBlock, s: Summaries) -> str:
+    """P(adopted in full) beside P(adopted), and what the gap means (a settlement's brief and the coalition's)."""
+    pa, full = s.estimate("p_adopted", proportion=True), s.estimate("p_adopted_in_full", proportion=True)
+    partial = [a.name for a in c.actors if a.controls]
+    dims = sorted({d for a in c.actors for d in a.controls})
+    idle = [a for a in partial if _idle(s, a) == 1.0]
+    return (f"Partial veto players ({', '.join(partial)}) decide only the dimensions they control "
+            f"({', '.join(dims)}); their rejection keeps those at the status quo and does not block adoption. "
+            f"P(adopted in full), every one of them also accepting its part, is {full.mean:.2%} (95% CI "
+            f"{full.lo:.2%}-{full.hi:.2%}; {full.n:,} trials) against P(adopted) {pa.mean:.2%}: the gap, "
+            f"{pa.mean - full.mean:.2%}, is the chance that the plan is adopted with some of those dimensions reverted "
+            "to the status quo (sanctions kept, assets frozen), a different deal from the one signed. Signatories "
+            "anticipate the partial vetoes of their own country only, not those of other countries."
+            + (f" {', '.join(idle)}: {NOTHING_TO_DECIDE} (the plan leaves their dimensions at the status quo)."
+               if idle else ""))
+
+
 def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
     c: CoalitionBlock = config.model.coalition  # type: ignore[attr-defined]
     label = config.model.title or config.stem
@@ -1028,11 +1045,7 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
         f"{pa.mean:.2%} (s.e. {pa.se:.2%}; 95% CI {pa.lo:.2%}-{pa.hi:.2%}; {pa.n:,} simulated trials); the least "
         f"willing veto player is {least} (P(accept) {acc[least].mean:.1%}, s.e. {acc[least].se:.1%})."),
         "",
-        *([("Partial veto players (" + ", ".join(a.name for a in c.actors if a.controls) + ") decide only the "
-            "dimensions they control; their rejection keeps those at the status quo and does not block adoption: "
-            "P(adopted in full) = "
-            f"{s.estimate('p_adopted_in_full', proportion=True).mean:.2%}."), ""]
-          if "p_adopted_in_full" in s else []),
+        *([in_full_sentence(c, s), ""] if "p_adopted_in_full" in s else []),
         "## Acceptance of the veto players", "",
         "| actor | stage | P(accept) | 95% CI | P(pivotal) |", "|---|---|---|---|---|",
     ]
