@@ -776,7 +776,7 @@ def _intervals(
     salience and net broadcast against loss (e.g. (n, A, K) with net (n, A, 1), or (A, K, n) with net
     (A, 1, n)). loss is left as it is."""
     # radius^p = slack / s = loss + net / s; negative slack gives NaN (empty) through the root.
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 1 / s of a tiny drawn weight: inf
         radius = np.multiply(net, 1.0 / salience)  # 1 / s on the small operand: one full pass, not two
         radius += loss
         zero = salience == 0

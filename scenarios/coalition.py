@@ -119,6 +119,28 @@ class InfluenceBlock(Block):
     source: str = ""
 
 
+class PreferenceUncertainty(Block):
+    """Per-trial uncertainty of the actors' coded ideal points and saliences (issue 15 review J3), an assumption:
+
+        x*_ik ~ clip(x*_ik(coded) + U(-h, h), 0, 1),     s_i ~ Dirichlet(c s_i(coded))
+
+    (the coded saliences normalised to sum 1; a Dirichlet keeps their sum at 1 and their mean at the coding, with
+    s.d. sqrt(s (1 - s) / (c + 1)) per weight: c = 60 gives +-0.055 on a weight of .25, about the x[0.5, 1.5]
+    sweep range configs/base.yaml suggests for a weight of .15). Drawn from the chunk's own stream
+    (`Draws.stream`): reproducible, shared by every option run on the same seed, not a sampled parameter (so
+    not in `accord sensitivity`'s indices; it is in the 10-90% spread over assumptions)."""
+
+    enabled: bool = Field(False, description="draw the ideal points and saliences per trial (false: the coding)")
+    ideal_half_width: float = Field(0.15, ge=0, le=0.5, description="h: ideal points move uniformly within +-h "
+                                                                    "(0-1 scale), clipped to [0, 1]")
+    salience_concentration: float = Field(60.0, gt=1, le=1e6, description="c: Dirichlet concentration around the "
+                                                                          "coded saliences (larger: tighter)")
+    source: str = ""
+
+
+PREFERENCE_KEY = 0x70726566  # "pref": the stream of the preference draws
+
+
 class CoalitionBlock(Block):
     dimensions: tuple[Dimension, ...] = Field(min_length=1)
     actors: tuple[Actor, ...] = Field(min_length=1)
@@ -137,6 +159,7 @@ class CoalitionBlock(Block):
     sigma: Param(0.001, 1, "utility units", "acceptance noise: scale of the logistic") = 0.05
     rho: Param(0, 1, "correlation", "correlation of the decisions of actors of different countries (rho_g)") = 0.0
     loss_power: float = Field(2.0, gt=0, le=4, description="p of the loss |x - x*|^p (1 linear, 2 quadratic)")
+    preference_uncertainty: PreferenceUncertainty = PreferenceUncertainty()
 
     @model_validator(mode="after")
     def _consistent(self) -> CoalitionBlock:
@@ -383,6 +406,20 @@ def arrays(c: CoalitionBlock, draws: Draws, plan: dict[str, np.ndarray | float] 
     if np.any(total <= 0):
         raise ValueError("every actor needs a positive salience on some dimension")
     sal = sal / total
+    u = c.preference_uncertainty
+    if u.enabled:  # ideal points, then saliences, from the chunk's preference stream (PreferenceUncertainty)
+        # one stream per actor (vectorised over trials and dimensions): changing one actor's coding leaves every
+        # other actor's draws as they were
+        shape = u.salience_concentration * np.broadcast_to(sal, (n, A, K))
+        drawn_ideal, drawn_sal = np.empty((n, A, K)), np.empty((n, A, K))
+        for i in range(A):
+            rng = draws.stream(PREFERENCE_KEY, i)
+            drawn_ideal[:, i] = rng.uniform(-u.ideal_half_width, u.ideal_half_width, (n, K))
+            drawn_sal[:, i] = rng.gamma(shape[:, i])
+        ideal0 = np.clip(np.add(ideal0, drawn_ideal, out=drawn_ideal), 0.0, 1.0)
+        sal = drawn_sal
+        total = sal.sum(axis=-1, keepdims=True)
+        sal = np.divide(sal, total, out=sal, where=total > 0)
     cost = _array([draws[a.cost] for a in c.actors], (A,), n)
     z = _array([draws[o.position[k]] for o in c.no_deal for k in dims], (J, K), n)
     beliefs = _array(

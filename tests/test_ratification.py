@@ -242,3 +242,45 @@ def test_bad_ratification_input_is_one_line_exit_2_naming_file_line_and_key(runn
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in res.output, res.output
     assert key in lines[0] and words in lines[0] and "base.yaml:" in lines[0], lines[0]
+
+
+def _arrays(extra=(), n=4000, noise=None):
+    from model import params as P
+    from scenarios import coalition as C
+    from scenarios.engine import Draws
+
+    cfg = _load(list(extra))
+    dists = cfg.uncertain()
+    paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
+    draws = Draws(P.draw(dists, P.Sampler(list(dists), 3, "mc"), 0, n), paths, n, detail_n=0)
+    draws.noise = noise
+    return cfg.model.coalition, C.arrays(cfg.model.coalition, draws)
+
+
+def test_preference_uncertainty_draws_around_the_coding_reproducibly_and_switches_off():
+    """Issue 15 review J3: ideal points uniform within +-h of the coding (clipped to [0, 1]), saliences
+    Dirichlet(c x coding): each trial's weights sum to 1, their mean is the coding (within 5 s.e. of the Dirichlet
+    s.d. sqrt(s (1 - s) / (c + 1)) / sqrt(n)), the same seed gives the same draws, another seed others, and
+    `enabled: false` gives the coding in every trial."""
+    block, x = _arrays()
+    u = block.preference_uncertainty
+    assert u.enabled and x.salience.ndim == 3 and x.ideal_before.ndim == 3
+    coded = np.array([[float(a.salience.get(d.name).value) if d.name in a.salience else 0.0 for d in block.dimensions]
+                      for a in block.actors])
+    coded = coded / coded.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(x.salience.sum(axis=-1), 1.0, rtol=1e-12)
+    sd = np.sqrt(coded * (1 - coded) / (u.salience_concentration + 1)) / np.sqrt(x.salience.shape[0])
+    assert np.all(np.abs(x.salience.mean(axis=0) - coded) <= 5 * sd + 1e-12)
+    assert np.all(x.salience[:, coded == 0] == 0)  # a zero weight stays zero
+    ideal = np.array([[float(a.ideal[d.name].value) for d in block.dimensions] for a in block.actors])
+    h = u.ideal_half_width
+    assert np.all(x.ideal_before >= np.maximum(ideal - h, 0) - 1e-12)
+    assert np.all(x.ideal_before <= np.minimum(ideal + h, 1) + 1e-12)
+    assert np.ptp(x.ideal_before, axis=0).max() > 1.9 * h * 0.9  # it does move them
+    _, again = _arrays()
+    np.testing.assert_array_equal(again.salience, x.salience)
+    _, other = _arrays(noise=(5, 0))
+    assert not np.array_equal(other.salience, x.salience)
+    _, off = _arrays(["coalition.preference_uncertainty.enabled=false"])
+    assert off.salience.ndim == 2
+    np.testing.assert_allclose(off.salience, coded, rtol=1e-12)
