@@ -191,9 +191,20 @@ def _p_accept(plan: np.ndarray, actor: str) -> float:
     step=st.floats(0, 1),
 )
 def test_moving_the_plan_toward_an_actors_ideal_never_lowers_its_acceptance(actor, plan, step):
+    """Except from the one point where a partial veto player has nothing to decide (the plan leaves its dimensions
+    at the status quo: P = 1, not a coin flip; tests/test_ratification.py): any move off it gives it something to
+    decide, accepted with logistic(gain / sigma) < 1 however good for it."""
     plan = np.array(plan)
-    ideal = _IDEAL[_ACTORS.index(actor)]
+    i = _ACTORS.index(actor)
+    ideal = _IDEAL[i]
     closer = np.clip(plan + step * (ideal - plan), 0, 1)
+    a = _BLOCK.actors[i]
+    if a.controls:
+        ctrl = [_DIMS.index(d) for d in a.controls]
+        sq = np.array([float(_BLOCK.status_quo[d].value) for d in a.controls])
+        if np.all(np.abs(plan[ctrl] - sq) <= 1e-12):  # C.nothing_to_decide's tolerance
+            assert _p_accept(plan, actor) == 1.0
+            return
     assert _p_accept(closer, actor) >= _p_accept(plan, actor) - 1e-12
 
 
