@@ -1001,7 +1001,9 @@ def acceptance_figure(table: Table, p_adopted: tuple[float, float, float], n_tri
         ax.errorbar(r["p_accept"], yi, xerr=[[max(r["p_accept"] - r["ci95_low"], 0.0)],
                                                  [max(r["ci95_high"] - r["p_accept"], 0.0)]],
                     color="black", capsize=3)
-    ax.set_yticks(y, [f"{r['actor']} ({r['stage']})" for r in recs], fontsize=8)
+    ax.set_yticks(y, [f"{r['actor']} ({r['stage']})" + (f"\n{NOTHING_TO_DECIDE}" if str(r.get("note", ""))
+                                                          .startswith(NOTHING_TO_DECIDE + ":") else "")
+                      for r in recs], fontsize=8)
     ax.axvline(0.5, color="grey", ls=":")
     mean, lo, hi = p_adopted
     ax.set(xlim=(0, 1), xlabel="P(accept)")
