@@ -677,6 +677,18 @@ def signing_value(
     (Fearon 1994; Tomz 2007); L >= 0 the expected loss from partial veto players of its country that keep their
     dimensions at the status quo (sum_j (1 - p_j) revert_gain). With P = 1 and k = A = L = 0 it is net.
     All in utility units, shapes broadcasting against net (n, A) or (n,).
+
+    Cheap signing (a property of this value, kept and documented, not corrected): for a plan the signatory
+    dislikes (net < 0), V - R is pulled from net toward -(k + A) as P falls, since a signature the ratifiers will
+    probably undo costs little more than k. A government whose parliament will reject the plan therefore signs a
+    disliked plan more readily than one whose parliament would pass it (net = -0.3, k = 0.03, A = 0.02, Kyiv's modes:
+    V - R = -0.32 at P = 1, -0.10 at P = 0.2). This is Putnam's (1988) two-level logic (a negotiator may sign what its
+    ratifiers will reject, at the price of involuntary defection), not an error; but its size rests on k and A,
+    which are small assumed constants, not scaled with what is at stake (no source gives such a scaling: Fearon
+    1994 and Tomz 2007 measure audience costs of backing down, not of signing). Its effect on adoption is bounded:
+    the plan is adopted only if the ratifiers accept too, so P(adopted) <= P(ratifiers accept) however cheap
+    signing is; it matters for the signatory's own P(accept) (what `accord backtest responses` compares with what
+    governments said).
     """
     p = np.asarray(p_ratified, dtype=float)
     return p * (net - expected_partial_loss) - (1.0 - p) * failed_ratification_cost - audience_cost
@@ -822,7 +834,7 @@ def _intervals(
     salience and net broadcast against loss (e.g. (n, A, K) with net (n, A, 1), or (A, K, n) with net
     (A, 1, n)). loss is left as it is."""
     # radius^p = slack / s = loss + net / s; negative slack gives NaN (empty) through the root.
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 1 / s of a tiny drawn weight: inf
         radius = np.multiply(net, 1.0 / salience)  # 1 / s on the small operand: one full pass, not two
         radius += loss
         zero = salience == 0

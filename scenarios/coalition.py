@@ -119,6 +119,28 @@ class InfluenceBlock(Block):
     source: str = ""
 
 
+class PreferenceUncertainty(Block):
+    """Per-trial uncertainty of the actors' coded ideal points and saliences (issue 15 review J3), an assumption:
+
+        x*_ik ~ clip(x*_ik(coded) + U(-h, h), 0, 1),     s_i ~ Dirichlet(c s_i(coded))
+
+    (the coded saliences normalised to sum 1; a Dirichlet keeps their sum at 1 and their mean at the coding, with
+    s.d. sqrt(s (1 - s) / (c + 1)) per weight: c = 60 gives +-0.055 on a weight of .25, about the x[0.5, 1.5]
+    sweep range configs/base.yaml suggests for a weight of .15). Drawn from the chunk's own stream
+    (`Draws.stream`): reproducible, shared by every option run on the same seed, not a sampled parameter (so
+    not in `accord sensitivity`'s indices; it is in the 10-90% spread over assumptions)."""
+
+    enabled: bool = Field(False, description="draw the ideal points and saliences per trial (false: the coding)")
+    ideal_half_width: float = Field(0.15, ge=0, le=0.5, description="h: ideal points move uniformly within +-h "
+                                                                    "(0-1 scale), clipped to [0, 1]")
+    salience_concentration: float = Field(60.0, gt=1, le=1e6, description="c: Dirichlet concentration around the "
+                                                                          "coded saliences (larger: tighter)")
+    source: str = ""
+
+
+PREFERENCE_KEY = 0x70726566  # "pref": the stream of the preference draws
+
+
 class CoalitionBlock(Block):
     dimensions: tuple[Dimension, ...] = Field(min_length=1)
     actors: tuple[Actor, ...] = Field(min_length=1)
@@ -137,6 +159,7 @@ class CoalitionBlock(Block):
     sigma: Param(0.001, 1, "utility units", "acceptance noise: scale of the logistic") = 0.05
     rho: Param(0, 1, "correlation", "correlation of the decisions of actors of different countries (rho_g)") = 0.0
     loss_power: float = Field(2.0, gt=0, le=4, description="p of the loss |x - x*|^p (1 linear, 2 quadratic)")
+    preference_uncertainty: PreferenceUncertainty = PreferenceUncertainty()
 
     @model_validator(mode="after")
     def _consistent(self) -> CoalitionBlock:
@@ -383,6 +406,20 @@ def arrays(c: CoalitionBlock, draws: Draws, plan: dict[str, np.ndarray | float] 
     if np.any(total <= 0):
         raise ValueError("every actor needs a positive salience on some dimension")
     sal = sal / total
+    u = c.preference_uncertainty
+    if u.enabled:  # ideal points, then saliences, from the chunk's preference stream (PreferenceUncertainty)
+        # one stream per actor (vectorised over trials and dimensions): changing one actor's coding leaves every
+        # other actor's draws as they were
+        shape = u.salience_concentration * np.broadcast_to(sal, (n, A, K))
+        drawn_ideal, drawn_sal = np.empty((n, A, K)), np.empty((n, A, K))
+        for i in range(A):
+            rng = draws.stream(PREFERENCE_KEY, i)
+            drawn_ideal[:, i] = rng.uniform(-u.ideal_half_width, u.ideal_half_width, (n, K))
+            drawn_sal[:, i] = rng.gamma(shape[:, i])
+        ideal0 = np.clip(np.add(ideal0, drawn_ideal, out=drawn_ideal), 0.0, 1.0)
+        sal = drawn_sal
+        total = sal.sum(axis=-1, keepdims=True)
+        sal = np.divide(sal, total, out=sal, where=total > 0)
     cost = _array([draws[a.cost] for a in c.actors], (A,), n)
     z = _array([draws[o.position[k]] for o in c.no_deal for k in dims], (J, K), n)
     beliefs = _array(
@@ -526,17 +563,35 @@ def _actor(a: np.ndarray, i: int) -> np.ndarray:
     return a[..., i:i + 1, :]
 
 
-def acceptance(x: CoalitionArrays, r: Ratification) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+def nothing_to_decide(plan: np.ndarray, status_quo: np.ndarray, controls: np.ndarray) -> np.ndarray:
+    """True where the plan leaves every dimension a partial veto player controls at its status quo (to 1e-12):
+    it then has nothing to veto. plan, status_quo: (K,) or (n, K); controls: (K,) bool. Returns () or (n,)."""
+    plan_k = np.asarray(plan, dtype=float)[..., controls]
+    sq_k = np.asarray(status_quo, dtype=float)[..., controls]
+    return np.all(np.abs(plan_k - sq_k) <= 1e-12, axis=-1)
+
+
+def acceptance(x: CoalitionArrays, r: Ratification,
+               rho: np.ndarray | float = 0.0) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """P(accept) of every actor, (n, A), and each signatory's P(ratified | signed), (n,) per signatory.
 
     Full ratifiers and actors outside the stages: P = logistic((U_i(plan) - R_i) / sigma) (McFadden 1974). A
     partial veto player decides only its dimensions: P = logistic(revert_gain / sigma), the plan's terms on them
-    against the status quo (its reservation value plays no part: it cannot block the plan). A signatory anticipates
-    its own ratification: P = logistic(signing_value / sigma), with P(ratified | signed) the probability that every
-    full ratifier of its country accepts, under the within-country correlation (`equicorrelated_orthant`), and the
-    expected loss from its country's partial veto players (model.coalition.signing_value). The government forecasts
-    from the ratifiers' positions: its signature does not change their terms (an assumption; conditioning on its
-    own common shock would make the decision circular)."""
+    against the status quo (its reservation value plays no part: it cannot block the plan); where the plan leaves
+    every dimension it controls at the status quo it has nothing to decide and P = 1 (not the coin flip
+    logistic(0) = 1/2: there is nothing to veto). A signatory g anticipates its own ratification:
+    P = logistic(signing_value / sigma) (model.coalition.signing_value), with
+
+        P(ratified | signed) = P(g and its full ratifiers accept) / P(g accepts)
+
+    the conditional probability under the copula that `adoption_probability` uses (within the country the latent
+    correlation max(rho_within, rho); for one country's actors the nested copula of `model.coalition.
+    nested_orthant` reduces to `equicorrelated_orthant` with that correlation, which is what is evaluated here),
+    both terms at the government's unanticipated P = logistic(net_g / sigma_g): one step, no fixed point (an
+    assumption: solving for the P that is consistent with its own anticipation would make the decision circular).
+    A signature is then news about the country's common factor: where the government and its ratifiers are
+    correlated, ratifiers who see a government willing to sign are themselves more likely to accept. The expected
+    loss from its country's partial veto players enters as sum_j (1 - p_j) revert_gain_g(j)."""
     n = np.shape(x.plan)[0] if np.ndim(x.plan) == 2 else None
     net = M.utility(x.plan, x.ideal, x.salience, x.loss_power) - x.reservation
     if n is not None:
@@ -549,15 +604,31 @@ def acceptance(x: CoalitionArrays, r: Ratification) -> tuple[np.ndarray, dict[in
     for j in r.partial:
         gain = M.revert_gain(x.plan, _actor(x.ideal, j), _actor(x.salience, j), r.status_quo, r.controls[j],
                              x.loss_power)[..., 0]
-        p[:, j] = special.expit(gain / _column(sigma, j))
+        p[:, j] = np.where(nothing_to_decide(x.plan, r.status_quo, r.controls[j]), 1.0,
+                           special.expit(gain / _column(sigma, j)))
+    unanticipated = p.copy()  # every signatory's P before it anticipates its ratification
+    rows = unanticipated.shape[0]
+    rho_rows = np.broadcast_to(np.asarray(rho, dtype=float), (rows,)) if np.ndim(rho) == 0 else np.asarray(rho)
+    if rho_rows.shape[0] != rows:  # p has one row while rho varies: give p the trial axis
+        unanticipated = np.broadcast_to(unanticipated, (rho_rows.shape[0], p.shape[1]))
+        p, net = np.array(np.broadcast_to(p, unanticipated.shape)), np.broadcast_to(net, unanticipated.shape)
     p_ratified: dict[int, np.ndarray] = {}
     for g, ratifiers in r.ratifiers.items():
         if not ratifiers and not r.partial_ratifiers[g] and not np.any(_column(r.audience_cost, g)):
             continue
         k = r.country[g]
         if ratifiers:
-            t = special.ndtri(np.clip(p[:, list(ratifiers)], 1e-300, 1.0 - 1e-16))
-            p_rat = M.equicorrelated_orthant(t, _column(np.atleast_2d(r.rho_within), k))
+            within = np.maximum(_column(np.atleast_2d(r.rho_within), k), rho_rows)
+            members = [g, *ratifiers]
+            joint = M.equicorrelated_orthant(_thresholds(unanticipated[:, members]), within)
+            p_g = unanticipated[:, g]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                p_rat = np.clip(np.where(p_g > 1e-12, joint / p_g, 0.0), 0.0, 1.0)
+            # where the government all but never accepts (P < 1e-12) the ratio is 0/0: its P stays ~0 either way;
+            # there the unconditional P(ratifiers accept) stands in
+            if np.any(p_g <= 1e-12):
+                alone = M.equicorrelated_orthant(_thresholds(unanticipated[:, list(ratifiers)]), within)
+                p_rat = np.where(p_g > 1e-12, p_rat, alone)
         else:
             p_rat = np.ones(p.shape[0])
         loss = 0.0
@@ -602,7 +673,9 @@ def compute(coalition: CoalitionBlock, draws: Draws, *, plan: dict[str, np.ndarr
     `countries[].correlation`, across countries `rho`; model.coalition.nested_orthant).
 
     Per trial (n rows): "p_adopted"; "p_accept.<actor>" for every actor (for a partial veto player: P(it accepts
-    its dimensions)); "p_ratified.<signatory>" P(ratified | signed) for signatories with full ratifiers.
+    its dimensions)); "p_ratified.<signatory>" P(ratified | signed) for signatories with full ratifiers;
+    "nothing_to_decide.<actor>" 1 where the plan leaves a partial veto player's dimensions at the status quo (its
+    P(accept) is then 1).
     The rest are detail outputs, computed on the chunk's first m = draws.detail_n trials only (the run's
     ``detail_trials``), so their arrays have m rows and their tables state that count; the stage, pivotal and
     partial-veto ones (a nested integral per subset and trial) on at most the first ADOPTION_DETAIL_TRIALS =
@@ -623,21 +696,24 @@ def compute(coalition: CoalitionBlock, draws: Draws, *, plan: dict[str, np.ndarr
     n = draws.n
     x = arrays(coalition, draws, plan, world)
     r = ratification(coalition, draws)
-    p_accept, p_ratified = acceptance(x, r)
-    p_accept = np.broadcast_to(p_accept, (n, len(x.actors)))
     rho = draws[coalition.rho]
+    p_accept, p_ratified = acceptance(x, r, rho)
+    p_accept = np.broadcast_to(p_accept, (n, len(x.actors)))
     res: dict[str, np.ndarray] = {"p_adopted": adoption_probability(p_accept, r, rho)[:, 0]}
     for name, change in (alternatives or {}).items():
         alt = np.array(np.broadcast_to(x.plan, (n, len(x.dims))), dtype=float)
         for dim, value in change.items():
             alt[:, x.dims.index(dim)] = value
-        p_alt, _ = acceptance(dataclasses.replace(x, plan=alt), r)
+        p_alt, _ = acceptance(dataclasses.replace(x, plan=alt), r, rho)
         res[f"p_adopted@{name}"] = adoption_probability(np.broadcast_to(p_alt, (n, len(x.actors))), r, rho)[:, 0]
     accept = np.ascontiguousarray(p_accept.T)
     for i, a in enumerate(x.actors):
         res[f"p_accept.{a}"] = accept[i]
     for g, p_rat in p_ratified.items():
         res[f"p_ratified.{x.actors[g]}"] = np.broadcast_to(p_rat, (n,))
+    for j in r.partial:  # 1 where the plan leaves all its dimensions at the status quo (its P(accept) is then 1)
+        still = nothing_to_decide(x.plan, r.status_quo, r.controls[j])
+        res[f"nothing_to_decide.{x.actors[j]}"] = np.broadcast_to(np.asarray(still, dtype=float), (n,))
     m = draws.detail_n
     if m == 0:
         return res
@@ -768,7 +844,9 @@ def headline(s: Summaries) -> dict[str, Headline]:
     for key in s.acc:
         if key.startswith("p_sole_blocker."):  # written for veto players only
             actor = key.removeprefix("p_sole_blocker.")
-            h[f"p_accept.{actor}"] = Headline(f"P({actor} accepts)", s.estimate(f"p_accept.{actor}", proportion=True))
+            idle = _idle(s, actor)
+            label = f"P({actor} accepts)" + (f" [{NOTHING_TO_DECIDE}]" if idle == 1.0 else "")
+            h[f"p_accept.{actor}"] = Headline(label, s.estimate(f"p_accept.{actor}", proportion=True))
     return h
 
 
@@ -784,16 +862,33 @@ def _est(s: Summaries, name: str, index: tuple = ()) -> list[float]:
     return [e.mean, e.se, e.lo, e.hi]
 
 
+NOTHING_TO_DECIDE = "nothing to decide"
+
+
+def _idle(s: Summaries, actor: str) -> float:
+    """The share of trials in which the plan leaves a partial veto player's dimensions at the status quo (NaN
+    for other actors)."""
+    key = f"nothing_to_decide.{actor}"
+    return float(s.estimate(key).mean) if key in s else float("nan")
+
+
 def acceptance_table(c: CoalitionBlock, s: Summaries) -> Table:
+    """Each actor's P(accept); note: for a partial veto player whose dimensions the plan leaves at the status
+    quo, "nothing to decide" (its P(accept) is 1 there: nothing to veto), with the share of trials if not all."""
     stage = stage_of(c)
     rows = []
     for a in c.actors:
-        rows.append([a.name, stage.get(a.name, "influence only"), a.veto, *_est(s, f"p_accept.{a.name}"), s.n_trials])
+        idle = _idle(s, a.name)
+        note = (NOTHING_TO_DECIDE + ": the plan leaves its dimensions at the status quo" if idle == 1.0 else
+                f"{NOTHING_TO_DECIDE} in {idle:.1%} of the trials" if idle > 0 else "")
+        rows.append([a.name, stage.get(a.name, "influence only"), a.veto, *_est(s, f"p_accept.{a.name}"), s.n_trials,
+                     note])
     for st in c.stages:
         if f"p_stage.{st.name}" in s:  # a detail output
             e = s.estimate(f"p_stage.{st.name}", proportion=True)
-            rows.append([f"(stage {st.name} passes | earlier passed)", st.name, True, e.mean, e.se, e.lo, e.hi, e.n])
-    return Table(["actor", "stage", "veto", "p_accept", "se", "ci95_low", "ci95_high", "n_trials"], rows)
+            rows.append([f"(stage {st.name} passes | earlier passed)", st.name, True, e.mean, e.se, e.lo, e.hi, e.n,
+                         ""])
+    return Table(["actor", "stage", "veto", "p_accept", "se", "ci95_low", "ci95_high", "n_trials", "note"], rows)
 
 
 def adoption_table(c: CoalitionBlock, s: Summaries) -> Table:
@@ -930,9 +1025,12 @@ def acceptance_figure(table: Table, p_adopted: tuple[float, float, float], n_tri
     y = np.arange(len(recs))[::-1]
     for yi, r in zip(y, recs):
         ax.barh(yi, r["p_accept"], color=colours[r["stage"]], alpha=0.85 if r["veto"] else 0.4)
-        ax.errorbar(r["p_accept"], yi, xerr=[[r["p_accept"] - r["ci95_low"]], [r["ci95_high"] - r["p_accept"]]],
+        ax.errorbar(r["p_accept"], yi, xerr=[[max(r["p_accept"] - r["ci95_low"], 0.0)],
+                                                 [max(r["ci95_high"] - r["p_accept"], 0.0)]],
                     color="black", capsize=3)
-    ax.set_yticks(y, [f"{r['actor']} ({r['stage']})" for r in recs], fontsize=8)
+    ax.set_yticks(y, [f"{r['actor']} ({r['stage']})" + (f"\n{NOTHING_TO_DECIDE}" if str(r.get("note", ""))
+                                                          .startswith(NOTHING_TO_DECIDE + ":") else "")
+                      for r in recs], fontsize=8)
     ax.axvline(0.5, color="grey", ls=":")
     mean, lo, hi = p_adopted
     ax.set(xlim=(0, 1), xlabel="P(accept)")
@@ -996,6 +1094,23 @@ def tables_figures(config: Config, s: Summaries) -> tuple[dict[str, Table], dict
     return tables, figures
 
 
+def in_full_sentence(c: CoalitionBlock, s: Summaries) -> str:
+    """P(adopted in full) beside P(adopted), and what the gap means (a settlement's brief and the coalition's)."""
+    pa, full = s.estimate("p_adopted", proportion=True), s.estimate("p_adopted_in_full", proportion=True)
+    partial = [a.name for a in c.actors if a.controls]
+    dims = sorted({d for a in c.actors for d in a.controls})
+    idle = [a for a in partial if _idle(s, a) == 1.0]
+    return (f"Partial veto players ({', '.join(partial)}) decide only the dimensions they control "
+            f"({', '.join(dims)}); their rejection keeps those at the status quo and does not block adoption. "
+            f"P(adopted in full), every one of them also accepting its part, is {full.mean:.2%} (95% CI "
+            f"{full.lo:.2%}-{full.hi:.2%}; {full.n:,} trials) against P(adopted) {pa.mean:.2%}: the gap, "
+            f"{pa.mean - full.mean:.2%}, is the chance that the plan is adopted with some of those dimensions reverted "
+            "to the status quo (sanctions kept, assets frozen), a different deal from the one signed. Signatories "
+            "anticipate the partial vetoes of their own country only, not those of other countries."
+            + (f" {', '.join(idle)}: {NOTHING_TO_DECIDE} (the plan leaves their dimensions at the status quo)."
+               if idle else ""))
+
+
 def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
     c: CoalitionBlock = config.model.coalition  # type: ignore[attr-defined]
     label = config.model.title or config.stem
@@ -1012,11 +1127,7 @@ def summary_text(config: Config, s: Summaries, tables: dict[str, Table]) -> str:
         f"{pa.mean:.2%} (s.e. {pa.se:.2%}; 95% CI {pa.lo:.2%}-{pa.hi:.2%}; {pa.n:,} simulated trials); the least "
         f"willing veto player is {least} (P(accept) {acc[least].mean:.1%}, s.e. {acc[least].se:.1%})."),
         "",
-        *([("Partial veto players (" + ", ".join(a.name for a in c.actors if a.controls) + ") decide only the "
-            "dimensions they control; their rejection keeps those at the status quo and does not block adoption: "
-            "P(adopted in full) = "
-            f"{s.estimate('p_adopted_in_full', proportion=True).mean:.2%}."), ""]
-          if "p_adopted_in_full" in s else []),
+        *([in_full_sentence(c, s), ""] if "p_adopted_in_full" in s else []),
         "## Acceptance of the veto players", "",
         "| actor | stage | P(accept) | 95% CI | P(pivotal) |", "|---|---|---|---|---|",
     ]
@@ -1092,7 +1203,7 @@ def _p_adopted_trials(x: CoalitionArrays, r: Ratification, rho: np.ndarray | flo
     signatories anticipating ratification, partial vetoes, the nested copula)."""
     from dataclasses import replace
 
-    p, _ = acceptance(replace(x, plan=np.asarray(plan, dtype=float)), r)
+    p, _ = acceptance(replace(x, plan=np.asarray(plan, dtype=float)), r, rho)
     n = max(p.shape[0], np.shape(rho)[0] if np.ndim(rho) else 1)
     return adoption_probability(np.broadcast_to(p, (n, p.shape[1])), r, rho)[:, 0]
 

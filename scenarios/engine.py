@@ -48,6 +48,8 @@ class Draws:
 
     def __init__(self, values: dict[str, np.ndarray], paths: dict[int, str], n: int, detail_n: int | None = None):
         self.values, self._paths, self.n = values, paths, n
+        # (seed, chunk) of the run, set by the engine: model-internal streams of the chunk (see `stream`)
+        self.noise: tuple[int, int] | None = None
         # how many of this chunk's leading trials get the costly detail outputs (see RunSettings.detail_trials)
         self.detail_n = n if detail_n is None else max(0, min(int(detail_n), n))
 
@@ -61,6 +63,13 @@ class Draws:
         if isinstance(dist, P.Fixed):
             return dist.value
         raise KeyError(f"parameter {path or spec!r} was not drawn")
+
+    def stream(self, *keys: int) -> np.random.Generator:
+        """A model-internal random stream of this chunk, its own per keys: SeedSequence(seed, spawn_key=(*keys,
+        chunk)), so the same seed gives the same numbers and two options run on the same seed share it (common
+        random numbers). Draws built outside the engine (tests) use seed 0, chunk 0."""
+        seed, chunk = self.noise if self.noise is not None else (0, 0)
+        return np.random.default_rng(P.child_seed(seed, *keys, chunk))
 
     def full(self, spec: _Spec) -> np.ndarray:
         """The parameter as an array of shape (n,) even when fixed."""
@@ -130,6 +139,7 @@ def _streams(config: Config, seed: int, sampler: str) -> tuple[Any, dict[str, P.
 def _evaluate(scenario: Any, config: Config, draws: Draws, seed: int, chunk: int) -> dict[str, np.ndarray]:
     """The scenario's outputs for one chunk, its model-internal noise from the chunk's own stream."""
     rng = np.random.default_rng(P.child_seed(seed, P.NOISE_KEY, chunk))
+    draws.noise = (seed, chunk)
     try:
         return scenario.evaluate(config.model, draws, rng)
     except (FloatingPointError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:

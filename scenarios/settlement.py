@@ -267,6 +267,8 @@ def headline(s: Summaries, suffix: str = "", reference_class: str = "") -> dict[
     reference-class survival of the same trials, weighted by the same P(adopted))."""
     h = {"p_adopted": Headline("P(adopted)", s.estimate(f"p_adopted{suffix}", proportion=True),
                                reference_class=NO_ADOPTION_CLASS if reference_class else "")}
+    if not suffix and "p_adopted_in_full" in s:  # a coalition detail output: every partial veto player accepts too
+        h["p_adopted_in_full"] = Headline("P(adopted in full)", s.estimate("p_adopted_in_full", proportion=True))
     T = len(s[f"survival{suffix}.w"].mean_value()) - 1
     has_ref = bool(reference_class) and "p_adopted~reference" in s
     for m in MILESTONES:
@@ -816,6 +818,8 @@ def _brief(config: Config, s: Summaries, head: dict[str, Headline], survival: Ta
                      f"(95% CI {_pct(e.lo)}-{_pct(e.hi)} on an effective sample of {e.effective_n:,.0f}; "
                      f"10-90% over the assumptions {_pct(e.spread_lo)}-{_pct(e.spread_hi)})")
     lines += [sentence + ".", ""]
+    if "p_adopted_in_full" in head:
+        lines += [C.in_full_sentence(cfg.coalition, s), ""]
     ng = head.get(f"p_holds_5y@{NO_GUARANTEE}")
     if ng is not None and e5 is not None:
         lines += [(f"Without the guarantee (the same draws, q = 0 and no guarantee on the table), P(adopted) would "

@@ -1,6 +1,6 @@
 """`accord backtest responses` (scenarios/backtest.py, issue 15 part 2): the shipped configs against what the
 parties said (configs/reference/responses.csv). The shipped coding reproduces every revealed accept and reject
-without near-certain or knife-edge acceptance; the check can fail (the coding before the recalibration misses
+without near-certain acceptance, and all but one (Russia on the E3 counter-proposal, see WEAK) by a margin; the check can fail (the coding before the recalibration misses
 Ushakov's rejection of the counter-proposal); P(accept) moves toward 1/2 as the acceptance noise grows (the
 logit's scale, McFadden 1974); bad input is a one-line exit-2 error naming file, line and key."""
 
@@ -46,6 +46,13 @@ def test_the_shipped_configs_reproduce_every_revealed_accept_and_reject(shipped)
     assert rows["kremlin_rejects_30_day_ceasefire"]["p_accept"] < 0.5 < rows["ukraine_jeddah_ceasefire"]["p_accept"]
 
 
+# The honest exception (issue 15 review J1, J3): with Russia's sanctions and asset saliences back at .10/.05 and
+# the ideal points and saliences drawn around their coding (coalition.preference_uncertainty), Russia still rejects
+# the E3 counter-proposal on average (P about 0.41) but within MARGIN of 1/2, and in about a fifth of the draws of
+# the assumptions it would accept it: the model reproduces Ushakov's sign, not with a robust margin.
+WEAK = {"ushakov_e3_unconstructive"}
+
+
 def test_no_revealed_response_is_near_certain_or_knife_edge(shipped):
     data, _ = shipped
     assert data["flagged"] == {}
@@ -54,9 +61,13 @@ def test_no_revealed_response_is_near_certain_or_knife_edge(shipped):
             continue
         p = r["p_accept"]
         assert bt.NEAR_CERTAIN <= p <= 1 - bt.NEAR_CERTAIN, r  # sigma comparable to the utility gaps
+        assert r["spread10"] < r["p_accept"] < r["spread90"]  # a spread over the assumptions, not a point
+        if r["id"] in WEAK:  # on its side, but not by MARGIN nor in ON_SIDE of the draws: stated, not hidden
+            assert 0 < r["sign"] * (p - 0.5) < MARGIN, r
+            assert 0.5 < r["share_of_trials_on_its_side"] < ON_SIDE + 0.1, r
+            continue
         assert r["sign"] * (p - 0.5) >= MARGIN, r
         assert r["share_of_trials_on_its_side"] >= ON_SIDE, r
-        assert r["spread10"] < r["p_accept"] < r["spread90"]  # a spread over the assumptions, not a point
 
 
 def test_the_report_writes_its_table_figure_and_page(shipped):

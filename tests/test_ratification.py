@@ -133,12 +133,89 @@ def test_a_partial_veto_players_rejection_cannot_block_adoption():
     assert np.all(base["p_sole_blocker.eu_council"] == 0.0)
 
 
+def _unanticipated_government(cfg, n=400):
+    """Kyiv's government's P(accept) before it anticipates ratification: logistic((U - R) / sigma)."""
+    from model import params as P
+    from scenarios import coalition as C
+    from scenarios.engine import Draws
+
+    dists = cfg.uncertain()
+    paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
+    draws = Draws(P.draw(dists, P.Sampler(list(dists), 3, "mc"), 0, n), paths, n, detail_n=n)
+    x = C.arrays(cfg.model.coalition, draws)
+    g = x.actors.index("ukraine_government")
+    net = np.broadcast_to(M.utility(x.plan, x.ideal, x.salience, x.loss_power) - x.reservation, (n, len(x.actors)))
+    return special.expit(net[:, g] / np.broadcast_to(x.sigma, (n, 1))[:, 0])
+
+
 def test_signatory_anticipates_its_ratifiers():
-    """Kyiv's government weighs P(ratified | signed) = P(Rada and voters accept), computed with the within-country
-    correlation; at correlation 1 it is the less willing of the two."""
-    out = _outputs(_load(["coalition.countries.ukraine.correlation=1", "coalition.rho=0"]))
-    want = np.minimum(out["p_accept.verkhovna_rada"], out["p_accept.ukrainian_voters"])
+    """Kyiv's government weighs P(ratified | signed) = P(government, Rada and voters accept) / P(government
+    accepts) (its unanticipated P); at correlation 1 the joint is the least willing of the three, so the
+    conditional is min(p_g, p_rada, p_voters) / p_g."""
+    cfg = _load(["coalition.countries.ukraine.correlation=1", "coalition.rho=0"])
+    out = _outputs(cfg)
+    p_g = _unanticipated_government(cfg)
+    want = np.minimum(np.minimum(out["p_accept.verkhovna_rada"], out["p_accept.ukrainian_voters"]), p_g) / p_g
     np.testing.assert_allclose(out["p_ratified.ukraine_government"], want, rtol=1e-10)
+    # conditioning on the signature raises it above the unconditional P(both ratifiers accept) where the government
+    # is the least willing
+    alone = np.minimum(out["p_accept.verkhovna_rada"], out["p_accept.ukrainian_voters"])
+    assert np.all(out["p_ratified.ukraine_government"] >= alone - 1e-12)
+
+
+def _toy(p_gov, p_rat, within, rho=0.0, sigma=0.1):
+    """One country: a government (signatory) and two ratifiers, one dimension, utilities set so that the
+    unanticipated P(accept) are p_gov and p_rat: net_i = sigma logit(p_i), reservation 0 at plan 0.5."""
+    from scenarios import coalition as C
+
+    p = np.array([p_gov, *p_rat])
+    net = sigma * special.logit(p)
+    ideal = np.full((3, 1), 0.5)
+    x = C.CoalitionArrays(("d",), ("gov", "r1", "r2"), np.array([0.5]), ideal, ideal, np.ones((3, 1)), -net,
+                          sigma, rho, np.eye(3), np.zeros(3), ((0,), (1, 2)), np.ones(3, dtype=bool), 2.0)
+    r = C.Ratification(np.zeros(3, dtype=int), ("c",), np.array([within]), (0, 1, 2), (), np.zeros((3, 1), bool),
+                       np.array([np.nan]), {0: (1, 2)}, {0: ()}, np.zeros(3), np.zeros(3))
+    return x, r, p
+
+
+@pytest.mark.parametrize("p_gov, p_rat, within", [(0.3, (0.6, 0.8), 0.8), (0.7, (0.4, 0.9), 0.5),
+                                                  (0.5, (0.5, 0.5), 0.95)])
+def test_p_ratified_given_signed_matches_a_direct_simulation(p_gov, p_rat, within):
+    """P(ratified | signed) against a direct simulation of the one-factor Gaussian copula: draw the three
+    latents with correlation `within`, count the draws where the government accepts, and among them those where
+    both ratifiers accept (2,000,000 draws: s.e. below 6e-4)."""
+    from scenarios import coalition as C
+
+    x, r, p = _toy(p_gov, p_rat, within)
+    _, p_ratified = C.acceptance(x, r, 0.0)
+    got = float(p_ratified[0][0])
+    rng = np.random.default_rng(11)
+    m = 2_000_000
+    common = rng.standard_normal((m, 1))
+    z = np.sqrt(within) * common + np.sqrt(1 - within) * rng.standard_normal((m, 3))
+    accept = z < special.ndtri(p)
+    signed = accept[:, 0]
+    sim = accept[signed].all(axis=1).mean()
+    se = np.sqrt(sim * (1 - sim) / signed.sum())
+    assert abs(got - sim) < 4 * se + 1e-4, (got, sim, se)
+    unconditional = accept[:, 1:].all(axis=1).mean()
+    assert abs(unconditional - sim) > 10 * se  # the check can tell the conditional from the unconditional one
+
+
+def test_a_partial_veto_player_with_nothing_to_decide_accepts():
+    """A plan that leaves the EU's and Congress's dimensions at the status quo gives them nothing to veto:
+    P(accept) = 1 (not logistic(0) = 1/2), and P(adopted in full) = P(adopted)."""
+    sets = ["coalition.plan.sanctions_relief=0", "coalition.plan.frozen_assets=0"]
+    out = _outputs(_load(sets))
+    for actor in ("eu_council", "us_congress"):
+        np.testing.assert_array_equal(out[f"p_accept.{actor}"], 1.0)
+        np.testing.assert_array_equal(out[f"nothing_to_decide.{actor}"], 1.0)
+    # the same integral by two subsets of the nested copula: equal to its quadrature error (~1e-5, NESTED_NODES)
+    np.testing.assert_allclose(out["p_adopted_in_full"], out["p_adopted"][:400], rtol=0, atol=1e-5)
+    # a plan that moves them off the status quo: something to decide again, P < 1
+    moved = _outputs(_load(sets[:1]))  # the assets' release stays in the plan: the EU decides it, Congress not
+    assert np.all(moved["nothing_to_decide.eu_council"] == 0) and np.all(moved["p_accept.eu_council"] < 1)
+    assert np.all(moved["p_accept.us_congress"] == 1.0)
 
 
 @pytest.mark.parametrize("old, new, key, words", [
@@ -165,3 +242,45 @@ def test_bad_ratification_input_is_one_line_exit_2_naming_file_line_and_key(runn
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in res.output, res.output
     assert key in lines[0] and words in lines[0] and "base.yaml:" in lines[0], lines[0]
+
+
+def _arrays(extra=(), n=4000, noise=None):
+    from model import params as P
+    from scenarios import coalition as C
+    from scenarios.engine import Draws
+
+    cfg = _load(list(extra))
+    dists = cfg.uncertain()
+    paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
+    draws = Draws(P.draw(dists, P.Sampler(list(dists), 3, "mc"), 0, n), paths, n, detail_n=0)
+    draws.noise = noise
+    return cfg.model.coalition, C.arrays(cfg.model.coalition, draws)
+
+
+def test_preference_uncertainty_draws_around_the_coding_reproducibly_and_switches_off():
+    """Issue 15 review J3: ideal points uniform within +-h of the coding (clipped to [0, 1]), saliences
+    Dirichlet(c x coding): each trial's weights sum to 1, their mean is the coding (within 5 s.e. of the Dirichlet
+    s.d. sqrt(s (1 - s) / (c + 1)) / sqrt(n)), the same seed gives the same draws, another seed others, and
+    `enabled: false` gives the coding in every trial."""
+    block, x = _arrays()
+    u = block.preference_uncertainty
+    assert u.enabled and x.salience.ndim == 3 and x.ideal_before.ndim == 3
+    coded = np.array([[float(a.salience.get(d.name).value) if d.name in a.salience else 0.0 for d in block.dimensions]
+                      for a in block.actors])
+    coded = coded / coded.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(x.salience.sum(axis=-1), 1.0, rtol=1e-12)
+    sd = np.sqrt(coded * (1 - coded) / (u.salience_concentration + 1)) / np.sqrt(x.salience.shape[0])
+    assert np.all(np.abs(x.salience.mean(axis=0) - coded) <= 5 * sd + 1e-12)
+    assert np.all(x.salience[:, coded == 0] == 0)  # a zero weight stays zero
+    ideal = np.array([[float(a.ideal[d.name].value) for d in block.dimensions] for a in block.actors])
+    h = u.ideal_half_width
+    assert np.all(x.ideal_before >= np.maximum(ideal - h, 0) - 1e-12)
+    assert np.all(x.ideal_before <= np.minimum(ideal + h, 1) + 1e-12)
+    assert np.ptp(x.ideal_before, axis=0).max() > 1.9 * h * 0.9  # it does move them
+    _, again = _arrays()
+    np.testing.assert_array_equal(again.salience, x.salience)
+    _, other = _arrays(noise=(5, 0))
+    assert not np.array_equal(other.salience, x.salience)
+    _, off = _arrays(["coalition.preference_uncertainty.enabled=false"])
+    assert off.salience.ndim == 2
+    np.testing.assert_allclose(off.salience, coded, rtol=1e-12)

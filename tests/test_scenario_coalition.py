@@ -163,13 +163,14 @@ def test_amend_without_negotiable_dimensions_exits_2(runner, tmp_path):
 
 
 def _at_means(config: str, *overrides: str):
-    """The config with every uncertain parameter fixed at its mean (so compute() needs no draws)."""
+    """The config with every uncertain parameter fixed at its mean (so compute() needs no draws) and the ideal
+    points and saliences at their coding (no per-trial preference draws)."""
     cfg = load(ROOT / config)
     # (the war model's relations variates are a defaulted list, which --set cannot address item by item: set whole)
     z = [p for p in cfg.uncertain() if "relations_z" in p]
     whole = [f"forces.relations_z=[{', '.join(['0.0'] * len(z))}]"] if z else []
     return load(ROOT / config, [f"{p}={d.mean()!r}" for p, d in cfg.uncertain().items() if "relations_z" not in p]
-                + whole + list(overrides))
+                + whole + ["coalition.preference_uncertainty.enabled=false"] + list(overrides))
 
 
 _BLOCK = _at_means(STANDALONE).model.coalition
@@ -190,9 +191,20 @@ def _p_accept(plan: np.ndarray, actor: str) -> float:
     step=st.floats(0, 1),
 )
 def test_moving_the_plan_toward_an_actors_ideal_never_lowers_its_acceptance(actor, plan, step):
+    """Except from the one point where a partial veto player has nothing to decide (the plan leaves its dimensions
+    at the status quo: P = 1, not a coin flip; tests/test_ratification.py): any move off it gives it something to
+    decide, accepted with logistic(gain / sigma) < 1 however good for it."""
     plan = np.array(plan)
-    ideal = _IDEAL[_ACTORS.index(actor)]
+    i = _ACTORS.index(actor)
+    ideal = _IDEAL[i]
     closer = np.clip(plan + step * (ideal - plan), 0, 1)
+    a = _BLOCK.actors[i]
+    if a.controls:
+        ctrl = [_DIMS.index(d) for d in a.controls]
+        sq = np.array([float(_BLOCK.status_quo[d].value) for d in a.controls])
+        if np.all(np.abs(plan[ctrl] - sq) <= 1e-12):  # C.nothing_to_decide's tolerance
+            assert _p_accept(plan, actor) == 1.0
+            return
     assert _p_accept(closer, actor) >= _p_accept(plan, actor) - 1e-12
 
 
@@ -205,7 +217,7 @@ def test_detail_outputs_are_the_same_whether_actors_vary_by_trial_or_not():
     from scenarios.config import load
     from scenarios.engine import Draws
 
-    cfg = load(ROOT / STANDALONE)
+    cfg = load(ROOT / STANDALONE, ["coalition.preference_uncertainty.enabled=false"])  # the coding: shared
     dists = cfg.uncertain()
     paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
     n = 300
@@ -231,7 +243,8 @@ def test_dealbreaker_table_statistics_are_those_of_the_per_trial_deal_breakers()
 
     # the two warring sides' costs of no deal uncertain (as in the settlement, where they are the war's costs)
     cfg = load(ROOT / STANDALONE, ["coalition.actors.russia.cost={dist: pert, low: 0.02, mode: 0.04, high: 0.08}",
-                                   "coalition.actors.ukraine_government.cost={dist: pert, low: 0.06, mode: 0.12, high: 0.24}"])
+                                   "coalition.actors.ukraine_government.cost={dist: pert, low: 0.06, mode: 0.12, high: 0.24}",
+                                   "coalition.preference_uncertainty.enabled=false"])  # x.ideal[cols]: (A, K)
     dists = cfg.uncertain()
     paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
     n = 3000

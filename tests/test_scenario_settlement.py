@@ -266,11 +266,13 @@ def test_adoption_and_durability_share_their_causes_the_selection_effect():
     acceptance (a costly war makes no deal worse) and by the bargaining range (a costly war makes attacking
     worse). In a world built to show it (that cost wide, acceptance decisive, the mechanism alone), the plans that
     are adopted are those the parties would keep (Fortna 2004; Werner & Yuen 2005): P(holds 5 years | adopted)
-    lies far above P(holds 5 years) over all draws."""
+    lies far above P(holds 5 years) over all draws. (Acceptance decisive: the ideal points and saliences at
+    their coding, not drawn per trial, whose own spread would dilute the shared cause.)"""
     cfg = load(ROOT / "configs" / "no_deal.yaml", [
         "forces.compare_with=[]", "settlement.rule=mechanism", "coalition.sigma=0.01",
         # wide enough to straddle the renewed war's expected gain (the war model's), so the cost decides both
-        "war.cost_challenger={dist: uniform, low: 0, high: 0.3, source: test}"])
+        "war.cost_challenger={dist: uniform, low: 0, high: 0.3, source: test}",
+        "coalition.preference_uncertainty.enabled=false"])
     s = summarise(cfg, 6000, 2, "mc", detail_trials=0)
     head = settlement.headline(s)
     given, overall = head["p_holds_5y"].estimate, head["p_holds_5y_unconditional"].estimate
@@ -348,7 +350,8 @@ def test_brief_selection_sentence_states_the_difference_and_its_standard_error()
     numbers do not show."""
     cfg = load(ROOT / "configs" / "no_deal.yaml", [
         "forces.compare_with=[]", "settlement.rule=mechanism", "coalition.sigma=0.01",
-        "war.cost_challenger={dist: uniform, low: 0, high: 0.12, source: test}"])
+        "war.cost_challenger={dist: uniform, low: 0, high: 0.12, source: test}",
+        "coalition.preference_uncertainty.enabled=false"])
     s = summarise(cfg, 2000, 2, "mc", detail_trials=0)
     head = settlement.headline(s)
     text = settlement._selection_sentence(s, head["p_holds_5y"], head["p_holds_5y_unconditional"])
