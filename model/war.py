@@ -221,14 +221,21 @@ def russian_intensity(gain_now_km2_per_day, front_km_now, russia_now: Offensive,
 
 
 def intensity_factor(log_ratio, log_ratio_now, log_density, log_density_now, surplus_elasticity,
-                     space_elasticity) -> np.ndarray:
-    """kappa_t / kappa_now = (r_t / r_now)^eta (rho_now / rho_t)^zeta = exp(eta (ln r_t - ln r_now) - zeta
-    (ln rho_t - ln rho_now)) (module docstring): r the attacker's theatre ratio A / D, rho the defender's
-    density D / L (troops/km), eta, zeta >= 0. Equal to 1 at today's balance. Arrays broadcast."""
+                     space_elasticity, max_factor=np.inf) -> np.ndarray:
+    """kappa_t / kappa_now = exp(x), x = eta (ln r_t - ln r_now) - zeta (ln rho_t - ln rho_now) (module
+    docstring): r the attacker's theatre ratio A / D, rho the defender's density D / L (troops/km), eta,
+    zeta >= 0. Equal to 1 at today's balance. Above it the power law can be bounded by a culminating point
+    (Clausewitz, On War, book 7: logistics, attrition, the defender's remobilisation): with c = ln(max_factor),
+
+        x -> c tanh(x / c)    for x > 0   (slope 1 at today's balance, never above max_factor)
+
+    and unchanged below. max_factor = inf (the default) leaves the power law. Arrays broadcast."""
     x = np.asarray(surplus_elasticity, float) * (np.asarray(log_ratio, float) - log_ratio_now)
     x = x - np.asarray(space_elasticity, float) * (np.asarray(log_density, float) - log_density_now)
-    with np.errstate(over="ignore"):
-        return np.exp(x)
+    c = np.log(np.asarray(max_factor, float))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        bounded = np.where(np.isfinite(c) & (c > 0), c * np.tanh(x / np.where(c > 0, c, 1.0)), x)
+        return np.exp(np.where(x > 0, bounded, x))
 
 
 def season_gain(off: Offensive, intensity, front_km, days, operations) -> tuple[np.ndarray, np.ndarray]:

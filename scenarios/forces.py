@@ -141,6 +141,9 @@ class ForcesBlock(Block):
                                         "attacker's theatre ratio (model/war.py intensity_factor)") = 1.0
     intensity_space_elasticity: Param(0, 10, "dimensionless", "zeta: the offensive tempo's elasticity to the "
                                       "thinning of the defender's density (force-to-space)") = 0.5
+    intensity_max_factor: Param(1, 100, "x today's", "the culminating point: the most Russia's offensive tempo "
+                                "can rise above today's however the balance moves (model/war.py "
+                                "intensity_factor)") | None = None
     claimed_km2: Param(100, 603_700, "km2", "the geography cap of Russia's gains: the Kyiv-held rest of the oblasts "
                        "it claims (in a settlement's world: war.claimed_km2)") | None = None
     ukraine_offensive_tempo: Param(0, 1, "x Russia's", "the intensity of a dedicated Ukrainian offensive (a "
@@ -357,6 +360,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     tempo = full(forces.ukraine_offensive_tempo)  # a renewed war: Ukraine's own offensive
     counter = full(forces.ukraine_counterattack_tempo)  # the war as fought today (the anchor, no deal)
     eta, zeta = full(forces.intensity_surplus_elasticity), full(forces.intensity_space_elasticity)
+    top = np.inf if forces.intensity_max_factor is None else full(forces.intensity_max_factor)
     russia_fortified, russia_prepared = full(forces.russia_fortified_share), full(forces.russia_prepared_share)
     if np.any(russia_fortified + russia_prepared > 1):
         raise ValueError("forces.russia_fortified_share + russia_prepared_share must be <= 1 (the rest is hasty)")
@@ -419,7 +423,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     # same tempo (intensity factor, here at today's balance) and scales as the renewed war's: the level
     # Powell's shift in the first year of the peace is measured from (model.bargaining.shift_size)
     now_scale = kappa * wartime["front_length_km"] * season
-    f0_ru = W.intensity_factor(ratio_now, ratio_now, ru_density_now, ru_density_now, eta, zeta)
+    f0_ru = W.intensity_factor(ratio_now, ratio_now, ru_density_now, ru_density_now, eta, zeta, top)
     f0_ua = W.intensity_factor(-ratio_now, -ratio_now, ua_density_now, ua_density_now, eta, zeta)
     now = {"war.now_ru": W.season_moments(ru_now, now_scale * f0_ru, now_scale * f0_ru / np.sqrt(season_ops)),
            "war.now_ua": W.season_moments(ua_now, tempo * now_scale * f0_ua,
@@ -429,7 +433,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
         now["war.now_ru"][0][c], now["war.now_ru"][1][c] = claimed[c], 0.0
         now["war.now_ua"][0][c], now["war.now_ua"][1][c] = 0.0, 0.0
     for t in range(T):
-        f_ru = W.intensity_factor(log_a[t] - log_d[t], ratio_now, log_d[t] - log_front, ru_density_now, eta, zeta)
+        f_ru = W.intensity_factor(log_a[t] - log_d[t], ratio_now, log_d[t] - log_front, ru_density_now, eta, zeta,
+                                  top)
         ru = W.offensive_from_logs(russia, log_a[t], log_d[t], log_front, fort[t], prep[t])
         y["war.ru.mean_km2"][t], y["war.ru.sd_km2"][t] = W.season_moments(ru, ru_scale * f_ru,
                                                                           ru_scale * f_ru / np.sqrt(season_ops))
@@ -441,14 +446,14 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
         y["war.ua.p_success"][t] = ua.p_success
         if response_troops is not None:
             f_re = W.intensity_factor(log_a[t] - log_d_resp[t], ratio_now, log_d_resp[t] - log_front,
-                                      ru_density_now, eta, zeta)
+                                      ru_density_now, eta, zeta, top)
             resp = W.offensive_from_logs(russia, log_a[t], log_d_resp[t], log_front, fort[t], prep[t])
             y["war.ru_resp.mean_km2"][t], y["war.ru_resp.sd_km2"][t] = W.season_moments(
                 resp, ru_scale * f_re, ru_scale * f_re / np.sqrt(season_ops))
             y["war.ru_resp.p_success"][t] = resp.p_success
         # no deal: a year of war, Russia's offensive and Ukraine's counter-offensives at once
         fw_ru = W.intensity_factor(log_a_war[t] - log_d_war[t], ratio_now, log_d_war[t] - log_front_war,
-                                   ru_density_now, eta, zeta)
+                                   ru_density_now, eta, zeta, top)
         fw_ua = W.intensity_factor(log_d_war[t] - log_a_war[t], -ratio_now, log_a_war[t] - log_front_war,
                                    ua_density_now, eta, zeta)
         w_ru = W.offensive_from_logs(russia, log_a_war[t], log_d_war[t], log_front_war, fort_war[t], prep_war[t])
@@ -541,6 +546,7 @@ def war_year_at(forces: ForcesBlock, draws: Draws, russia_troops, ukraine_troops
     air, conc = full(forces.air_superiority), full(forces.concentration)
     counter = full(forces.ukraine_counterattack_tempo)
     eta, zeta = full(forces.intensity_surplus_elasticity), full(forces.intensity_space_elasticity)
+    top = np.inf if forces.intensity_max_factor is None else full(forces.intensity_max_factor)
     ru_f, ru_p = full(forces.russia_fortified_share), full(forces.russia_prepared_share)
     russia, ukraine = W.SideRelations.of(coef, air, conc), W.SideRelations.of(coef, -air, conc)
     params = balance_params(forces, None, draws)
@@ -561,7 +567,7 @@ def war_year_at(forces: ForcesBlock, draws: Draws, russia_troops, ukraine_troops
     kappa = W.russian_intensity(full(forces.gain_now_km2_per_day), now["front_length_km"], ru_now, ua_now, counter)
     scale = kappa * now["front_length_km"] * DAYS_PER_YEAR
     ops = full(forces.operations_per_year)
-    f_ru = W.intensity_factor(a1 - d1, a0 - d0, d1 - log_front, d0 - log_front, eta, zeta)
+    f_ru = W.intensity_factor(a1 - d1, a0 - d0, d1 - log_front, d0 - log_front, eta, zeta, top)
     f_ua = W.intensity_factor(d1 - a1, d0 - a0, a1 - log_front, a0 - log_front, eta, zeta)
     g_ru, s_ru = W.season_moments(W.offensive_from_logs(russia, a1, d1, log_front, fort, prep), scale * f_ru,
                                   scale * f_ru / np.sqrt(ops))

@@ -242,3 +242,16 @@ def test_intensity_factor_grows_with_surplus_and_with_thinning():
     assert W.intensity_factor(0.0, 0.0, np.log(0.5), 0.0, 3.0, 0.5) == pytest.approx(np.sqrt(2.0))
     r = W.intensity_factor(np.linspace(-1, 1, 5), 0.0, 0.0, 0.0, 2.0, 0.0)
     assert np.all(np.diff(r) > 0)
+
+
+def test_the_tempo_is_bounded_above_by_its_culminating_point_and_unchanged_below():
+    """x -> c tanh(x / c) above today's balance (c = ln max_factor): slope 1 at today's balance, never above
+    max_factor however large the surplus, and the power law itself below today's balance and without a bound."""
+    assert 2.99 < float(W.intensity_factor(np.log(50.0), 0.0, 0.0, 0.0, 3.0, 0.0, 3.0)) < 3.0
+    assert float(W.intensity_factor(1e-4, 0.0, 0.0, 0.0, 1.0, 0.0, 3.0)) == pytest.approx(np.exp(1e-4), rel=1e-8)
+    assert float(W.intensity_factor(np.log(0.5), 0.0, 0.0, 0.0, 3.0, 0.0, 3.0)) == pytest.approx(0.125)
+    assert float(W.intensity_factor(np.log(2.0), 0.0, 0.0, 0.0, 3.0, 0.0)) == pytest.approx(8.0)
+    c = np.log(3.0)
+    mid = W.intensity_factor(np.log(1.5), 0.0, 0.0, 0.0, 2.0, 0.0, 3.0)
+    assert float(mid) == pytest.approx(np.exp(c * np.tanh(2.0 * np.log(1.5) / c)))
+    assert np.all(np.diff(W.intensity_factor(np.linspace(0, 3, 7), 0.0, 0.0, 0.0, 2.0, 0.0, 3.0)) > 0)
