@@ -218,8 +218,9 @@ def test_balance_shapes_and_year_zero_is_today():
                 "fortified_share", "prepared_share", "force_density_troops_per_km"):
         assert out[key].shape == (n, years), key
     d = F.BALANCE_DEFAULTS
-    np.testing.assert_allclose(out["defender_strength_troops"][:, 0],
-                               np.minimum(np.linspace(5e5, 1e6, n), d["defender_strength_now_troops"]))
+    # the strength in the theatre: the theatre share of the fielded force (model/forces.py)
+    np.testing.assert_allclose(out["defender_strength_troops"][:, 0], d["defender_theatre_share"]
+                               * np.minimum(np.linspace(5e5, 1e6, n), d["defender_strength_now_troops"]))
     np.testing.assert_allclose(out["attacker_strength_troops"][:, 0], d["attacker_strength_now_troops"])
     np.testing.assert_allclose(out["attacker_effective_troops"][:, 0],
                                d["attacker_strength_now_troops"] * (1 - d["interdiction_share"]))
@@ -228,7 +229,7 @@ def test_balance_shapes_and_year_zero_is_today():
 
 def test_cap_below_strength_binds_at_once():
     out = F.balance_trajectory(3, defender_cap_troops=600_000)
-    np.testing.assert_allclose(out["defender_strength_troops"], 600_000)
+    np.testing.assert_allclose(out["defender_strength_troops"], 600_000 * F.BALANCE_DEFAULTS["defender_theatre_share"])
 
 
 def test_equipment_limits_the_fielded_force_to_what_aid_sustains():
@@ -240,7 +241,8 @@ def test_equipment_limits_the_fielded_force_to_what_aid_sustains():
     t = np.arange(12)
     expected = q / delta + (e0 - q / delta) * (1 - delta) ** t
     np.testing.assert_allclose(out["defender_equipment_troops"][0], expected, rtol=1e-12)
-    np.testing.assert_allclose(out["defender_strength_troops"][0], np.minimum(expected, e0), rtol=1e-12)
+    np.testing.assert_allclose(out["defender_strength_troops"][0],
+                               F.BALANCE_DEFAULTS["defender_theatre_share"] * np.minimum(expected, e0), rtol=1e-12)
 
 
 def test_fortifications_rebuild_to_their_pre_cession_share_and_the_rest_is_prepared():
@@ -269,7 +271,7 @@ def test_wartime_balance_grows_at_the_wartime_rates_and_ignores_the_settlement()
     np.testing.assert_allclose(war["fortified_share"], 0.5)
     assert float(war["front_length_km"][0]) == 1250
     peace = F.balance_trajectory(5, **common)
-    np.testing.assert_allclose(peace["defender_strength_troops"], 400_000)
+    np.testing.assert_allclose(peace["defender_strength_troops"], 400_000 * F.BALANCE_DEFAULTS["defender_theatre_share"])
     np.testing.assert_allclose(peace["attacker_effective_troops"], peace["attacker_strength_troops"])
 
 
