@@ -499,6 +499,11 @@ VARIANT_TRIALS = 4000  # trials of each structural variant's re-run (at most the
 OAT_TRIALS = 2000  # trials of each one-at-a-time re-run (at most the run's own)
 
 
+def _rerun_trials(default: int, run_trials: int) -> int:
+    """Trials of each of the brief's re-runs: the default, at most a quarter of the run's own (at least 200)."""
+    return max(min(default, run_trials // 4), min(200, run_trials))
+
+
 def _oat_metrics(s: Summaries) -> dict[str, Estimate]:
     out = {"p_adopted": s.estimate("p_adopted", proportion=True)}
     if len(s["survival.w"].mean_value()) > 5:
@@ -776,8 +781,9 @@ def report(config: Config, s: Summaries) -> Result:
         [[k, h.label, *h.estimate.as_dict().values(), *((h.reference.mean, h.reference.se) if h.reference else
                                                           (float("nan"), float("nan"))), h.reference_class]
          for k, h in head.items()])
-    # the brief's re-runs never use more trials than the run itself (a quick run stays quick)
-    rows = variants_rows(config, s, trials=min(VARIANT_TRIALS, s.n_trials))
+    # the brief's re-runs use at most a quarter of the run's trials (a quick run stays quick; at the default
+    # 20,000 trials they get their full counts)
+    rows = variants_rows(config, s, trials=_rerun_trials(VARIANT_TRIALS, s.n_trials))
     tables["variants"] = variants_table(rows)
     bars = outcome_bars(s)
     figures = {"survival": caption(survival_figure(curves, s.n_trials), _survival_caption(curves, s.n_trials)),
@@ -791,7 +797,7 @@ def report(config: Config, s: Summaries) -> Result:
         tables = {**part_tables, **tables}
         # the settlement's own figures (the headline's) first, then each component's in turn; its own win a clash
         figures = {**figures, **{k: v for k, v in part_figures.items() if k not in figures}}
-    oat = one_at_a_time(config, trials=min(OAT_TRIALS, s.n_trials)) if config.uncertain() else []
+    oat = one_at_a_time(config, trials=_rerun_trials(OAT_TRIALS, s.n_trials)) if config.uncertain() else []
     return Result(NAME, head, tables, figures, _brief(config, s, head, survival, rows, oat, tables, figures))
 
 
@@ -851,7 +857,7 @@ def _brief(config: Config, s: Summaries, head: dict[str, Headline], survival: Ta
                   ("Parameters and structural choices ranked together by the largest change each makes in any "
                    "headline (probability points; not a product, which a tiny P(adopted) would dominate). A "
                    f"parameter: the {len(oat)} uncertain parameters that move most, each at its 10% and 90% "
-                   f"quantile (others drawn as usual, {min(OAT_TRIALS, s.n_trials):,} trials each, common random "
+                   f"quantile (others drawn as usual, {_rerun_trials(OAT_TRIALS, s.n_trials):,} trials each, common random "
                    "numbers). A structural "
                    "variant: the config as configured -> under the variant (the table above; same seed). The s.e. "
                    "of a change is that of two independent runs: an upper bound, they share their draws."), ""]
