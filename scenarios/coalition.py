@@ -412,10 +412,12 @@ def arrays(c: CoalitionBlock, draws: Draws, plan: dict[str, np.ndarray | float] 
         # other actor's draws as they were
         shape = u.salience_concentration * np.broadcast_to(sal, (n, A, K))
         drawn_ideal, drawn_sal = np.empty((n, A, K)), np.empty((n, A, K))
+        # ideal points and saliences on streams of their own: on one stream the saliences would start after
+        # n K uniforms, so a trial's draws would depend on the length of its chunk
         for i in range(A):
-            rng = draws.stream(PREFERENCE_KEY, i)
-            drawn_ideal[:, i] = rng.uniform(-u.ideal_half_width, u.ideal_half_width, (n, K))
-            drawn_sal[:, i] = rng.gamma(shape[:, i])
+            drawn_ideal[:, i] = draws.stream(PREFERENCE_KEY, i, 0).uniform(-u.ideal_half_width, u.ideal_half_width,
+                                                                           (n, K))
+            drawn_sal[:, i] = draws.stream(PREFERENCE_KEY, i, 1).gamma(shape[:, i])
         ideal0 = np.clip(np.add(ideal0, drawn_ideal, out=drawn_ideal), 0.0, 1.0)
         sal = drawn_sal
         total = sal.sum(axis=-1, keepdims=True)

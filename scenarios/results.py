@@ -91,7 +91,9 @@ class Headline:
             return f"reference class: {self.reference_class}"
         r = self.reference
         if self.percent:
-            return f"reference class alone: {100 * r.mean:.1f}% (s.e. {100 * r.se:.1f}%), {self.reference_class}"
+            d = r.digits(percent=True)
+            return (f"reference class alone: {100 * r.mean:.{d}f}% (s.e. {100 * r.se:.{d}f}%), "
+                    f"{self.reference_class}")
         return f"reference class alone: {r.mean:.3g} (s.e. {r.se:.2g}), {self.reference_class}"
 
 

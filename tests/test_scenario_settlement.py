@@ -350,7 +350,7 @@ def test_brief_selection_sentence_states_the_difference_and_its_standard_error()
     numbers do not show."""
     cfg = load(ROOT / "configs" / "no_deal.yaml", [
         "forces.compare_with=[]", "settlement.rule=mechanism", "coalition.sigma=0.01",
-        "war.cost_challenger={dist: uniform, low: 0, high: 0.12, source: test}",
+        "war.cost_challenger={dist: uniform, low: 0, high: 0.3, source: test}",
         "coalition.preference_uncertainty.enabled=false"])
     s = summarise(cfg, 2000, 2, "mc", detail_trials=0)
     head = settlement.headline(s)
