@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
     ap.add_argument("--check", action="store_true", help="do not write; exit 1 on an unexpected exit code")
-    ap.add_argument("--only", default="", help="re-run only the blocks whose commands contain this text")
+    ap.add_argument("--only", action="append", default=[],
+                    help="re-run only the blocks whose commands contain this text (repeatable: any of them)")
     args = ap.parse_args(argv)
     lines = args.readme.read_text(encoding="utf-8").splitlines()
     env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         new = list(lines)
         replacements = []  # run top to bottom (later commands read earlier runs), then replace bottom-up
         for first, last in parse_blocks(lines):
-            if args.only and args.only not in "\n".join(lines[first:last]):
+            if args.only and not any(o in "\n".join(lines[first:last]) for o in args.only):
                 continue
             body: list[str] = []
             for cmd, cut, old_code in commands_of(lines[first:last]):

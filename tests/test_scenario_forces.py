@@ -355,14 +355,21 @@ def test_the_fast_year_loop_is_the_war_model_applied_year_by_year():
     net = np.zeros(n)
     eta, zeta = full(f.intensity_surplus_elasticity), full(f.intensity_space_elasticity)
 
-    def tempo_factor(att, dfd, att_now, dfd_now, length):
-        """(r / r_now)^eta (rho_now / rho)^zeta: r = att / dfd, rho = dfd / length (model.war.intensity_factor)."""
-        return (att / dfd / (att_now / dfd_now)) ** eta * ((dfd_now / front0) / (dfd / length)) ** zeta
+    top = np.inf if f.intensity_max_factor is None else full(f.intensity_max_factor)
+
+    def tempo_factor(att, dfd, att_now, dfd_now, length, bounded=False):
+        """(r / r_now)^eta (rho_now / rho)^zeta: r = att / dfd, rho = dfd / length (model.war.intensity_factor);
+        Russia's offensives bounded above by the culminating point, x -> c tanh(x / c), c = ln(max factor)."""
+        power = (att / dfd / (att_now / dfd_now)) ** eta * ((dfd_now / front0) / (dfd / length)) ** zeta
+        if not bounded:
+            return power
+        x, c = np.log(power), np.log(top) * np.ones_like(power)
+        return np.exp(np.where(x > 0, c * np.tanh(x / c), x))
 
     for t in range(f.horizon_years):
         a, d, front = peace["attacker_effective_troops"][:, t], peace["defender_strength_troops"][:, t], \
             peace["front_length_km"]
-        k_ru = kappa * tempo_factor(a, d, a0, d0, front)
+        k_ru = kappa * tempo_factor(a, d, a0, d0, front, bounded=True)
         ru = W.offensive(coef, a, d, front, peace["fortified_share"][:, t], peace["prepared_share"][:, t], air, conc)
         mean, sd = W.season_gain(ru, k_ru, front, season, ops * season / 365.0)
         np.testing.assert_allclose(out["war.ru.mean_km2"][:, t], mean, rtol=1e-10)
@@ -371,7 +378,7 @@ def test_the_fast_year_loop_is_the_war_model_applied_year_by_year():
         resp = W.offensive(coef, a, d + 80_000.0, front, peace["fortified_share"][:, t], peace["prepared_share"][:, t],
                            air, conc)
         np.testing.assert_allclose(out["war.ru_resp.mean_km2"][:, t],
-                                   W.season_gain(resp, kappa * tempo_factor(a, d + 80_000.0, a0, d0, front), front,
+                                   W.season_gain(resp, kappa * tempo_factor(a, d + 80_000.0, a0, d0, front, True), front,
                                                  season, ops * season / 365.0)[0], rtol=1e-10)
         ua = W.offensive(coef, d, a, front, rf, rp, -air, conc)
         np.testing.assert_allclose(out["war.ua.mean_km2"][:, t],
@@ -380,7 +387,7 @@ def test_the_fast_year_loop_is_the_war_model_applied_year_by_year():
         wa, wd = war["attacker_effective_troops"][:, t], war["defender_strength_troops"][:, t]
         g_ru = W.season_gain(W.offensive(coef, wa, wd, front0, war["fortified_share"][:, t],
                                          war["prepared_share"][:, t], air, conc),
-                             kappa * tempo_factor(wa, wd, a0, d0, front0), front0, 365.0, ops)[0]
+                             kappa * tempo_factor(wa, wd, a0, d0, front0, True), front0, 365.0, ops)[0]
         g_ua = W.season_gain(W.offensive(coef, wd, wa, front0, rf, rp, -air, conc),
                              counter * kappa * tempo_factor(wd, wa, d0, a0, front0), front0, 365.0, counter * ops)[0]
         net += g_ru - g_ua
