@@ -67,14 +67,12 @@ with d(t) = |m(t) - m(t-1)| the size of the shift in the military balance m = g_
 expected gain of a season of war net of the defender's own offensive; its war share is p = L + m, L the
 physical line) from one year to the next, d(0) = 0 by default: what the settlement itself changes at once
 (the cap, the fortified ground ceded, the aid cut) is in the level of the first year's war payoffs, so the gap
-prices it
-(the terms against the new balance). The settlement's `first_year_shift` variant also counts it as a shift,
-d(0) = |m(0) - m_before| from the wartime balance of the day before. The ground handed over moves L: that is
-the deal, not a shift of power, so it is never in d. MODELS.md writes shift(t)+; accord reads it as the
-shift's size, in either direction: Powell's (2006) point is that a large, rapid shift in either side's favour
-makes the
-declining side's preventive war thinkable even when no year's terms leave the range; his strict condition s(t)
-is the deterministic rule's, the size of the shift raises the hazard below it.
+prices it (the terms against the new balance). The settlement's `first_year_shift` variant also counts it as
+a shift, d(0) = |m(0) - m_before| from the wartime balance of the day before. The ground handed over moves L:
+that is the deal, not a shift of power, so it is never in d. MODELS.md writes shift(t)+; accord reads it as
+the shift's size, in either direction: Powell's (2006) point is that a large, rapid shift in either side's
+favour makes the declining side's preventive war thinkable even when no year's terms leave the range; his
+strict condition s(t) is the deterministic rule's, the size of the shift raises the hazard below it.
 the grouped-time (complementary log-log) form of h0(t) exp(...) (Prentice & Gloeckler 1978), which stays a
 probability however large the multiplier; gamma_g, gamma_s are stated priors with ranges (sweepable).
 Survival S(t) = prod_{k < t} (1 - h(k)).
