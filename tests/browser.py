@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -114,7 +115,9 @@ def open_page(html_file: Path, width: int = 1280, height: int = 900, full_page: 
     if exe is None:
         raise FileNotFoundError("no Chromium found (apt-get install chromium, or set ACCORD_CHROMIUM)")
     url = Path(html_file).resolve().as_uri()
-    with tempfile.TemporaryDirectory(prefix="accord-chromium-") as profile:
+    # Chromium's helper processes may still be writing the profile as the directory is removed: the whole
+    # process group is stopped below, and a file that appears during cleanup is not an error of the page
+    with tempfile.TemporaryDirectory(prefix="accord-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
@@ -132,11 +135,17 @@ def open_page(html_file: Path, width: int = 1280, height: int = 900, full_page: 
             with connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=timeout, close_timeout=2) as ws:
                 return _check(_Session(ws, timeout), url, width, height, full_page, pdf, script, timeout)
         finally:
-            proc.terminate()
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)  # the browser and its helpers (start_new_session)
+            except ProcessLookupError:
+                pass
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
                 proc.wait()
 
 
