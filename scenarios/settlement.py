@@ -91,7 +91,7 @@ def _survival(x: np.ndarray, q: np.ndarray | float, stake: W.WarInStake, gain_ag
     pa, pb = B.war_payoffs(q, stake.gain_challenger, gain_ag, stake.gain_defender, c_a, c_b, punish)
     gap, shift = B.bargaining_gap(pa, pb), B.commitment_shift(x, pa, pb, delta)
     mechanism = B.survival_from_break_year(B.mechanism_break_year(gap, shift), gap.shape[1])
-    size = B.shift_size(stake.net_share - stake.line, stake.net_gain_before if first_year_shift else None)
+    size = B.shift_size(stake.balance, stake.net_gain_before if first_year_shift else None)
     if rule == "mechanism":
         S = mechanism
     else:

@@ -216,8 +216,8 @@ class WarInStake:
         defender alone (capped at the scale's end);
     gain_challenger_guaranteed: the same against a full guarantor response (None without a guarantee);
     gain_defender: x - E[the position after the defender's own offensive] = (x - L) + E[its gain];
-    line: L (n, 1); net_share: p = L + m, m = E[challenger's gain] - E[defender's gain], the challenger's
-        net war share; net_gain_before: m under the wartime balance on the day before the settlement, from
+    line: L (n, 1); balance: m = E[challenger's gain] - E[defender's gain] (its net war share is p = L + m);
+        net_gain_before: m under the wartime balance on the day before the settlement, from
         the line of contact (n,), or None. Powell's shift is the change in m, the military balance: the
         ground the settlement hands over moves L, which is the deal itself, not a shift of power."""
 
@@ -225,7 +225,7 @@ class WarInStake:
     gain_challenger_guaranteed: np.ndarray | None
     gain_defender: np.ndarray
     line: np.ndarray
-    net_share: np.ndarray
+    balance: np.ndarray
     net_gain_before: np.ndarray | None = None
 
 
@@ -250,7 +250,7 @@ def war_in_stake(cfg: Any, draws: Draws, war: dict[str, np.ndarray], share: np.n
         c, o = claimed[:, 0], occupied[:, 0]
         before = (TM.expected_gain_share(war["war.now_ru.mean_km2"], war["war.now_ru.sd_km2"], 0.5 / c, 0.5)
                   - TM.defender_gain_share(war["war.now_ua.mean_km2"], war["war.now_ua.sd_km2"], 0.0, c, o))
-    return WarInStake(line - x + raw_a, gain_ag, x - line + raw_b, line, line + raw_a - raw_b, before)
+    return WarInStake(line - x + raw_a, gain_ag, x - line + raw_b, line, raw_a - raw_b, before)
 
 
 def no_deal_war(cfg: Any, draws: Draws, war: dict[str, np.ndarray]):

@@ -262,6 +262,15 @@ def test_compare_of_a_config_with_itself_has_zero_paired_differences():
             assert d["mean"] == 0 and d["se"] == pytest.approx(0, abs=1e-12), metric
 
 
+def _selection_world():
+    """The world built to show selection: Russia's cost of war wide enough to straddle the renewed war's
+    expected gain (the war model's), so the cost decides both adoption and durability; acceptance decisive."""
+    return load(ROOT / "configs" / "no_deal.yaml", [
+        "forces.compare_with=[]", "settlement.rule=mechanism", "coalition.sigma=0.01",
+        "war.cost_challenger={dist: uniform, low: 0, high: 0.3, source: test}",
+        "coalition.preference_uncertainty.enabled=false"])
+
+
 def test_adoption_and_durability_share_their_causes_the_selection_effect():
     """One world per trial (MODELS.md section 0): Russia's cost of a renewed war is one draw, read by its
     acceptance (a costly war makes no deal worse) and by the bargaining range (a costly war makes attacking
@@ -269,12 +278,7 @@ def test_adoption_and_durability_share_their_causes_the_selection_effect():
     are adopted are those the parties would keep (Fortna 2004; Werner & Yuen 2005): P(holds 5 years | adopted)
     lies far above P(holds 5 years) over all draws. (Acceptance decisive: the ideal points and saliences at
     their coding, not drawn per trial, whose own spread would dilute the shared cause.)"""
-    cfg = load(ROOT / "configs" / "no_deal.yaml", [
-        "forces.compare_with=[]", "settlement.rule=mechanism", "coalition.sigma=0.01",
-        # wide enough to straddle the renewed war's expected gain (the war model's), so the cost decides both
-        "war.cost_challenger={dist: uniform, low: 0, high: 0.3, source: test}",
-        "coalition.preference_uncertainty.enabled=false"])
-    s = summarise(cfg, 6000, 2, "mc", detail_trials=0)
+    s = summarise(_selection_world(), 6000, 2, "mc", detail_trials=0)
     head = settlement.headline(s)
     given, overall = head["p_holds_5y"].estimate, head["p_holds_5y_unconditional"].estimate
     assert given.mean - overall.mean > 6 * np.hypot(given.se, overall.se)
@@ -349,11 +353,7 @@ def test_brief_selection_sentence_states_the_difference_and_its_standard_error()
     """In the world built to show selection (see the test above on shared causes), the brief's sentence gives
     the difference in points with its s.e. and attributes it to shared causes; it never claims an effect the
     numbers do not show."""
-    cfg = load(ROOT / "configs" / "no_deal.yaml", [
-        "forces.compare_with=[]", "settlement.rule=mechanism", "coalition.sigma=0.01",
-        "war.cost_challenger={dist: uniform, low: 0, high: 0.3, source: test}",
-        "coalition.preference_uncertainty.enabled=false"])
-    s = summarise(cfg, 2000, 2, "mc", detail_trials=0)
+    s = summarise(_selection_world(), 2000, 2, "mc", detail_trials=0)
     head = settlement.headline(s)
     text = settlement._selection_sentence(s, head["p_holds_5y"], head["p_holds_5y_unconditional"])
     d = head["p_holds_5y"].estimate.mean - head["p_holds_5y_unconditional"].estimate.mean
