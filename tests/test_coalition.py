@@ -288,6 +288,32 @@ def test_friedkin_johnsen_singular_trial_is_nan_and_others_solved():
     np.testing.assert_allclose(x[1, :, 0], [1 / 3, 2 / 3])
 
 
+def test_friedkin_johnsen_batched_elimination_matches_lapack_per_trial():
+    """Trials certified diagonally dominant take the vectorised elimination, the rest LAPACK: every trial's
+    fixed point equals np.linalg.solve of its own system, a singular one (a fully susceptible closed pair) is NaN,
+    and a nearly singular one (lambda = 1 - 1e-9, outside the certificate) is still solved."""
+    rng = np.random.default_rng(6)
+    n, a, k = 40, 5, 3
+    weights = random_row_stochastic(rng, (n, a, a))
+    susceptibility = rng.uniform(0.0, 0.95, (n, a))
+    weights[0] = np.eye(a)[[1, 0, 2, 3, 4]]  # trial 0: actors 0 and 1 lean only on each other
+    susceptibility[0, :2] = 1.0
+    susceptibility[1] = 1.0 - 1e-9
+    ideal = rng.random((n, a, k))
+    x = c.friedkin_johnsen_equilibrium(ideal, weights, susceptibility)
+    assert np.all(np.isnan(x[0])) and not np.any(np.isnan(x[1:]))
+    for i in range(1, n):
+        system = np.eye(a) - susceptibility[i][:, None] * weights[i]
+        rhs = (1 - susceptibility[i])[:, None] * ideal[i]
+        expected = np.linalg.solve(system, rhs)
+        # two backward-stable solvers agree to about cond * eps (trial 1: cond ~ 1e9)
+        scale = np.linalg.cond(system) * 1e-14
+        np.testing.assert_allclose(x[i], expected, rtol=scale, atol=scale)
+        np.testing.assert_allclose(system @ x[i], rhs, atol=1e-14)  # the residual is at rounding level
+    shared = c.friedkin_johnsen_equilibrium(ideal, weights[5], susceptibility[5])  # one network, every trial
+    np.testing.assert_allclose(shared[5], x[5], atol=1e-12)
+
+
 def test_graph_conversion_reads_who_leans_on_whom():
     graph = nx.DiGraph()
     graph.add_edge("US", "Ukraine", weight=3.0)  # the US leans on Ukraine
