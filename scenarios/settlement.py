@@ -234,8 +234,10 @@ def conditional(s: Summaries, name: str, index: tuple = (), suffix: str = "", bi
         # Wilson's interval on the sample size the estimate's own variance implies, p(1 - p) / se^2 (Korn &
         # Graubard 1998): where the per-trial values are 0/1 it is about Kish's n_eff, so the interval stays
         # honest where few trials carry the weight (never zero-width); where they are probabilities it matches
-        # the s.e.; with no variance at all (every value 0 or 1 alike), Kish's n_eff
-        n_star = r * (1 - r) / (se * se) if se > 0 and 0 < r < 1 else n_eff
+        # the s.e.; with no variance at all (every value 0 or 1 alike), Kish's n_eff. "At 0 or 1" to rounding
+        # (1e-12): P(holds 0 years) = 1 in every trial comes out of the ratio as 1 - 1e-16 with an s.e. of 1e-9
+        # from rounding alone, which would give a meaningless n* of ~100 and a 98% lower bound
+        n_star = r * (1 - r) / (se * se) if se > 0 and 1e-12 < r < 1 - 1e-12 else n_eff
         lo, hi = wilson_interval(r, max(n_star, 1e-9))
     else:
         lo, hi = r - 1.959964 * se, r + 1.959964 * se

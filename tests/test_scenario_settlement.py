@@ -406,3 +406,33 @@ def test_variants_and_parameters_rank_together_by_the_largest_change():
     assert [r["path"] for r in ranked] == ["mechanism alone", "coalition.sigma", "rho 0"]
     assert ranked[0]["p_holds_5y"][:3] == pytest.approx((0.63, 0.91, 0.28))
     assert ranked[0]["kind"] == "structural"
+
+
+class _Mean:
+    def __init__(self, value, sample=()):
+        self.value, self.sample = np.asarray(value, dtype=float), list(sample)
+
+    def mean_value(self):
+        return self.value
+
+
+class _Summaries(dict):
+    n_trials = 20000
+
+
+def test_a_certain_conditional_event_keeps_the_interval_of_its_effective_sample():
+    """P(holds 0 years | adopted) is 1 in every trial; the ratio of two float sums gives it as 1 - 1e-16 with a
+    rounding-level s.e. Its Wilson interval must stay that of Kish's effective sample (not of the n* = p (1 - p) /
+    se^2 that rounding would imply, which put the lower bound at 98% on a 20,000-trial run)."""
+    from model.stats import wilson_interval
+
+    w = np.random.default_rng(0).uniform(0, 0.3, 20000)
+    mw, mw2 = w.mean(), (w * w).mean()
+    s = _Summaries({"p_adopted": _Mean(mw, [w]), "p_adopted.w2": _Mean(mw2),
+                    "survival.w": _Mean([mw * (1 - 1e-16)]), "survival.w2v": _Mean([mw2]),
+                    "survival.w2v2": _Mean([mw2 * (1 + 6e-16)]), "survival": _Mean([1.0], [np.ones((20000, 1))])})
+    est = settlement.conditional(s, "survival", (0,))
+    n_eff = 20000 * mw * mw / mw2
+    assert est.effective_n == pytest.approx(n_eff)
+    assert est.lo == pytest.approx(wilson_interval(1.0, n_eff)[0], abs=1e-9)
+    assert est.lo > 0.999
