@@ -386,19 +386,12 @@ def war_reservation(ideal: np.ndarray, sal: np.ndarray, z: np.ndarray, cost: np.
     return reservation - cost
 
 
-def arrays(c: CoalitionBlock, draws: Draws, plan: dict[str, np.ndarray | float] | None = None,
-           world: WarReservation | None = None) -> CoalitionArrays:
-    """Draw the block into arrays, apply Friedkin-Johnsen influence and compute reservation values.
-
-    plan: the plan's position per dimension when it is mapped from a settlement's terms (else the block's
-    `plan`); world: no deal as the war going on (WarReservation; else the block's no-deal outcomes)."""
+def preferences(c: CoalitionBlock, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
+    """Every actor's ideal points and saliences (normalised to sum 1), (A, K) or (n, A, K), drawn per trial
+    around the coding when `preference_uncertainty` is enabled (PreferenceUncertainty)."""
     n = draws.n
     dims = tuple(d.name for d in c.dimensions)
-    names = tuple(a.name for a in c.actors)
-    K, A, J = len(dims), len(names), len(c.no_deal)
-    if plan is None:
-        plan = {k: draws[c.plan[k]] for k in dims}
-    plan = _array([plan[k] for k in dims], (K,), n)
+    K, A = len(dims), len(c.actors)
     ideal0 = _array([draws[a.ideal[k]] for a in c.actors for k in dims], (A, K), n)
     zero = 0.0
     sal = _array([draws[a.salience[k]] if k in a.salience else zero for a in c.actors for k in dims], (A, K), n)
@@ -422,6 +415,24 @@ def arrays(c: CoalitionBlock, draws: Draws, plan: dict[str, np.ndarray | float] 
         sal = drawn_sal
         total = sal.sum(axis=-1, keepdims=True)
         sal = np.divide(sal, total, out=sal, where=total > 0)
+    return ideal0, sal
+
+
+def arrays(c: CoalitionBlock, draws: Draws, plan: dict[str, np.ndarray | float] | None = None,
+           world: WarReservation | None = None) -> CoalitionArrays:
+    """Draw the block into arrays, apply Friedkin-Johnsen influence and compute reservation values.
+
+    plan: the plan's position per dimension when it is mapped from a settlement's terms (else the block's
+    `plan`); world: no deal as the war going on (WarReservation; else the block's no-deal outcomes)."""
+    n = draws.n
+    dims = tuple(d.name for d in c.dimensions)
+    names = tuple(a.name for a in c.actors)
+    K, A, J = len(dims), len(names), len(c.no_deal)
+    if plan is None:
+        plan = {k: draws[c.plan[k]] for k in dims}
+    plan = _array([plan[k] for k in dims], (K,), n)
+    ideal0, sal = preferences(c, draws)
+    zero = 0.0
     cost = _array([draws[a.cost] for a in c.actors], (A,), n)
     z = _array([draws[o.position[k]] for o in c.no_deal for k in dims], (J, K), n)
     beliefs = _array(

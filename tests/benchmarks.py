@@ -1,8 +1,9 @@
 """Benchmarks for the README (not a test): ``python -m tests.benchmarks [--quick]``.
 
 For each scenario with a shipped config (each time the best of five): trials per second at 1,000,000
-trials; the time to draw the same scenario's random parameters alone (the chunked sampling of
-``engine.iterate_chunks`` without ``evaluate``: the floor for a vectorised model) and the ratio of the two
+trials; the time to draw the same scenario's random inputs alone (the chunked sampling of
+``engine.iterate_chunks`` without ``evaluate``, with a coalition's per-trial preference draws: the floor for a
+vectorised model) and the ratio of the two
 (target: within 3x); a 200-point x 100,000-trial sweep with 1 and 2 worker processes (target: at least
 1.7x); and the peak memory (``ru_maxrss`` of a fresh subprocess) of a 10,000,000-trial run of the
 settlement scenario (target: under 1 GiB). ``--quick`` scales the trial and point counts down (for a smoke
@@ -78,23 +79,33 @@ def _load(rel: str):
 
 
 def draw_floor(cfg, trials: int, seed: int) -> float:
-    """Seconds to draw every uncertain parameter chunk by chunk, as iterate_chunks does, without evaluate."""
+    """Seconds to draw every random input chunk by chunk, as iterate_chunks does, without evaluate: the uncertain
+    parameters and, where the scenario has a coalition whose preferences are drawn per trial
+    (`coalition.preference_uncertainty`), those draws too (an ideal point and a salience per actor and dimension
+    and trial: random inputs like the parameters, drawn from the chunk's own streams)."""
     from model import params as P
+    from scenarios.coalition import preferences
     from scenarios.engine import Draws
 
     dists = cfg.uncertain()
     paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
+    coalition = getattr(cfg.model, "coalition", None)
+    if coalition is not None and not coalition.preference_uncertainty.enabled:
+        coalition = None
     t0 = time.perf_counter()
     samp = P.Sampler(list(dists), seed, cfg.model.run.sampler)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
         for chunk, n in enumerate(P.chunk_sizes(trials, cfg.model.run.chunk_size)):
-            Draws(P.draw(dists, samp, chunk, n), paths, n)
+            draws = Draws(P.draw(dists, samp, chunk, n), paths, n)
             np.random.default_rng(P.child_seed(seed, P.NOISE_KEY, chunk))
+            draws.noise = (seed, chunk)
+            if coalition is not None:
+                preferences(coalition, draws)
     return time.perf_counter() - t0
 
 
-def bench_scenario(rel: str, trials: int) -> dict:
+def bench_scenario(rel: str, trials: int, repeats: int = REPEATS) -> dict:
     from scenarios import engine
 
     cfg = _load(rel)
@@ -106,10 +117,10 @@ def bench_scenario(rel: str, trials: int) -> dict:
         engine.summarise(cfg, trials, seed, cfg.model.run.sampler, workers=workers)
         return time.perf_counter() - t0
 
-    # best of REPEATS for every timing alike (the usual defence against a noisy shared machine; timeit does so)
-    run_s = min(seconds(1) for _ in range(REPEATS))
-    run2_s = min(seconds(2) for _ in range(REPEATS))  # chunks in 2 processes
-    floor_s = min(draw_floor(cfg, trials, seed) for _ in range(REPEATS))
+    # best of `repeats` for every timing alike (the usual defence against a noisy shared machine; timeit does so)
+    run_s = min(seconds(1) for _ in range(repeats))
+    run2_s = min(seconds(2) for _ in range(repeats))  # chunks in 2 processes
+    floor_s = min(draw_floor(cfg, trials, seed) for _ in range(repeats))
     return {"uncertain": len(cfg.uncertain()), "run_s": run_s, "run2_s": run2_s, "floor_s": floor_s}
 
 
@@ -285,16 +296,19 @@ def print_default_run(r: dict) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="scale trial and point counts down (smoke test)")
+    ap.add_argument("--repeats", type=int, default=REPEATS,
+                    help=f"timings per scenario, the best kept [default: {REPEATS}]")
     ap.add_argument("--only", default="scenarios,sweep,memory,start,run",
                     help="comma-separated: scenarios, sweep, memory, start, run [default: all]")
     args = ap.parse_args(argv)
+    repeats = max(1, args.repeats)
     only = {x.strip() for x in args.only.split(",") if x.strip()}
     os.chdir(ROOT)
     if only & {"start", "run"}:
         print(f"Measured with `python -m tests.benchmarks --only {args.only}` on: {machine()}.")
         print()
         if "start" in only:
-            print_start(bench_start())
+            print_start(bench_start(repeats))
         if "run" in only:
             print_default_run(bench_default_run())
     if not only & {"scenarios", "sweep", "memory"}:
@@ -316,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"| {name} | `{rel}` | | | skipped: config missing | | | | |")
             continue
         try:
-            r = bench_scenario(rel, trials)
+            r = bench_scenario(rel, trials, repeats)
         except Exception as exc:  # noqa: BLE001 - a scenario still being built is reported, not fatal
             print(f"| {name} | `{rel}` | | | skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:80]} | | | | |")
             continue
@@ -340,7 +354,7 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---:|---:|---:|---:|")
     print(f"| `{rel}` | {mem_trials:,} | {m['peak_mib']:.0f} | {m['base_mib']:.0f} | {m['seconds']:.1f} |")
     print()
-    print(f"Scenario times are the best of {REPEATS} runs; the draw floor and run / floor are for one process. "
+    print(f"Scenario times are the best of {repeats} runs; the draw floor and run / floor are for one process. "
           "Targets (issue 7): each scenario within 3x of its draw floor; the settlement scenario at least "
           "1,000,000 trials in under 10 s; at least 1.7x from 2 workers on a sweep; peak memory under 1 GiB "
           "whatever the trial count.")
