@@ -28,6 +28,39 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
+def _no_pydantic_plugins() -> None:
+    """With plugins off, pydantic's plugin loader (pydantic.plugin._loader) is a module whose get_plugins()
+    returns none, as the real one does then; the real one imports importlib.metadata (and the email package) to
+    read entry points: ~0.03 s of every start that validates a config (issue 17). Any other name is read from the
+    real module, loaded on first use; plugins turned on by the user load as pydantic loads them."""
+    name = "pydantic.plugin._loader"
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true") or name in sys.modules:
+        return
+    stand_in = types.ModuleType(name)
+    stand_in.get_plugins = lambda: ()  # type: ignore[attr-defined]
+
+    def real(attr: str) -> Any:
+        if attr.startswith("__"):  # what the import system asks of any module (__path__, ...): not the loader's
+            raise AttributeError(attr)
+        import importlib.machinery
+        import importlib.util
+
+        import pydantic.plugin
+
+        spec = importlib.machinery.PathFinder.find_spec(name, list(pydantic.plugin.__path__))
+        if spec is None or spec.loader is None:
+            raise AttributeError(attr)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, attr)
+
+    stand_in.__getattr__ = real  # type: ignore[attr-defined]  # PEP 562: names the stand-in does not define
+    sys.modules[name] = stand_in
+
+
+_no_pydantic_plugins()
+
+
 def _keep_freed_memory() -> None:
     """Let glibc keep freed memory for reuse instead of returning it to the system after every chunk.
 
@@ -577,6 +610,7 @@ def main(ctx: click.Context) -> None:
         defer_heavy_imports()
 
 
+
 @main.command(context_settings=CONTEXT, epilog="""\b
 Examples:
   accord run
@@ -723,9 +757,11 @@ def show(config: str | None, overrides: tuple[str, ...], as_json: bool) -> None:
     width[2] = min(width[2], 22)  # a few long units overflow rather than widen every line
     if read:
         click.echo("One world: each quantity once, with the models that read it (scenarios/world.py).")
+    lines = []
     for row in [head, *rows]:
         cells = [f"{c:<{w}}" for c, w in zip(row[:5], width) if w]
-        click.echo("  ".join(cells) + f"  {row[5]}")
+        lines.append("  ".join(cells) + f"  {row[5]}")
+    click.echo("\n".join(lines))  # one write: click.echo per line was a tenth of `accord show` (issue 17)
 
 
 @main.command("list", context_settings=CONTEXT, epilog="""\b

@@ -959,7 +959,11 @@ def _explain(exc: ValidationError, data: dict, locs: dict, label: str, schema: t
 
 
 def is_fragment(path: str | Path) -> bool:
-    """A config file with no ``scenario`` (after its own extends) is a fragment, meant to be extended."""
+    """A config file with no ``scenario`` (after its own extends) is a fragment, meant to be extended. A file that
+    names its scenario itself is not one: its extends are not read here (`accord validate` reads them next)."""
+    head = compose_file(Path(path))[0]
+    if isinstance(head, dict) and "scenario" in head:
+        return False
     data, _, _ = read_config(Path(path))
     return "scenario" not in data
 

@@ -14,7 +14,6 @@ expanded measured on the node graph before anything is expanded (:func:`_compose
 from __future__ import annotations
 
 import codecs
-import copy
 import json
 import os
 import stat
@@ -458,13 +457,24 @@ def compose_file(path: Path, label: str | None = None, lim: Limits | None = None
         key = None
     if key is not None and key in _PARSED:
         data, locs = _PARSED[key]
-        return copy.deepcopy(data), dict(locs)
+        return _copy_tree(data), dict(locs)
     data, locs = _compose(read_text(path, label, lim.file_bytes), label, lim)
     if key is not None:
         while len(_PARSED) >= 64:
             _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[key] = (copy.deepcopy(data), dict(locs))
+        _PARSED[key] = (_copy_tree(data), dict(locs))
     return data, locs
+
+
+def _copy_tree(node: Any) -> Any:
+    """A copy of parsed config data: new mappings and lists, the same scalars (text, numbers, booleans and
+    null are immutable, and a config holds nothing else); copy.deepcopy's memo made it a tenth of reading a
+    config (issue 17). Its depth is bounded by the loader's limit."""
+    if isinstance(node, dict):
+        return {k: _copy_tree(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_copy_tree(v) for v in node]
+    return node
 
 
 def _merge(base: Any, over: Any, base_locs: dict, over_locs: dict) -> Any:
@@ -488,8 +498,11 @@ def _merge(base: Any, over: Any, base_locs: dict, over_locs: dict) -> Any:
     merged = merge(base, over, ())
     prefixes = set(replaced)
 
-    def under(kp: KeyPath) -> bool:
-        return any(kp[:i] in prefixes for i in range(len(kp) + 1))
+    def under(kp: KeyPath) -> bool:  # a plain loop: called for every key of both files (issue 17)
+        for i in range(len(kp) + 1):
+            if kp[:i] in prefixes:
+                return True
+        return False
 
     if () in prefixes:
         base_locs.clear()
