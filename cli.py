@@ -28,6 +28,39 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
+def _no_pydantic_plugins() -> None:
+    """With plugins off, pydantic's plugin loader (pydantic.plugin._loader) is a module whose get_plugins()
+    returns none, as the real one does then; the real one imports importlib.metadata (and the email package) to
+    read entry points: ~0.03 s of every start that validates a config (issue 17). Any other name is read from the
+    real module, loaded on first use; plugins turned on by the user load as pydantic loads them."""
+    name = "pydantic.plugin._loader"
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true") or name in sys.modules:
+        return
+    stand_in = types.ModuleType(name)
+    stand_in.get_plugins = lambda: ()  # type: ignore[attr-defined]
+
+    def real(attr: str) -> Any:
+        if attr.startswith("__"):  # what the import system asks of any module (__path__, ...): not the loader's
+            raise AttributeError(attr)
+        import importlib.machinery
+        import importlib.util
+
+        import pydantic.plugin
+
+        spec = importlib.machinery.PathFinder.find_spec(name, list(pydantic.plugin.__path__))
+        if spec is None or spec.loader is None:
+            raise AttributeError(attr)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, attr)
+
+    stand_in.__getattr__ = real  # type: ignore[attr-defined]  # PEP 562: names the stand-in does not define
+    sys.modules[name] = stand_in
+
+
+_no_pydantic_plugins()
+
+
 def _keep_freed_memory() -> None:
     """Let glibc keep freed memory for reuse instead of returning it to the system after every chunk.
 
@@ -88,15 +121,28 @@ class _Deferred(types.ModuleType):
         return getattr(real, attr)
 
 
-def defer_heavy_imports(names: tuple[str, ...] = HEAVY_MODULES) -> None:
-    """Put a `_Deferred` stand-in in sys.modules for each module of ``names`` not imported yet."""
+def _find_spec(name: str) -> Any:
+    """A module's spec, found without importing its parent packages (importlib.util.find_spec imports them:
+    finding scipy.special that way imported scipy, ~0.15 s of every light command's start)."""
+    import importlib.machinery
     import importlib.util
 
+    parent = name.rpartition(".")[0]
+    if not parent or parent in sys.modules:
+        return importlib.util.find_spec(name)
+    outer = _find_spec(parent)
+    if outer is None or not outer.submodule_search_locations:
+        return None
+    return importlib.machinery.PathFinder.find_spec(name, list(outer.submodule_search_locations))
+
+
+def defer_heavy_imports(names: tuple[str, ...] = HEAVY_MODULES) -> None:
+    """Put a `_Deferred` stand-in in sys.modules for each module of ``names`` not imported yet."""
     for name in names:
         if name in sys.modules:
             continue
         try:
-            spec = importlib.util.find_spec(name)
+            spec = _find_spec(name)
         except (ImportError, ValueError):
             continue
         if spec is None:
@@ -232,20 +278,28 @@ def _quiet_exit() -> None:
     sys.exit(0)
 
 
+class _NotRaised(Exception):
+    """Stands for an error class whose module was never imported (so nothing raised it)."""
+
+
+def _error_class(module: str, name: str) -> type[BaseException]:
+    """A typed error of a layer, looked up when an error is being handled: a command that never imported the
+    module (`accord list` does not import the engine and NumPy; issue 17) cannot have raised it."""
+    return getattr(sys.modules.get(module), name, _NotRaised)
+
+
 def _guarded(name: str, call: Callable[[], Any]) -> Any:
     """Run a command, turning the layers' typed errors into one clear line each and the right exit code;
     never a traceback."""
-    from scenarios.config import ConfigError
-    from scenarios.engine import ModelError
-    from scenarios.results import RunDirError
+    from scenarios.configfile import ConfigError
 
     try:
         return call()
     except ConfigError as exc:
         fail(exc.text(), 2)
-    except RunDirError as exc:
+    except _error_class("scenarios.results", "RunDirError") as exc:
         fail(str(exc), getattr(exc, "exit_code", 2))
-    except ModelError as exc:
+    except _error_class("scenarios.engine", "ModelError") as exc:
         fail(str(exc), 1)
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
@@ -349,7 +403,7 @@ def _refuse_special_files(params: dict[str, Any]) -> None:
     anything opens it: reading one never ends (or blocks until a writer comes)."""
     import stat
 
-    from scenarios.config import ConfigError
+    from scenarios.configfile import ConfigError
 
     for value in params.values():
         for v in value if isinstance(value, (tuple, list)) else (value,):
@@ -500,7 +554,7 @@ def max_seconds() -> float:
     except ValueError:
         value = -1.0
     if not 0 < value < float("inf"):  # NaN fails too
-        from scenarios.config import ConfigError
+        from scenarios.configfile import ConfigError
 
         raise ConfigError(f"got {text[:40]!r}; allowed: a number of seconds > 0", "environment", None, "ACCORD_MAX_SECONDS")
     return value
@@ -514,7 +568,7 @@ def guard_work(cfg: Any, trials: int, seed: int | None, sampler: str | None, wor
     if trials * evaluations < ESTIMATE_ABOVE_TRIALS:
         return
     from scenarios import engine
-    from scenarios.config import ConfigError
+    from scenarios.configfile import ConfigError
 
     run = cfg.model.run
     n_workers = workers or engine.default_workers(trials * evaluations, run.chunk_size)
@@ -554,6 +608,7 @@ def main(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand in LIGHT_COMMANDS:  # fast start: these never call the models (issue 17)
         defer_heavy_imports()
+
 
 
 @main.command(context_settings=CONTEXT, epilog="""\b
@@ -653,8 +708,10 @@ def validate(configs: tuple[str, ...], overrides: tuple[str, ...], as_json: bool
                 o.say(f"ok  {path}  (fragment for other configs to extend; {n_params} values checked)")
                 continue
             cfg = load_config(path, overrides)
-            report[path] = {"valid": True, "scenario": cfg.scenario, "uncertain_parameters": len(cfg.uncertain())}
-            o.say(f"ok  {path}  ({cfg.scenario}, {len(cfg.params())} parameters, {len(cfg.uncertain())} uncertain)")
+            params = cfg.params()
+            uncertain = sum(spec.uncertain for spec, _ in params.values())  # no distributions made: no NumPy
+            report[path] = {"valid": True, "scenario": cfg.scenario, "uncertain_parameters": uncertain}
+            o.say(f"ok  {path}  ({cfg.scenario}, {len(params)} parameters, {uncertain} uncertain)")
         except ConfigError as exc:
             report[path] = {"valid": False, "errors": exc.text().splitlines()}
             for line in exc.text().splitlines():
@@ -700,9 +757,11 @@ def show(config: str | None, overrides: tuple[str, ...], as_json: bool) -> None:
     width[2] = min(width[2], 22)  # a few long units overflow rather than widen every line
     if read:
         click.echo("One world: each quantity once, with the models that read it (scenarios/world.py).")
+    lines = []
     for row in [head, *rows]:
         cells = [f"{c:<{w}}" for c, w in zip(row[:5], width) if w]
-        click.echo("  ".join(cells) + f"  {row[5]}")
+        lines.append("  ".join(cells) + f"  {row[5]}")
+    click.echo("\n".join(lines))  # one write: click.echo per line was a tenth of `accord show` (issue 17)
 
 
 @main.command("list", context_settings=CONTEXT, epilog="""\b
@@ -1470,7 +1529,7 @@ def report_(run_dir: str, as_json: bool, quiet: bool) -> None:
 
 def _is_game(path: str) -> bool:
     """A voting game (`accord power`): a mapping with members and a quota, no scenario."""
-    from scenarios.config import ConfigError, compose_file
+    from scenarios.configfile import ConfigError, compose_file
 
     try:
         head = compose_file(Path(path))[0]

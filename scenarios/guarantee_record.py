@@ -51,6 +51,7 @@ from scenarios import plots
 from scenarios import reference as ref
 from scenarios.config import ConfigError
 from scenarios.results import Report, Table
+from scenarios.schemas.guarantees import resolve_table  # a config's record table (validation reads it too)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -596,15 +597,6 @@ def _mtime(path: Path) -> float:
 
 
 RECORD_LINK = "probit"  # the scenario's P(honour) = Phi(z): the record is fitted on the same scale
-
-
-def resolve_table(name: str | Path) -> Path:
-    """A record table named in a config: absolute; else relative to the working directory if it exists
-    there; else relative to accord's source tree (so configs/reference/... works from anywhere)."""
-    p = Path(name)
-    if p.is_absolute() or p.is_file():
-        return p
-    return ROOT / p
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 A scenario module (``scenarios/<kind>.py``) declares:
 
 * ``NAME`` and ``SUMMARY`` (one line for ``accord list``);
-* ``Schema``: the pydantic config model (a subclass of :class:`scenarios.config.ConfigBase`);
+* ``Schema``: the pydantic config model (a subclass of :class:`scenarios.config.ConfigBase`), and optionally
+  ``check(config)``, cross-field rules run after validation; the shipped scenarios define both in
+  ``scenarios/schemas/<kind>.py`` (no model code: `accord validate` and `show` import only that) and re-export them;
 * ``evaluate(cfg, draws, rng) -> dict[str, ndarray]``: the model over one chunk of trials, every output of
   shape (n_trials,) or (n_trials, ...); pure given its inputs;
 * ``report(config, summaries) -> Result``: tables, figures, headline metrics and the brief, from the merged
@@ -25,6 +27,8 @@ SCENARIOS: dict[str, str] = {
     "coalition": "scenarios.coalition",
     "settlement": "scenarios.settlement",
 }
+# each shipped scenario's config schema, in a module of its own that imports no model code (scenarios/schemas/)
+SCHEMAS: dict[str, str] = {name: f"scenarios.schemas.{name}" for name in SCENARIOS}
 
 
 def _extra() -> dict[str, str]:
@@ -92,8 +96,17 @@ def get(name: str) -> ModuleType:
     return importlib.import_module(mods[name])
 
 
+def schema_module(name: str) -> ModuleType:
+    """The module with a scenario's ``Schema`` and ``check``: its schema-only module (SCHEMAS), which imports no
+    model code, so that validating a config does not import the models and NumPy; else the scenario's own module
+    (a scenario registered through ACCORD_EXTRA_SCENARIOS declares its schema there)."""
+    if name in SCHEMAS and name in available():
+        return importlib.import_module(SCHEMAS[name])
+    return get(name)
+
+
 def schema_for(name: str):
     try:
-        return get(name).Schema
+        return schema_module(name).Schema
     except KeyError:
         return None

@@ -9,22 +9,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scenarios import engine, registry
-from scenarios.config import (
-    MAX_TRIALS,
-    Config,
-    ConfigError,
-    _read_file,
-    clip,
-    compose_file,
-    from_data,
-    limits,
-    param_info,
-    read_text,
-)
-from scenarios.results import Result, RunDir, command_line, git_commit, run_id, versions, write_run
+from scenarios import registry
+from scenarios.configfile import ConfigError, _read_file, clip, compose_file, limits, read_text
+
+if TYPE_CHECKING:
+    from scenarios.config import Config
+    from scenarios.results import Result
+
+# Fast start (issue 17): `accord list` and `show` come here too. What only a run needs (the engine and NumPy, the
+# run directory writer) is imported where it is used, and `list` reads configs without validating them (no
+# pydantic): scenarios/configfile.py.
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_MAX_FILES = 16  # a manifest (resolved config, parameters, headline) may be this many config files long
@@ -88,6 +84,9 @@ def run_and_write(
 
     The (temporary) run directory is made before the compute, so that a place that cannot be written, or an
     --out that exists already, fails at once; the manifest and brief name the directory the run lands in."""
+    from scenarios import engine
+    from scenarios.results import Result, RunDir, run_id, write_run
+
     trials, seed, sampler = settings(cfg, trials, seed, sampler)
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
@@ -123,6 +122,9 @@ def config_record(cfg: Config) -> dict[str, Any]:
 
 def build_manifest(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler: str,
                    started: dt.datetime, timings: dict[str, float]) -> dict[str, Any]:
+    from scenarios import engine
+    from scenarios.results import command_line, git_commit, versions
+
     return {
         "accord_manifest": 1,
         "run_id": rid,
@@ -172,6 +174,8 @@ def brief(cfg: Config, result: Result, rid: str, trials: int, seed: int, sampler
 
 def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
     """The config and run settings stored in a run's manifest."""
+    from scenarios.config import MAX_TRIALS, from_data
+
     label = str(path)
     text = read_text(path, label, max_bytes=MANIFEST_MAX_FILES * limits().file_bytes)
     try:
@@ -198,6 +202,8 @@ def config_from_manifest(path: Path) -> tuple[Config, dict[str, Any]]:
 
 def describe_config(cfg: Config) -> dict[str, Any]:
     """The resolved config with every parameter's value, where it was set and its source."""
+    from scenarios.config import param_info
+
     params: dict[str, Any] = {}
     readers = _readers(cfg)
     declared = param_info(cfg)
@@ -230,7 +236,7 @@ def _readers(cfg: Config) -> dict[str, str]:
     (scenarios.world.readers); empty for other configs."""
     if getattr(cfg.model, "terms", None) is None:
         return {}
-    from scenarios.world import readers
+    from scenarios.schemas.world import readers
 
     return readers()
 

@@ -40,10 +40,17 @@ from scenarios import forces as F
 from scenarios import guarantees as G
 from scenarios import plots
 from scenarios import world as W
-from scenarios.config import Config, ConfigBase
+from scenarios.config import Config
 from scenarios.engine import Draws, Summaries, summarise, summarise_variants
 from scenarios.report import caption
 from scenarios.results import Headline, Result, Table, md_table, number_text
+
+# The config (blocks, Schema, check) is scenarios/schemas/settlement.py's, which imports no model code, so that
+# `accord validate` and `show` start without NumPy (issue 17); its names are this module's too.
+from scenarios.schemas.settlement import (  # noqa: F401
+    Schema,
+    check,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -56,23 +63,6 @@ NO_GUARANTEE = "no_guarantee"
 # the war model's outputs the forces tables and figures read (scenarios/forces.py tables_figures)
 FORCES_OUTPUTS = F.SCENARIO_OUTPUTS  # the outputs the forces tables and figures read
 VARIANT_LABELS = {"": "as configured", NO_GUARANTEE: "without the guarantee"}
-
-
-class Schema(ConfigBase):
-    terms: W.TermsBlock
-    war: W.WarBlock
-    coalition: C.CoalitionBlock
-    forces: F.ForcesBlock
-    cession: F.CessionBlock | None = None
-    guarantee: G.GuaranteeBlock | None = None
-    guarantees: tuple[G.Guarantor, ...] = ()
-    challenger: G.Challenger | None = None  # not in a world config: check() says where its quantities live
-    settlement: W.SettlementBlock = W.SettlementBlock()
-
-
-def check(config: Config) -> None:
-    """One draw per real-world quantity (scenarios.world.check_world)."""
-    W.check_world(config)
 
 
 def _has_guarantee(cfg: Schema) -> bool:

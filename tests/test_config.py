@@ -134,3 +134,35 @@ def test_defaults_are_fresh_per_instance(tmp_path, toy):
     p = write(tmp_path, "c.yaml", "scenario: toy\ntoy: {x: 1}\n")
     a, b = C.load(p).model, C.load(p).model
     assert a.toy.y is not b.toy.y
+
+
+SPECS = [
+    {"value": 0.25}, {"value": -3e5, "source": "s"},
+    {"dist": "uniform", "low": -1, "high": 2.5},
+    {"dist": "normal", "mean": 0.5, "sd": 0.1}, {"dist": "normal", "mean": 1, "sd": 2, "low": 0},
+    {"dist": "normal", "mean": 1, "sd": 2, "high": 3}, {"dist": "normal", "mean": 1, "sd": 2, "low": -1, "high": 3},
+    {"dist": "triangular", "low": 0, "mode": 0.2, "high": 1}, {"dist": "triangular", "low": 1, "mode": 1, "high": 4},
+    {"dist": "pert", "low": 0, "mode": 0.8, "high": 1}, {"dist": "pert", "low": 5, "mode": 6, "high": 9, "shape": 2},
+    {"dist": "beta", "a": 2, "b": 3}, {"dist": "beta", "a": 0.5, "b": 4, "low": -2, "high": 6},
+    {"dist": "lognormal", "median": 600000, "sigma": 0.2},
+    {"dist": "choice", "values": [3, 1, 2]}, {"dist": "choice", "values": [0.1, 0.9], "weights": [1, 3]},
+]
+
+
+@pytest.mark.parametrize("raw", SPECS, ids=lambda r: r.get("dist", "fixed"))
+def test_a_spec_states_the_support_text_and_uncertainty_of_its_distribution(raw):
+    """Validating and showing a config read a spec's own support, text and uncertainty (no NumPy, issue 17); the
+    samplers draw from `to_dist()`: the two must agree (a PERT is drawn as a scaled beta and says `pert(...)`)."""
+    from pydantic import TypeAdapter
+
+    from model import params as P
+
+    spec = TypeAdapter(C.ParamSpec).validate_python(raw)
+    dist = spec.to_dist()
+    assert spec.support() == dist.support()
+    assert spec.uncertain == (not isinstance(dist, P.Fixed))
+    if raw.get("dist") == "pert":
+        assert spec.describe() == f"pert({raw['low']:g}, {raw['mode']:g}, {raw['high']:g})"
+        assert isinstance(dist, P.Beta) and (dist.low, dist.high) == (raw["low"], raw["high"])
+    else:
+        assert spec.describe() == dist.describe()

@@ -1,12 +1,15 @@
 """Fast start (issue 17): the commands that only read configs (``accord --help``, ``list``, ``show``,
-``validate``) import none of the heavy packages a run needs (matplotlib, scipy.stats, scipy.optimize, networkx,
-jinja2, markdown-it, dask, pandas) nor the models they do not read; importing them was most of a 2-3 s start.
-The times themselves are measured by ``python -m tests.benchmarks --only start`` (a timing test would fail on
-a busy machine, not on slow code); this test keeps the cause from coming back."""
+``validate``) import none of the heavy packages a run needs (matplotlib, SciPy, networkx, jinja2, markdown-it,
+dask, pandas) nor the models; importing them was most of a 2-3 s start. Nor NumPy: they read configs through
+the schemas of scenarios/schemas/ (no model code); and `list`, which reads only each config's scenario and title,
+not pydantic either (scenarios/configfile.py). The times themselves are measured by ``python -m tests.benchmarks
+--only start`` (a timing test would fail on a busy machine, not on slow code); this test keeps the cause from
+coming back, and checks that the numbers the schemas write out agree with the models' own."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,17 +17,29 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("matplotlib", "scipy.stats", "scipy.optimize", "networkx", "jinja2", "markdown_it", "dask", "pandas",
-         "model.coalition", "model.war", "model.terms", "model.lanchester_fit")
+HEAVY = ("matplotlib", "scipy", "scipy.stats", "scipy.optimize", "networkx", "jinja2", "markdown_it", "dask", "pandas",
+         "numpy", "model.params", "model.coalition", "model.war", "model.terms", "model.lanchester_fit",
+         "scenarios.engine", "scenarios.settlement", "scenarios.guarantee_record")
+NOT_FOR_LIST = ("pydantic", "scenarios.config")  # `accord list` reads configs without validating them
 
 
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    """accord's cache directory for these runs, after one validation of the default config: the first validation
+    of a record table reads it, with NumPy (scenarios.schemas.guarantees.record_table_reads); later ones do not."""
+    where = tmp_path_factory.mktemp("cache")
+    subprocess.run([sys.executable, "-m", "cli", "validate", "configs/plan_28_points.yaml"], cwd=ROOT, check=True,
+                   capture_output=True, env={**os.environ, "ACCORD_CACHE_DIR": str(where)}, timeout=300)
+    return where
 
-def _imported(args: list[str]) -> tuple[int, list[str]]:
-    """Run the command in a fresh interpreter; return its exit code and which of HEAVY it really imported (a
+
+def _imported(args: list[str], cache: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:
+    """Run the command in a fresh interpreter; return its exit code and which of ``heavy`` it really imported (a
     `cli._Deferred` stand-in does not count: it imports the module only when used)."""
+    env = {**os.environ, "ACCORD_CACHE_DIR": str(cache)}
     code = (
         "import json, sys\n"
-        f"args, heavy = {json.dumps(args)}, {json.dumps(list(HEAVY))}\n"
+        f"args, heavy = {json.dumps(args)}, {json.dumps(list(heavy))}\n"
         "sys.argv = ['accord', *args]\n"
         "import cli\n"
         "try:\n"
@@ -36,7 +51,7 @@ def _imported(args: list[str]) -> tuple[int, list[str]]:
         "sys.stderr.write('\\nPROBE ' + json.dumps([rc, real]) + '\\n')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          check=False)
+                          check=False, env=env)
     line = [ln for ln in done.stderr.splitlines() if ln.startswith("PROBE ")]
     assert line, done.stderr[-2000:]
     rc, real = json.loads(line[-1].removeprefix("PROBE "))
@@ -50,7 +65,63 @@ def _imported(args: list[str]) -> tuple[int, list[str]]:
     ["validate", "configs/plan_28_points.yaml"],
     ["validate", "configs/forces/plan_28_points.yaml"],
 ], ids=lambda a: " ".join(a))
-def test_read_only_commands_import_no_heavy_package(args):
-    rc, real = _imported(args)
+def test_read_only_commands_import_no_heavy_package(args, cache):
+    rc, real = _imported(args, cache, HEAVY + (NOT_FOR_LIST if args == ["list"] else ()))
     assert rc == 0
     assert real == [], f"`accord {' '.join(args)}` imported {real}"
+
+
+def test_a_bad_config_is_reported_without_the_models(tmp_path, cache):
+    """An error (exit 2, file, line, key) is found by the schema alone."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: " + str(ROOT / "configs" / "plan_28_points.yaml") + "\nterms:\n  territory: 1.5\n")
+    rc, real = _imported(["validate", str(bad)], cache)
+    assert rc == 2 and real == []
+
+
+def test_the_schemas_write_out_the_models_numbers():
+    """scenarios/schemas/ restates a few of the models' constants so as not to import them (and NumPy)."""
+    import math
+
+    from model import battles as MB
+    from model import forces as FM
+    from model import guarantees as gm
+    from scenarios.schemas import forces as SF
+    from scenarios.schemas import guarantees as SG
+
+    assert SF._D == {k: FM.BALANCE_DEFAULTS[k] for k in SF._D}
+    assert SF.N_CASE_COEFFICIENTS == MB.N_CASE_COEFFICIENTS
+    assert SG.MAX_GUARANTORS == gm.MAX_GUARANTORS
+    fields = SF.ForcesBlock.model_fields
+    assert fields["russia_now"].default == FM.BALANCE_DEFAULTS["attacker_strength_now_troops"]
+    assert math.isinf(FM.BALANCE_DEFAULTS["defender_cap_troops"])  # the block's ukraine_cap: none, no cap
+    assert fields["ukraine_cap"].default is None
+
+
+def test_a_record_table_that_read_is_not_read_again(tmp_path, monkeypatch):
+    """Validation reads the guarantee's record table (and imports its reader, with NumPy) only for a table, coding
+    and reader code not read before; a changed table is read again, and a table that does not read says why every
+    time."""
+    from scenarios import guarantee_record
+    from scenarios.config import ConfigError
+    from scenarios.schemas import guarantees as SG
+
+    monkeypatch.setenv("ACCORD_CACHE_DIR", str(tmp_path / "cache"))
+    table = tmp_path / "record.csv"
+    table.write_bytes(guarantee_record.RECORD_TABLE.read_bytes())
+    reads = []
+    real = guarantee_record.record_model
+    monkeypatch.setattr(guarantee_record, "record_model", lambda *a: reads.append(a) or real(*a))
+    SG.record_table_reads(str(table), "llm")
+    SG.record_table_reads(str(table), "llm")
+    assert len(reads) == 1
+    SG.record_table_reads(str(table), "bf")  # another coding: read
+    assert len(reads) == 2
+    table.write_text(table.read_text() + "\n")  # changed bytes: read again
+    SG.record_table_reads(str(table), "llm")
+    assert len(reads) == 3
+    table.write_text("not,a,record\n1,2,3\n")
+    for _ in range(2):
+        with pytest.raises(ConfigError):
+            SG.record_table_reads(str(table), "llm")
+    assert len(reads) == 5

@@ -228,7 +228,7 @@ def test_a_lost_race_for_out_is_the_usual_exists_already(tmp_path, toy, runner, 
 
 
 def test_a_run_whose_id_was_taken_names_its_own_directory(tmp_path, toy, monkeypatch):
-    monkeypatch.setattr(runs, "run_id", lambda *a, **k: "20260101T000000Z-0a1b2c3d")
+    monkeypatch.setattr(R, "run_id", lambda *a, **k: "20260101T000000Z-0a1b2c3d")  # runs.run_and_write imports it on use
     cfg = C.load(write_toy_config(tmp_path / "toy.yaml", 500))
     first = runs.run_and_write(cfg, outputs_root=tmp_path)
     second = runs.run_and_write(cfg, outputs_root=tmp_path)

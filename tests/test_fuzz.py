@@ -208,11 +208,12 @@ def test_single_mutations_of_every_shipped_config(shipped, data, tmp_path_factor
 
 def test_the_pure_python_parser_gives_the_same_answers(monkeypatch):
     """libyaml's parser is used when present; PyYAML's own must refuse the hostile files just the same."""
+    from scenarios import configfile
     from tests.test_hostile_input import BAD, HOSTILE
 
     answers = {}
-    for loader in (C._Loader, C._PyLoader):
-        monkeypatch.setattr(C, "_Loader", loader)
+    for loader in (configfile._Loader, configfile._PyLoader):
+        monkeypatch.setattr(configfile, "_Loader", loader)  # the module that composes (scenarios/configfile.py)
         answers[loader] = {}
         for name in HOSTILE:
             try:
