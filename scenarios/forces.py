@@ -307,6 +307,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
                                        (the gamma model's moments, uncapped)
       war.ru.capped_km2                E[min(gain, geography)]: the same, capped at what is left of the claimed
                                        oblasts after the cession (model.terms.expected_min_gamma)
+      war.ru.room_km2 (n,)             that cap: max(claimed - ceded, 0) km2
       war.ru.p_success                 the calibrated chance that the offensive's engagements succeed (CDB90's
                                        "attacker wins", averaged over Ukraine's posture mix)
       war.ru.p_objective (m, T)        P(the gain in the objective's sector >= forces.objective_km2): the sector
@@ -484,6 +485,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
         out[f"{key}.mean_km2"], out[f"{key}.sd_km2"] = mean, sd
     # capped at the geography: a season's expected gain, and the no-deal war's cumulative change
     out["war.ru.capped_km2"] = TM.expected_min_gamma(out["war.ru.mean_km2"], out["war.ru.sd_km2"], room[:, None])
+    out["war.ru.room_km2"] = room
     out["war.ru.collapsed"] = collapsed.T.astype(float)
     out["nodeal.cum_capped_km2"] = TM.expected_min(out["nodeal.cum_mean_km2"], out["nodeal.cum_sd_km2"],
                                                    claimed[:, None])
