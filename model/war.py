@@ -230,12 +230,21 @@ def intensity_factor(log_ratio, log_ratio_now, log_density, log_density_now, sur
         x -> c tanh(x / c)    for x > 0   (slope 1 at today's balance, never above max_factor)
 
     and unchanged below. max_factor = inf (the default) leaves the power law. Arrays broadcast."""
-    x = np.asarray(surplus_elasticity, float) * (np.asarray(log_ratio, float) - log_ratio_now)
-    x = x - np.asarray(space_elasticity, float) * (np.asarray(log_density, float) - log_density_now)
-    c = np.log(np.asarray(max_factor, float))
+    x = np.asarray(surplus_elasticity, float) * np.subtract(log_ratio, log_ratio_now, dtype=float)
+    x = np.asarray(x - np.asarray(space_elasticity, float) * np.subtract(log_density, log_density_now, dtype=float))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        bounded = np.where(np.isfinite(c) & (c > 0), c * np.tanh(x / np.where(c > 0, c, 1.0)), x)
-        return np.exp(np.where(x > 0, bounded, x))
+        c = np.log(np.asarray(max_factor, float))
+        # in place, and only where the bound applies: x > 0 and 0 < c < inf (max_factor = inf: the power law)
+        bound = (x > 0) & np.isfinite(c) & (c > 0)
+        if bound.any():
+            shape = bound.shape
+            x = np.array(np.broadcast_to(x, shape)) if x.shape != shape else x
+            c = np.broadcast_to(c, shape)
+            np.divide(x, c, out=x, where=bound)
+            np.tanh(x, out=x, where=bound)
+            np.multiply(x, c, out=x, where=bound)
+        np.exp(x, out=x)
+    return x if x.ndim else x[()]
 
 
 def season_gain(off: Offensive, intensity, front_km, days, operations) -> tuple[np.ndarray, np.ndarray]:
