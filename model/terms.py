@@ -217,32 +217,61 @@ def position_moments(start: ArrayLike, mean_km2: ArrayLike, sd_km2: ArrayLike, c
     phi(zb), int z^2 phi = Phi(zb) - Phi(za) + za phi(za) - zb phi(zb) (infinite ends contribute 0); the
     three cut points are shared by neighbouring intervals. sd = 0 gives the map of the mean and variance 0.
     Shapes broadcast; returns (mean, variance)."""
-    start, mu, s, claimed, occupied = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (start, mean_km2, sd_km2, claimed_km2, occupied_km2)))
+    start, claimed, occupied = (np.asarray(v, dtype=float) for v in (start, claimed_km2, occupied_km2))
+    mu, s = np.asarray(mean_km2, dtype=float), np.asarray(sd_km2, dtype=float)
+    shape = np.broadcast_shapes(start.shape, mu.shape, s.shape, claimed.shape, occupied.shape)
+    # C order (a copy of a year-major view): the moments come out in C order, and so do their sums over years
+    mu, s = np.ascontiguousarray(np.broadcast_to(mu, shape)), np.ascontiguousarray(np.broadcast_to(s, shape))
+    # the per-trial quantities (start, slopes, cut points) in their own shape, (n, 1) against (n, T) moments
     up, down = 0.5 / claimed, 0.5 / occupied
-    sd = np.where(s > 0, s, 1.0)
-    cuts = (-start / down, np.zeros(mu.shape), (1.0 - start) / up)  # X where the position reaches 0, start, 1
-    cdf, pdf, zpdf = [0.0], [0.0], [0.0]  # at -inf
-    for c in cuts:
-        z = (c - mu) / sd
-        phi = np.exp(-0.5 * z * z) * (1.0 / np.sqrt(2.0 * np.pi))
+    positive = s > 0
+    sd = np.where(positive, s, 1.0)
+    # the standard normal's cdf, pdf and z pdf at the cut points X where the position reaches 0, start and 1
+    cdf, pdf, zpdf = [], [], []
+    for c in (-start / down, 0.0, (1.0 - start) / up):
+        z = c - mu
+        z /= sd
+        phi = z * z
+        phi *= -0.5
+        np.exp(phi, out=phi)
+        phi *= 1.0 / np.sqrt(2.0 * np.pi)
         cdf.append(special.ndtr(z))
         pdf.append(phi)
-        zpdf.append(z * phi)
-    cdf.append(1.0)
-    pdf.append(0.0)
-    zpdf.append(0.0)
-    m1, m2 = np.zeros(mu.shape), np.zeros(mu.shape)
-    # (intercept a, slope b) of the position on each interval: clipped at 0, loss, gain, clipped at 1
-    for i, (a, b) in enumerate(((0.0, 0.0), (start, down), (start, up), (1.0, 0.0))):
+        z *= phi
+        zpdf.append(z)
+    # the position is a + b X on the loss interval (a, b) = (start, down) and the gain interval (start, up);
+    # below the 0 clip it is 0 (no contribution), above the 1 clip it is 1 (contributes P to both moments)
+    mu2, mu_sd2, sd2 = mu * mu, 2 * mu * sd, sd * sd
+    m1 = m2 = None
+    for i, (a, b) in enumerate(((start, down), (start, up))):
         p0 = cdf[i + 1] - cdf[i]
         p1 = pdf[i] - pdf[i + 1]
-        p2 = p0 + zpdf[i] - zpdf[i + 1]
-        e1 = mu * p0 + sd * p1  # E[X 1{}]
-        e2 = mu * mu * p0 + 2 * mu * sd * p1 + sd * sd * p2  # E[X^2 1{}]
-        m1 += a * p0 + b * e1
-        m2 += a * a * p0 + 2 * a * b * e1 + b * b * e2
-    point = np.clip(start + np.where(mu >= 0, up * mu, down * mu), 0.0, 1.0)
-    mean = np.where(s > 0, m1, point)
-    var = np.where(s > 0, np.maximum(m2 - m1 * m1, 0.0), 0.0)
+        p2 = p0 + zpdf[i]
+        p2 -= zpdf[i + 1]
+        e1 = mu * p0
+        e1 += sd * p1  # E[X 1{}]
+        e2 = mu2 * p0
+        e2 += mu_sd2 * p1
+        e2 += sd2 * p2  # E[X^2 1{}]
+        t1 = a * p0
+        t1 += b * e1
+        e1 *= 2 * a * b
+        e2 *= b * b
+        p0 *= a * a
+        p0 += e1
+        p0 += e2
+        m1, m2 = (t1, p0) if m1 is None else (m1 + t1, m2 + p0)
+    above = 1.0 - cdf[2]
+    m1 += above
+    m2 += above
+    if positive.all():
+        mean = m1
+    else:
+        point = np.clip(start + np.where(mu >= 0, up * mu, down * mu), 0.0, 1.0)
+        mean = np.where(positive, m1, point)
+    var = m1 * m1
+    np.subtract(m2, var, out=var)
+    np.maximum(var, 0.0, out=var)
+    if not positive.all():
+        var = np.where(positive, var, 0.0)
     return mean, var
