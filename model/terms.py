@@ -221,7 +221,7 @@ def position_moments(start: ArrayLike, mean_km2: ArrayLike, sd_km2: ArrayLike, c
     mu, s = np.asarray(mean_km2, dtype=float), np.asarray(sd_km2, dtype=float)
     shape = np.broadcast_shapes(start.shape, mu.shape, s.shape, claimed.shape, occupied.shape)
     # C order (a copy of a year-major view): the moments come out in C order, and so do their sums over years
-    mu, s = np.ascontiguousarray(np.broadcast_to(mu, shape)), np.ascontiguousarray(np.broadcast_to(s, shape))
+    mu, s = (np.array(np.broadcast_to(v, shape), order="C", ndmin=1, copy=None) for v in (mu, s))
     # the per-trial quantities (start, slopes, cut points) in their own shape, (n, 1) against (n, T) moments
     up, down = 0.5 / claimed, 0.5 / occupied
     positive = s > 0
@@ -274,4 +274,4 @@ def position_moments(start: ArrayLike, mean_km2: ArrayLike, sd_km2: ArrayLike, c
     np.maximum(var, 0.0, out=var)
     if not positive.all():
         var = np.where(positive, var, 0.0)
-    return mean, var
+    return mean.reshape(shape), var.reshape(shape)
