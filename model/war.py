@@ -234,17 +234,13 @@ def intensity_factor(log_ratio, log_ratio_now, log_density, log_density_now, sur
     x = np.asarray(x - np.asarray(space_elasticity, float) * np.subtract(log_density, log_density_now, dtype=float))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         c = np.log(np.asarray(max_factor, float))
-        # in place, and only where the bound applies: x > 0 and 0 < c < inf (max_factor = inf: the power law)
-        bound = (x > 0) & np.isfinite(c) & (c > 0)
-        if bound.any():
-            shape = bound.shape
-            x = np.array(np.broadcast_to(x, shape)) if x.shape != shape else x
-            c = np.broadcast_to(c, shape)
-            np.divide(x, c, out=x, where=bound)
-            np.tanh(x, out=x, where=bound)
-            np.multiply(x, c, out=x, where=bound)
-        np.exp(x, out=x)
-    return x if x.ndim else x[()]
+        finite = np.isfinite(c) & (c > 0)  # the bound applies (max_factor = inf: the power law alone)
+        if finite.any():
+            bounded = np.asarray(x / (c if finite.all() else np.where(c > 0, c, 1.0)))
+            np.tanh(bounded, out=bounded)
+            bounded *= c
+            x = np.where((x > 0) & finite, bounded, x)
+        return np.exp(x, out=x) if x.ndim else np.exp(x)
 
 
 def season_gain(off: Offensive, intensity, front_km, days, operations) -> tuple[np.ndarray, np.ndarray]:
