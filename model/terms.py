@@ -174,18 +174,40 @@ def expected_min_gamma(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.nda
     E[(c - G)+] <= sd int_8^inf exp(-t^2/2) dt < 1e-15 sd and the result is c. A non-positive mean or sd = 0
     gives min(mean, c)."""
     mu, s, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sd, cap)))
-    out = np.array(np.minimum(mu, c), dtype=float, ndmin=1)
+    shape = mu.shape
     mu, s, c = (np.atleast_1d(v) for v in (mu, s, c))
-    live = (mu > 0) & (s > 0) & (np.abs(c - mu) < 8.0 * s)
-    if np.any(live):
+    live = np.abs(c - mu)
+    live = live < 8.0 * s
+    live &= mu > 0
+    live &= s > 0
+    if live.all():  # e.g. a season's gain against a cap within reach in every trial and year: no gather
+        m, v, cc, out = mu, s, np.maximum(c, 0.0), None
+    else:
+        out = np.minimum(mu, c)
+        if not live.any():
+            return out.reshape(shape)
         m, v, cc = mu[live], s[live], np.maximum(c[live], 0.0)
-        k, theta = (m / v) ** 2, v * v / m
-        x = cc / theta
-        with np.errstate(divide="ignore"):  # x = 0 (a cap of 0): ln x = -inf, the density term is 0
-            density = np.exp(k * np.log(x) - x - special.gammaln(k + 1.0))
-        excess = (m - cc) * special.gammaincc(k, x) + m * density
-        out[live] = m - np.maximum(excess, 0.0)
-    return out.reshape(np.shape(np.broadcast_arrays(np.asarray(mean), np.asarray(sd), np.asarray(cap))[0]))
+    k = m / v
+    k *= k
+    x = v * v
+    x /= m
+    np.divide(cc, x, out=x)  # x = c / theta, theta = sd^2 / mean
+    with np.errstate(divide="ignore"):  # x = 0 (a cap of 0): ln x = -inf, the density term is 0
+        density = np.log(x)
+    density *= k
+    density -= x
+    density -= special.gammaln(k + 1.0)
+    np.exp(density, out=density)
+    density *= m
+    excess = m - cc
+    excess *= special.gammaincc(k, x)
+    excess += density
+    np.maximum(excess, 0.0, out=excess)
+    np.subtract(m, excess, out=excess)
+    if out is None:
+        return excess.reshape(shape)
+    out[live] = excess
+    return out.reshape(shape)
 
 
 def exceedance(threshold: ArrayLike, mean: ArrayLike, sd: ArrayLike) -> np.ndarray:
