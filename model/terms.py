@@ -210,6 +210,19 @@ def expected_min_gamma(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.nda
     return out.reshape(shape)
 
 
+def expected_min_and_exceedance(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """(E[min(X, c)], P(X >= c)) for X ~ N(mean, sd^2): `expected_min` and `exceedance` at threshold c, sharing
+    their normal cdf, P(X >= c) = Phi(-a) with a = (c - mu) / s (the same numbers as the two calls)."""
+    mu, s, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sd, cap)))
+    positive = s > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (c - mu) / np.where(positive, s, 1.0)
+    upper = special.ndtr(-a)
+    smooth = mu - (mu - c) * upper - s * np.exp(-0.5 * a * a) / np.sqrt(2.0 * np.pi)
+    return (np.where(positive, smooth, np.minimum(mu, c)),
+            np.where(positive, upper, (mu >= c).astype(float)))
+
+
 def exceedance(threshold: ArrayLike, mean: ArrayLike, sd: ArrayLike) -> np.ndarray:
     """P(X >= threshold) for X ~ N(mean, sd^2) (sd = 0: a step)."""
     thr, mu, s = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (threshold, mean, sd)))

@@ -330,7 +330,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
                                        the cession, a cap or a strike ban; forces.wartime_aid_eur_bn_per_year
                                        where a forces config's block holds an option's aid); normal, uncapped
                                        (model.terms.position_moments clips it itself)
-      nodeal.cum_capped_km2            E[min(that change, geography)] (model.terms.expected_min)
+      nodeal.cum_capped_km2            E[min(that change, geography)] (model.terms.expected_min_and_exceedance)
       nodeal.p_claimed_taken           P(that change >= geography): Russia holds all it claims by year t + 1
       nodeal.collapsed                 1 where Ukraine's forces have collapsed by year t + 1 (D = 0), else 0
       force_ratio                      Russian : Ukrainian troops in the theatre at the start of year t (peace),
@@ -487,10 +487,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
     out["war.ru.capped_km2"] = TM.expected_min_gamma(out["war.ru.mean_km2"], out["war.ru.sd_km2"], room[:, None])
     out["war.ru.room_km2"] = room
     out["war.ru.collapsed"] = collapsed.T.astype(float)
-    out["nodeal.cum_capped_km2"] = TM.expected_min(out["nodeal.cum_mean_km2"], out["nodeal.cum_sd_km2"],
-                                                   claimed[:, None])
-    out["nodeal.p_claimed_taken"] = TM.exceedance(claimed[:, None], out["nodeal.cum_mean_km2"],
-                                                  out["nodeal.cum_sd_km2"])
+    out["nodeal.cum_capped_km2"], out["nodeal.p_claimed_taken"] = TM.expected_min_and_exceedance(
+        out["nodeal.cum_mean_km2"], out["nodeal.cum_sd_km2"], claimed[:, None])
     out["nodeal.collapsed"] = np.maximum.accumulate(war_collapsed, axis=0).T.astype(float)
     # once Ukraine's forces have collapsed, Russia holds all it claims, whatever the years before did
     gone = out["nodeal.collapsed"] > 0

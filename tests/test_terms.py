@@ -83,3 +83,17 @@ def test_expected_min_gamma_equals_the_integral(mean, sd, cap):
 def test_expected_min_gamma_degenerate_cases_are_the_min_of_the_mean():
     got = TM.expected_min_gamma([-5.0, 0.0, 400.0, 400.0], [100.0, 100.0, 0.0, 0.0], [50.0, 50.0, 300.0, 500.0])
     assert np.array_equal(got, [-5.0, 0.0, 300.0, 400.0])
+
+
+def test_expected_min_and_exceedance_are_the_two_functions_at_once():
+    """The shared-cdf form returns exactly what expected_min and exceedance return, sd = 0 (a step) included,
+    and both are the normal's: E[min(X, c)] below both the mean and c, P(X >= c) = 1/2 at c = mean."""
+    rng = np.random.default_rng(5)
+    mean, sd = rng.normal(0, 5000, (50, 4)), rng.uniform(0, 4000, (50, 4))
+    sd[::7] = 0.0
+    cap = rng.uniform(1000, 30000, (50, 1))
+    both = TM.expected_min_and_exceedance(mean, sd, cap)
+    assert np.array_equal(both[0], TM.expected_min(mean, sd, cap))
+    assert np.array_equal(both[1], TM.exceedance(cap, mean, sd))
+    assert np.all(both[0] <= np.minimum(mean, cap) + 1e-9)
+    assert float(TM.expected_min_and_exceedance(300.0, 50.0, 300.0)[1]) == pytest.approx(0.5, abs=1e-15)
