@@ -379,7 +379,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
 
     def safe_log(x: np.ndarray) -> np.ndarray:
         """ln of a strength, floored at one troop: a collapsed side (0 troops) is handled by its mask."""
-        return np.log(np.maximum(x, 1.0))
+        floored = np.maximum(x, 1.0)
+        return np.log(floored, out=floored)
 
     # the anchor: the war as fought today (the wartime balance of year 0) reproduces the observed net gains
     d_war = rows(wartime, "defender_strength_troops")
