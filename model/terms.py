@@ -180,13 +180,13 @@ def expected_min_gamma(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.nda
     live = live < 8.0 * s
     live &= mu > 0
     live &= s > 0
+    out = np.minimum(mu, c)  # (its memory order is the result's, so sums over it round as they always have)
     if live.all():  # e.g. a season's gain against a cap within reach in every trial and year: no gather
-        m, v, cc, out = mu, s, np.maximum(c, 0.0), None
-    else:
-        out = np.minimum(mu, c)
-        if not live.any():
-            return out.reshape(shape)
+        m, v, cc = mu, s, np.maximum(c, 0.0)
+    elif live.any():
         m, v, cc = mu[live], s[live], np.maximum(c[live], 0.0)
+    else:
+        return out.reshape(shape)
     k = m / v
     k *= k
     x = v * v
@@ -204,9 +204,10 @@ def expected_min_gamma(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.nda
     excess += density
     np.maximum(excess, 0.0, out=excess)
     np.subtract(m, excess, out=excess)
-    if out is None:
-        return excess.reshape(shape)
-    out[live] = excess
+    if live.all():
+        out[...] = excess
+    else:
+        out[live] = excess
     return out.reshape(shape)
 
 
