@@ -454,13 +454,17 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
                 resp, ru_scale * f_re, ru_scale * f_re / np.sqrt(season_ops))
             y["war.ru_resp.p_success"][t] = resp.p_success
         # no deal: a year of war, Russia's offensive and Ukraine's counter-offensives at once
-        fw_ru = W.intensity_factor(log_a_war[t] - log_d_war[t], ratio_now, log_d_war[t] - log_front_war,
-                                   ru_density_now, eta, zeta, top)
-        fw_ua = W.intensity_factor(log_d_war[t] - log_a_war[t], -ratio_now, log_a_war[t] - log_front_war,
-                                   ua_density_now, eta, zeta)
-        w_ru = W.offensive_from_logs(russia, log_a_war[t], log_d_war[t], log_front_war, fort_war[t], prep_war[t])
-        w_ua = W.offensive_from_logs(ukraine, log_d_war[t], log_a_war[t], log_front_war, russia_fortified,
-                                     russia_prepared)
+        if t == 0:  # the first year of the war is today's balance: the anchor's offensives and tempo
+            fw_ru, fw_ua, w_ru, w_ua = f0_ru, f0_ua, ru_now, ua_now
+        else:
+            fw_ru = W.intensity_factor(log_a_war[t] - log_d_war[t], ratio_now, log_d_war[t] - log_front_war,
+                                       ru_density_now, eta, zeta, top)
+            fw_ua = W.intensity_factor(log_d_war[t] - log_a_war[t], -ratio_now, log_a_war[t] - log_front_war,
+                                       ua_density_now, eta, zeta)
+            w_ru = W.offensive_from_logs(russia, log_a_war[t], log_d_war[t], log_front_war, fort_war[t],
+                                         prep_war[t])
+            w_ua = W.offensive_from_logs(ukraine, log_d_war[t], log_a_war[t], log_front_war, russia_fortified,
+                                         russia_prepared)
         g_ru, s_ru = W.season_moments(w_ru, war_scale * fw_ru, war_scale * fw_ru / np.sqrt(ops_year))
         g_ua, s_ua = W.season_moments(w_ua, counter * war_scale * fw_ua,
                                       counter * war_scale * fw_ua / np.sqrt(ua_ops_year))
