@@ -198,17 +198,24 @@ def combined_hazard(
     h0 = np.clip(np.asarray(base_hazard, dtype=float), 0.0, 1.0)
     if h0.ndim == 1:
         h0 = h0[:, None]
-    eta = _per_trial(gamma_gap) * np.maximum(gap, 0.0) + _per_trial(gamma_shift) * np.maximum(shift, 0.0)
+    eta = np.asarray(_per_trial(gamma_gap) * np.maximum(gap, 0.0)
+                     + _per_trial(gamma_shift) * np.maximum(shift, 0.0))
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        log_keep = np.log1p(-h0) * np.exp(eta)  # log(1 - h)
-    return np.where(h0 >= 1.0, 1.0, -np.expm1(log_keep))
+        np.exp(eta, out=eta)
+        log_keep = np.asarray(np.log1p(-h0) * eta)  # log(1 - h)
+    np.expm1(log_keep, out=log_keep)
+    np.negative(log_keep, out=log_keep)
+    return np.where(h0 >= 1.0, 1.0, log_keep)
 
 
 def survival_from_hazard(hazard: np.ndarray) -> np.ndarray:
     """Per-trial probability of holding at least t years, S(t) = prod_{s<t} (1 - h(s)), shape (n, T+1)."""
     h = np.asarray(hazard, dtype=float)
-    ones = np.ones(h.shape[:-1] + (1,))
-    return np.concatenate([ones, np.cumprod(1.0 - h, axis=-1)], axis=-1)
+    out = np.empty(h.shape[:-1] + (h.shape[-1] + 1,))
+    out[..., 0] = 1.0
+    np.subtract(1.0, h, out=out[..., 1:])
+    np.cumprod(out[..., 1:], axis=-1, out=out[..., 1:])
+    return out
 
 
 def survival_from_break_year(break_year: np.ndarray, n_years: int) -> np.ndarray:

@@ -174,18 +174,54 @@ def expected_min_gamma(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> np.nda
     E[(c - G)+] <= sd int_8^inf exp(-t^2/2) dt < 1e-15 sd and the result is c. A non-positive mean or sd = 0
     gives min(mean, c)."""
     mu, s, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sd, cap)))
-    out = np.array(np.minimum(mu, c), dtype=float, ndmin=1)
+    shape = mu.shape
     mu, s, c = (np.atleast_1d(v) for v in (mu, s, c))
-    live = (mu > 0) & (s > 0) & (np.abs(c - mu) < 8.0 * s)
-    if np.any(live):
+    live = np.abs(c - mu)
+    live = live < 8.0 * s
+    live &= mu > 0
+    live &= s > 0
+    out = np.minimum(mu, c)  # (its memory order is the result's, so sums over it round as they always have)
+    if live.all():  # e.g. a season's gain against a cap within reach in every trial and year: no gather
+        m, v, cc = mu, s, np.maximum(c, 0.0)
+    elif live.any():
         m, v, cc = mu[live], s[live], np.maximum(c[live], 0.0)
-        k, theta = (m / v) ** 2, v * v / m
-        x = cc / theta
-        with np.errstate(divide="ignore"):  # x = 0 (a cap of 0): ln x = -inf, the density term is 0
-            density = np.exp(k * np.log(x) - x - special.gammaln(k + 1.0))
-        excess = (m - cc) * special.gammaincc(k, x) + m * density
-        out[live] = m - np.maximum(excess, 0.0)
-    return out.reshape(np.shape(np.broadcast_arrays(np.asarray(mean), np.asarray(sd), np.asarray(cap))[0]))
+    else:
+        return out.reshape(shape)
+    k = m / v
+    k *= k
+    x = v * v
+    x /= m
+    np.divide(cc, x, out=x)  # x = c / theta, theta = sd^2 / mean
+    with np.errstate(divide="ignore"):  # x = 0 (a cap of 0): ln x = -inf, the density term is 0
+        density = np.log(x)
+    density *= k
+    density -= x
+    density -= special.gammaln(k + 1.0)
+    np.exp(density, out=density)
+    density *= m
+    excess = m - cc
+    excess *= special.gammaincc(k, x)
+    excess += density
+    np.maximum(excess, 0.0, out=excess)
+    np.subtract(m, excess, out=excess)
+    if live.all():
+        out[...] = excess
+    else:
+        out[live] = excess
+    return out.reshape(shape)
+
+
+def expected_min_and_exceedance(mean: ArrayLike, sd: ArrayLike, cap: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """(E[min(X, c)], P(X >= c)) for X ~ N(mean, sd^2): `expected_min` and `exceedance` at threshold c, sharing
+    their normal cdf, P(X >= c) = Phi(-a) with a = (c - mu) / s (the same numbers as the two calls)."""
+    mu, s, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sd, cap)))
+    positive = s > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (c - mu) / np.where(positive, s, 1.0)
+    upper = special.ndtr(-a)
+    smooth = mu - (mu - c) * upper - s * np.exp(-0.5 * a * a) / np.sqrt(2.0 * np.pi)
+    return (np.where(positive, smooth, np.minimum(mu, c)),
+            np.where(positive, upper, (mu >= c).astype(float)))
 
 
 def exceedance(threshold: ArrayLike, mean: ArrayLike, sd: ArrayLike) -> np.ndarray:
@@ -217,32 +253,61 @@ def position_moments(start: ArrayLike, mean_km2: ArrayLike, sd_km2: ArrayLike, c
     phi(zb), int z^2 phi = Phi(zb) - Phi(za) + za phi(za) - zb phi(zb) (infinite ends contribute 0); the
     three cut points are shared by neighbouring intervals. sd = 0 gives the map of the mean and variance 0.
     Shapes broadcast; returns (mean, variance)."""
-    start, mu, s, claimed, occupied = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (start, mean_km2, sd_km2, claimed_km2, occupied_km2)))
+    start, claimed, occupied = (np.asarray(v, dtype=float) for v in (start, claimed_km2, occupied_km2))
+    mu, s = np.asarray(mean_km2, dtype=float), np.asarray(sd_km2, dtype=float)
+    shape = np.broadcast_shapes(start.shape, mu.shape, s.shape, claimed.shape, occupied.shape)
+    # C order (a copy of a year-major view): the moments come out in C order, and so do their sums over years
+    mu, s = (np.array(np.broadcast_to(v, shape), order="C", ndmin=1, copy=None) for v in (mu, s))
+    # the per-trial quantities (start, slopes, cut points) in their own shape, (n, 1) against (n, T) moments
     up, down = 0.5 / claimed, 0.5 / occupied
-    sd = np.where(s > 0, s, 1.0)
-    cuts = (-start / down, np.zeros(mu.shape), (1.0 - start) / up)  # X where the position reaches 0, start, 1
-    cdf, pdf, zpdf = [0.0], [0.0], [0.0]  # at -inf
-    for c in cuts:
-        z = (c - mu) / sd
-        phi = np.exp(-0.5 * z * z) * (1.0 / np.sqrt(2.0 * np.pi))
+    positive = s > 0
+    sd = np.where(positive, s, 1.0)
+    # the standard normal's cdf, pdf and z pdf at the cut points X where the position reaches 0, start and 1
+    cdf, pdf, zpdf = [], [], []
+    for c in (-start / down, 0.0, (1.0 - start) / up):
+        z = c - mu
+        z /= sd
+        phi = z * z
+        phi *= -0.5
+        np.exp(phi, out=phi)
+        phi *= 1.0 / np.sqrt(2.0 * np.pi)
         cdf.append(special.ndtr(z))
         pdf.append(phi)
-        zpdf.append(z * phi)
-    cdf.append(1.0)
-    pdf.append(0.0)
-    zpdf.append(0.0)
-    m1, m2 = np.zeros(mu.shape), np.zeros(mu.shape)
-    # (intercept a, slope b) of the position on each interval: clipped at 0, loss, gain, clipped at 1
-    for i, (a, b) in enumerate(((0.0, 0.0), (start, down), (start, up), (1.0, 0.0))):
+        z *= phi
+        zpdf.append(z)
+    # the position is a + b X on the loss interval (a, b) = (start, down) and the gain interval (start, up);
+    # below the 0 clip it is 0 (no contribution), above the 1 clip it is 1 (contributes P to both moments)
+    mu2, mu_sd2, sd2 = mu * mu, 2 * mu * sd, sd * sd
+    m1 = m2 = None
+    for i, (a, b) in enumerate(((start, down), (start, up))):
         p0 = cdf[i + 1] - cdf[i]
         p1 = pdf[i] - pdf[i + 1]
-        p2 = p0 + zpdf[i] - zpdf[i + 1]
-        e1 = mu * p0 + sd * p1  # E[X 1{}]
-        e2 = mu * mu * p0 + 2 * mu * sd * p1 + sd * sd * p2  # E[X^2 1{}]
-        m1 += a * p0 + b * e1
-        m2 += a * a * p0 + 2 * a * b * e1 + b * b * e2
-    point = np.clip(start + np.where(mu >= 0, up * mu, down * mu), 0.0, 1.0)
-    mean = np.where(s > 0, m1, point)
-    var = np.where(s > 0, np.maximum(m2 - m1 * m1, 0.0), 0.0)
-    return mean, var
+        p2 = p0 + zpdf[i]
+        p2 -= zpdf[i + 1]
+        e1 = mu * p0
+        e1 += sd * p1  # E[X 1{}]
+        e2 = mu2 * p0
+        e2 += mu_sd2 * p1
+        e2 += sd2 * p2  # E[X^2 1{}]
+        t1 = a * p0
+        t1 += b * e1
+        e1 *= 2 * a * b
+        e2 *= b * b
+        p0 *= a * a
+        p0 += e1
+        p0 += e2
+        m1, m2 = (t1, p0) if m1 is None else (m1 + t1, m2 + p0)
+    above = 1.0 - cdf[2]
+    m1 += above
+    m2 += above
+    if positive.all():
+        mean = m1
+    else:
+        point = np.clip(start + np.where(mu >= 0, up * mu, down * mu), 0.0, 1.0)
+        mean = np.where(positive, m1, point)
+    var = m1 * m1
+    np.subtract(m2, var, out=var)
+    np.maximum(var, 0.0, out=var)
+    if not positive.all():
+        var = np.where(positive, var, 0.0)
+    return mean.reshape(shape), var.reshape(shape)

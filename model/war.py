@@ -230,12 +230,17 @@ def intensity_factor(log_ratio, log_ratio_now, log_density, log_density_now, sur
         x -> c tanh(x / c)    for x > 0   (slope 1 at today's balance, never above max_factor)
 
     and unchanged below. max_factor = inf (the default) leaves the power law. Arrays broadcast."""
-    x = np.asarray(surplus_elasticity, float) * (np.asarray(log_ratio, float) - log_ratio_now)
-    x = x - np.asarray(space_elasticity, float) * (np.asarray(log_density, float) - log_density_now)
-    c = np.log(np.asarray(max_factor, float))
+    x = np.asarray(surplus_elasticity, float) * np.subtract(log_ratio, log_ratio_now, dtype=float)
+    x = np.asarray(x - np.asarray(space_elasticity, float) * np.subtract(log_density, log_density_now, dtype=float))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        bounded = np.where(np.isfinite(c) & (c > 0), c * np.tanh(x / np.where(c > 0, c, 1.0)), x)
-        return np.exp(np.where(x > 0, bounded, x))
+        c = np.log(np.asarray(max_factor, float))
+        finite = np.isfinite(c) & (c > 0)  # the bound applies (max_factor = inf: the power law alone)
+        if finite.any():
+            bounded = np.asarray(x / (c if finite.all() else np.where(c > 0, c, 1.0)))
+            np.tanh(bounded, out=bounded)
+            bounded *= c
+            x = np.where((x > 0) & finite, bounded, x)
+        return np.exp(x, out=x) if x.ndim else np.exp(x)
 
 
 def season_gain(off: Offensive, intensity, front_km, days, operations) -> tuple[np.ndarray, np.ndarray]:

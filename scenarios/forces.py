@@ -174,6 +174,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
                                        (the gamma model's moments, uncapped)
       war.ru.capped_km2                E[min(gain, geography)]: the same, capped at what is left of the claimed
                                        oblasts after the cession (model.terms.expected_min_gamma)
+      war.ru.room_km2 (n,)             that cap: max(claimed - ceded, 0) km2
       war.ru.p_success                 the calibrated chance that the offensive's engagements succeed (CDB90's
                                        "attacker wins", averaged over Ukraine's posture mix)
       war.ru.p_objective (m, T)        P(the gain in the objective's sector >= forces.objective_km2): the sector
@@ -196,7 +197,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
                                        the cession, a cap or a strike ban; forces.wartime_aid_eur_bn_per_year
                                        where a forces config's block holds an option's aid); normal, uncapped
                                        (model.terms.position_moments clips it itself)
-      nodeal.cum_capped_km2            E[min(that change, geography)] (model.terms.expected_min)
+      nodeal.cum_capped_km2            E[min(that change, geography)] (model.terms.expected_min_and_exceedance)
       nodeal.p_claimed_taken           P(that change >= geography): Russia holds all it claims by year t + 1
       nodeal.collapsed                 1 where Ukraine's forces have collapsed by year t + 1 (D = 0), else 0
       force_ratio                      Russian : Ukrainian troops in the theatre at the start of year t (peace),
@@ -245,7 +246,8 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
 
     def safe_log(x: np.ndarray) -> np.ndarray:
         """ln of a strength, floored at one troop: a collapsed side (0 troops) is handled by its mask."""
-        return np.log(np.maximum(x, 1.0))
+        floored = np.maximum(x, 1.0)
+        return np.log(floored, out=floored)
 
     # the anchor: the war as fought today (the wartime balance of year 0) reproduces the observed net gains
     d_war = rows(wartime, "defender_strength_troops")
@@ -319,13 +321,17 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
                 resp, ru_scale * f_re, ru_scale * f_re / np.sqrt(season_ops))
             y["war.ru_resp.p_success"][t] = resp.p_success
         # no deal: a year of war, Russia's offensive and Ukraine's counter-offensives at once
-        fw_ru = W.intensity_factor(log_a_war[t] - log_d_war[t], ratio_now, log_d_war[t] - log_front_war,
-                                   ru_density_now, eta, zeta, top)
-        fw_ua = W.intensity_factor(log_d_war[t] - log_a_war[t], -ratio_now, log_a_war[t] - log_front_war,
-                                   ua_density_now, eta, zeta)
-        w_ru = W.offensive_from_logs(russia, log_a_war[t], log_d_war[t], log_front_war, fort_war[t], prep_war[t])
-        w_ua = W.offensive_from_logs(ukraine, log_d_war[t], log_a_war[t], log_front_war, russia_fortified,
-                                     russia_prepared)
+        if t == 0:  # the first year of the war is today's balance: the anchor's offensives and tempo
+            fw_ru, fw_ua, w_ru, w_ua = f0_ru, f0_ua, ru_now, ua_now
+        else:
+            fw_ru = W.intensity_factor(log_a_war[t] - log_d_war[t], ratio_now, log_d_war[t] - log_front_war,
+                                       ru_density_now, eta, zeta, top)
+            fw_ua = W.intensity_factor(log_d_war[t] - log_a_war[t], -ratio_now, log_a_war[t] - log_front_war,
+                                       ua_density_now, eta, zeta)
+            w_ru = W.offensive_from_logs(russia, log_a_war[t], log_d_war[t], log_front_war, fort_war[t],
+                                         prep_war[t])
+            w_ua = W.offensive_from_logs(ukraine, log_d_war[t], log_a_war[t], log_front_war, russia_fortified,
+                                         russia_prepared)
         g_ru, s_ru = W.season_moments(w_ru, war_scale * fw_ru, war_scale * fw_ru / np.sqrt(ops_year))
         g_ua, s_ua = W.season_moments(w_ua, counter * war_scale * fw_ua,
                                       counter * war_scale * fw_ua / np.sqrt(ua_ops_year))
@@ -351,11 +357,10 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
         out[f"{key}.mean_km2"], out[f"{key}.sd_km2"] = mean, sd
     # capped at the geography: a season's expected gain, and the no-deal war's cumulative change
     out["war.ru.capped_km2"] = TM.expected_min_gamma(out["war.ru.mean_km2"], out["war.ru.sd_km2"], room[:, None])
+    out["war.ru.room_km2"] = room
     out["war.ru.collapsed"] = collapsed.T.astype(float)
-    out["nodeal.cum_capped_km2"] = TM.expected_min(out["nodeal.cum_mean_km2"], out["nodeal.cum_sd_km2"],
-                                                   claimed[:, None])
-    out["nodeal.p_claimed_taken"] = TM.exceedance(claimed[:, None], out["nodeal.cum_mean_km2"],
-                                                  out["nodeal.cum_sd_km2"])
+    out["nodeal.cum_capped_km2"], out["nodeal.p_claimed_taken"] = TM.expected_min_and_exceedance(
+        out["nodeal.cum_mean_km2"], out["nodeal.cum_sd_km2"], claimed[:, None])
     out["nodeal.collapsed"] = np.maximum.accumulate(war_collapsed, axis=0).T.astype(float)
     # once Ukraine's forces have collapsed, Russia holds all it claims, whatever the years before did
     gone = out["nodeal.collapsed"] > 0

@@ -75,13 +75,13 @@ def _has_guarantee(cfg: Schema) -> bool:
 def _survival(x: np.ndarray, q: np.ndarray | float, stake: W.WarInStake, gain_ag: np.ndarray,
               c_a: np.ndarray, c_b: np.ndarray, punish: np.ndarray, delta: np.ndarray, rule: str,
               h0: np.ndarray, gamma_gap: np.ndarray, gamma_shift: np.ndarray,
-              first_year_shift: bool = False) -> dict[str, np.ndarray]:
+              size: np.ndarray) -> dict[str, np.ndarray]:
     """Per-trial survival S(t), t = 0..T, of one world (with credibility q) under the rule, the mechanism
-    alone, and what drives them (MODELS.md section 3)."""
+    alone, and what drives them (MODELS.md section 3). size: the power shift d(t) (model.bargaining.shift_size
+    of the military balance), the same in every world of a chunk (the guarantee does not move it)."""
     pa, pb = B.war_payoffs(q, stake.gain_challenger, gain_ag, stake.gain_defender, c_a, c_b, punish)
     gap, shift = B.bargaining_gap(pa, pb), B.commitment_shift(x, pa, pb, delta)
     mechanism = B.survival_from_break_year(B.mechanism_break_year(gap, shift), gap.shape[1])
-    size = B.shift_size(stake.balance, stake.net_gain_before if first_year_shift else None)
     if rule == "mechanism":
         S = mechanism
     else:
@@ -149,10 +149,10 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     ceded = world["cession_ceded_km2"]
     # the no-deal war's net change, capped at the geography (Russia's gains end at the oblasts it claims)
     nodeal_km2 = np.maximum(now - world["nodeal.cum_capped_km2"][:, T - 1], 0.0)
+    size = B.shift_size(stake.balance, stake.net_gain_before if cfg.settlement.first_year_shift else None)
     for suffix_name, (w_v, q_v) in worlds.items():
         suffix = f"@{suffix_name}" if suffix_name else ""
-        surv = _survival(x, q_v, stake, gain_ag, c_a, c_b, punish, delta, rule, h0, gamma_gap, gamma_shift,
-                         cfg.settlement.first_year_shift)
+        surv = _survival(x, q_v, stake, gain_ag, c_a, c_b, punish, delta, rule, h0, gamma_gap, gamma_shift, size)
         S = surv["S"]
         _weighted_outputs(out, w_v, S, suffix)
         if rule != "mechanism" and not suffix:

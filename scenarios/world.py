@@ -142,11 +142,18 @@ def war_in_stake(cfg: Any, draws: Draws, war: dict[str, np.ndarray], share: np.n
     up, _ = TM.territory_slopes(claimed, occupied)
     line = TM.physical_line(ceded, claimed)
     x = np.asarray(share, dtype=float)[:, None]
-    raw_a = TM.expected_gain_share(war["war.ru.mean_km2"], war["war.ru.sd_km2"], up, 1.0 - line)
+    # the challenger's gain, E[min(up G, 1 - L)] = up E[min(G, room)]: (1 - L) / up = C - min(ceded, C) is the
+    # war model's own geography cap after the cession, max(C - ceded, 0) km2, whose capped gain
+    # scenarios.forces.compute has already evaluated (war.ru.capped_km2) when it ran on this world's claimed
+    # and ceded areas (war.ru.room_km2 says); otherwise it is evaluated here
+    room = np.maximum(claimed - np.maximum(ceded, 0.0), 0.0)
+    if "war.ru.capped_km2" in war and np.array_equal(war.get("war.ru.room_km2"), room[:, 0]):
+        raw_a = up * war["war.ru.capped_km2"]
+    else:
+        raw_a = up * TM.expected_min_gamma(war["war.ru.mean_km2"], war["war.ru.sd_km2"], room)
     gain_ag = None
     if "war.ru_resp.mean_km2" in war:
-        gain_ag = line - x + TM.expected_gain_share(war["war.ru_resp.mean_km2"], war["war.ru_resp.sd_km2"], up,
-                                                    1.0 - line)
+        gain_ag = line - x + up * TM.expected_min_gamma(war["war.ru_resp.mean_km2"], war["war.ru_resp.sd_km2"], room)
     raw_b = TM.defender_gain_share(war["war.ua.mean_km2"], war["war.ua.sd_km2"], ceded, claimed, occupied)
     before = None
     if "war.now_ru.mean_km2" in war:  # the wartime balance of year 0, from the line of contact (L = 0.5)
