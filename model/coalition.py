@@ -411,10 +411,14 @@ def _adoption_independent(
 NESTED_NODES = 10
 
 
+@functools.cache
 def _hermite_rule(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Hermite nodes and weights for E[f(Z)], Z ~ N(0, 1) (probabilists' Hermite, weights sum to 1)."""
+    """Gauss-Hermite nodes and weights for E[f(Z)], Z ~ N(0, 1) (probabilists' Hermite, weights sum to 1).
+    Computed once per n (read-only): an amendment search asks for them thousands of times."""
     nodes, weights = np.polynomial.hermite_e.hermegauss(n)
-    return nodes, weights / np.sqrt(2.0 * np.pi)
+    weights = weights / np.sqrt(2.0 * np.pi)
+    nodes.flags.writeable = weights.flags.writeable = False
+    return nodes, weights
 
 
 def equicorrelated_orthant(x: np.ndarray, r: np.ndarray | float, n_nodes: int = NESTED_NODES) -> np.ndarray:

@@ -14,6 +14,37 @@ settings.register_profile("ci", derandomize=True)
 settings.register_profile("dev")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+# Under pytest-xdist (`-n auto --dist loadfile`, pyproject's addopts) each test file runs whole on one worker, so
+# a module's fixtures are built once; the files below share the session's `small_default_run` and so run on one
+# worker together (one default run, not one per worker). pytest-xdist's own `loadgroup` cannot group them: on
+# pytest 9.2 its marks silently stop grouping (pytest-xdist issue 1386).
+SHARED_DEFAULT_RUN = ("tests/test_figure_rule.py", "tests/test_report.py", "tests/test_report_browser.py")
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: a run without pytest-xdist never calls it
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, with the files of SHARED_DEFAULT_RUN one unit of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return "small_default_run" if path in SHARED_DEFAULT_RUN else path
+
+    return Scheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test file that takes `small_default_run` and is not in SHARED_DEFAULT_RUN would build the run again on
+    another worker: say so."""
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if "small_default_run" in getattr(item, "fixturenames", ()) and path not in SHARED_DEFAULT_RUN:
+            item.warn(pytest.PytestWarning(f"{path} uses small_default_run: add it to SHARED_DEFAULT_RUN in "
+                                           "tests/conftest.py so that pytest-xdist builds the run once"))
+
 
 @pytest.fixture
 def toy(monkeypatch):

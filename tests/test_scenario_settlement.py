@@ -37,9 +37,27 @@ def _survival(run: Path, table: str = "survival") -> np.ndarray:
     return np.array([float(r["p_holds"]) for r in _read(run / "tables" / f"{table}.csv")])
 
 
+DEFAULT_RUN_TRIALS = 3000
+
+
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory) -> Path:
-    return _run(tmp_path_factory.mktemp("run"), "plan", "--trials", "3000")
+    """`accord run --trials 3000` of the default config (configs/plan_28_points.yaml)."""
+    return _run(tmp_path_factory.mktemp("run"), "plan", "--trials", str(DEFAULT_RUN_TRIALS))
+
+
+def _summarise(overrides: list[str], trials: int):
+    """The default config with ``overrides`` (as `--set`) summarised as `accord run -n TRIALS --set ...` does
+    (engine.summarise on the config's seed and sampler), without the report's re-runs (its one-at-a-time
+    sensitivity and structural variants, most of a run's time at any trial count): (config, summaries).
+    `test_the_summaries_give_the_tables_accord_run_writes` checks that they are the run's numbers."""
+    cfg = load(ROOT / "configs" / "plan_28_points.yaml", overrides)
+    return cfg, summarise(cfg, trials, cfg.model.run.seed, cfg.model.run.sampler)
+
+
+def _p_holds(s) -> np.ndarray:
+    """P(holds t | adopted), t = 0..T: the p_holds column of the run's tables/survival.csv."""
+    return np.array([r["p_holds"] for r in settlement.survival_table(s).records()])
 
 
 def test_default_run_writes_settlement_and_component_outputs(default_run):
@@ -95,33 +113,46 @@ def test_the_weighted_estimator_identity_holds_for_each_option(option):
         assert s.estimate("survival.w", (m,)).mean == pytest.approx(pa * surv[m], rel=1e-9, abs=1e-15)
 
 
-def test_the_no_guarantee_row_equals_a_run_with_the_guarantee_removed(tmp_path):
+def test_the_summaries_give_the_tables_accord_run_writes(default_run):
+    """The shortcut of the tests below (`_summarise`) gives the very numbers `accord run` writes: its headline
+    table and its survival curve."""
+    cfg, s = _summarise([], DEFAULT_RUN_TRIALS)
+    written = {r["metric"]: float(r["mean"]) for r in _read(default_run / "tables" / "headline.csv")}
+    head = settlement.config_headline(cfg, s)
+    assert {"p_adopted", "p_holds_5y", "p_adopted_and_holds_5y"} <= set(head)
+    for metric, h in head.items():
+        assert h.estimate.mean == pytest.approx(written[metric], rel=1e-12, abs=1e-15, nan_ok=True), metric
+    np.testing.assert_allclose(_p_holds(s), _survival(default_run), rtol=1e-12, atol=1e-15)
+    assert f"p_adopted@{settlement.NO_GUARANTEE}" in s  # the guarantee's run carries the world without it
+
+
+def test_the_no_guarantee_row_equals_a_run_with_the_guarantee_removed(default_run):
     """The run's 'without the guarantee' world (q = 0 and no guarantee on the coalition's table, computed in the
     same pass) equals a separate run of the config with `guarantees: []` (common random numbers: every shared
     parameter draws the same values)."""
-    with_g = _run(tmp_path, "with", "configs/plan_28_points.yaml", "-n", "800")
-    without = _run(tmp_path, "without", "configs/plan_28_points.yaml", "-n", "800", "--set", "guarantees=[]")
-    a = {r["metric"]: float(r["mean"]) for r in _read(with_g / "tables" / "headline.csv")}
-    b = {r["metric"]: float(r["mean"]) for r in _read(without / "tables" / "headline.csv")}
+    a = {r["metric"]: float(r["mean"]) for r in _read(default_run / "tables" / "headline.csv")}
+    cfg, without = _summarise(["guarantees=[]"], DEFAULT_RUN_TRIALS)
+    b = {k: h.estimate.mean for k, h in settlement.config_headline(cfg, without).items()}
     for metric in ("p_adopted", "p_holds_5y", "p_adopted_and_holds_5y"):
         assert a[f"{metric}@no_guarantee"] == pytest.approx(b[metric], rel=1e-9, abs=1e-15), metric
-    np.testing.assert_allclose(_survival(with_g, "survival_no_guarantee"), _survival(without), rtol=1e-9, atol=1e-15)
-    assert "p_adopted@no_guarantee" not in b
+    np.testing.assert_allclose(_survival(default_run, "survival_no_guarantee"), _p_holds(without), rtol=1e-9,
+                               atol=1e-15)
+    assert f"p_adopted@{settlement.NO_GUARANTEE}" not in without  # no guarantee: no world without it
 
 
 @pytest.mark.parametrize("weaker, stronger", [
-    (["--set", "guarantees.us.tripwire=0"], ["--set", "guarantees.us.tripwire=1"]),
-    (["--set", "guarantees.us.stake=0.25"], ["--set", "guarantees.us.stake=1.75"]),
-    (["--set", "war.response_troops=50000"], ["--set", "war.response_troops=1500000"]),
-    (["--set", "war.punishment=0.2"], ["--set", "war.punishment=2"]),
+    (["guarantees.us.tripwire=0"], ["guarantees.us.tripwire=1"]),
+    (["guarantees.us.stake=0.25"], ["guarantees.us.stake=1.75"]),
+    (["war.response_troops=50000"], ["war.response_troops=1500000"]),
+    (["war.punishment=0.2"], ["war.punishment=2"]),
 ])
-def test_a_stronger_or_more_credible_guarantee_never_lowers_p_holds_given_adoption(tmp_path, weaker, stronger):
+def test_a_stronger_or_more_credible_guarantee_never_lowers_p_holds_given_adoption(weaker, stronger):
     """More credible (tripwire, stake: q up) or stronger (a bigger response, a heavier punishment) never brings a
     trial's break forward (tests/test_bargaining.py), and on common random numbers the adoption weights are the
     same, so P(holds t | adopted) is weakly higher at every t."""
     # exact on common random numbers whatever the count: a small run keeps the suite quick
-    low = _survival(_run(tmp_path, "low", "configs/plan_28_points.yaml", "-n", "800", *weaker))
-    high = _survival(_run(tmp_path, "high", "configs/plan_28_points.yaml", "-n", "800", *stronger))
+    low, high = _p_holds(_summarise(weaker, 800)[1]), _p_holds(_summarise(stronger, 800)[1])
+    assert low.shape == high.shape and len(low) > 5
     assert np.all(high >= low - 1e-12)
 
 
