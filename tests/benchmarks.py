@@ -293,6 +293,28 @@ def print_default_run(r: dict) -> None:
     print()
 
 
+def bench_scenarios(trials: int, repeats: int) -> list[tuple[str, str]]:
+    """Print the scenario table; returns the scenarios that ran."""
+    print("| scenario | config | uncertain parameters | trials | run, 1 process (s) | trials/s | run, 2 processes (s) "
+          "| draw floor (s) | run / floor |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    available = []
+    for name, rel in CONFIGS:
+        if not (ROOT / rel).is_file():
+            print(f"| {name} | `{rel}` | | | skipped: config missing | | | | |")
+            continue
+        try:
+            r = bench_scenario(rel, trials, repeats)
+        except Exception as exc:  # noqa: BLE001 - a scenario still being built is reported, not fatal
+            print(f"| {name} | `{rel}` | | | skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:80]} | | | | |")
+            continue
+        available.append((name, rel))
+        print(f"| {name} | `{rel}` | {r['uncertain']} | {trials:,} | {r['run_s']:.2f} | {trials / r['run_s']:,.0f} "
+              f"| {r['run2_s']:.2f} | {r['floor_s']:.2f} | {r['run_s'] / r['floor_s']:.1f}x |", flush=True)
+    print()
+    return available
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="scale trial and point counts down (smoke test)")
@@ -321,39 +343,27 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"Measured with `python -m tests.benchmarks{' --quick' if args.quick else ''}` on: {machine()}.")
     print()
-    print("| scenario | config | uncertain parameters | trials | run, 1 process (s) | trials/s | run, 2 processes (s) "
-          "| draw floor (s) | run / floor |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    available = []
-    for name, rel in CONFIGS:
-        if not (ROOT / rel).is_file():
-            print(f"| {name} | `{rel}` | | | skipped: config missing | | | | |")
-            continue
-        try:
-            r = bench_scenario(rel, trials, repeats)
-        except Exception as exc:  # noqa: BLE001 - a scenario still being built is reported, not fatal
-            print(f"| {name} | `{rel}` | | | skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:80]} | | | | |")
-            continue
-        available.append((name, rel))
-        print(f"| {name} | `{rel}` | {r['uncertain']} | {trials:,} | {r['run_s']:.2f} | {trials / r['run_s']:,.0f} "
-              f"| {r['run2_s']:.2f} | {r['floor_s']:.2f} | {r['run_s'] / r['floor_s']:.1f}x |", flush=True)
-    print()
+    available = [(name, rel) for name, rel in CONFIGS if (ROOT / rel).is_file()]
+    if "scenarios" in only:
+        available = bench_scenarios(trials, repeats)
     if not available:
         print("No scenario could run: no sweep or memory benchmark.")
         return
     name, rel = available[-1]  # the settlement scenario when it is there (the composite, the slowest)
-    s = bench_sweep(rel, sweep_points, sweep_trials)
-    print(f"| sweep ({name}, Latin hypercube over `{s['key']}`) | 1 worker (s) | 2 workers (s) | speed-up | "
-          "identical points.csv |")
-    print("|---|---:|---:|---:|---|")
-    print(f"| {sweep_points} points x {sweep_trials:,} trials | {s[1]:.1f} | {s[2]:.1f} | {s[1] / s[2]:.2f}x | "
-          f"{'yes' if s['identical'] else 'NO'} |")
-    print()
-    m = bench_memory(rel, mem_trials)
-    print(f"| peak memory ({name}, one process) | trials | peak RSS (MiB) | RSS after imports (MiB) | run (s) |")
-    print("|---|---:|---:|---:|---:|")
-    print(f"| `{rel}` | {mem_trials:,} | {m['peak_mib']:.0f} | {m['base_mib']:.0f} | {m['seconds']:.1f} |")
-    print()
+    if "sweep" in only:
+        s = bench_sweep(rel, sweep_points, sweep_trials)
+        print(f"| sweep ({name}, Latin hypercube over `{s['key']}`) | 1 worker (s) | 2 workers (s) | speed-up | "
+              "identical points.csv |")
+        print("|---|---:|---:|---:|---|")
+        print(f"| {sweep_points} points x {sweep_trials:,} trials | {s[1]:.1f} | {s[2]:.1f} | {s[1] / s[2]:.2f}x | "
+              f"{'yes' if s['identical'] else 'NO'} |")
+        print()
+    if "memory" in only:
+        m = bench_memory(rel, mem_trials)
+        print(f"| peak memory ({name}, one process) | trials | peak RSS (MiB) | RSS after imports (MiB) | run (s) |")
+        print("|---|---:|---:|---:|---:|")
+        print(f"| `{rel}` | {mem_trials:,} | {m['peak_mib']:.0f} | {m['base_mib']:.0f} | {m['seconds']:.1f} |")
+        print()
     print(f"Scenario times are the best of {repeats} runs; the draw floor and run / floor are for one process. "
           "Targets (issue 7): each scenario within 3x of its draw floor; the settlement scenario at least "
           "1,000,000 trials in under 10 s; at least 1.7x from 2 workers on a sweep; peak memory under 1 GiB "
