@@ -80,7 +80,7 @@ def _load(rel: str):
 
 def draw_floor(cfg, trials: int, seed: int) -> float:
     """Seconds to draw every random input chunk by chunk, as iterate_chunks does, without evaluate: the uncertain
-    parameters and, where the scenario has a coalition whose preferences are drawn per trial
+    parameters and, where the scenario evaluates a coalition whose preferences are drawn per trial
     (`coalition.preference_uncertainty`), those draws too (an ideal point and a salience per actor and dimension
     and trial: random inputs like the parameters, drawn from the chunk's own streams)."""
     from model import params as P
@@ -89,7 +89,9 @@ def draw_floor(cfg, trials: int, seed: int) -> float:
 
     dists = cfg.uncertain()
     paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
-    coalition = getattr(cfg.model, "coalition", None)
+    # only a scenario that evaluates the coalition draws its preferences (the guarantees and forces scenarios of
+    # a world config carry its coalition block without reading it)
+    coalition = getattr(cfg.model, "coalition", None) if cfg.scenario in ("coalition", "settlement") else None
     if coalition is not None and not coalition.preference_uncertainty.enabled:
         coalition = None
     t0 = time.perf_counter()
