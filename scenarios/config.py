@@ -61,10 +61,8 @@ from scenarios.configfile import (  # noqa: F401
     _display,
     _is_spec,
     _kind,
-    _Loader,
     _merge,
     _over_limit,
-    _PyLoader,
     _read_file,
     _replaces,
     _short,
@@ -1004,3 +1002,11 @@ def _count_values(node: Any) -> int:
     if isinstance(node, list):
         return sum(_count_values(v) for v in node)
     return int(isinstance(node, int | float) and not isinstance(node, bool))
+
+
+def __getattr__(name: str) -> Any:
+    """The YAML parser's names (``_Loader``, ``_PyLoader``, ...), as this module had them before the split: from
+    scenarios/yamlparse.py, which imports PyYAML, when first asked for (issue 17)."""
+    import scenarios.configfile
+
+    return getattr(scenarios.configfile, name)
