@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("matplotlib", "scipy", "scipy.stats", "scipy.optimize", "networkx", "jinja2", "markdown_it", "dask", "pandas",
          "numpy", "model.params", "model.coalition", "model.war", "model.terms", "model.lanchester_fit",
-         "scenarios.engine", "scenarios.settlement", "scenarios.guarantee_record")
+         "scenarios.engine", "scenarios.settlement", "scenarios.guarantee_record", "cli_commands")
 NOT_FOR_LIST = ("pydantic", "scenarios.config")  # `accord list` reads configs without validating them
 
 
