@@ -166,3 +166,24 @@ def test_every_command_answers_under_python_m_cli():
     assert done.stderr == ("accord: error: give at least one of --grid, --values or --lhs (see --help); "
                            "see 'accord sweep --help'\n")
     assert {path for path in _commands(cli.main)} >= {("run",), ("calibrate", "guarantees"), ("backtest", "battles")}
+
+
+def test_the_commands_load_beside_cli_when_not_on_the_path(tmp_path):
+    """An editable install made before cli_commands.py existed maps only cli, model and scenarios: the commands
+    are then loaded from beside cli.py."""
+    import subprocess
+    import sys
+
+    code = ("import importlib.util, sys\n"
+            f"spec = importlib.util.spec_from_file_location('cli', {str(cli.HERE / 'cli.py')!r})\n"
+            "m = importlib.util.module_from_spec(spec); sys.modules['cli'] = m; spec.loader.exec_module(m)\n"
+            "class Stale:  # the editable install's finder, which does not know cli_commands\n"
+            "    def find_spec(name, path=None, target=None):\n"
+            "        if name == 'cli_commands':\n"
+            "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+            "sys.meta_path.insert(0, Stale)\n"
+            "m.main(['power', '--help'])\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: accord power [OPTIONS] GAME")
