@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -433,13 +432,36 @@ class ParamInfo:
         return _fmt_range(self.lo, self.hi)
 
 
+@dataclass(frozen=True)
+class _Before:
+    """``BeforeValidator(func)`` for a function of the value alone, without pydantic's look at its signature
+    (inspect.signature, to tell whether it takes a ValidationInfo) for each of the ~180 validators of the
+    settlement's parameter fields at every start (issue 17): the same core schema."""
+
+    func: typing.Callable[[Any], Any]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_before_validator_function(self.func, schema=handler(source),
+                                                             json_schema_input_schema=None)
+
+
+@dataclass(frozen=True)
+class _After:
+    """``AfterValidator(func)`` for a function of the value alone, as :class:`_Before`."""
+
+    func: typing.Callable[[Any], Any]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_after_validator_function(self.func, schema=handler(source))
+
+
 def Param(lo: float | None = None, hi: float | None = None, unit: str = "", doc: str = "") -> Any:
     """The type of a model parameter: a number or a distribution, whose support must lie in [lo, hi].
 
     Numbers follow the one rule of :class:`Strict` (finite, not a boolean), however they are written: a plain
     number, a string like ``"1e5"``, ``{value: x}`` or a distribution's bounds."""
     desc = f"{doc} [{unit}] range {_fmt_range(lo, hi)}".strip()
-    return Annotated[_ParamSpecSchema, BeforeValidator(_number_check(lo, hi, unit)), AfterValidator(_support_check(lo, hi, unit)),
+    return Annotated[_ParamSpecSchema, _Before(_number_check(lo, hi, unit)), _After(_support_check(lo, hi, unit)),
                      Field(description=desc), ParamInfo(lo, hi, unit, doc)]
 
 
