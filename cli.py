@@ -750,7 +750,7 @@ def show(config: str | None, overrides: tuple[str, ...], as_json: bool) -> None:
     from scenarios import runs
 
     cfg = load_config(resolve_config_path(config), overrides)
-    info = runs.describe_config(cfg)
+    info = runs.describe_config(cfg, specs=as_json)
     if as_json:
         Out(True).json(info)
         return
