@@ -188,3 +188,22 @@ def test_a_foreign_or_broken_cache_entry_is_ignored(tmp_path, monkeypatch):
         where.write_bytes(junk)
         F._PARSED.clear()
         assert F.compose_file(doc, "doc.yaml")[0] == {"a": 1}
+
+
+def test_the_cache_of_parsed_files_keeps_the_newest(tmp_path, monkeypatch):
+    """The cache of parsed files is bounded: beyond PARSED_ENTRIES, the least recently used entries go."""
+    import os
+
+    from scenarios import configfile as F
+
+    monkeypatch.setenv("ACCORD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(F, "PARSED_ENTRIES", 3)
+    doc = tmp_path / "doc.yaml"
+    for i in range(6):
+        doc.write_text(f"a: {i}\n")
+        F._PARSED.clear()
+        assert F.compose_file(doc, "doc.yaml")[0] == {"a": i}
+        where = F._parsed_file(doc.read_text(), "doc.yaml", F.limits())
+        os.utime(where, (1e9 + i, 1e9 + i))  # distinct times, oldest first
+    entries = sorted(p.name for p in (tmp_path / "cache" / "parsed").iterdir())
+    assert len(entries) == 3 and where.name in entries
