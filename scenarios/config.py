@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -61,10 +60,8 @@ from scenarios.configfile import (  # noqa: F401
     _display,
     _is_spec,
     _kind,
-    _Loader,
     _merge,
     _over_limit,
-    _PyLoader,
     _read_file,
     _replaces,
     _short,
@@ -435,13 +432,36 @@ class ParamInfo:
         return _fmt_range(self.lo, self.hi)
 
 
+@dataclass(frozen=True)
+class _Before:
+    """``BeforeValidator(func)`` for a function of the value alone, without pydantic's look at its signature
+    (inspect.signature, to tell whether it takes a ValidationInfo) for each of the ~180 validators of the
+    settlement's parameter fields at every start (issue 17): the same core schema."""
+
+    func: typing.Callable[[Any], Any]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_before_validator_function(self.func, schema=handler(source),
+                                                             json_schema_input_schema=None)
+
+
+@dataclass(frozen=True)
+class _After:
+    """``AfterValidator(func)`` for a function of the value alone, as :class:`_Before`."""
+
+    func: typing.Callable[[Any], Any]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_after_validator_function(self.func, schema=handler(source))
+
+
 def Param(lo: float | None = None, hi: float | None = None, unit: str = "", doc: str = "") -> Any:
     """The type of a model parameter: a number or a distribution, whose support must lie in [lo, hi].
 
     Numbers follow the one rule of :class:`Strict` (finite, not a boolean), however they are written: a plain
     number, a string like ``"1e5"``, ``{value: x}`` or a distribution's bounds."""
     desc = f"{doc} [{unit}] range {_fmt_range(lo, hi)}".strip()
-    return Annotated[_ParamSpecSchema, BeforeValidator(_number_check(lo, hi, unit)), AfterValidator(_support_check(lo, hi, unit)),
+    return Annotated[_ParamSpecSchema, _Before(_number_check(lo, hi, unit)), _After(_support_check(lo, hi, unit)),
                      Field(description=desc), ParamInfo(lo, hi, unit, doc)]
 
 
@@ -659,10 +679,9 @@ class Config:
 
     def params(self) -> dict[str, tuple[_Spec, Loc | None]]:
         """Every parameter spec by display path (``forces.ukraine_cap``), with where it was set."""
-        out: dict[str, tuple[_Spec, Loc | None]] = {}
-        for keypath, spec in walk_specs(self.model):
-            out[display_path(keypath, self.data)] = (spec, lookup_loc(self.locs, keypath))
-        return out
+        specs = walk_specs(self.model)
+        paths = display_paths([keypath for keypath, _ in specs], self.data)
+        return {path: (spec, lookup_loc(self.locs, keypath)) for path, (keypath, spec) in zip(paths, specs)}
 
     def uncertain(self) -> dict[str, P.Distribution]:
         """The uncertain parameters, in a fixed order, as distributions."""
@@ -721,7 +740,7 @@ def param_info(cfg: Config) -> dict[str, ParamInfo]:
     path as in `Config.params`: the one place `accord show`, the manifest and the report read units from."""
     found: dict[KeyPath, ParamInfo] = {}
     _walk_info(cfg.model, (), None, found)
-    return {display_path(k, cfg.data): v for k, v in found.items()}
+    return dict(zip(display_paths(list(found), cfg.data), found.values()))
 
 
 def display_path(keypath: KeyPath, data: Any) -> str:
@@ -737,6 +756,31 @@ def display_path(keypath: KeyPath, data: Any) -> str:
             parts.append(str(k))
             node = node.get(k) if isinstance(node, dict) else None
     return ".".join(parts)
+
+
+def display_paths(keypaths: list[KeyPath], data: Any) -> list[str]:
+    """`display_path` of each key path, each common prefix walked once (a settlement's ~500 parameters share a
+    few dozen blocks: walking each path from the top was a twentieth of `accord show`, issue 17)."""
+    known: dict[KeyPath, tuple[str, Any]] = {(): ("", data)}  # a prefix -> (its display path, its data)
+    out = []
+    for keypath in keypaths:
+        n = len(keypath)
+        while keypath[:n] not in known:
+            n -= 1
+        text, node = known[keypath[:n]]
+        for i in range(n, len(keypath)):
+            k = keypath[i]
+            if isinstance(k, int) and isinstance(node, list) and 0 <= k < len(node):
+                item = node[k]
+                part = str(item["name"]) if isinstance(item, dict) and "name" in item else str(k)
+                node = item
+            else:
+                part = str(k)
+                node = node.get(k) if isinstance(node, dict) else None
+            text = f"{text}.{part}" if i else part
+            known[keypath[: i + 1]] = (text, node)
+        out.append(text)
+    return out
 
 
 def lookup_loc(locs: dict[KeyPath, Loc], keypath: KeyPath) -> Loc | None:
@@ -1004,3 +1048,11 @@ def _count_values(node: Any) -> int:
     if isinstance(node, list):
         return sum(_count_values(v) for v in node)
     return int(isinstance(node, int | float) and not isinstance(node, bool))
+
+
+def __getattr__(name: str) -> Any:
+    """The YAML parser's names (``_Loader``, ``_PyLoader``, ...), as this module had them before the split: from
+    scenarios/yamlparse.py, which imports PyYAML, when first asked for (issue 17)."""
+    import scenarios.configfile
+
+    return getattr(scenarios.configfile, name)

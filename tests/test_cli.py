@@ -93,3 +93,97 @@ def test_set_reaches_one_item_of_a_list_left_at_its_default(runner):
     assert bad.exit_code == 2
     lines = bad.stderr.strip().splitlines()
     assert len(lines) == 1 and "forces.relations_z.8" in lines[0] and "indices 0..7" in lines[0]
+
+
+# ------------------------------------------------------------------ commands registered on first use (issue 17)
+
+
+def _commands(group, path=()):
+    """Every command under a group, by its path of names."""
+    import click
+
+    out = {}
+    for name in group.list_commands(None):
+        cmd = group.get_command(None, name)
+        out[path + (name,)] = cmd
+        if isinstance(cmd, click.Group):
+            out.update(_commands(cmd, path + (name,)))
+    return out
+
+
+def test_the_static_listing_is_the_commands_own():
+    """`accord --help` lists the commands of cli_commands.py from cli.LAZY_COMMANDS without building them: the
+    table names exactly those commands, and each entry gives the short help the command itself gives, at any
+    width."""
+    import click
+
+    import cli_commands  # noqa: F401 - registers its commands on cli.main
+
+    eager = set(cli.main.commands) - set(cli.LAZY_COMMANDS)
+    assert eager == {"list", "show", "validate", "report"}
+    assert set(cli.main.list_commands(None)) == eager | set(cli.LAZY_COMMANDS)
+    for name, first in cli.LAZY_COMMANDS.items():
+        real = cli.main.commands[name]
+        stand_in = click.Command(name, help=first)
+        assert not real.hidden and not real.short_help
+        for limit in range(5, 400):
+            assert stand_in.get_short_help_str(limit) == real.get_short_help_str(limit), (name, limit)
+
+
+def test_help_is_the_same_before_and_after_the_commands_load():
+    """The listing from the table and the listing from the commands (loaded, as after any of them ran) agree
+    byte for byte; a fresh `accord --help` does not import cli_commands.py."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.argv = ['accord', '--help']; import cli\n"
+            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+            "{load}print('LOADED', 'cli_commands' in sys.modules)\n")
+    env = {**__import__("os").environ, "COLUMNS": "100"}
+    fresh, loaded = (subprocess.run([sys.executable, "-c", code.format(load=load)], cwd=cli.HERE, env=env,
+                                    capture_output=True, text=True, timeout=120, check=True).stdout
+                     for load in ("", "import cli_commands; cli.main.main(['--help'], standalone_mode=False)\n"))
+    assert fresh.endswith("LOADED False\n")
+    assert "Commands:" in fresh and "sweep" in fresh
+    help_text = fresh.removesuffix("LOADED False\n")
+    assert loaded == help_text + help_text + "LOADED True\n"
+
+
+def test_every_command_answers_under_python_m_cli():
+    """`python -m cli` is one module (cli_commands.py imports it as `cli`): a command registered on first use is
+    found, runs and reports its usage errors as accord's one line."""
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "cli", *args], cwd=cli.HERE, capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    done = run("calibrate", "--help")
+    assert done.returncode == 0 and "guarantees" in done.stdout
+    done = run("sweep", "configs/plan_28_points.yaml")
+    assert done.returncode == 2
+    assert done.stderr == ("accord: error: give at least one of --grid, --values or --lhs (see --help); "
+                           "see 'accord sweep --help'\n")
+    assert {path for path in _commands(cli.main)} >= {("run",), ("calibrate", "guarantees"), ("backtest", "battles")}
+
+
+def test_the_commands_load_beside_cli_when_not_on_the_path(tmp_path):
+    """An editable install made before cli_commands.py existed maps only cli, model and scenarios: the commands
+    are then loaded from beside cli.py."""
+    import subprocess
+    import sys
+
+    code = ("import importlib.util, sys\n"
+            f"spec = importlib.util.spec_from_file_location('cli', {str(cli.HERE / 'cli.py')!r})\n"
+            "m = importlib.util.module_from_spec(spec); sys.modules['cli'] = m; spec.loader.exec_module(m)\n"
+            "class Stale:  # the editable install's finder, which does not know cli_commands\n"
+            "    def find_spec(name, path=None, target=None):\n"
+            "        if name == 'cli_commands':\n"
+            "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+            "sys.meta_path.insert(0, Stale)\n"
+            "m.main(['power', '--help'])\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: accord power [OPTIONS] GAME")

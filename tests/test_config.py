@@ -166,3 +166,21 @@ def test_a_spec_states_the_support_text_and_uncertainty_of_its_distribution(raw)
         assert isinstance(dist, P.Beta) and (dist.low, dist.high) == (raw["low"], raw["high"])
     else:
         assert spec.describe() == dist.describe()
+
+
+def test_display_paths_walk_each_prefix_once_and_agree_with_display_path():
+    """`display_paths` (a batch, each shared prefix walked once) gives what `display_path` gives for each key path:
+    list items by name where they have one, by index otherwise, keys the data does not hold as they are."""
+    from pathlib import Path
+
+    from scenarios.config import display_path, display_paths
+
+    data = {"a": [{"name": "us", "x": 1}, {"y": [1, {"name": 7}]}], "b": {"c": None}, 3: "three"}
+    keypaths = [(), ("a",), ("a", 0), ("a", 0, "x"), ("a", 1, "y", 1), ("a", 1, "y", 0), ("a", 5), ("b", "c", "d"),
+                (3,), ("z", 0, "q"), ("a", 0, "x")]
+    assert display_paths(keypaths, data) == [display_path(k, data) for k in keypaths]
+    assert display_paths(keypaths, data)[4] == "a.1.y.7" and display_paths(keypaths, data)[2] == "a.us"
+    for rel in ("configs/plan_28_points.yaml", "configs/coalition/plan_28_points.yaml"):
+        cfg = C.load(Path(__file__).resolve().parent.parent / rel)
+        specs = [k for k, _ in C.walk_specs(cfg.model)]
+        assert display_paths(specs, cfg.data) == [display_path(k, cfg.data) for k in specs]

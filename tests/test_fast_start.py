@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("matplotlib", "scipy", "scipy.stats", "scipy.optimize", "networkx", "jinja2", "markdown_it", "dask", "pandas",
          "numpy", "model.params", "model.coalition", "model.war", "model.terms", "model.lanchester_fit",
-         "scenarios.engine", "scenarios.settlement", "scenarios.guarantee_record")
+         "scenarios.engine", "scenarios.settlement", "scenarios.guarantee_record", "cli_commands")
 NOT_FOR_LIST = ("pydantic", "scenarios.config")  # `accord list` reads configs without validating them
 
 
@@ -125,3 +125,85 @@ def test_a_record_table_that_read_is_not_read_again(tmp_path, monkeypatch):
         with pytest.raises(ConfigError):
             SG.record_table_reads(str(table), "llm")
     assert len(reads) == 5
+
+
+def test_a_known_config_is_read_without_pyyaml(cache):
+    """After one validation (the fixture's), the default config's four files are read from the cache of parsed
+    files: neither PyYAML nor the composer is imported again."""
+    for args in (["validate", "configs/plan_28_points.yaml"], ["show", "configs/plan_28_points.yaml"]):
+        rc, real = _imported(args, cache, ("yaml", "scenarios.yamlparse"))
+        assert rc == 0 and real == [], f"`accord {' '.join(args)}` imported {real}"
+
+
+def test_a_remembered_parse_is_the_parse(tmp_path, monkeypatch):
+    """A file's remembered parse (scenarios.configfile._remembered) gives the same data, key order and lines as
+    parsing it; changed text is parsed again; a file that does not parse is never remembered, so its error is
+    the parser's every time; ACCORD_CACHE_DIR=off remembers nothing."""
+    from scenarios import configfile as F
+
+    monkeypatch.setenv("ACCORD_CACHE_DIR", str(tmp_path / "cache"))
+    parsed = tmp_path / "cache" / "parsed"
+    doc = tmp_path / "doc.yaml"
+    doc.write_text("b: 1\na: &x {k: [1, 2.5, null, yes, '7']}\nc: *x\n3: text\n")
+    composed = F._compose(doc.read_text(), "doc.yaml")
+    F._PARSED.clear()
+    assert F.compose_file(doc, "doc.yaml") == composed  # parsed, then remembered
+    assert len(list(parsed.iterdir())) == 1
+    calls = []
+    monkeypatch.setattr(F, "_compose", lambda *a: calls.append(a) or composed)
+    F._PARSED.clear()
+    data, locs = F.compose_file(doc, "doc.yaml")
+    assert calls == [] and (data, locs) == composed and list(data) == ["b", "a", "c", 3]
+    assert F.compose_file(doc, "other.yaml") and len(calls) == 1  # another label: its lines say another file
+    monkeypatch.undo()
+    monkeypatch.setenv("ACCORD_CACHE_DIR", str(tmp_path / "cache"))
+    doc.write_text("b: 2\n")
+    assert F.compose_file(doc, "doc.yaml")[0] == {"b": 2}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [1, 2\n")
+    n = len(list(parsed.iterdir()))
+    errors = []
+    for _ in range(2):
+        with pytest.raises(F.ConfigError) as exc:
+            F.compose_file(bad, "bad.yaml")
+        errors.append(exc.value.text())
+    assert errors[0] == errors[1] and "malformed YAML" in errors[0]
+    assert len(list(parsed.iterdir())) == n
+    monkeypatch.setenv("ACCORD_CACHE_DIR", "off")
+    F._PARSED.clear()
+    doc.write_text("b: 3\n")
+    assert F.compose_file(doc, "doc.yaml")[0] == {"b": 3}
+    assert len(list(parsed.iterdir())) == n
+
+
+def test_a_foreign_or_broken_cache_entry_is_ignored(tmp_path, monkeypatch):
+    from scenarios import configfile as F
+
+    monkeypatch.setenv("ACCORD_CACHE_DIR", str(tmp_path / "cache"))
+    doc = tmp_path / "doc.yaml"
+    doc.write_text("a: 1\n")
+    where = F._parsed_file(doc.read_text(), "doc.yaml", F.limits())
+    where.parent.mkdir(parents=True)
+    for junk in (b"", b"\x00garbage", __import__("marshal").dumps(("something else", where.name, {"a": 2}, {}))):
+        where.write_bytes(junk)
+        F._PARSED.clear()
+        assert F.compose_file(doc, "doc.yaml")[0] == {"a": 1}
+
+
+def test_the_cache_of_parsed_files_keeps_the_newest(tmp_path, monkeypatch):
+    """The cache of parsed files is bounded: beyond PARSED_ENTRIES, the least recently used entries go."""
+    import os
+
+    from scenarios import configfile as F
+
+    monkeypatch.setenv("ACCORD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(F, "PARSED_ENTRIES", 3)
+    doc = tmp_path / "doc.yaml"
+    for i in range(6):
+        doc.write_text(f"a: {i}\n")
+        F._PARSED.clear()
+        assert F.compose_file(doc, "doc.yaml")[0] == {"a": i}
+        where = F._parsed_file(doc.read_text(), "doc.yaml", F.limits())
+        os.utime(where, (1e9 + i, 1e9 + i))  # distinct times, oldest first
+    entries = sorted(p.name for p in (tmp_path / "cache" / "parsed").iterdir())
+    assert len(entries) == 3 and where.name in entries

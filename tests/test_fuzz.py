@@ -208,12 +208,13 @@ def test_single_mutations_of_every_shipped_config(shipped, data, tmp_path_factor
 
 def test_the_pure_python_parser_gives_the_same_answers(monkeypatch):
     """libyaml's parser is used when present; PyYAML's own must refuse the hostile files just the same."""
-    from scenarios import configfile
+    from scenarios import configfile, yamlparse
     from tests.test_hostile_input import BAD, HOSTILE
 
     answers = {}
-    for loader in (configfile._Loader, configfile._PyLoader):
-        monkeypatch.setattr(configfile, "_Loader", loader)  # the module that composes (scenarios/configfile.py)
+    loaders = (configfile._Loader, configfile._PyLoader)
+    for loader in loaders:
+        monkeypatch.setattr(yamlparse, "_Loader", loader)  # the module that composes (scenarios/yamlparse.py)
         answers[loader] = {}
         for name in HOSTILE:
             try:
@@ -221,4 +222,4 @@ def test_the_pure_python_parser_gives_the_same_answers(monkeypatch):
                 answers[loader][name] = None
             except C.ConfigError as exc:
                 answers[loader][name] = (exc.line, exc.key)
-    assert answers[C._PyLoader] == answers[C._Loader]
+    assert answers[loaders[1]] == answers[loaders[0]]

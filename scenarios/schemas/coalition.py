@@ -2,7 +2,6 @@
 outcomes, ratification stages, influence, the plan) and the schema of a coalition config. No model code
 (scenarios/schemas/__init__.py)."""
 
-from __future__ import annotations
 
 from typing import Any
 
@@ -123,7 +122,7 @@ class CoalitionBlock(Block):
     preference_uncertainty: PreferenceUncertainty = PreferenceUncertainty()
 
     @model_validator(mode="after")
-    def _consistent(self) -> CoalitionBlock:
+    def _consistent(self) -> "CoalitionBlock":
         dims = [d.name for d in self.dimensions]
         actors = [a.name for a in self.actors]
         outcomes = [o.name for o in self.no_deal]
@@ -243,7 +242,7 @@ class Schema(ConfigBase):
     settlement: W.SettlementBlock | None = None
 
     @model_validator(mode="after")
-    def _has_plan(self) -> Schema:
+    def _has_plan(self) -> "Schema":
         if self.coalition.plan is None and self.terms is None:
             raise ValueError("coalition.plan is required (the plan's position on every dimension), or the world's "
                              "`terms` to map it from")

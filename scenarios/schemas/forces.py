@@ -6,7 +6,6 @@ The defaults of the balance are model.forces.BALANCE_DEFAULTS (the Russia-Ukrain
 sources there), written out here so that reading a config needs no NumPy; N_CASE_COEFFICIENTS is
 model.battles.N_CASE_COEFFICIENTS. tests/test_fast_start.py checks that they agree."""
 
-from __future__ import annotations
 
 from pydantic import Field
 

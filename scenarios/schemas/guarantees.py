@@ -3,7 +3,6 @@ record the outside view is fitted to, the shifts), `guarantees:` (one per guaran
 schema of a guarantee config. No model code (scenarios/schemas/__init__.py): the record table a config names is
 checked by scenarios/guarantee_record.py when it has not been read before (`record_table_reads`)."""
 
-from __future__ import annotations
 
 import hashlib
 import os
@@ -259,7 +258,7 @@ class Schema(ConfigBase):
     settlement: W.SettlementBlock | None = None
 
     @model_validator(mode="after")
-    def _unique_names(self) -> Schema:
+    def _unique_names(self) -> "Schema":
         _check_names(self.guarantees)
         if self.terms is None and self.challenger is None:
             raise ValueError("a guarantee config needs a `challenger` block (the deterrence inputs), or the world's "

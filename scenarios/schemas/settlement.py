@@ -2,7 +2,6 @@
 those of the other scenarios and of the world (scenarios/schemas/world.py). No model code
 (scenarios/schemas/__init__.py)."""
 
-from __future__ import annotations
 
 from scenarios.config import Config, ConfigBase
 from scenarios.schemas import coalition as C

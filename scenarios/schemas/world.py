@@ -2,7 +2,6 @@
 ``terms:``, the renewed war's ``war:``, how its survival is read (``settlement:``), and the check that a world
 config draws each real-world quantity once. No model code (scenarios/schemas/__init__.py)."""
 
-from __future__ import annotations
 
 from typing import Any, Literal
 
