@@ -268,8 +268,8 @@ def bench_default_run(repeats: int = 3) -> dict:
     return best
 
 
-def print_start(rows: list[dict]) -> None:
-    print("| command (a fresh process) | wall, best of 5 (s) | wall, median (s) | CPU, best (s) | CPU, median (s) |")
+def print_start(rows: list[dict], repeats: int = REPEATS) -> None:
+    print(f"| command (a fresh process) | wall, best of {repeats} (s) | wall, median (s) | CPU, best (s) | CPU, median (s) |")
     print("|---|---:|---:|---:|---:|")
     for r in rows:
         print(f"| `{r['command']}` | {r['best']:.2f} | {r['median']:.2f} | {r['cpu_best']:.2f} | {r['cpu_median']:.2f} |")
@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Measured with `python -m tests.benchmarks --only {args.only}` on: {machine()}.")
         print()
         if "start" in only:
-            print_start(bench_start(repeats))
+            print_start(bench_start(repeats), repeats)
         if "run" in only:
             print_default_run(bench_default_run())
     if not only & {"scenarios", "sweep", "memory"}:
