@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", default=[],
                     help="re-run only the blocks whose commands contain this text (repeatable: any of them)")
     args = ap.parse_args(argv)
+    if shutil.which("accord") is None:  # every block would record "command not found" (exit 127)
+        print("accord is not on PATH: activate the environment it is installed in first", file=sys.stderr)
+        return 2
     lines = args.readme.read_text(encoding="utf-8").splitlines()
     env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
     bad = 0
