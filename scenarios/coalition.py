@@ -993,6 +993,12 @@ def _p_adopted_trials(x: CoalitionArrays, r: Ratification, rho: np.ndarray | flo
     return adoption_probability(np.broadcast_to(p, (n, p.shape[1])), r, rho)[:, 0]
 
 
+def _move(before: float, after: float) -> str:
+    """'0.75->0.48'; with a third decimal where two would print a change as no change ('0.850->0.846')."""
+    digits = 2 if f"{before:.2f}" != f"{after:.2f}" else 3
+    return f"{before:.{digits}f}->{after:.{digits}f}"
+
+
 def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), trials: int = 2000,
           seed: int | None = None, maxiter: int = 30, popsize: int = 8) -> Report:
     """Amendments to the plan over `coalition.negotiable` that most raise P(adopted) per unit of change.
@@ -1057,7 +1063,7 @@ def amend(cfg: Config, penalties: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0), tria
             f"{trials:,} fresh trials for the estimates, seed {seed})."),
             f"P(adopted) as coded: {b_mean:.3f} (s.e. {b_se:.3f}).", ""]
     for r in records:
-        moves = ", ".join(f"{d} {v['plan']:.2f}->{v['amended']:.2f}" for d, v in r["changes"].items()) or "no change"
+        moves = ", ".join(f"{d} {_move(v['plan'], v['amended'])}" for d, v in r["changes"].items()) or "no change"
         text.append(f"penalty {r['penalty']:g}: {moves}; P(adopted) {r['p_adopted_after']:.3f} (s.e. "
                     f"{r['se_after']:.3f}), gain {r['gain']:+.3f} (s.e. {r['gain_se']:.3f})"
                     + ("" if r["raises_p_adopted"] else " [not a significant gain]"))
