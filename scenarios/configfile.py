@@ -252,11 +252,11 @@ _PARSER_DIGEST: list[bytes] = []  # the digest of the parsing code, computed onc
 
 def cache_dir() -> Path | None:
     """accord's cache directory (None when ACCORD_CACHE_DIR turns it off: '', '0' or 'off')."""
-    root = os.environ.get("ACCORD_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "accord")
-    if root in ("", "0", "off"):
+    root = os.environ.get("ACCORD_CACHE_DIR")
+    if root is not None and root.strip() in ("", "0", "off"):
         return None
-    return Path(root)
+    return Path(root or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "accord"))
 
 
 def _parser_digest() -> bytes | None:

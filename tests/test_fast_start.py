@@ -207,3 +207,13 @@ def test_the_cache_of_parsed_files_keeps_the_newest(tmp_path, monkeypatch):
         os.utime(where, (1e9 + i, 1e9 + i))  # distinct times, oldest first
     entries = sorted(p.name for p in (tmp_path / "cache" / "parsed").iterdir())
     assert len(entries) == 3 and where.name in entries
+
+
+@pytest.mark.parametrize("value", ["", "off", "0", " off "])
+def test_the_cache_is_off_when_the_variable_says_so(monkeypatch, value):
+    from scenarios import configfile
+
+    monkeypatch.setenv("ACCORD_CACHE_DIR", value)
+    assert configfile.cache_dir() is None
+    monkeypatch.setenv("ACCORD_CACHE_DIR", "/some/where")
+    assert str(configfile.cache_dir()) == "/some/where"
