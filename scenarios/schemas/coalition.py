@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from scenarios.config import Block, Config, ConfigBase, Param
+from scenarios.config import Block, ConfigBase, Param
 from scenarios.schemas import world as W
 
 Position = Param(0, 1, "issue scale 0-1", "position on the dimension")
@@ -246,12 +246,8 @@ class Schema(ConfigBase):
         if self.coalition.plan is None and self.terms is None:
             raise ValueError("coalition.plan is required (the plan's position on every dimension), or the world's "
                              "`terms` to map it from")
-        if self.terms is not None and (self.war is None or self.forces is None):
-            raise ValueError("a world's `terms` need its `war` and `forces` blocks (extend the settlement config)")
+        W.require_world_blocks(self)
         return self
 
 
-def check(config: Config) -> None:
-    """A view of a world: one draw per real-world quantity (scenarios.world.check_world)."""
-    if getattr(config.model, "terms", None) is not None:
-        W.check_world(config)
+check = W.check_view  # the registry calls a scenario schema's `check`

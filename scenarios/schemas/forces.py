@@ -9,7 +9,7 @@ model.battles.N_CASE_COEFFICIENTS. tests/test_fast_start.py checks that they agr
 
 from pydantic import Field
 
-from scenarios.config import Block, Config, ConfigBase, Param
+from scenarios.config import Block, ConfigBase, Param
 
 # model.forces.BALANCE_DEFAULTS, the keys a config reads
 _D: dict[str, float] = {
@@ -162,7 +162,4 @@ class Schema(ConfigBase):
     settlement: WD.SettlementBlock | None = None
 
 
-def check(config: Config) -> None:
-    """A view of a world: one draw per real-world quantity (scenarios.world.check_world)."""
-    if getattr(config.model, "terms", None) is not None:
-        WD.check_world(config)
+check = WD.check_view  # the registry calls a scenario schema's `check`

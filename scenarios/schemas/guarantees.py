@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
-from scenarios.config import Block, Config, ConfigBase, ConfigError, Param
+from scenarios.config import Block, ConfigBase, ConfigError, Param
 
 MAX_GUARANTORS = 10  # model.guarantees.MAX_GUARANTORS: joint probabilities enumerate 2^G subsets per trial
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -263,15 +263,11 @@ class Schema(ConfigBase):
         if self.terms is None and self.challenger is None:
             raise ValueError("a guarantee config needs a `challenger` block (the deterrence inputs), or the world's "
                              "`terms` (extend a settlement config)")
-        if self.terms is not None and (self.war is None or self.forces is None):
-            raise ValueError("a world's `terms` need its `war` and `forces` blocks (extend the settlement config)")
+        W.require_world_blocks(self)
         return self
 
 
-def check(config: Config) -> None:
-    """A view of a world: one draw per real-world quantity (scenarios.world.check_world)."""
-    if getattr(config.model, "terms", None) is not None:
-        W.check_world(config)
+check = W.check_view  # the registry calls a scenario schema's `check`
 
 
 def _check_names(guarantors: tuple[Guarantor, ...]) -> None:

@@ -137,6 +137,20 @@ SET_ONCE = (
 )
 
 
+def require_world_blocks(model: Any) -> None:
+    """A view of a world (a coalition, guarantees or forces config that extends a settlement's): its `terms`
+    need the world's `war` and `forces` blocks. A pydantic model validator's check (raises ValueError)."""
+    if model.terms is not None and (model.war is None or model.forces is None):
+        raise ValueError("a world's `terms` need its `war` and `forces` blocks (extend the settlement config)")
+
+
+def check_view(config: Config) -> None:
+    """A view of a world: one draw per real-world quantity (`check_world`), when the config has the world's
+    `terms`; a block configured on its own is not a world."""
+    if getattr(config.model, "terms", None) is not None:
+        check_world(config)
+
+
 def check_world(config: Config) -> None:
     """One draw per real-world quantity: a world config that sets a mapped quantity a second time, or leaves
     a model input without a map, is a ConfigError naming the key (exit code 2)."""
