@@ -806,9 +806,9 @@ def friedkin_johnsen_equilibrium(
     # vectorised over trials (stable for a diagonally dominant matrix: growth factor <= 2; Wilkinson 1961), far
     # cheaper than a LAPACK call and an SVD per trial. I - Lambda W with W row-stochastic has margin_i >= 1 -
     # lambda_i, so only trials with an actor (nearly) fully susceptible take the general path below.
-    diag = np.abs(np.diagonal(system, axis1=-2, axis2=-1))
-    margin = 2.0 * diag - np.abs(system).sum(axis=-1)
-    norm = np.abs(system).sum(axis=-1).max(axis=-1)
+    row_sums = np.abs(system).sum(axis=-1)
+    margin = 2.0 * np.abs(np.diagonal(system, axis1=-2, axis2=-1)) - row_sums
+    norm = row_sums.max(axis=-1)
     with np.errstate(divide="ignore"):
         certified = margin.min(axis=-1) * 1e12 >= n_actors * norm
     if np.any(certified):
