@@ -465,7 +465,7 @@ def response_checks(configs: Mapping[str, Any], summaries: Mapping[str, Any], re
             continue
         key = f"p_accept.{r.actor}"
         e = s.estimate(key, proportion=True)
-        per_trial = np.concatenate(s[key].sample) if s[key].sample else np.empty(0)
+        per_trial = s[key].values()
         if r.sign != 0 and per_trial.size:
             side = per_trial > 0.5 if r.sign > 0 else per_trial < 0.5
             on_side = float(side.mean())

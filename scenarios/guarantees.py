@@ -382,7 +382,7 @@ def _guarantor_names(s: Summaries) -> list[str]:
 
 def _sample(s: Summaries, name: str) -> np.ndarray:
     """The stored simple random sample of a per-trial output (the first trials, up to the quantile cap)."""
-    return np.concatenate(s[name].sample, axis=0)
+    return s[name].values()
 
 
 def deterrence_curve(s: Summaries, grid: np.ndarray = DETERRENCE_GRID,

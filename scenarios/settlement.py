@@ -196,7 +196,7 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
 
 
 def _sample(s: Summaries, name: str) -> np.ndarray:
-    return np.concatenate(s[name].sample, axis=0) if s[name].sample else np.empty(0)
+    return s[name].values()
 
 
 def conditional(s: Summaries, name: str, index: tuple = (), suffix: str = "", binary: bool = True) -> Estimate:

@@ -446,6 +446,9 @@ class _Mean:
     def mean_value(self):
         return self.value
 
+    def values(self):
+        return np.concatenate(self.sample, axis=0, dtype=float) if self.sample else np.empty(0)
+
 
 class _Summaries(dict):
     n_trials = 20000
