@@ -103,7 +103,6 @@ class CoalitionArrays:
     dims: tuple[str, ...]
     actors: tuple[str, ...]
     plan: np.ndarray
-    ideal_before: np.ndarray
     ideal: np.ndarray
     salience: np.ndarray
     reservation: np.ndarray
@@ -175,15 +174,20 @@ def preferences(c: CoalitionBlock, draws: Draws) -> tuple[np.ndarray, np.ndarray
     if u.enabled:  # ideal points, then saliences, from the chunk's preference stream (PreferenceUncertainty)
         # one stream per actor (vectorised over trials and dimensions): changing one actor's coding leaves every
         # other actor's draws as they were
-        shape = u.salience_concentration * np.broadcast_to(sal, (n, A, K))
+        # (A, K) when the coding is shared by all trials: the gamma draws read a broadcast view of it (the same
+        # values in the same order as an (n, A, K) copy, so the same draws, without the copy)
+        shape = u.salience_concentration * sal
         drawn_ideal, drawn_sal = np.empty((n, A, K)), np.empty((n, A, K))
         # ideal points and saliences on streams of their own: on one stream the saliences would start after
         # n K uniforms, so a trial's draws would depend on the length of its chunk
         for i in range(A):
             drawn_ideal[:, i] = draws.stream(PREFERENCE_KEY, i, 0).uniform(-u.ideal_half_width, u.ideal_half_width,
                                                                            (n, K))
-            drawn_sal[:, i] = draws.stream(PREFERENCE_KEY, i, 1).gamma(shape[:, i])
-        ideal0 = np.clip(np.add(ideal0, drawn_ideal, out=drawn_ideal), 0.0, 1.0)
+            drawn_sal[:, i] = draws.stream(PREFERENCE_KEY, i, 1).gamma(np.broadcast_to(shape[..., i, :], (n, K)))
+        ideal0 = np.add(ideal0, drawn_ideal, out=drawn_ideal)
+        # clipped to [0, 1] in place (np.clip would allocate another (n, A, K) array and is slower)
+        np.maximum(ideal0, 0.0, out=ideal0)
+        np.minimum(ideal0, 1.0, out=ideal0)
         sal = drawn_sal
         total = sal.sum(axis=-1, keepdims=True)
         sal = np.divide(sal, total, out=sal, where=total > 0)
@@ -250,7 +254,7 @@ def arrays(c: CoalitionBlock, draws: Draws, plan: dict[str, np.ndarray | float] 
     sigma = sigma[:, None] if np.ndim(sigma) else float(sigma)
     stages = tuple(tuple(index[a] for a in s.actors) for s in c.stages)
     veto = np.array([a.veto for a in c.actors])
-    return CoalitionArrays(dims, names, plan, ideal0, ideal, sal, reservation, sigma, draws[c.rho], weights, lam,
+    return CoalitionArrays(dims, names, plan, ideal, sal, reservation, sigma, draws[c.rho], weights, lam,
                            stages, veto, c.loss_power)
 
 
@@ -463,8 +467,8 @@ def compute(coalition: CoalitionBlock, draws: Draws, *, plan: dict[str, np.ndarr
     P(accept) is then 1).
     The rest are detail outputs, computed on the chunk's first m = draws.detail_n trials only (the run's
     ``detail_trials``), so their arrays have m rows and their tables state that count; the stage, pivotal and
-    partial-veto ones (a nested integral per subset and trial) on at most the first ADOPTION_DETAIL_TRIALS =
-    20,000 of them: "p_pivotal.<actor>" P(every other full veto player accepts) (0 for non-veto actors; for
+    partial-veto ones (a nested integral per subset and trial) on at most the run's first ADOPTION_DETAIL_TRIALS =
+    20,000 of them (draws.first: not 20,000 per chunk): "p_pivotal.<actor>" P(every other full veto player accepts) (0 for non-veto actors; for
     a partial veto player P(adopted): it then decides its dimensions); "p_sole_blocker.<actor>" P(the plan fails
     only because of it) (0 for partial veto players, who cannot block); "p_stage.<stage>" P(the stage's full veto
     players accept | earlier stages passed); "p_through.<stage>" P(stages up to this one pass); "p_adopted_in_full"
@@ -502,9 +506,10 @@ def compute(coalition: CoalitionBlock, draws: Draws, *, plan: dict[str, np.ndarr
     m = draws.detail_n
     if m == 0:
         return res
-    c = min(m, ADOPTION_DETAIL_TRIALS)
-    res.update(_adoption_details(coalition, x, r, p_accept[:c], np.asarray(rho)[:c] if np.ndim(rho) else rho,
-                                 res["p_adopted"][:c]))
+    c = min(m, ADOPTION_DETAIL_TRIALS - draws.first)  # the run's first ADOPTION_DETAIL_TRIALS, not each chunk's
+    if c > 0:
+        res.update(_adoption_details(coalition, x, r, p_accept[:c], np.asarray(rho)[:c] if np.ndim(rho) else rho,
+                                     res["p_adopted"][:c]))
     K = len(x.dims)
     # the plan itself, beside the ZOPA in its table, over the same trials (read only; (m, K) with each
     # dimension's trials contiguous when drawn, see _array)

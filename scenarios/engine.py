@@ -46,12 +46,16 @@ class Draws:
     fixed one (both broadcast against arrays of shape (n,)).
     """
 
-    def __init__(self, values: dict[str, np.ndarray], paths: dict[int, str], n: int, detail_n: int | None = None):
+    def __init__(self, values: dict[str, np.ndarray], paths: dict[int, str], n: int, detail_n: int | None = None,
+                 first: int = 0):
         self.values, self._paths, self.n = values, paths, n
         # (seed, chunk) of the run, set by the engine: model-internal streams of the chunk (see `stream`)
         self.noise: tuple[int, int] | None = None
         # how many of this chunk's leading trials get the costly detail outputs (see RunSettings.detail_trials)
         self.detail_n = n if detail_n is None else max(0, min(int(detail_n), n))
+        # the run's index of the chunk's first trial: a model that caps a costlier detail at the run's first k
+        # trials computes it on max(0, min(detail_n, k - first)) of the chunk's
+        self.first = int(first)
 
     def __getitem__(self, spec: _Spec) -> np.ndarray | float:
         path = self._paths.get(id(spec))
@@ -125,7 +129,7 @@ def iterate_chunks(
         for chunk in (range(len(sizes)) if chunks is None else chunks):
             n = sizes[chunk]
             draws = Draws(P.draw(dists, samp, chunk, n, start=int(starts[chunk])), paths, n,
-                          detail_n=detail - int(starts[chunk]))
+                          detail_n=detail - int(starts[chunk]), first=int(starts[chunk]))
             yield n, _evaluate(scenario, config, draws, seed, chunk)
 
 

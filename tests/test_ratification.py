@@ -171,7 +171,7 @@ def _toy(p_gov, p_rat, within, rho=0.0, sigma=0.1):
     p = np.array([p_gov, *p_rat])
     net = sigma * special.logit(p)
     ideal = np.full((3, 1), 0.5)
-    x = C.CoalitionArrays(("d",), ("gov", "r1", "r2"), np.array([0.5]), ideal, ideal, np.ones((3, 1)), -net,
+    x = C.CoalitionArrays(("d",), ("gov", "r1", "r2"), np.array([0.5]), ideal, np.ones((3, 1)), -net,
                           sigma, rho, np.eye(3), np.zeros(3), ((0,), (1, 2)), np.ones(3, dtype=bool), 2.0)
     r = C.Ratification(np.zeros(3, dtype=int), ("c",), np.array([within]), (0, 1, 2), (), np.zeros((3, 1), bool),
                        np.array([np.nan]), {0: (1, 2)}, {0: ()}, np.zeros(3), np.zeros(3))
@@ -244,9 +244,8 @@ def test_bad_ratification_input_is_one_line_exit_2_naming_file_line_and_key(runn
     assert key in lines[0] and words in lines[0] and "base.yaml:" in lines[0], lines[0]
 
 
-def _arrays(extra=(), n=4000, noise=None):
+def _draws(extra=(), n=4000, noise=None):
     from model import params as P
-    from scenarios import coalition as C
     from scenarios.engine import Draws
 
     cfg = _load(list(extra))
@@ -254,7 +253,14 @@ def _arrays(extra=(), n=4000, noise=None):
     paths = {id(spec): path for path, (spec, _) in cfg.params().items()}
     draws = Draws(P.draw(dists, P.Sampler(list(dists), 3, "mc"), 0, n), paths, n, detail_n=0)
     draws.noise = noise
-    return cfg.model.coalition, C.arrays(cfg.model.coalition, draws)
+    return cfg.model.coalition, draws
+
+
+def _arrays(extra=(), n=4000, noise=None):
+    from scenarios import coalition as C
+
+    block, draws = _draws(extra, n, noise)
+    return block, C.arrays(block, draws)
 
 
 def test_preference_uncertainty_draws_around_the_coding_reproducibly_and_switches_off():
@@ -262,9 +268,13 @@ def test_preference_uncertainty_draws_around_the_coding_reproducibly_and_switche
     Dirichlet(c x coding): each trial's weights sum to 1, their mean is the coding (within 5 s.e. of the Dirichlet
     s.d. sqrt(s (1 - s) / (c + 1)) / sqrt(n)), the same seed gives the same draws, another seed others, and
     `enabled: false` gives the coding in every trial."""
+    from scenarios import coalition as C
+
     block, x = _arrays()
+    before, drawn_salience = C.preferences(*_draws())  # the ideal points before Friedkin-Johnsen influence
+    np.testing.assert_array_equal(drawn_salience, x.salience)
     u = block.preference_uncertainty
-    assert u.enabled and x.salience.ndim == 3 and x.ideal_before.ndim == 3
+    assert u.enabled and x.salience.ndim == 3 and before.ndim == 3
     coded = np.array([[float(a.salience.get(d.name).value) if d.name in a.salience else 0.0 for d in block.dimensions]
                       for a in block.actors])
     coded = coded / coded.sum(axis=1, keepdims=True)
@@ -274,9 +284,9 @@ def test_preference_uncertainty_draws_around_the_coding_reproducibly_and_switche
     assert np.all(x.salience[:, coded == 0] == 0)  # a zero weight stays zero
     ideal = np.array([[float(a.ideal[d.name].value) for d in block.dimensions] for a in block.actors])
     h = u.ideal_half_width
-    assert np.all(x.ideal_before >= np.maximum(ideal - h, 0) - 1e-12)
-    assert np.all(x.ideal_before <= np.minimum(ideal + h, 1) + 1e-12)
-    assert np.ptp(x.ideal_before, axis=0).max() > 1.9 * h * 0.9  # it does move them
+    assert np.all(before >= np.maximum(ideal - h, 0) - 1e-12)
+    assert np.all(before <= np.minimum(ideal + h, 1) + 1e-12)
+    assert np.ptp(before, axis=0).max() > 1.9 * h * 0.9  # it does move them
     _, again = _arrays()
     np.testing.assert_array_equal(again.salience, x.salience)
     _, other = _arrays(noise=(5, 0))
