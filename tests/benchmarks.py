@@ -7,7 +7,8 @@ vectorised model) and the ratio of the two
 (target: within 3x); a 200-point x 100,000-trial sweep with 1 and 2 worker processes (target: at least
 1.7x); and the peak memory (``ru_maxrss`` of a fresh subprocess) of a 10,000,000-trial run of the
 settlement scenario (target: under 1 GiB). ``--quick`` scales the trial and point counts down (for a smoke
-test; the README quotes the full run). Prints a markdown table with the machine it ran on.
+test; the README quotes the full run); ``--sweep-points`` and ``--memory-trials`` set those two sizes alone.
+Prints a markdown table with the machine it ran on.
 
 Issue 17 adds two entries: the start-up time of the commands that only read configs (``accord --help``,
 ``list``, ``show``, ``validate``; target under 0.5 s), each a fresh process as a shell runs it, best of five
@@ -328,6 +329,11 @@ def main(argv: list[str] | None = None) -> None:
                     help=f"timings per scenario, the best kept [default: {REPEATS}]")
     ap.add_argument("--only", default="scenarios,sweep,memory,start,run",
                     help="comma-separated: scenarios, sweep, memory, start, run [default: all]")
+    ap.add_argument("--sweep-points", type=int, default=None,
+                    help="points of the sweep benchmark [default: 200; 20 with --quick]: the 2-worker speed-up is "
+                         "per point, so fewer points of the same size measure it in less time")
+    ap.add_argument("--memory-trials", type=int, default=None,
+                    help="trials of the memory benchmark [default: 10,000,000; 2,000,000 with --quick]")
     args = ap.parse_args(argv)
     repeats = max(1, args.repeats)
     only = {x.strip() for x in args.only.split(",") if x.strip()}
@@ -345,6 +351,8 @@ def main(argv: list[str] | None = None) -> None:
         trials, sweep_points, sweep_trials, mem_trials = 200_000, 20, 20_000, 2_000_000
     else:
         trials, sweep_points, sweep_trials, mem_trials = 1_000_000, 200, 100_000, 10_000_000
+    sweep_points = args.sweep_points or sweep_points
+    mem_trials = args.memory_trials or mem_trials
     print("## Benchmarks" + (" (--quick: scaled down)" if args.quick else ""))
     print()
     print(f"Measured with `python -m tests.benchmarks{' --quick' if args.quick else ''}` on: {machine()}.")
