@@ -437,18 +437,23 @@ def equicorrelated_orthant(x: np.ndarray, r: np.ndarray | float, n_nodes: int = 
     batch, M = x.shape[:-1], x.shape[-1]
     if M == 0:
         return np.ones(batch)
-    cdf = special.ndtr(x)
     if M == 1:
-        return cdf[..., 0]
+        return special.ndtr(x[..., 0])
     r = np.broadcast_to(np.clip(np.asarray(r, dtype=float), 0.0, 1.0), batch)
-    out = np.where(r >= 1.0, special.ndtr(np.min(x, axis=-1)), np.prod(cdf, axis=-1))
-    z, w = _hermite_rule(n_nodes)
+    out = np.empty(batch)
+    one = r >= 1.0
+    if np.any(one):
+        out[one] = special.ndtr(np.min(x[one], axis=-1))
     low = (r > 0.0) & (r <= _TRAPEZOID_MIN_R)
+    high = (r > _TRAPEZOID_MIN_R) & (r < 1.0)
+    rest = ~(one | low | high)  # r = 0 (or NaN): independent
+    if np.any(rest):
+        out[rest] = np.prod(special.ndtr(x[rest]), axis=-1)
+    z, w = _hermite_rule(n_nodes)
     if np.any(low):
         xl, rl = x[low], r[low][:, None, None]
         factors = special.ndtr((xl[..., None] - np.sqrt(rl) * z) / np.sqrt(1.0 - rl))  # (k, M, N)
         out[low] = np.prod(factors, axis=-2) @ w
-    high = (r > _TRAPEZOID_MIN_R) & (r < 1.0)
     if np.any(high):
         out[high] = _orthant_given_mean(x[high], r[high], np.zeros((int(np.sum(high)), 1)))[:, 0]
     return out
@@ -612,16 +617,35 @@ def _orthant_given_mean(tau: np.ndarray, r: np.ndarray, mu: np.ndarray) -> np.nd
     return out
 
 
+def _sorted_columns(tau: np.ndarray) -> np.ndarray:
+    """The rows of tau (k, m) sorted ascending, returned as columns (m, k): for m <= 3 by compare-exchange
+    (np.minimum / np.maximum on whole columns, the values np.sort gives), else, or if any is NaN, by np.sort."""
+    m = tau.shape[1]
+    if m > 3 or np.isnan(tau).any():
+        return np.sort(tau, axis=1).T
+    columns = tau.T
+    if m == 1:
+        return columns.copy()
+    a, b = columns[0], columns[1]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    if m == 2:
+        return np.stack((low, high))
+    c = columns[2]
+    top = np.maximum(high, c)
+    np.minimum(high, c, out=high)  # the smaller of the two larger so far: the middle, or below low
+    return np.stack((np.minimum(low, high), np.maximum(low, high), top))
+
+
 def _trapezoid_orthant(tau: np.ndarray, r: np.ndarray, mu: np.ndarray, rule: _Trapezoid) -> np.ndarray:
     """`_orthant_given_mean` on one rule. Works node-major ((J, k) and (N, k) arrays, k trials along the contiguous
     axis) so that each step of Horner's rule is one pass over contiguous memory; the kernel is even in j', so half
     of its exponentials are computed and mirrored (bit for bit the same values)."""
     m = tau.shape[1]
-    tau = np.sort(tau, axis=1)
-    lead = tau[:, 0]
+    ordered = _sorted_columns(tau)  # (m, k), ascending
+    lead = ordered[0]
     sig, lam = np.sqrt(1.0 - r), np.sqrt(r)
     with np.errstate(invalid="ignore"):
-        delta = (tau[:, 1:].T - lead) / sig  # (m - 1, k), >= 0; inf - inf (every member certain) is NaN: a factor of 1
+        delta = (ordered[1:] - lead) / sig  # (m - 1, k), >= 0; inf - inf (every member certain) is NaN: a factor of 1
     np.copyto(delta, np.inf, where=np.isnan(delta))
     factors = np.subtract(delta[:, None, :], rule.u[:, None])  # (m - 1, J, k)
     special.ndtr(factors, out=factors)
@@ -638,8 +662,8 @@ def _trapezoid_orthant(tau: np.ndarray, r: np.ndarray, mu: np.ndarray, rule: _Tr
     np.exp(kernel, out=kernel)
     rest[half:] *= kernel
     rest[:half] *= kernel[:0:-1]
-    z = np.subtract(lead, mu.T)  # (N, k)
-    z /= lam
+    first = np.subtract(lead, mu.T)  # (N, k)
+    z = first / lam
     np.maximum(z, -rule.z_clip, out=z)
     np.minimum(z, rule.z_clip, out=z)
     ratio = np.multiply(-eta, z)
@@ -655,7 +679,6 @@ def _trapezoid_orthant(tau: np.ndarray, r: np.ndarray, mu: np.ndarray, rule: _Tr
     np.exp(edge, out=edge)
     total *= edge
     total *= sig / (lam * np.sqrt(2.0 * np.pi))
-    first = np.subtract(lead, mu.T)
     total += special.ndtr(first, out=first)
     return total.T
 
