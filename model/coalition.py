@@ -437,18 +437,23 @@ def equicorrelated_orthant(x: np.ndarray, r: np.ndarray | float, n_nodes: int = 
     batch, M = x.shape[:-1], x.shape[-1]
     if M == 0:
         return np.ones(batch)
-    cdf = special.ndtr(x)
     if M == 1:
-        return cdf[..., 0]
+        return special.ndtr(x[..., 0])
     r = np.broadcast_to(np.clip(np.asarray(r, dtype=float), 0.0, 1.0), batch)
-    out = np.where(r >= 1.0, special.ndtr(np.min(x, axis=-1)), np.prod(cdf, axis=-1))
-    z, w = _hermite_rule(n_nodes)
+    out = np.empty(batch)
+    one = r >= 1.0
+    if np.any(one):
+        out[one] = special.ndtr(np.min(x[one], axis=-1))
     low = (r > 0.0) & (r <= _TRAPEZOID_MIN_R)
+    high = (r > _TRAPEZOID_MIN_R) & (r < 1.0)
+    rest = ~(one | low | high)  # r = 0 (or NaN): independent
+    if np.any(rest):
+        out[rest] = np.prod(special.ndtr(x[rest]), axis=-1)
+    z, w = _hermite_rule(n_nodes)
     if np.any(low):
         xl, rl = x[low], r[low][:, None, None]
         factors = special.ndtr((xl[..., None] - np.sqrt(rl) * z) / np.sqrt(1.0 - rl))  # (k, M, N)
         out[low] = np.prod(factors, axis=-2) @ w
-    high = (r > _TRAPEZOID_MIN_R) & (r < 1.0)
     if np.any(high):
         out[high] = _orthant_given_mean(x[high], r[high], np.zeros((int(np.sum(high)), 1)))[:, 0]
     return out
@@ -499,15 +504,18 @@ def nested_orthant(
         g, w = _hermite_rule(n_nodes)
     loading, spread = np.sqrt(rg_safe)[:, None], np.sqrt(1.0 - rg_safe)[:, None]
     within = (rc - rg_safe[:, None]) / (1.0 - rg_safe[:, None])  # (n, C) conditional correlation given G
+    shift = loading * g  # (n, N): sqrt(rho_g) g, shared by every country
+    mu = shift / spread
     cache: dict[tuple[int, ...], np.ndarray] = {}
 
     def country_factor(members: tuple[int, ...]) -> np.ndarray:  # (n, N): P(members accept | G = node)
         if members not in cache:
-            x = (t[:, list(members), None] - loading[:, :, None] * g) / spread[:, :, None]  # (n, m, N)
             if len(members) == 1:
-                cache[members] = special.ndtr(x[:, 0])
+                x = np.subtract(t[:, list(members)], shift)
+                x /= spread
+                cache[members] = special.ndtr(x, out=x)
             else:
-                cache[members] = _group_given_factor(x, t[:, list(members)], spread[:, 0], loading * g / spread,
+                cache[members] = _group_given_factor(t[:, list(members)], shift, spread[:, 0], mu,
                                                      within[:, country[members[0]]], n_nodes)
         return cache[members]
 
@@ -517,9 +525,13 @@ def nested_orthant(
         if not subset:
             out[:, k] = 1.0
             continue
-        integrand = np.ones((n, g.size))
+        integrand = None
         for c in dict.fromkeys(country[subset]):
-            integrand *= country_factor(tuple(i for i in subset if country[i] == c))
+            factor = country_factor(tuple(i for i in subset if country[i] == c))
+            if integrand is None:
+                integrand = factor.copy()
+            else:
+                integrand *= factor
         out[:, k] = integrand @ w
         if np.any(comonotone):
             out[comonotone, k] = special.ndtr(np.min(t[comonotone][:, subset], axis=-1))
@@ -548,6 +560,18 @@ class _Trapezoid:
     @functools.cached_property
     def lead(self) -> np.ndarray:
         return special.ndtr(-self.u) * np.r_[0.5, np.ones(self.nodes - 2), 0.5] * self.step
+
+    @property
+    def half(self) -> int:
+        """(J - 1) / 2, the middle node's index (J odd: the kernel's mirror image in `_trapezoid_orthant`)."""
+        if self.nodes % 2 != 1:
+            raise ValueError(f"a trapezoid rule needs an odd number of nodes, got {self.nodes}")
+        return (self.nodes - 1) // 2
+
+    @functools.cached_property
+    def offsets(self) -> np.ndarray:
+        """|j'| = 0, 1, ..., half (float)."""
+        return np.arange(self.half + 1, dtype=float)
 
     @property
     def z_clip(self) -> float:
@@ -587,61 +611,105 @@ def _orthant_given_mean(tau: np.ndarray, r: np.ndarray, mu: np.ndarray) -> np.nd
     out = np.empty(mu.shape)
     for rule in _TRAPEZOID_RULES:
         rows = np.flatnonzero((r > rule.r_min) & (r <= rule.r_max))
-        if rows.size:
-            out[rows] = _trapezoid_orthant(tau[rows], r[rows], mu[rows], rule)
+        for start in range(0, rows.size, _TRAPEZOID_BLOCK):  # blocks of trials: the (J, k) sums stay in the cache
+            block = rows[start:start + _TRAPEZOID_BLOCK]
+            out[block] = _trapezoid_orthant(tau[block], r[block], mu[block], rule)
     return out
 
 
-def _trapezoid_orthant(tau: np.ndarray, r: np.ndarray, mu: np.ndarray, rule: _Trapezoid) -> np.ndarray:
-    """`_orthant_given_mean` on one rule."""
+def _sorted_columns(tau: np.ndarray) -> np.ndarray:
+    """The rows of tau (k, m) sorted ascending, returned as columns (m, k): for m <= 3 by compare-exchange
+    (np.minimum / np.maximum on whole columns, the values np.sort gives), else, or if any is NaN, by np.sort."""
     m = tau.shape[1]
-    tau = np.sort(tau, axis=1)
-    lead = tau[:, :1]
-    sig, lam = np.sqrt(1.0 - r)[:, None], np.sqrt(r)[:, None]
+    if m > 3 or np.isnan(tau).any():
+        return np.sort(tau, axis=1).T
+    columns = tau.T
+    if m == 1:
+        return columns.copy()
+    a, b = columns[0], columns[1]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    if m == 2:
+        return np.stack((low, high))
+    c = columns[2]
+    top = np.maximum(high, c)
+    np.minimum(high, c, out=high)  # the smaller of the two larger so far: the middle, or below low
+    return np.stack((np.minimum(low, high), np.maximum(low, high), top))
+
+
+def _trapezoid_orthant(tau: np.ndarray, r: np.ndarray, mu: np.ndarray, rule: _Trapezoid) -> np.ndarray:
+    """`_orthant_given_mean` on one rule. Works node-major ((J, k) and (N, k) arrays, k trials along the contiguous
+    axis) so that each step of Horner's rule is one pass over contiguous memory; the kernel is even in j', so half
+    of its exponentials are computed and mirrored (bit for bit the same values)."""
+    m = tau.shape[1]
+    ordered = _sorted_columns(tau)  # (m, k), ascending
+    lead = ordered[0]
+    sig, lam = np.sqrt(1.0 - r), np.sqrt(r)
     with np.errstate(invalid="ignore"):
-        delta = (tau[:, 1:] - lead) / sig  # >= 0; inf - inf (every member certain) is NaN: a factor of 1
+        delta = (ordered[1:] - lead) / sig  # (m - 1, k), >= 0; inf - inf (every member certain) is NaN: a factor of 1
     np.copyto(delta, np.inf, where=np.isnan(delta))
-    rest = special.ndtr(delta[:, :1] - rule.u)
+    factors = np.subtract(delta[:, None, :], rule.u[:, None])  # (m - 1, J, k)
+    special.ndtr(factors, out=factors)
+    rest = factors[0]
     for i in range(1, m - 1):  # a loop over the group's members, not over trials
-        rest *= special.ndtr(delta[:, i:i + 1] - rule.u)
+        rest *= factors[i]
     rest -= 1.0
-    rest *= rule.lead  # (H - S)(y_j) times the weight, in units of s
+    rest *= rule.lead[:, None]  # (H - S)(y_j) times the weight, in units of s
     eta = rule.step * sig / lam
-    half = (rule.nodes - 1) / 2
-    rest *= np.exp(-0.5 * np.square(eta * (np.arange(rule.nodes) - half)))
-    z = np.clip((lead - mu) / lam, -rule.z_clip, rule.z_clip)
-    ratio = np.exp(-eta * z)
-    total = np.repeat(rest[:, -1:], mu.shape[1], axis=1)
-    for j in range(rule.nodes - 2, -1, -1):
+    half = rule.half
+    kernel = np.multiply(rule.offsets[:, None], eta)  # |j'| eta, j' = 0 .. half
+    np.square(kernel, out=kernel)
+    kernel *= -0.5
+    np.exp(kernel, out=kernel)
+    rest[half:] *= kernel
+    rest[:half] *= kernel[:0:-1]
+    first = np.subtract(lead, mu.T)  # (N, k)
+    z = first / lam
+    np.maximum(z, -rule.z_clip, out=z)
+    np.minimum(z, rule.z_clip, out=z)
+    ratio = np.multiply(-eta, z)
+    np.exp(ratio, out=ratio)
+    total = np.multiply(rest[-1], ratio)
+    total += rest[-2]
+    for j in range(rule.nodes - 3, -1, -1):
         total *= ratio
-        total += rest[:, j:j + 1]
-    total *= np.exp(z * (half * eta - 0.5 * z))
+        total += rest[j]
+    edge = np.multiply(0.5, z)
+    np.subtract(half * eta, edge, out=edge)
+    edge *= z
+    np.exp(edge, out=edge)
+    total *= edge
     total *= sig / (lam * np.sqrt(2.0 * np.pi))
-    total += special.ndtr(lead - mu)
-    return total
+    total += special.ndtr(first, out=first)
+    return total.T
 
 
-def _group_given_factor(x: np.ndarray, t: np.ndarray, spread: np.ndarray, mu: np.ndarray, r: np.ndarray,
+def _group_given_factor(t: np.ndarray, shift: np.ndarray, spread: np.ndarray, mu: np.ndarray, r: np.ndarray,
                         n_nodes: int) -> np.ndarray:
-    """`equicorrelated_orthant` of x (n, m, N) (a group's thresholds at each of N values g_n of the global factor,
-    x = (t - sqrt(rho_g) g) / sqrt(1 - rho_g) = tau - mu, tau = t / sqrt(1 - rho_g), mu (n, N) = sqrt(rho_g) g /
-    sqrt(1 - rho_g)) with correlation r (n,), for every node at once: the same integral. For r <= 1/2 by
-    `equicorrelated_orthant`; for r > 1/2 by `_orthant_given_mean`: given g_n, the group's factor mu_n + sqrt(r) C
-    is the same for every member, so one trapezoid rule serves all N nodes. Returns (n, N)."""
-    out = np.empty((x.shape[0], x.shape[2]))
+    """`equicorrelated_orthant` of x (n, m, N) (a group's thresholds t (n, m) at each of N values g_n of the global
+    factor, x = (t - sqrt(rho_g) g) / sqrt(1 - rho_g) = tau - mu, shift (n, N) = sqrt(rho_g) g, spread (n,) =
+    sqrt(1 - rho_g), tau = t / spread, mu (n, N) = shift / spread) with correlation r (n,), for every node at once:
+    the same integral. For r <= 1/4 by `equicorrelated_orthant`; for r > 1/4 by `_orthant_given_mean`: given g_n,
+    the group's factor mu_n + sqrt(r) C is the same for every member, so one trapezoid rule serves all N nodes.
+    x is formed only for the trials that need it (r <= 1/4 or r = 1). Returns (n, N)."""
+    out = np.empty(mu.shape)
+
+    def x_of(rows: np.ndarray) -> np.ndarray:  # (k, m, N)
+        x = np.subtract(t[rows][:, :, None], shift[rows][:, None, :])
+        x /= spread[rows][:, None, None]
+        return x
+
     one, zero = r >= 1.0, r <= 0.0
     if np.any(one):
-        out[one] = special.ndtr(np.min(x[one], axis=1))
+        out[one] = special.ndtr(np.min(x_of(one), axis=1))
     if np.any(zero):
-        out[zero] = np.prod(special.ndtr(x[zero]), axis=1)
+        out[zero] = np.prod(special.ndtr(x_of(zero)), axis=1)
     low = (r > 0.0) & (r <= _TRAPEZOID_MIN_R)
     if np.any(low):
-        out[low] = equicorrelated_orthant(np.moveaxis(x[low], 1, -1), r[low][:, None], n_nodes)
+        out[low] = equicorrelated_orthant(np.moveaxis(x_of(low), 1, -1), r[low][:, None], n_nodes)
     high = np.flatnonzero((r > _TRAPEZOID_MIN_R) & (r < 1.0))
-    for start in range(0, high.size, _TRAPEZOID_BLOCK):
-        rows = high[start:start + _TRAPEZOID_BLOCK]
-        tau = t[rows] / spread[rows][:, None]  # (k, m)
-        out[rows] = _orthant_given_mean(tau, r[rows], mu[rows])
+    if high.size:
+        tau = t[high] / spread[high][:, None]  # (k, m)
+        out[high] = _orthant_given_mean(tau, r[high], mu[high])
     return out
 
 

@@ -72,6 +72,25 @@ def test_equicorrelated_orthant_matches_the_oracle_on_both_branches():
             assert got[i] == pytest.approx(want, abs=3e-5)  # the documented worst case (r = 1/2): 2.4e-5
 
 
+@pytest.mark.parametrize("m", [1, 2, 3, 4])
+def test_members_sort_by_compare_exchange_as_by_np_sort_and_their_order_does_not_matter(m):
+    """The trapezoid rule sorts each group's thresholds (m <= 3 by np.minimum / np.maximum, else np.sort): the
+    same values as np.sort, ties and +-inf included, so P is exactly invariant to the order of the members."""
+    rng = np.random.default_rng(7)
+    tau = rng.normal(0.0, 1.5, (3000, m))
+    tau[:300, -1] = tau[:300, 0]  # ties
+    tau[300:400, 0], tau[400:500, -1], tau[500:550] = np.inf, -np.inf, np.inf
+    np.testing.assert_array_equal(M._sorted_columns(tau), np.sort(tau, axis=1).T)
+    if m == 1:
+        return
+    r = rng.uniform(0.26, 0.99, 3000)  # both trapezoid rules
+    mu = rng.normal(0.0, 1.0, (3000, 4))
+    reference = M._orthant_given_mean(tau, r, mu)
+    for order in ([m - 1, *range(m - 1)], rng.permutation(m)):
+        np.testing.assert_array_equal(M._orthant_given_mean(tau[:, order], r, mu), reference)
+    assert np.all((reference >= 0.0) & (reference <= 1.0))
+
+
 def test_more_correlation_never_lowers_adoption():
     """Slepian's inequality: raising correlations of a Gaussian vector raises every orthant probability."""
     t = special.ndtri(np.array([[0.2, 0.4, 0.6, 0.3]]))
