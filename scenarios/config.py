@@ -479,7 +479,7 @@ class RunSettings(Block):
     trials: int = Field(20_000, ge=1, le=MAX_TRIALS, description="Monte Carlo trials")
     seed: int = Field(20251120, ge=0, le=2**63 - 1, description="master seed (numpy SeedSequence entropy)")
     sampler: Literal["mc", "lhs", "sobol"] = Field("mc", description="mc | lhs | sobol")
-    chunk_size: int = Field(25_000, ge=1_000, le=10_000_000, description="trials per chunk (bounds memory)")
+    chunk_size: int = Field(20_000, ge=1_000, le=10_000_000, description="trials per chunk (bounds memory)")
     detail_trials: int = Field(
         100_000, ge=0, le=MAX_TRIALS,
         description=("trials (the first, in chunk order) on which costly per-trial detail outputs are computed, "
