@@ -434,7 +434,10 @@ def acceptance(x: CoalitionArrays, r: Ratification,
 
 def _thresholds(p: np.ndarray) -> np.ndarray:
     """Gaussian thresholds t = Phi^-1(p), finite (p clipped to [1e-300, 1 - 1e-16])."""
-    return special.ndtri(np.clip(p, 1e-300, 1.0 - 1e-16))
+    t = np.array(p, dtype=float)  # clipped and mapped in place (np.clip allocates and is slow)
+    np.maximum(t, 1e-300, out=t)
+    np.minimum(t, 1.0 - 1e-16, out=t)
+    return special.ndtri(t, out=t)
 
 
 def adoption_probability(p: np.ndarray, r: Ratification, rho: np.ndarray | float,
@@ -444,7 +447,10 @@ def adoption_probability(p: np.ndarray, r: Ratification, rho: np.ndarray | float
     subsets = [r.full] if subsets is None else subsets
     n = p.shape[0]
     rho_within = np.broadcast_to(np.atleast_2d(r.rho_within)[:n], (n, len(r.country_names)))  # [:n]: detail rows
-    return M.nested_orthant(_thresholds(p), r.country, rho, rho_within, subsets)
+    used = sorted({i for subset in subsets for i in subset})
+    t = np.full(p.shape, np.inf)  # an actor in no subset is never read: its threshold is not computed
+    t[:, used] = _thresholds(p[:, used])
+    return M.nested_orthant(t, r.country, rho, rho_within, subsets)
 
 
 def compute(coalition: CoalitionBlock, draws: Draws, *, plan: dict[str, np.ndarray | float] | None = None,
