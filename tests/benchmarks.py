@@ -7,7 +7,8 @@ vectorised model) and the ratio of the two
 (target: within 3x); a 200-point x 100,000-trial sweep with 1 and 2 worker processes (target: at least
 1.7x); and the peak memory (``ru_maxrss`` of a fresh subprocess) of a 10,000,000-trial run of the
 settlement scenario (target: under 1 GiB). ``--quick`` scales the trial and point counts down (for a smoke
-test; the README quotes the full run); ``--sweep-points`` and ``--memory-trials`` set those two sizes alone.
+test; the README quotes the full run); ``--sweep-points`` and ``--memory-trials`` set those two sizes alone,
+``--scenario`` picks rows of the scenario table.
 Prints a markdown table with the machine it ran on.
 
 Issue 17 adds two entries: the start-up time of the commands that only read configs (``accord --help``,
@@ -299,13 +300,15 @@ def print_default_run(r: dict) -> None:
     print()
 
 
-def bench_scenarios(trials: int, repeats: int) -> list[tuple[str, str]]:
-    """Print the scenario table; returns the scenarios that ran."""
+def bench_scenarios(trials: int, repeats: int, names: set[str] | None = None) -> list[tuple[str, str]]:
+    """Print the scenario table (every scenario, or those named); returns the scenarios that ran."""
     print("| scenario | config | uncertain parameters | trials | run, 1 process (s) | trials/s | run, 2 processes (s) "
           "| draw floor (s) | of which the parameters (s) | run / floor |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     available = []
     for name, rel in CONFIGS:
+        if names and name not in names:
+            continue
         if not (ROOT / rel).is_file():
             print(f"| {name} | `{rel}` | | | skipped: config missing | | | | | |")
             continue
@@ -329,6 +332,9 @@ def main(argv: list[str] | None = None) -> None:
                     help=f"timings per scenario, the best kept [default: {REPEATS}]")
     ap.add_argument("--only", default="scenarios,sweep,memory,start,run",
                     help="comma-separated: scenarios, sweep, memory, start, run [default: all]")
+    ap.add_argument("--scenario", default="",
+                    help="comma-separated scenarios of the scenario table [default: all]: "
+                         + ", ".join(name for name, _ in CONFIGS))
     ap.add_argument("--sweep-points", type=int, default=None,
                     help="points of the sweep benchmark [default: 200; 20 with --quick]: the 2-worker speed-up is "
                          "per point, so fewer points of the same size measure it in less time")
@@ -359,7 +365,11 @@ def main(argv: list[str] | None = None) -> None:
     print()
     available = [(name, rel) for name, rel in CONFIGS if (ROOT / rel).is_file()]
     if "scenarios" in only:
-        available = bench_scenarios(trials, repeats)
+        names = {x.strip() for x in args.scenario.split(",") if x.strip()}
+        unknown = names - {name for name, _ in CONFIGS}
+        if unknown:
+            ap.error(f"unknown scenario(s) {', '.join(sorted(unknown))}; allowed: {', '.join(n for n, _ in CONFIGS)}")
+        available = bench_scenarios(trials, repeats, names)
     if not available:
         print("No scenario could run: no sweep or memory benchmark.")
         return
