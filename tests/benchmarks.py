@@ -384,7 +384,8 @@ def main(argv: list[str] | None = None) -> None:
         print()
     if "memory" in only:
         m = bench_memory(rel, mem_trials)
-        print(f"| peak memory ({name}, one process) | trials | peak RSS (MiB) | RSS after a 1,000-trial warm-up (MiB) | run (s) |")
+        print(f"| peak memory ({name}, one process) | trials | peak RSS (MiB) "
+              "| RSS after a 1,000-trial warm-up (MiB) | run (s) |")
         print("|---|---:|---:|---:|---:|")
         print(f"| `{rel}` | {mem_trials:,} | {m['peak_mib']:.0f} | {m['base_mib']:.0f} | {m['seconds']:.1f} |")
         print()
