@@ -154,9 +154,12 @@ def geography_cap(forces: ForcesBlock, draws: Draws, claimed_km2: np.ndarray | N
 def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
             plan: dict[str, np.ndarray] | None = None,
             response_troops: np.ndarray | None = None,
-            claimed_km2: np.ndarray | None = None) -> dict[str, np.ndarray]:
+            claimed_km2: np.ndarray | None = None,
+            years: int | None = None) -> dict[str, np.ndarray]:
     """The balance and the war, per trial, for one chunk: arrays (n, T) by year t = 0..T-1 of the peace (year
-    index 0 = year 1) unless noted.
+    index 0 = year 1) unless noted. T = forces.horizon_years, or ``years`` when given (at most that): a caller
+    that reads the first years only (the guarantees scenario reads year 1) gets those years' values as the full
+    horizon gives them (no year depends on a later one).
 
     plan: (n,) arrays replacing the forces block's values on the settlement's path, any of PLAN_KEYS:
       ukraine_cap, long_range_strike_ban, aid_eur_bn_per_year, russia_rearmament_per_year, ceded_km2 (the
@@ -212,7 +215,7 @@ def compute(forces: ForcesBlock, cession: CessionBlock | None, draws: Draws, *,
         if key not in PLAN_KEYS:
             raise ValueError(f"unknown plan key {key!r}; allowed: {', '.join(PLAN_KEYS)}")
     n = draws.n
-    T = forces.horizon_years
+    T = forces.horizon_years if years is None else max(1, min(int(years), forces.horizon_years))
     full = draws.full
     p = balance_params(forces, cession, draws, plan)
     peace = FM.balance_trajectory(T, **p)

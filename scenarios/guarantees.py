@@ -357,8 +357,11 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
     if cfg.terms is None:
         return compute(cfg.guarantee, cfg.guarantees, cfg.challenger, draws)
     war = cfg.war
+    # the war model for the first year of peace only: the guarantee is tested there (the settlement runs the
+    # whole horizon; its first year is the same)
     world = F.compute(cfg.forces, cfg.cession, draws, plan=W.forces_plan(cfg, draws),
-                      response_troops=draws.full(war.response_troops), claimed_km2=draws.full(war.claimed_km2))
+                      response_troops=draws.full(war.response_troops), claimed_km2=draws.full(war.claimed_km2),
+                      years=1)
     stake = W.war_in_stake(cfg, draws, world, draws.full(cfg.terms.territory))
     return compute(cfg.guarantee, cfg.guarantees, None, draws, gain=stake.gain_challenger[:, 0],
                    gain_guaranteed=stake.gain_challenger_guaranteed[:, 0], cost_of_war=draws.full(war.cost_challenger),

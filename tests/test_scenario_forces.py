@@ -427,6 +427,27 @@ def test_no_deal_gains_are_capped_at_the_claimed_oblasts():
     assert np.all(out["war.ru.capped_km2"] <= 21000.0 + 1e-6)
 
 
+def test_a_shorter_horizon_gives_the_full_horizons_first_years_exactly():
+    """compute(years=k) (what the guarantees scenario asks for: year 1 only) equals the first k years of the
+    full horizon, bit for bit, in a world with a plan, a response and a cession: no year depends on a later one."""
+    from scenarios import world as W
+
+    cfg = load(ROOT / "configs" / "plan_28_points.yaml")
+    m, draws = cfg.model, _draws(cfg, 300)
+    kw = {"plan": W.forces_plan(m, draws), "response_troops": draws.full(m.war.response_troops),
+          "claimed_km2": draws.full(m.war.claimed_km2)}
+    full = SF.compute(m.forces, m.cession, draws, **kw)
+    T = m.forces.horizon_years
+    assert T > 2
+    for k in (1, 2):
+        short = SF.compute(m.forces, m.cession, draws, years=k, **kw)
+        assert set(short) == set(full)
+        for key, value in full.items():
+            value, got = np.asarray(value), np.asarray(short[key])
+            want = value[..., :k] if value.ndim == 2 and value.shape[-1] == T else value
+            np.testing.assert_array_equal(got, want, err_msg=key)
+
+
 def test_p_objective_is_for_the_objectives_sector():
     """P(objective) reads the sector's share of the gain: a smaller share can only lower it; share 1 is the
     whole theatre's gain."""
