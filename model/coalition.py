@@ -505,7 +505,6 @@ def nested_orthant(
     loading, spread = np.sqrt(rg_safe)[:, None], np.sqrt(1.0 - rg_safe)[:, None]
     within = (rc - rg_safe[:, None]) / (1.0 - rg_safe[:, None])  # (n, C) conditional correlation given G
     shift = loading * g  # (n, N): sqrt(rho_g) g, shared by every country
-    mu = shift / spread
     cache: dict[tuple[int, ...], np.ndarray] = {}
 
     def country_factor(members: tuple[int, ...]) -> np.ndarray:  # (n, N): P(members accept | G = node)
@@ -515,7 +514,7 @@ def nested_orthant(
                 x /= spread
                 cache[members] = special.ndtr(x, out=x)
             else:
-                cache[members] = _group_given_factor(t[:, list(members)], shift, spread[:, 0], mu,
+                cache[members] = _group_given_factor(t[:, list(members)], shift, spread[:, 0],
                                                      within[:, country[members[0]]], n_nodes)
         return cache[members]
 
@@ -683,7 +682,7 @@ def _trapezoid_orthant(tau: np.ndarray, r: np.ndarray, mu: np.ndarray, rule: _Tr
     return total.T
 
 
-def _group_given_factor(t: np.ndarray, shift: np.ndarray, spread: np.ndarray, mu: np.ndarray, r: np.ndarray,
+def _group_given_factor(t: np.ndarray, shift: np.ndarray, spread: np.ndarray, r: np.ndarray,
                         n_nodes: int) -> np.ndarray:
     """`equicorrelated_orthant` of x (n, m, N) (a group's thresholds t (n, m) at each of N values g_n of the global
     factor, x = (t - sqrt(rho_g) g) / sqrt(1 - rho_g) = tau - mu, shift (n, N) = sqrt(rho_g) g, spread (n,) =
@@ -691,7 +690,7 @@ def _group_given_factor(t: np.ndarray, shift: np.ndarray, spread: np.ndarray, mu
     the same integral. For r <= 1/4 by `equicorrelated_orthant`; for r > 1/4 by `_orthant_given_mean`: given g_n,
     the group's factor mu_n + sqrt(r) C is the same for every member, so one trapezoid rule serves all N nodes.
     x is formed only for the trials that need it (r <= 1/4 or r = 1). Returns (n, N)."""
-    out = np.empty(mu.shape)
+    out = np.empty(shift.shape)
 
     def x_of(rows: np.ndarray) -> np.ndarray:  # (k, m, N)
         x = np.subtract(t[rows][:, :, None], shift[rows][:, None, :])
@@ -709,7 +708,7 @@ def _group_given_factor(t: np.ndarray, shift: np.ndarray, spread: np.ndarray, mu
     high = np.flatnonzero((r > _TRAPEZOID_MIN_R) & (r < 1.0))
     if high.size:
         tau = t[high] / spread[high][:, None]  # (k, m)
-        out[high] = _orthant_given_mean(tau, r[high], mu[high])
+        out[high] = _orthant_given_mean(tau, r[high], shift[high] / spread[high][:, None])
     return out
 
 

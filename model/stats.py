@@ -242,9 +242,8 @@ class Accumulator:
     def _keep_sample(self, x: np.ndarray, all_finite: bool) -> None:
         room = self.sample_room(x)
         if room > 0:
-            head = x[:room]
-            self.sample.append(head.astype(SAMPLE_DTYPE) if all_finite
-                               else np.where(np.isfinite(head), head, np.nan).astype(SAMPLE_DTYPE))
+            head = x[:room] if all_finite else np.where(np.isfinite(x[:room]), x[:room], np.nan)
+            self.sample.append(head.astype(SAMPLE_DTYPE))
             self._sampled += min(room, len(x))
 
     def sample_room(self, x: np.ndarray | _Coded) -> int:
