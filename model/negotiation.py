@@ -328,8 +328,14 @@ def risk_exponent(eu_risk_neutral: np.ndarray) -> np.ndarray:
     return (1 - big_r / 3) / (1 + big_r / 3)
 
 
-def _offers(own: np.ndarray, other: np.ndarray, position: np.ndarray, compromise_rule: str):
+def _offers(own: np.ndarray, other: np.ndarray, position: np.ndarray, compromise_rule: str,
+            resolution: float = 0.0):
     """Each actor's accepted offer from a = E^i(U_ij) = own[.., i, j] and b = E^i(U_ji) = other[.., i, j].
+
+    Two actors within `resolution` of each other hold the same position: there is nothing to contest between
+    them. (An actor converging on another's position comes within rounding of it, where a and b are both
+    rounding noise of order 1e-13 and the kind of the offer, a compromise or a capitulation, would be decided by
+    the last bit: on the mirrored scale 10 - x the other kind, and a different trajectory.)
 
     Returns (new position (..., n), offer kind (..., n), proposer index (..., n), -1 for none).
     """
@@ -337,7 +343,7 @@ def _offers(own: np.ndarray, other: np.ndarray, position: np.ndarray, compromise
     x_i = position[..., :, None]
     x_j = position[..., None, :]
     n = position.shape[-1]
-    distinct = (x_i != x_j) & ~np.eye(n, dtype=bool)
+    distinct = (np.abs(x_i - x_j) > resolution) & ~np.eye(n, dtype=bool)
     conflict = distinct & (a > 0) & (b > a)
     yields = distinct & (a < 0) & (b > 0)
     compromise = yields & (b > np.abs(a))
@@ -387,7 +393,8 @@ def expected_utility_forecast(
     position : same shape, actors' positions on the issue scale (the scale's units, e.g. years).
     salience : same shape, in [0, 1] (divide a 0-100 salience by 100).
     n_rounds : maximum number of bargaining rounds (>= 0).
-    tolerance : stop when no position moves by more than this (scale units).
+    tolerance : stop when no position moves by more than this (scale units); two positions within it of each
+        other are one position, with nothing to contest between them.
     q_status_quo : Q in [0, 1], probability that a target keeps its position absent a challenge.
     position_range : R, the width of the issue scale; default max - min of the initial positions.
     rule : "all_pairs" (default) or "per_pair", the normalisation of P_ij (module docstring).
@@ -446,8 +453,9 @@ def expected_utility_forecast(
         other = np.swapaxes(_expected_utility(p, x, s, r[:, None, :], mu, span, q_status_quo), -1, -2)
         if t == 0:
             first_eu = own
-        n_challenges[:, t] = ((own > 0) & (x[:, :, None] != x[:, None, :])).sum(axis=(-2, -1))
-        new_x, kind, proposer = _offers(own, other, x, compromise)
+        # positions within the tolerance are one position (`_offers`)
+        n_challenges[:, t] = ((own > 0) & (np.abs(x[:, :, None] - x[:, None, :]) > tolerance)).sum(axis=(-2, -1))
+        new_x, kind, proposer = _offers(own, other, x, compromise, tolerance)
         moved = np.max(np.abs(new_x - x), axis=-1) > tolerance
         still = active & moved
         risk[:, t] = np.where(active[:, None], r, risk[:, t])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from model.negotiation import (
@@ -231,6 +231,9 @@ mirror_arrays = st.integers(2, 7).flatmap(
 @pytest.mark.parametrize("rule", ["all_pairs", "per_pair"])
 @settings(max_examples=50, deadline=None)
 @given(arrays=mirror_arrays)
+# found by hypothesis: actor 3 converges on actor 0's position to within 2e-12, where the pair's a and b are
+# rounding noise and classified the offer differently on the two scales (model/negotiation.py `_offers`)
+@example(arrays=([1.0, 1.0, 1.0, 1.0], [7.625, 0.0, 0.125, 8.875], [0.7998299056942404, 1.0, 0.9375, 0.2]))
 def test_mirrored_issue_scale_mirrors_the_trajectory_with_least_move_compromises(rule, arrays):
     capability, position, salience = (np.array(a) for a in arrays)
     kw = {"n_rounds": 6, "rule": rule, "compromise": "least_move"}
