@@ -580,14 +580,15 @@ class _Trapezoid:
 
 #: Beyond +-7 s of the least willing member's threshold the integrand of `_orthant_given_mean` is below
 #: Phi(-7) = 1.3e-12. Two rules (the kernel is narrower in units of s when r is smaller). Against
-#: scipy.integrate.quad on 1,500 random groups of 2-4 members (thresholds N(0, 2^2), factor means N(0, 2^2)):
-#: absolute error below 6e-7 with 21 nodes for r in (1/2, 1) (19 nodes: 4e-6; 23: 4e-8; 25: 2e-9), below 5e-7
-#: with 25 nodes for r in (1/4, 1/2] (23: 4e-6; 27: 5e-8; 33: 5e-11); relative below 1e-4 wherever P > 1e-6
-#: (tests/test_ratification.py asserts 1e-6 and 1e-4). The node counts balance the error budget: the outer
-#: Gauss-Hermite level errs by up to 2.4e-5 (NESTED_NODES), 40 times more. The 25 and 33 nodes used until
-#: December 2026 bought digits the result does not have, for 10-15% more of this rule's CPU.
+#: scipy.integrate.quad on two sets of 1,500 random groups of 2-4 members (thresholds N(0, 2^2), factor means
+#: N(0, 2^2); r uniform on (1/4, 1), and in the second set for two thirds of the groups just above 1/4 or 1/2,
+#: where each rule's kernel is narrowest): absolute error below 6e-7 with 21 nodes for r in (1/2, 1) (19 nodes:
+#: 4e-6; 23: 4e-8; 25: 2e-9), below 4e-7 with 27 nodes for r in (1/4, 1/2] (25: 2e-6; 33: 6e-10); relative
+#: below 2e-5 wherever P > 1e-6 (tests/test_ratification.py asserts 1e-6 and 1e-4). The node counts balance the
+#: error budget: the outer Gauss-Hermite level errs by up to 2.4e-5 (NESTED_NODES), 40 times more. The 25 and 33
+#: nodes used until December 2026 bought digits the result does not have, for 10-15% more of this rule's CPU.
 _TRAPEZOID_HALF_WIDTH = 7.0
-_TRAPEZOID_RULES = (_Trapezoid(0.5, 1.0, 21), _Trapezoid(0.25, 0.5, 25))
+_TRAPEZOID_RULES = (_Trapezoid(0.5, 1.0, 21), _Trapezoid(0.25, 0.5, 27))
 _TRAPEZOID_MIN_R = 0.25  # below it, Gauss-Hermite over the group's factor (`equicorrelated_orthant`)
 _TRAPEZOID_BLOCK = 4096  # trials per block (the (block, N) running sums stay in the CPU cache)
 

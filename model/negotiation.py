@@ -75,7 +75,8 @@ level of i is what its adversaries expect from challenging it, S_i = sum_{j != i
 so the least threatened actor gets r = 2 (risk averse) and the most threatened r = 0.5; then the expected
 utilities and the votes are recomputed with these r.
 
-Offers (section 6, figure 6): actor i weighs each j at another position by a = E^i(U_ij), b = E^i(U_ji):
+Offers (section 6, figure 6): actor i weighs each j at another position (further than the forecast's tolerance
+or rounding on its scale, `expected_utility_forecast`) by a = E^i(U_ij), b = E^i(U_ji):
 
     conflict      b > a > 0:              i expects to lose the contest and moves to x_j
     compromise    b > 0 > a, b > |a|:      i moves part way, x_i + (x_j - x_i) |a / b|   (eqs. 35-36)
@@ -332,10 +333,11 @@ def _offers(own: np.ndarray, other: np.ndarray, position: np.ndarray, compromise
             resolution: float = 0.0):
     """Each actor's accepted offer from a = E^i(U_ij) = own[.., i, j] and b = E^i(U_ji) = other[.., i, j].
 
-    Two actors within `resolution` of each other hold the same position: there is nothing to contest between
-    them. (An actor converging on another's position comes within rounding of it, where a and b are both
-    rounding noise of order 1e-13 and the kind of the offer, a compromise or a capitulation, would be decided by
-    the last bit: on the mirrored scale 10 - x the other kind, and a different trajectory.)
+    Two actors within `resolution` (scale units; per trial, (..., 1, 1) or scalar) of each other hold the same
+    position: there is nothing to contest between them. The reason is numerical: a and b are of the order of
+    d = |x_i - x_j| / R with a relative rounding error of about eps |x| / d, so for an actor converging on
+    another's position (d ~ 1e-12) the kind of the offer, a compromise (b > |a|) or a capitulation, was decided
+    by the last bit, and the mirrored scale 10 - x took another trajectory.
 
     Returns (new position (..., n), offer kind (..., n), proposer index (..., n), -1 for none).
     """
@@ -343,7 +345,7 @@ def _offers(own: np.ndarray, other: np.ndarray, position: np.ndarray, compromise
     x_i = position[..., :, None]
     x_j = position[..., None, :]
     n = position.shape[-1]
-    distinct = (np.abs(x_i - x_j) > resolution) & ~np.eye(n, dtype=bool)
+    distinct = (np.abs(x_i - x_j) > np.asarray(resolution)) & ~np.eye(n, dtype=bool)
     conflict = distinct & (a > 0) & (b > a)
     yields = distinct & (a < 0) & (b > 0)
     compromise = yields & (b > np.abs(a))
@@ -393,8 +395,9 @@ def expected_utility_forecast(
     position : same shape, actors' positions on the issue scale (the scale's units, e.g. years).
     salience : same shape, in [0, 1] (divide a 0-100 salience by 100).
     n_rounds : maximum number of bargaining rounds (>= 0).
-    tolerance : stop when no position moves by more than this (scale units); two positions within it of each
-        other are one position, with nothing to contest between them.
+    tolerance : stop when no position moves by more than this (scale units, >= 0). Two positions within it,
+        or within 1e-12 (R + max |x|) (rounding), of each other are one position, with nothing to contest
+        between them (`_offers`).
     q_status_quo : Q in [0, 1], probability that a target keeps its position absent a challenge.
     position_range : R, the width of the issue scale; default max - min of the initial positions.
     rule : "all_pairs" (default) or "per_pair", the normalisation of P_ij (module docstring).
@@ -419,6 +422,8 @@ def expected_utility_forecast(
         raise ValueError("q_status_quo must be in [0, 1]")
     if n_rounds < 0:
         raise ValueError("n_rounds must be >= 0")
+    if not tolerance >= 0:
+        raise ValueError("tolerance must be >= 0")
     c, x, s = (np.atleast_2d(a) for a in (capability, position, salience))  # (n_trials, n)
     if np.any(np.sum(c * s, axis=-1) <= 0):
         raise ValueError("at least one actor needs capability * salience > 0")
@@ -428,6 +433,8 @@ def expected_utility_forecast(
     else:
         span = np.broadcast_to(np.asarray(position_range, dtype=float), (n_trials,)).copy()
     span = np.where(span > 0, span, 1.0)  # all actors agree: nothing moves, any R will do
+    # positions closer than this are one position (`_offers`): the tolerance, or rounding on this scale
+    resolution = np.maximum(tolerance, 1e-12 * (span + np.abs(x).max(axis=-1)))[:, None, None]
 
     positions = np.empty((n_trials, n_rounds + 1, n))
     forecast = np.empty((n_trials, n_rounds + 1))
@@ -453,9 +460,9 @@ def expected_utility_forecast(
         other = np.swapaxes(_expected_utility(p, x, s, r[:, None, :], mu, span, q_status_quo), -1, -2)
         if t == 0:
             first_eu = own
-        # positions within the tolerance are one position (`_offers`)
-        n_challenges[:, t] = ((own > 0) & (np.abs(x[:, :, None] - x[:, None, :]) > tolerance)).sum(axis=(-2, -1))
-        new_x, kind, proposer = _offers(own, other, x, compromise, tolerance)
+        # positions within the resolution are one position (`_offers`)
+        n_challenges[:, t] = ((own > 0) & (np.abs(x[:, :, None] - x[:, None, :]) > resolution)).sum(axis=(-2, -1))
+        new_x, kind, proposer = _offers(own, other, x, compromise, resolution)
         moved = np.max(np.abs(new_x - x), axis=-1) > tolerance
         still = active & moved
         risk[:, t] = np.where(active[:, None], r, risk[:, t])

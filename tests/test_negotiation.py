@@ -228,6 +228,21 @@ mirror_arrays = st.integers(2, 7).flatmap(
 )
 
 
+@pytest.mark.parametrize("tolerance", [1e-9, 0.0])
+def test_an_actor_converging_on_anothers_position_mirrors_whatever_the_tolerance(tolerance):
+    """Actor 3 converges geometrically on actor 0's position; within rounding of it the pair's expected utilities
+    are noise, so they count as one position (`_offers`) even with tolerance 0, and the mirrored scale gives the
+    mirrored trajectory. A negative tolerance is refused."""
+    capability, salience = np.ones(4), np.array([0.7998299056942404, 1.0, 0.9375, 0.2])
+    position = np.array([7.625, 0.0, 0.125, 8.875])
+    kw = {"n_rounds": 12, "rule": "all_pairs", "compromise": "least_move", "tolerance": tolerance}
+    result = expected_utility_forecast(capability, position, salience, **kw)
+    mirrored = expected_utility_forecast(capability, 10.0 - position, salience, **kw)
+    np.testing.assert_allclose(mirrored.positions, 10.0 - result.positions, atol=1e-9)
+    with pytest.raises(ValueError, match="tolerance"):
+        expected_utility_forecast(capability, position, salience, tolerance=-1e-9)
+
+
 @pytest.mark.parametrize("rule", ["all_pairs", "per_pair"])
 @settings(max_examples=50, deadline=None)
 @given(arrays=mirror_arrays)
