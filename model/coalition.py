@@ -586,7 +586,7 @@ class _Trapezoid:
 #: 4e-6; 23: 4e-8; 25: 2e-9), below 4e-7 with 27 nodes for r in (1/4, 1/2] (25: 2e-6; 33: 6e-10); relative
 #: below 2e-5 wherever P > 1e-6 (tests/test_ratification.py asserts 1e-6 and 1e-4). The node counts balance the
 #: error budget: the outer Gauss-Hermite level errs by up to 2.4e-5 (NESTED_NODES), 40 times more. The 25 and 33
-#: nodes used until December 2026 bought digits the result does not have, for 10-15% more of this rule's CPU.
+#: nodes used until December 2026 bought digits the result does not have, for 10-20% more of this rule's CPU.
 _TRAPEZOID_HALF_WIDTH = 7.0
 _TRAPEZOID_RULES = (_Trapezoid(0.5, 1.0, 21), _Trapezoid(0.25, 0.5, 27))
 _TRAPEZOID_MIN_R = 0.25  # below it, Gauss-Hermite over the group's factor (`equicorrelated_orthant`)

@@ -330,7 +330,7 @@ def risk_exponent(eu_risk_neutral: np.ndarray) -> np.ndarray:
 
 
 def _offers(own: np.ndarray, other: np.ndarray, position: np.ndarray, compromise_rule: str,
-            resolution: float = 0.0):
+            resolution: float | np.ndarray = 0.0):
     """Each actor's accepted offer from a = E^i(U_ij) = own[.., i, j] and b = E^i(U_ji) = other[.., i, j].
 
     Two actors within `resolution` (scale units; per trial, (..., 1, 1) or scalar) of each other hold the same

@@ -94,7 +94,7 @@ def test_members_sort_by_compare_exchange_as_by_np_sort_and_their_order_does_not
 def test_trapezoid_rule_matches_adaptive_quadrature_within_its_documented_error():
     """`_orthant_given_mean` (the trapezoid rules of the nested copula) against scipy.integrate.quad of the same
     integral, E_Y[prod_i Phi((tau_i - Y) / s)], Y ~ N(mu, r), on random groups of 2-4 members over both rules,
-    a third of them just above r = 1/4 or 1/2 (each rule's narrowest kernel): within the error
+    two thirds of them just above r = 1/4 or 1/2 (each rule's narrowest kernel): within the error
     `_TRAPEZOID_RULES` documents, 1e-6 absolute and 1e-4 relative where P > 1e-6."""
     from scipy import integrate
 
