@@ -329,6 +329,13 @@ def risk_exponent(eu_risk_neutral: np.ndarray) -> np.ndarray:
     return (1 - big_r / 3) / (1 + big_r / 3)
 
 
+def _apart(position: np.ndarray, resolution: float | np.ndarray = 0.0) -> np.ndarray:
+    """[.., i, j]: i and j hold different positions, further apart than `resolution` (`_offers`)."""
+    n = position.shape[-1]
+    gap = np.abs(position[..., :, None] - position[..., None, :])
+    return (gap > np.asarray(resolution)) & ~np.eye(n, dtype=bool)
+
+
 def _offers(own: np.ndarray, other: np.ndarray, position: np.ndarray, compromise_rule: str,
             resolution: float | np.ndarray = 0.0):
     """Each actor's accepted offer from a = E^i(U_ij) = own[.., i, j] and b = E^i(U_ji) = other[.., i, j].
@@ -344,8 +351,7 @@ def _offers(own: np.ndarray, other: np.ndarray, position: np.ndarray, compromise
     a, b = own, other
     x_i = position[..., :, None]
     x_j = position[..., None, :]
-    n = position.shape[-1]
-    distinct = (np.abs(x_i - x_j) > np.asarray(resolution)) & ~np.eye(n, dtype=bool)
+    distinct = _apart(position, resolution)
     conflict = distinct & (a > 0) & (b > a)
     yields = distinct & (a < 0) & (b > 0)
     compromise = yields & (b > np.abs(a))
@@ -461,7 +467,7 @@ def expected_utility_forecast(
         if t == 0:
             first_eu = own
         # positions within the resolution are one position (`_offers`)
-        n_challenges[:, t] = ((own > 0) & (np.abs(x[:, :, None] - x[:, None, :]) > resolution)).sum(axis=(-2, -1))
+        n_challenges[:, t] = ((own > 0) & _apart(x, resolution)).sum(axis=(-2, -1))
         new_x, kind, proposer = _offers(own, other, x, compromise, resolution)
         moved = np.max(np.abs(new_x - x), axis=-1) > tolerance
         still = active & moved

@@ -383,11 +383,6 @@ def _guarantor_names(s: Summaries) -> list[str]:
     return [k.removeprefix("p_honour.") for k in s.acc if k.startswith("p_honour.")]
 
 
-def _sample(s: Summaries, name: str) -> np.ndarray:
-    """The stored simple random sample of a per-trial output (the first trials, up to the quantile cap)."""
-    return s[name].values()
-
-
 def deterrence_curve(s: Summaries, grid: np.ndarray = DETERRENCE_GRID,
                      max_trials: int = CURVE_SAMPLE) -> tuple[np.ndarray, np.ndarray, int]:
     """P(deterred | credibility q) averaged over the parameter uncertainty, on ``grid``: (mean, se, trials).
@@ -395,9 +390,9 @@ def deterrence_curve(s: Summaries, grid: np.ndarray = DETERRENCE_GRID,
     Per trial P(deterred | q) = Phi(-(payoff_unguaranteed - q guarantee_leverage) / noise_scale) (noise 0: a
     step; model.guarantees.war_payoff).
     """
-    gain = _sample(s, "challenger.payoff_unguaranteed")[:max_trials]
-    at_risk = _sample(s, "challenger.guarantee_leverage")[:max_trials]
-    noise = _sample(s, "challenger.noise_scale")[:max_trials]
+    gain = s["challenger.payoff_unguaranteed"].values()[:max_trials]
+    at_risk = s["challenger.guarantee_leverage"].values()[:max_trials]
+    noise = s["challenger.noise_scale"].values()[:max_trials]
     net = gain[None, :] - grid[:, None] * at_risk[None, :]  # (len(grid), m)
     with np.errstate(divide="ignore", invalid="ignore"):
         smooth = special.ndtr(-net / np.where(noise > 0, noise, 1.0))

@@ -195,10 +195,6 @@ def evaluate(cfg: Schema, draws: Draws, rng: np.random.Generator) -> dict[str, n
 # ---------------------------------------------------------------------------------------------- estimates
 
 
-def _sample(s: Summaries, name: str) -> np.ndarray:
-    return s[name].values()
-
-
 def conditional(s: Summaries, name: str, index: tuple = (), suffix: str = "", binary: bool = True) -> Estimate:
     """E[v | adopted] = E[w v] / E[w] over the trials (w = P(adopted | parameters)), with the delta-method
     standard error of a ratio estimator (Cochran 1977, ch. 6),
@@ -231,7 +227,7 @@ def conditional(s: Summaries, name: str, index: tuple = (), suffix: str = "", bi
         lo, hi = wilson_interval(r, max(n_star, 1e-9))
     else:
         lo, hi = r - 1.959964 * se, r + 1.959964 * se
-    values, weights = _sample(s, f"{name}{suffix}"), _sample(s, f"p_adopted{suffix}")
+    values, weights = s[f"{name}{suffix}"].values(), s[f"p_adopted{suffix}"].values()
     m = min(len(values), len(weights))
     spread = (nan, nan)
     if m:
@@ -346,7 +342,7 @@ def mechanism_table(s: Summaries) -> Table:
         for name in MECHANISM_COLUMNS:
             e = s.estimate(name, (t,))
             cells += [e.mean, e.se, e.spread_lo, e.spread_hi]
-        cells.append(float(np.mean(_sample(s, "gap")[:, t] > 0)) if s["gap"].sample else float("nan"))
+        cells.append(float(np.mean(s["gap"].values()[:, t] > 0)) if s["gap"].sample else float("nan"))
         e = s.estimate("war.ru.p_objective", (t,), proportion=True) if "war.ru.p_objective" in s else None
         cells += [e.mean, e.se, s.n_trials] if e else [float("nan"), float("nan"), s.n_trials]
         rows.append(cells)
@@ -673,7 +669,7 @@ def _selection_sentence(s: Summaries, e5: Headline, u5: Headline) -> str:
     (per-trial variance from the trials the summaries keep, at most the first 100,000; n all trials), and
     "no detectable selection effect" when it is within 2 s.e. of zero."""
     d = e5.estimate.mean - u5.estimate.mean
-    w, S = _sample(s, "p_adopted"), _sample(s, "survival")
+    w, S = s["p_adopted"].values(), s["survival"].values()
     m = min(len(w), len(S))
     _, sd = selection_gap(w[:m], S[:m, 5]) if m > 1 and S.ndim == 2 and S.shape[1] > 5 else (d, float("nan"))
     se = sd / np.sqrt(s.n_trials) if np.isfinite(sd) else float("nan")
